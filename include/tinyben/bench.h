@@ -1,0 +1,55 @@
+/* The benchmark descriptor: what one benchmark file defines and registers. */
+#ifndef TINYBEN_BENCH_H
+#define TINYBEN_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tb_ctx;
+
+enum tb_opt_type {
+	TB_OPT_INT,    /* whole number in [min, max]; accepts k/K/M/G suffixes (powers of 1024) */
+	TB_OPT_STR,    /* any text, e.g. a path */
+	TB_OPT_BOOL,   /* 0/1, true/false, yes/no */
+};
+
+/* One option of a benchmark, set with `--set BENCH.NAME=VALUE`.
+ * `quick` (optional) replaces `def` under --quick. */
+struct tb_option {
+	const char *name;
+	enum tb_opt_type type;
+	const char *def;
+	const char *quick;
+	long long min, max;
+	const char *help;
+};
+
+/* A benchmark. The runner calls setup once, run once per selected variant, then teardown
+ * (also after a failure or an interrupt). run reports samples with tb_emit()/tb_skip()/
+ * tb_fail() and returns 0, or a negative errno for "failed" (the runner writes the row if
+ * the benchmark did not). A benchmark never prints results itself. */
+struct tb_bench {
+	const char *name;               /* "group.name", e.g. "mem.mbw" */
+	const char *group;              /* "cpu", "mem" or "io" */
+	const char *description;        /* one line */
+	const char *const *variants;    /* NULL-terminated; the runner runs each in order */
+	const struct tb_option *options;/* terminated by { 0 }; may be NULL */
+	int (*setup)(struct tb_ctx *ctx, void **state);
+	int (*run)(struct tb_ctx *ctx, void *state, const char *variant);
+	void (*teardown)(struct tb_ctx *ctx, void *state);
+};
+
+/* Registration: the linker gathers every descriptor into one section, so adding a
+ * benchmark touches no shared file. Pointers (not structs) go in the section so
+ * that no padding between entries can exist. */
+#define TB_REGISTER_BENCH(desc)                                                     \
+	static const struct tb_bench *const tb_bench_entry_##desc                    \
+		__attribute__((used, section("tb_benches"), aligned(sizeof(void *)))) = &(desc)
+
+/* Registry access (src/core/registry.c): benchmarks sorted by name. */
+size_t tb_bench_count(void);
+const struct tb_bench *tb_bench_at(size_t i);
+const struct tb_bench *tb_bench_find(const char *name);
+
+#endif

@@ -1,0 +1,84 @@
+/* What a running benchmark can ask of the runner: options, run settings, timing, samples. */
+#ifndef TINYBEN_CTX_H
+#define TINYBEN_CTX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tinyben/bench.h"
+
+#define TB_MAX_THREAD_COUNTS 16
+
+/* Settings of one `tinyben run`, read-only for benchmarks. */
+struct tb_settings {
+	bool quick;
+	int reps;                 /* measured repetitions (default 5, --quick 3) */
+	double min_time;          /* seconds one calibrated repetition lasts at least */
+	const char *dir;          /* where I/O benchmarks create their files */
+	const char *redis;        /* --redis ADDR, or NULL */
+	bool allow_device;        /* --allow-device: io benchmarks may use a block device */
+	int thread_counts[TB_MAX_THREAD_COUNTS]; /* --threads 1,2,all; {1} by default */
+	int n_thread_counts;
+	bool threads_given;       /* the user asked for --threads */
+};
+
+struct tb_ctx;
+
+const struct tb_settings *tb_settings(const struct tb_ctx *ctx);
+const struct tb_bench *tb_current_bench(const struct tb_ctx *ctx);
+
+/* Options of the current benchmark (validated before it runs, so these cannot fail). */
+long long tb_opt_int(const struct tb_ctx *ctx, const char *name);
+const char *tb_opt_str(const struct tb_ctx *ctx, const char *name);
+bool tb_opt_bool(const struct tb_ctx *ctx, const char *name);
+
+/* One sample: a row of the CSV. `rep` is 1-based. detail may be NULL. */
+struct tb_sample {
+	const char *variant;
+	const char *metric;
+	const char *unit;
+	const char *better;       /* "higher" or "lower" */
+	int rep;
+	double value;
+	const char *detail;
+};
+void tb_emit(struct tb_ctx *ctx, const struct tb_sample *s);
+
+/* Shorthand for the common case. */
+void tb_emit_value(struct tb_ctx *ctx, const char *variant, const char *metric,
+		   const char *unit, const char *better, int rep, double value,
+		   const char *detail);
+
+/* A row with status "skipped" or "failed" and the reason in detail (printf format). */
+void tb_skip(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void tb_fail(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* True once SIGINT/SIGTERM arrived: long loops check it and return -EINTR. */
+bool tb_interrupted(void);
+
+/* Progress line on stderr (never on stdout). */
+void tb_progress(struct tb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The shared calibration loop (lz4 bench.c / tinymembench style).
+ * kernel(arg, iters) performs `iters` iterations of the measured operation.
+ * Calibration doubles iters until one call lasts >= min_time (those calls are the
+ * warm-up), then one more warm-up call, then settings->reps measured calls.
+ * out[i] receives iterations and seconds of repetition i (0-based).
+ * Returns the number of repetitions measured: all of them, or fewer when interrupted
+ * (tb_interrupted() is then true: emit those samples, then return -EINTR), or the
+ * kernel's failure (a negative errno, kernel returned < 0). */
+struct tb_timing {
+	uint64_t iters;
+	double seconds;
+};
+typedef int (*tb_kernel_fn)(void *arg, uint64_t iters);
+int tb_time_reps(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, struct tb_timing *out);
+
+/* Same with explicit minimum time and repetition count (for benchmarks with their own plan). */
+int tb_time_reps_n(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, double min_time,
+		   int reps, struct tb_timing *out);
+
+#endif

@@ -1,0 +1,39 @@
+/* Small helpers shared by every part: number parsing, temp-file hygiene, child processes. */
+#ifndef TINYBEN_UTIL_H
+#define TINYBEN_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Parse a whole number with an optional k/K, m/M, g/G suffix (powers of 1024).
+ * Returns 0, or -EINVAL (not a number, trailing junk) / -ERANGE (outside [min, max]). */
+int tb_parse_ll(const char *s, long long min, long long max, long long *out);
+int tb_parse_double(const char *s, double min, double max, double *out);
+int tb_parse_bool(const char *s, bool *out);
+
+/* Temp files and directories that must disappear on exit, error and Ctrl-C.
+ * Registered paths are removed by tb_cleanup_all() (also from the signal path). */
+int tb_tmp_register(const char *path);     /* a file */
+int tb_tmpdir_register(const char *path);  /* an (empty at the end) directory */
+void tb_tmp_forget(const char *path);      /* removed or kept on purpose by the caller */
+/* Child processes (e.g. redis-server) sent SIGTERM, then SIGKILL, at cleanup. */
+int tb_child_register(pid_t pid);
+void tb_child_forget(pid_t pid);
+void tb_cleanup_all(void);
+
+/* SIGINT/SIGTERM: installed once by main(). */
+void tb_signals_install(void);
+
+/* Human number formatting in a caller buffer: "12.3", "1.23e+06". */
+const char *tb_fmt_g(char *buf, size_t len, double v);
+
+/* Printf into a malloc'd string; aborts on out of memory. */
+char *tb_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Error line "tinyben: ..." on stderr. */
+void tb_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,25 @@
+/* A verb of the command line (`tinyben VERB ...`): one function, registered like benchmarks. */
+#ifndef TINYBEN_VERB_H
+#define TINYBEN_VERB_H
+
+struct tb_verb {
+	const char *name;     /* "run", "detect", ... */
+	const char *synopsis; /* one usage line without "tinyben " */
+	const char *summary;  /* one line for `tinyben --help` */
+	int (*main)(int argc, char **argv); /* argv[0] is the verb; returns the exit code */
+	int order;            /* position in --help (lower first) */
+};
+
+#define TB_REGISTER_VERB(v)                                                          \
+	static const struct tb_verb *const tb_verb_entry_##v                          \
+		__attribute__((used, section("tb_verbs"), aligned(sizeof(void *)))) = &(v)
+
+/* Exit codes (contract, DESIGN.md). */
+enum {
+	TB_EXIT_OK = 0,
+	TB_EXIT_FAILED = 1,
+	TB_EXIT_USAGE = 2,
+	TB_EXIT_INTERRUPTED = 130,
+};
+
+#endif

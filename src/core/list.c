@@ -1,0 +1,129 @@
+/* `tinyben list`: every benchmark and option, generated from the registry. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tinyben/bench.h"
+#include "tinyben/csv.h"
+#include "tinyben/util.h"
+#include "tinyben/verb.h"
+
+static const char *type_name(enum tb_opt_type t)
+{
+	switch (t) {
+	case TB_OPT_INT: return "int";
+	case TB_OPT_BOOL: return "bool";
+	case TB_OPT_STR: return "string";
+	}
+	return "?";
+}
+
+static void json_str(const char *s)
+{
+	char buf[1024];
+	tb_json_quote(buf, sizeof(buf), s ? s : "");
+	fputs(buf, stdout);
+}
+
+static void list_json(void)
+{
+	for (size_t i = 0; i < tb_bench_count(); i++) {
+		const struct tb_bench *b = tb_bench_at(i);
+		fputs("{\"name\":", stdout);
+		json_str(b->name);
+		fputs(",\"group\":", stdout);
+		json_str(b->group);
+		fputs(",\"description\":", stdout);
+		json_str(b->description);
+		fputs(",\"variants\":[", stdout);
+		for (const char *const *v = b->variants; *v; v++) {
+			if (v != b->variants)
+				fputc(',', stdout);
+			json_str(*v);
+		}
+		fputs("],\"options\":[", stdout);
+		for (const struct tb_option *o = b->options; o && o->name; o++) {
+			if (o != b->options)
+				fputc(',', stdout);
+			fputs("{\"name\":", stdout);
+			json_str(o->name);
+			fputs(",\"type\":", stdout);
+			json_str(type_name(o->type));
+			fputs(",\"default\":", stdout);
+			json_str(o->def);
+			fputs(",\"quick\":", stdout);
+			json_str(o->quick ? o->quick : o->def);
+			if (o->type == TB_OPT_INT)
+				printf(",\"min\":%lld,\"max\":%lld", o->min, o->max);
+			fputs(",\"help\":", stdout);
+			json_str(o->help);
+			fputc('}', stdout);
+		}
+		fputs("]}\n", stdout);
+	}
+}
+
+static void list_text(bool options)
+{
+	for (size_t i = 0; i < tb_bench_count(); i++) {
+		const struct tb_bench *b = tb_bench_at(i);
+		printf("%-16s %-4s %s\n", b->name, b->group, b->description);
+		printf("%-21s variants:", "");
+		for (const char *const *v = b->variants; *v; v++)
+			printf(" %s", *v);
+		putchar('\n');
+		if (!options)
+			continue;
+		for (const struct tb_option *o = b->options; o && o->name; o++) {
+			printf("%-21s --set %s.%s=%s (%s", "", b->name, o->name, o->def,
+			       type_name(o->type));
+			if (o->type == TB_OPT_INT)
+				printf(", %lld..%lld", o->min, o->max);
+			if (o->quick)
+				printf(", --quick: %s", o->quick);
+			printf(") %s\n", o->help);
+		}
+	}
+}
+
+static int list_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "options", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false, options = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'o': options = true; break;
+		case 'h': puts("usage: tinyben list [--json] [--options]"); return TB_EXIT_OK;
+		default:
+			tb_error("list: unknown option '%s'", argv[optind - 1]);
+			return TB_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		tb_error("list: unexpected argument '%s'", argv[optind]);
+		return TB_EXIT_USAGE;
+	}
+	if (json)
+		list_json();
+	else
+		list_text(options);
+	return TB_EXIT_OK;
+}
+
+static const struct tb_verb list_verb = {
+	.name = "list",
+	.synopsis = "list [--json] [--options]",
+	.summary = "list every benchmark with its group, variants and options",
+	.main = list_main,
+	.order = 20,
+};
+TB_REGISTER_VERB(list_verb);

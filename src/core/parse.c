@@ -1,0 +1,74 @@
+/* Strict number parsing for options: the whole string must be a number in range. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tinyben/util.h"
+
+int tb_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	if (!s || !*s)
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s)
+		return -EINVAL;
+	if (errno == ERANGE)
+		return -ERANGE;
+	long long mul = 1;
+	if (*end) {
+		switch (*end) {
+		case 'k': case 'K': mul = 1LL << 10; break;
+		case 'm': case 'M': mul = 1LL << 20; break;
+		case 'g': case 'G': mul = 1LL << 30; break;
+		default: return -EINVAL;
+		}
+		if (end[1])
+			return -EINVAL;
+	}
+	if (v > 0 && v > LLONG_MAX / mul)
+		return -ERANGE;
+	if (v < 0 && v < LLONG_MIN / mul)
+		return -ERANGE;
+	v *= mul;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int tb_parse_double(const char *s, double min, double max, double *out)
+{
+	if (!s || !*s)
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || isnan(v))
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int tb_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (s && strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (s && strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,197 @@
+/* `tinyben run`: select benchmarks, run them, write every sample as CSV or JSON Lines. */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tinyben/bench.h"
+#include "tinyben/util.h"
+#include "tinyben/verb.h"
+#include "ctx_impl.h"
+#include "run_args.h"
+
+/* Does "variant" of "b" match one of the -b patterns "GLOB[:VARIANTGLOB]"? */
+static bool selected(const struct tb_run_args *a, const struct tb_bench *b, const char *variant)
+{
+	if (a->n_patterns == 0)
+		return true;
+	for (size_t i = 0; i < a->n_patterns; i++) {
+		char pat[256];
+		snprintf(pat, sizeof(pat), "%s", a->patterns[i]);
+		char *colon = strchr(pat, ':');
+		if (colon)
+			*colon++ = '\0';
+		if (fnmatch(pat, b->name, 0) != 0)
+			continue;
+		if (!colon || !variant || fnmatch(colon, variant, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int open_output(const struct tb_run_args *a, FILE **out)
+{
+	if (!a->output) {
+		*out = stdout;
+		return 0;
+	}
+	struct stat st;
+	if (stat(a->output, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			tb_error("%s: not a regular file; refusing to write results there", a->output);
+			return -EINVAL;
+		}
+		if (!a->force) {
+			tb_error("%s: already exists (use --force to replace it)", a->output);
+			return -EEXIST;
+		}
+	}
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (a->force ? O_TRUNC : O_EXCL);
+	int fd = open(a->output, flags, 0644);
+	if (fd < 0) {
+		tb_error("%s: cannot create: %s", a->output, strerror(errno));
+		return -errno;
+	}
+	*out = fdopen(fd, "w");
+	if (!*out) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const struct tb_bench *b,
+		     size_t index, size_t total)
+{
+	ctx->bench = b;
+	void *state = NULL;
+	if (ctx->progress)
+		fprintf(stderr, "[%zu/%zu] %s: %s\n", index, total, b->name, b->description);
+	int rc = b->setup ? b->setup(ctx, &state) : 0;
+	if (rc < 0) {
+		if (rc == -EINTR || tb_interrupted())
+			return -EINTR;
+		if (!ctx->variant_reported_failure)
+			tb_fail(ctx, NULL, "setup failed: %s", strerror(-rc));
+		ctx->variant_reported_failure = false;
+		tb_ctx_flush(ctx);
+		return 0;
+	}
+	for (const char *const *v = b->variants; *v; v++) {
+		if (!selected(a, b, *v))
+			continue;
+		ctx->variant = *v;
+		ctx->variant_reported_failure = false;
+		ctx->rows_this_variant = 0;
+		if (ctx->progress)
+			fprintf(stderr, "  %s %s ...\n", b->name, *v);
+		rc = b->run(ctx, state, *v);
+		if (rc == -EINTR || tb_interrupted()) {
+			tb_ctx_flush(ctx);
+			if (b->teardown)
+				b->teardown(ctx, state);
+			return -EINTR;
+		}
+		if (rc < 0 && !ctx->variant_reported_failure)
+			tb_fail(ctx, *v, "%s", strerror(-rc));
+		tb_ctx_flush(ctx);
+	}
+	if (b->teardown)
+		b->teardown(ctx, state);
+	tb_ctx_flush(ctx);
+	return 0;
+}
+
+static int run_main(int argc, char **argv)
+{
+	struct tb_run_args a;
+	int rc = tb_run_args_parse(argc, argv, &a);
+	if (rc)
+		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+
+	struct tb_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.settings = a.settings;
+	ctx.format = a.format;
+	ctx.overrides = a.overrides;
+	ctx.n_overrides = a.n_overrides;
+	ctx.tags = a.tags;
+	ctx.progress = !a.quiet;
+
+	const struct tb_bench *todo[256];
+	size_t n_todo = 0;
+	for (size_t i = 0; i < tb_bench_count() && n_todo < 256; i++) {
+		const struct tb_bench *b = tb_bench_at(i);
+		for (const char *const *v = b->variants; *v; v++) {
+			if (selected(&a, b, *v)) {
+				todo[n_todo++] = b;
+				break;
+			}
+		}
+	}
+	if (n_todo == 0) {
+		tb_error("no benchmark matches '%s' (see 'tinyben list')", a.bench_arg);
+		tb_run_args_free(&a);
+		return TB_EXIT_USAGE;
+	}
+	if (open_output(&a, &ctx.out) < 0) {
+		tb_run_args_free(&a);
+		return TB_EXIT_USAGE;
+	}
+
+	tb_env_collect(&ctx.env);
+	if (ctx.progress)
+		fprintf(stderr, "tinyben %s: run %s on %s (%s, %s vCPUs, cc_level %s)\n",
+			ctx.env.version, ctx.env.run_id, ctx.env.host, ctx.env.cpu_model,
+			ctx.env.vcpus, ctx.env.cc_level);
+	tb_ctx_write_header(&ctx);
+	tb_ctx_flush(&ctx);
+
+	bool interrupted = false;
+	for (size_t i = 0; i < n_todo && !interrupted && !ctx.write_error; i++) {
+		if (tb_interrupted() || run_bench(&ctx, &a, todo[i], i + 1, n_todo) == -EINTR)
+			interrupted = true;
+	}
+	tb_ctx_flush(&ctx);
+	tb_cleanup_all();
+	if (ctx.out != stdout)
+		fclose(ctx.out);
+	else
+		fflush(stdout);
+	if (!a.quiet)
+		tb_summary_print(&ctx, stderr);
+
+	int exit_code = TB_EXIT_OK;
+	if (interrupted) {
+		tb_error("interrupted: the rows measured so far are written");
+		exit_code = TB_EXIT_INTERRUPTED;
+	} else if (ctx.write_error || ctx.n_failed) {
+		exit_code = TB_EXIT_FAILED;
+	}
+	for (size_t i = 0; i < ctx.n_kept; i++) {
+		free(ctx.kept[i].bench);
+		free(ctx.kept[i].variant);
+		free(ctx.kept[i].metric);
+		free(ctx.kept[i].unit);
+	}
+	free(ctx.kept);
+	free(ctx.pending);
+	tb_run_args_free(&a);
+	return exit_code;
+}
+
+static const struct tb_verb run_verb = {
+	.name = "run",
+	.synopsis = "run [-b GLOB[,GLOB...]] [--quick] [-r REPS] [-o FILE] [--format csv|json] "
+		    "[--force] [--tag KEY=VALUE]... [--set BENCH.KEY=VALUE]... [--dir DIR] "
+		    "[--threads N[,N...]|all] [--redis ADDR] [--allow-device] [--min-time S] [-q]",
+	.summary = "run benchmarks and write every sample as CSV (or JSON Lines)",
+	.main = run_main,
+	.order = 10,
+};
+TB_REGISTER_VERB(run_verb);

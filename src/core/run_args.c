@@ -1,0 +1,261 @@
+/* Parsing and validation of `tinyben run` options: every mistake is one line and exit 2. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "tinyben/threads.h"
+#include "tinyben/util.h"
+#include "registry.h"
+#include "run_args.h"
+
+enum {
+	OPT_QUICK = 256, OPT_FORMAT, OPT_FORCE, OPT_TAG, OPT_SET, OPT_DIR, OPT_THREADS,
+	OPT_REDIS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{ "bench", required_argument, NULL, 'b' },
+	{ "quick", no_argument, NULL, OPT_QUICK },
+	{ "reps", required_argument, NULL, 'r' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "tag", required_argument, NULL, OPT_TAG },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "allow-device", no_argument, NULL, OPT_ALLOW_DEVICE },
+	{ "min-time", required_argument, NULL, OPT_MIN_TIME },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ 0 },
+};
+
+static const char usage[] =
+	"usage: tinyben run [options]\n"
+	"  -b, --bench GLOB[,GLOB]   benchmarks to run (shell globs, e.g. 'mem.*'); BENCH:VARIANT\n"
+	"                            selects variants (e.g. mem.mbw:MEMCPY). Default: all\n"
+	"      --quick               small sizes, 3 repetitions, 0.1 s per repetition\n"
+	"  -r, --reps N              measured repetitions (default 5, --quick 3)\n"
+	"      --min-time S          seconds each repetition lasts at least (default 0.5)\n"
+	"  -o, --output FILE         write results to FILE (refuses to replace it without --force)\n"
+	"      --format csv|json     output format (default: from -o's extension, else csv)\n"
+	"      --force               replace an existing output file\n"
+	"      --tag KEY=VALUE       add tag.KEY=VALUE to the detail of every row\n"
+	"      --set BENCH.KEY=VAL   set an option of one benchmark (see 'tinyben list --options')\n"
+	"      --dir DIR             where I/O benchmarks create their files (default: .)\n"
+	"      --threads LIST        thread counts for scalable benchmarks: N, 1,2,4 or all\n"
+	"      --redis ADDR          use this redis server (host:port or socket path)\n"
+	"      --allow-device        let I/O benchmarks use a block device given as --dir target\n"
+	"  -q, --quiet               no progress and no summary on stderr\n";
+
+static int fail(const char *fmt, const char *arg)
+{
+	char line[512];
+	snprintf(line, sizeof(line), fmt, arg);
+	tb_error("run: %s", line);
+	return -1;
+}
+
+int tb_parse_thread_list(const char *s, int all, int *counts, int max, int *n)
+{
+	char *copy = strdup(s), *save = NULL;
+	if (!copy)
+		return -ENOMEM;
+	*n = 0;
+	int rc = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long long v;
+		if (strcmp(tok, "all") == 0)
+			v = all;
+		else if (tb_parse_ll(tok, 1, 4096, &v) != 0) {
+			rc = -EINVAL;
+			break;
+		}
+		if (*n == max) {
+			rc = -EINVAL;
+			break;
+		}
+		counts[(*n)++] = (int)v;
+	}
+	free(copy);
+	if (rc == 0 && *n == 0)
+		rc = -EINVAL;
+	return rc;
+}
+
+static int add_override(struct tb_run_args *a, const char *arg)
+{
+	/* BENCH.KEY=VALUE where BENCH itself contains a dot: the key follows the last dot
+	 * before '='. */
+	const char *eq = strchr(arg, '=');
+	if (!eq)
+		return fail("--set '%s': expected BENCH.KEY=VALUE", arg);
+	char name[256];
+	size_t len = (size_t)(eq - arg);
+	if (len >= sizeof(name))
+		return fail("--set '%s': name too long", arg);
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	char *dot = strrchr(name, '.');
+	if (!dot)
+		return fail("--set '%s': expected BENCH.KEY=VALUE", arg);
+	*dot = '\0';
+	const struct tb_bench *b = tb_bench_find(name);
+	if (!b)
+		return fail("--set: unknown benchmark '%s' (see 'tinyben list')", name);
+	const struct tb_option *opt = NULL;
+	for (const struct tb_option *o = b->options; o && o->name; o++)
+		if (strcmp(o->name, dot + 1) == 0)
+			opt = o;
+	if (!opt) {
+		char msg[300];
+		snprintf(msg, sizeof(msg), "%s has no option '%s' (see 'tinyben list --options')",
+			 b->name, dot + 1);
+		return fail("--set: %s", msg);
+	}
+	char err[200];
+	if (tb_option_check(opt, eq + 1, err, sizeof(err)) != 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "--set %s.%s: %s", b->name, opt->name, err);
+		return fail("%s", msg);
+	}
+	a->overrides = realloc(a->overrides, (a->n_overrides + 1) * sizeof(*a->overrides));
+	if (!a->overrides)
+		abort();
+	a->overrides[a->n_overrides++] = (struct tb_override){ b, opt, eq + 1 };
+	return 0;
+}
+
+static int add_tag(struct tb_run_args *a, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || strpbrk(arg, " \t\r\n"))
+		return fail("--tag '%s': expected KEY=VALUE without spaces", arg);
+	char *t = tb_strdupf("%s tag.%s", a->tags ? a->tags : "", arg);
+	free(a->tags);
+	a->tags = t;
+	return 0;
+}
+
+static int split_patterns(struct tb_run_args *a, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL;
+	if (!copy)
+		abort();
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		a->patterns = realloc(a->patterns, (a->n_patterns + 1) * sizeof(*a->patterns));
+		if (!a->patterns)
+			abort();
+		a->patterns[a->n_patterns++] = strdup(tok);
+	}
+	free(copy);
+	return a->n_patterns ? 0 : fail("-b '%s': no benchmark named", arg);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->settings.dir = ".";
+	a->settings.thread_counts[0] = 1;
+	a->settings.n_thread_counts = 1;
+	a->bench_arg = "*";
+	const char *format = NULL, *reps = NULL, *min_time = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":b:r:o:q", long_options, NULL)) != -1) {
+		int rc = 0;
+		switch (c) {
+		case 'b': a->bench_arg = optarg; rc = split_patterns(a, optarg); break;
+		case OPT_QUICK: a->settings.quick = true; break;
+		case 'r': reps = optarg; break;
+		case 'o': a->output = optarg; break;
+		case OPT_FORMAT: format = optarg; break;
+		case OPT_FORCE: a->force = true; break;
+		case OPT_TAG: rc = add_tag(a, optarg); break;
+		case OPT_SET: rc = add_override(a, optarg); break;
+		case OPT_DIR: a->settings.dir = optarg; break;
+		case OPT_THREADS:
+			if (tb_parse_thread_list(optarg, tb_cpu_count_allowed(),
+						 a->settings.thread_counts, TB_MAX_THREAD_COUNTS,
+						 &a->settings.n_thread_counts) != 0)
+				rc = fail("--threads '%s': expected N, a list like 1,2,4, or all",
+					  optarg);
+			a->settings.threads_given = true;
+			break;
+		case OPT_REDIS: a->settings.redis = optarg; break;
+		case OPT_ALLOW_DEVICE: a->settings.allow_device = true; break;
+		case OPT_MIN_TIME: min_time = optarg; break;
+		case 'q': a->quiet = true; break;
+		case OPT_HELP: fputs(usage, stdout); tb_run_args_free(a); return 1;
+		case ':': rc = fail("option '%s' needs a value", argv[optind - 1]); break;
+		default: rc = fail("unknown option '%s' (see 'tinyben run --help')", argv[optind - 1]); break;
+		}
+		if (rc) {
+			tb_run_args_free(a);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fail("unexpected argument '%s' (see 'tinyben run --help')", argv[optind]);
+		tb_run_args_free(a);
+		return -1;
+	}
+
+	long long v = a->settings.quick ? 3 : 5;
+	if (reps && tb_parse_ll(reps, 1, 1000000, &v) != 0) {
+		fail("-r '%s': expected a whole number of repetitions from 1 to 1000000", reps);
+		tb_run_args_free(a);
+		return -1;
+	}
+	a->settings.reps = (int)v;
+	a->settings.min_time = a->settings.quick ? 0.1 : 0.5;
+	if (min_time && tb_parse_double(min_time, 0.0001, 3600, &a->settings.min_time) != 0) {
+		fail("--min-time '%s': expected seconds between 0.0001 and 3600", min_time);
+		tb_run_args_free(a);
+		return -1;
+	}
+
+	if (format && strcmp(format, "csv") == 0)
+		a->format = TB_FORMAT_CSV;
+	else if (format && strcmp(format, "json") == 0)
+		a->format = TB_FORMAT_JSON;
+	else if (format) {
+		fail("--format '%s': expected csv or json", format);
+		tb_run_args_free(a);
+		return -1;
+	} else if (a->output && (ends_with(a->output, ".json") || ends_with(a->output, ".jsonl")))
+		a->format = TB_FORMAT_JSON;
+
+	struct stat st;
+	if (stat(a->settings.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fail("--dir '%s': not an existing directory", a->settings.dir);
+		tb_run_args_free(a);
+		return -1;
+	}
+	return 0;
+}
+
+void tb_run_args_free(struct tb_run_args *a)
+{
+	for (size_t i = 0; i < a->n_patterns; i++)
+		free(a->patterns[i]);
+	free(a->patterns);
+	free(a->overrides);
+	free(a->tags);
+	a->patterns = NULL;
+	a->overrides = NULL;
+	a->tags = NULL;
+	a->n_patterns = a->n_overrides = 0;
+}

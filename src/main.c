@@ -1,0 +1,47 @@
+/* tinyben: the command line dispatches to one function per verb. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tinyben/util.h"
+#include "tinyben/verb.h"
+#include "core/registry.h"
+#include "version.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "tinyben %s: benchmarks for confidential VMs, run inside each guest\n\n"
+		   "usage: tinyben VERB [options]      (tinyben VERB --help for each)\n",
+		TINYBEN_VERSION);
+	for (size_t i = 0; i < tb_verb_count(); i++) {
+		const struct tb_verb *v = tb_verb_at(i);
+		fprintf(f, "  %-9s %s\n", v->name, v->summary);
+	}
+	fprintf(f, "\nexit codes: 0 ok (skips allowed), 1 a benchmark failed, 2 bad usage or input,\n"
+		   "130 interrupted (results so far are written)\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return TB_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return TB_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("tinyben %s\n", TINYBEN_VERSION);
+		return TB_EXIT_OK;
+	}
+	const struct tb_verb *v = tb_verb_find(argv[1]);
+	if (!v) {
+		tb_error("unknown verb '%s' (see 'tinyben --help')", argv[1]);
+		return TB_EXIT_USAGE;
+	}
+	tb_signals_install();
+	int rc = v->main(argc - 1, argv + 1);
+	tb_cleanup_all();
+	return rc;
+}

@@ -1,0 +1,163 @@
+/* mem.mbw: the three copy kernels of mbw (MEMCPY, DUMB, MCBLOCK), measured as mbw does:
+ * two arrays of `long`, both written before timing, bandwidth = one array's MiB / seconds. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
+
+#include "tinyben/bench.h"
+#include "tinyben/ctx.h"
+
+struct mbw {
+	long *src, *dst;
+	size_t bytes;
+	size_t block;
+};
+
+struct mbw_job {
+	struct mbw *m;
+	int kind;
+};
+
+enum { MEMCPY, DUMB, MCBLOCK };
+
+static const char *const variants[] = { "MEMCPY", "DUMB", "MCBLOCK", NULL };
+
+static const struct tb_option options[] = {
+	{ "size_mib", TB_OPT_INT, "1024", "64", 1, 1 << 20, "size of each of the two arrays, MiB" },
+	{ "block_bytes", TB_OPT_INT, "262144", NULL, 8, 1LL << 30,
+	  "block size of MCBLOCK, bytes (mbw -b)" },
+	{ 0 },
+};
+
+/* mbw's DUMB is a plain element loop; a compiler that recognises it turns it into a
+ * memcpy call (Debian's mbw binary does: DESIGN.md, "Known traps") or vectorises it.
+ * Both switches keep it one load and one store of a long per element, as the loop
+ * the reference experiments measured. */
+__attribute__((noinline, optimize("no-tree-loop-distribute-patterns", "no-tree-vectorize")))
+static void dumb_copy(long *restrict dst, const long *restrict src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
+static void mcblock_copy(char *dst, const char *src, size_t bytes, size_t block)
+{
+	size_t done = 0;
+	for (; done + block <= bytes; done += block)
+		memcpy(dst + done, src + done, block);
+	if (done < bytes)
+		memcpy(dst + done, src + done, bytes - done);
+}
+
+static int kernel(void *arg, uint64_t iters)
+{
+	struct mbw_job *j = arg;
+	struct mbw *m = j->m;
+	for (uint64_t i = 0; i < iters; i++) {
+		if (tb_interrupted())
+			return -EINTR;
+		switch (j->kind) {
+		case MEMCPY: memcpy(m->dst, m->src, m->bytes); break;
+		case DUMB: dumb_copy(m->dst, m->src, m->bytes / sizeof(long)); break;
+		case MCBLOCK: mcblock_copy((char *)m->dst, (char *)m->src, m->bytes, m->block); break;
+		}
+		/* Keeps the copy observable so it cannot be optimised away. */
+		__asm__ __volatile__("" : : "r"(m->dst) : "memory");
+	}
+	return 0;
+}
+
+static void *alloc_touched(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* mbw writes a pattern into its arrays before timing: page faults are not copy cost. */
+	memset(p, 0xaa, bytes);
+	return p;
+}
+
+static int setup(struct tb_ctx *ctx, void **state)
+{
+	struct mbw *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->bytes = (size_t)tb_opt_int(ctx, "size_mib") << 20;
+	m->block = (size_t)tb_opt_int(ctx, "block_bytes");
+	*state = m;
+
+	struct sysinfo si;
+	if (sysinfo(&si) == 0) {
+		unsigned long long avail = (unsigned long long)(si.freeram + si.bufferram) * si.mem_unit;
+		if (2ull * m->bytes > avail) {
+			for (const char *const *v = variants; *v; v++)
+				tb_skip(ctx, *v, "needs 2 x %zu MiB, only %llu MiB free", m->bytes >> 20,
+					avail >> 20);
+			m->bytes = 0;
+			return 0;
+		}
+	}
+	m->src = alloc_touched(m->bytes);
+	m->dst = alloc_touched(m->bytes);
+	if (!m->src || !m->dst)
+		return -ENOMEM;
+	return 0;
+}
+
+static int run(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	struct mbw *m = state;
+	if (m->bytes == 0)
+		return 0; /* skipped in setup */
+	struct mbw_job job = { .m = m };
+	job.kind = strcmp(variant, "MEMCPY") == 0 ? MEMCPY : strcmp(variant, "DUMB") == 0 ? DUMB : MCBLOCK;
+
+	const struct tb_settings *s = tb_settings(ctx);
+	struct tb_timing t[s->reps];
+	int measured = tb_time_reps(ctx, kernel, &job, t);
+	if (measured < 0)
+		return measured;
+
+	char detail[128];
+	double mib = (double)m->bytes / (1 << 20);
+	for (int r = 0; r < measured; r++) {
+		double per_copy = t[r].seconds / (double)t[r].iters;
+		if (job.kind == MCBLOCK)
+			snprintf(detail, sizeof(detail), "size_mib=%.0f copies=%llu block_bytes=%zu",
+				 mib, (unsigned long long)t[r].iters, m->block);
+		else
+			snprintf(detail, sizeof(detail), "size_mib=%.0f copies=%llu", mib,
+				 (unsigned long long)t[r].iters);
+		tb_emit_value(ctx, variant, "copy_bw", "MiB/s", "higher", r + 1, mib / per_copy, detail);
+		tb_emit_value(ctx, variant, "elapsed", "s", "lower", r + 1, per_copy, detail);
+	}
+	return tb_interrupted() ? -EINTR : 0;
+}
+
+static void teardown(struct tb_ctx *ctx, void *state)
+{
+	(void)ctx;
+	struct mbw *m = state;
+	if (!m)
+		return;
+	if (m->src)
+		munmap(m->src, m->bytes);
+	if (m->dst)
+		munmap(m->dst, m->bytes);
+	free(m);
+}
+
+static const struct tb_bench mbw_bench = {
+	.name = "mem.mbw",
+	.group = "mem",
+	.description = "mbw's copy kernels: MEMCPY, DUMB (element loop), MCBLOCK (blocked memcpy)",
+	.variants = variants,
+	.options = options,
+	.setup = setup,
+	.run = run,
+	.teardown = teardown,
+};
+TB_REGISTER_BENCH(mbw_bench);

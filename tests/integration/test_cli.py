@@ -1,0 +1,148 @@
+"""The CLI contract: help, version, list, run, output safety, exit codes, Ctrl-C."""
+import json
+import os
+import signal
+import stat
+
+import tbtest
+from tbtest import run, parse_csv, read_csv, ok_rows
+
+MBW_TINY = ["-b", "mem.mbw", "--quick", "--set", "mem.mbw.size_mib=4", "--min-time", "0.01"]
+
+
+class Cli(tbtest.TempDirTest):
+    def test_help_and_version(self):
+        p = run("--help")
+        self.assertEqual(p.returncode, 0)
+        for verb in ("run", "list"):
+            self.assertIn(verb, p.stdout)
+        p = run("--version")
+        self.assertEqual(p.returncode, 0)
+        self.assertRegex(p.stdout, r"^tinyben \d+\.\d+\.\d+")
+
+    def test_list_from_registry(self):
+        p = run("list")
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("mem.mbw", p.stdout)
+        self.assertIn("MCBLOCK", p.stdout)
+        p = run("list", "--json")
+        entries = [json.loads(line) for line in p.stdout.splitlines()]
+        mbw = [e for e in entries if e["name"] == "mem.mbw"][0]
+        self.assertEqual(mbw["group"], "mem")
+        self.assertEqual(mbw["variants"], ["MEMCPY", "DUMB", "MCBLOCK"])
+        self.assertIn("size_mib", [o["name"] for o in mbw["options"]])
+        names = [e["name"] for e in entries]
+        self.assertEqual(names, sorted(names))
+
+    def test_run_mbw_quick(self):
+        p = run("run", *MBW_TINY)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        # 3 variants x 2 metrics x 3 reps
+        self.assertEqual(len(rows), 18)
+        for r in rows:
+            self.assertEqual(r["status"], "ok")
+            self.assertGreater(float(r["value"]), 0)
+            self.assertEqual(r["group"], "mem")
+            self.assertIn(r["better"], ("higher", "lower"))
+        bw = ok_rows(rows, metric="copy_bw")
+        self.assertEqual({r["unit"] for r in bw}, {"MiB/s"})
+        self.assertEqual(sorted({int(r["rep"]) for r in bw}), [1, 2, 3])
+        self.assertEqual(len({r["run_id"] for r in rows}), 1)
+        self.assertRegex(rows[0]["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertTrue(rows[0]["cc_level"] in ("none", "sev", "sev-es", "sev-snp", "tdx", "unknown"))
+        self.assertIn("median", p.stderr)
+
+    def test_reps_and_variant_selection(self):
+        p = run("run", *MBW_TINY[:1], "mem.mbw:MEMCPY", *MBW_TINY[2:], "-r", "4")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual({r["variant"] for r in rows}, {"MEMCPY"})
+        self.assertEqual(len(rows), 8)
+
+    def test_run_ids_differ(self):
+        a = parse_csv(run("run", "-b", "mem.mbw:MEMCPY", *MBW_TINY[2:]).stdout)
+        b = parse_csv(run("run", "-b", "mem.mbw:MEMCPY", *MBW_TINY[2:]).stdout)
+        self.assertNotEqual(a[0]["run_id"], b[0]["run_id"])
+
+    def test_output_file_and_json(self):
+        out = self.path("r.json")
+        p = run("run", *MBW_TINY, "-o", out, "--tag", "guest=plain")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "")
+        lines = open(out).read().splitlines()
+        recs = [json.loads(line) for line in lines]
+        self.assertEqual(len(recs), 18)
+        self.assertEqual(list(recs[0].keys()), tbtest.HEADER)
+        self.assertIsInstance(recs[0]["value"], float)
+        self.assertIsInstance(recs[0]["rep"], int)
+        self.assertIn("tag.guest=plain", recs[0]["detail"])
+
+    def test_existing_output_is_kept(self):
+        out = self.path("keep.csv")
+        with open(out, "w") as f:
+            f.write("precious\n")
+        p = run("run", *MBW_TINY, "-o", out)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("already exists", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+        self.assertEqual(open(out).read(), "precious\n")
+        p = run("run", *MBW_TINY, "-o", out, "--force")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(read_csv(out)), 18)
+
+    def test_bad_usage_exit_2(self):
+        cases = [
+            (["run", "-b", "nosuch.bench"], "no benchmark matches"),
+            (["run", "-r", "abc"], "-r 'abc'"),
+            (["run", "-r", "0"], "-r '0'"),
+            (["run", "--bogus"], "unknown option '--bogus'"),
+            (["run", "--format", "xml"], "--format 'xml'"),
+            (["run", "--set", "mem.mbw.size_mib=huge"], "not a whole number"),
+            (["run", "--set", "mem.mbw.nosuch=1"], "has no option 'nosuch'"),
+            (["run", "--set", "nosuch.x=1"], "unknown benchmark 'nosuch'"),
+            (["run", "--threads", "zero"], "--threads 'zero'"),
+            (["run", "--tag", "novalue"], "--tag 'novalue'"),
+            (["run", "--dir", "/nonexistent/dir"], "--dir"),
+            (["run", "-o", "/nonexistent/dir/x.csv", *MBW_TINY], "cannot create"),
+            (["run", "-o", "/dev/null", *MBW_TINY], "not a regular file"),
+            (["nosuchverb"], "unknown verb"),
+            (["list", "--bogus"], "unknown option"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                p = run(*args)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn(message, p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+                self.assertEqual(p.stdout, "")
+
+    def test_unwritable_output_dir(self):
+        if os.geteuid() == 0:
+            self.skipTest("root can write anywhere")
+        d = self.path("ro")
+        os.mkdir(d)
+        os.chmod(d, stat.S_IRUSR | stat.S_IXUSR)
+        p = run("run", *MBW_TINY, "-o", os.path.join(d, "x.csv"))
+        self.assertEqual(p.returncode, 2)
+
+    def test_sigint_keeps_valid_csv(self):
+        out = self.path("int.csv")
+        # Big enough to be mid-run after 1.5 s, yet quick to stop.
+        args = ["run", "-b", "mem.mbw", "--set", "mem.mbw.size_mib=64", "-r", "50",
+                "--min-time", "0.05", "-o", out]
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with self.subTest(sig=sig):
+                if os.path.exists(out):
+                    os.unlink(out)
+                rc, _, err = tbtest.interrupt_after(args, 1.5, sig=sig, cwd=self.tmp)
+                self.assertEqual(rc, 130, err)
+                rows = read_csv(out)
+                self.assertGreater(len(rows), 0)
+                self.assertTrue(all(r["status"] == "ok" for r in rows))
+                self.assertIn("interrupted", err)
+                self.assert_no_leftovers(self.tmp, allowed=("int.csv",))
+
+
+if __name__ == "__main__":
+    tbtest.main()

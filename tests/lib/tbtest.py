@@ -1,0 +1,88 @@
+"""Helpers for integration tests that run the real tinyben binary."""
+import csv
+import io
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+TINYBEN = os.environ.get("TINYBEN", "build/tinyben")
+SOURCE_ROOT = os.environ.get("TB_SOURCE_ROOT", ".")
+BUILD_ROOT = os.environ.get("TB_BUILD_ROOT", "build")
+
+HEADER = ("timestamp,run_id,host,cc_level,cc_features,kernel,cpu_model,vcpus,mem_mib,"
+          "tinyben_version,group,bench,variant,metric,unit,better,rep,value,status,detail").split(",")
+
+
+def run(*args, timeout=300, env=None, cwd=None, input=None):
+    """Run tinyben with args; returns CompletedProcess with text stdout/stderr."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    return subprocess.run([TINYBEN, *args], capture_output=True, text=True, timeout=timeout,
+                          env=full_env, cwd=cwd, input=input)
+
+
+def parse_csv(text):
+    """Parse tinyben CSV text; checks the exact header; returns a list of dict rows."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = list(reader)
+    if not rows:
+        raise AssertionError("empty CSV")
+    if rows[0] != HEADER:
+        raise AssertionError(f"wrong header: {rows[0]}")
+    out = []
+    for i, r in enumerate(rows[1:], start=2):
+        if len(r) != len(HEADER):
+            raise AssertionError(f"line {i}: {len(r)} fields, want {len(HEADER)}: {r}")
+        out.append(dict(zip(HEADER, r)))
+    return out
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return parse_csv(f.read())
+
+
+def ok_rows(rows, bench=None, variant=None, metric=None):
+    return [r for r in rows if r["status"] == "ok"
+            and (bench is None or r["bench"] == bench)
+            and (variant is None or r["variant"] == variant)
+            and (metric is None or r["metric"] == metric)]
+
+
+class TempDirTest(unittest.TestCase):
+    """A test case with a fresh temporary directory in self.tmp, removed afterwards."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="tbtest-")
+        self.tmp = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def assert_no_leftovers(self, directory, allowed=()):
+        left = sorted(set(os.listdir(directory)) - set(allowed))
+        self.assertEqual(left, [], f"files left behind in {directory}")
+
+
+def interrupt_after(args, seconds, sig=signal.SIGINT, timeout=60, cwd=None, env=None):
+    """Start tinyben, send sig after `seconds`, return (returncode, stdout, stderr)."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    p = subprocess.Popen([TINYBEN, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=cwd, env=full_env)
+    time.sleep(seconds)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=timeout)
+    return p.returncode, out, err
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,0 +1,120 @@
+/* Unit tests of the core: CSV quoting, JSON escaping, number and option parsing, statistics. */
+#include <errno.h>
+#include <limits.h>
+
+#include "tinyben/csv.h"
+#include "tinyben/stats.h"
+#include "tinyben/util.h"
+#include "core/ctx_impl.h"
+#include "core/run_args.h"
+#include "../lib/check.h"
+
+static void test_csv_quote(void)
+{
+	char b[64];
+	tb_csv_quote(b, sizeof(b), "plain");
+	CHECK_STR(b, "plain");
+	tb_csv_quote(b, sizeof(b), "a,b");
+	CHECK_STR(b, "\"a,b\"");
+	tb_csv_quote(b, sizeof(b), "say \"hi\"");
+	CHECK_STR(b, "\"say \"\"hi\"\"\"");
+	tb_csv_quote(b, sizeof(b), "two\nlines");
+	CHECK_STR(b, "\"two\nlines\"");
+	tb_csv_quote(b, sizeof(b), "");
+	CHECK_STR(b, "");
+	CHECK(tb_csv_quote(b, 4, "a,bcdef") == 9); /* needs 9, truncated safely */
+	CHECK(strlen(b) == 3);
+}
+
+static void test_json_quote(void)
+{
+	char b[64];
+	tb_json_quote(b, sizeof(b), "a\"b\\c\n\x01");
+	CHECK_STR(b, "\"a\\\"b\\\\c\\n\\u0001\"");
+}
+
+static void test_parse(void)
+{
+	long long v = 0;
+	CHECK(tb_parse_ll("42", 0, 100, &v) == 0 && v == 42);
+	CHECK(tb_parse_ll("4k", 0, LLONG_MAX, &v) == 0 && v == 4096);
+	CHECK(tb_parse_ll("2M", 0, LLONG_MAX, &v) == 0 && v == 2097152);
+	CHECK(tb_parse_ll("1G", 0, LLONG_MAX, &v) == 0 && v == 1073741824LL);
+	CHECK(tb_parse_ll("12x", 0, 100, &v) == -EINVAL);
+	CHECK(tb_parse_ll("1kk", 0, LLONG_MAX, &v) == -EINVAL);
+	CHECK(tb_parse_ll("", 0, 100, &v) == -EINVAL);
+	CHECK(tb_parse_ll("abc", 0, 100, &v) == -EINVAL);
+	CHECK(tb_parse_ll("101", 0, 100, &v) == -ERANGE);
+	CHECK(tb_parse_ll("-1", 0, 100, &v) == -ERANGE);
+	CHECK(tb_parse_ll("99999999999999999999", 0, LLONG_MAX, &v) == -ERANGE);
+	CHECK(tb_parse_ll("9000000000G", 0, LLONG_MAX, &v) == -ERANGE);
+	double d;
+	CHECK(tb_parse_double("0.25", 0, 1, &d) == 0 && d == 0.25);
+	CHECK(tb_parse_double("nan", 0, 1, &d) == -EINVAL);
+	CHECK(tb_parse_double("2", 0, 1, &d) == -ERANGE);
+	bool b;
+	CHECK(tb_parse_bool("yes", &b) == 0 && b);
+	CHECK(tb_parse_bool("FALSE", &b) == 0 && !b);
+	CHECK(tb_parse_bool("maybe", &b) == -EINVAL);
+}
+
+static void test_threads_list(void)
+{
+	int c[8], n;
+	CHECK(tb_parse_thread_list("1,2,all", 16, c, 8, &n) == 0 && n == 3 && c[2] == 16);
+	CHECK(tb_parse_thread_list("4", 16, c, 8, &n) == 0 && n == 1 && c[0] == 4);
+	CHECK(tb_parse_thread_list("0", 16, c, 8, &n) == -EINVAL);
+	CHECK(tb_parse_thread_list("two", 16, c, 8, &n) == -EINVAL);
+	CHECK(tb_parse_thread_list(",", 16, c, 8, &n) == -EINVAL);
+}
+
+static void test_option_check(void)
+{
+	struct tb_option o = { "size", TB_OPT_INT, "8", NULL, 1, 64, "" };
+	char err[128];
+	CHECK(tb_option_check(&o, "64", err, sizeof(err)) == 0);
+	CHECK(tb_option_check(&o, "65", err, sizeof(err)) != 0);
+	CHECK(strstr(err, "out of range") != NULL);
+	CHECK(tb_option_check(&o, "x", err, sizeof(err)) != 0);
+	CHECK(strstr(err, "not a whole number") != NULL);
+	struct tb_option ob = { "flag", TB_OPT_BOOL, "0", NULL, 0, 0, "" };
+	CHECK(tb_option_check(&ob, "true", err, sizeof(err)) == 0);
+	CHECK(tb_option_check(&ob, "2", err, sizeof(err)) != 0);
+}
+
+static void test_stats(void)
+{
+	/* Hand-computed: mean 5, sample variance 32/7, sd 2.138090, median 4.5. */
+	double x[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+	struct tb_summary s;
+	CHECK(tb_summarize(x, 8, &s) == 0);
+	CHECK_NEAR(s.mean, 5.0, 1e-12);
+	CHECK_NEAR(s.median, 4.5, 1e-12);
+	CHECK_NEAR(s.stddev, 2.1380899353, 1e-9);
+	CHECK_NEAR(s.cv, 2.1380899353 / 5, 1e-9);
+	CHECK_NEAR(s.min, 2, 0);
+	CHECK_NEAR(s.max, 9, 0);
+	/* t(0.975, 7) = 2.365: half width 2.365 * 2.1380899 / sqrt(8) = 1.787772 */
+	CHECK_NEAR(s.ci95_hi - s.mean, 1.787772, 1e-5);
+	double one = 3;
+	CHECK(tb_summarize(&one, 1, &s) == 0 && s.stddev == 0 && s.cv == 0 && s.median == 3);
+	CHECK(tb_summarize(x, 0, &s) == -EINVAL);
+	double odd[] = { 9, 1, 5 };
+	CHECK_NEAR(tb_median(odd, 3), 5, 0);
+	CHECK(odd[0] == 9); /* input untouched */
+	double q[] = { 1, 2, 3, 4 };
+	CHECK_NEAR(tb_quantile_sorted(q, 4, 0.25), 1.75, 1e-12);
+	CHECK_NEAR(tb_student_t975(1), 12.706, 1e-9);
+	CHECK_NEAR(tb_student_t975(1000), 1.96, 0.005);
+}
+
+int main(void)
+{
+	test_csv_quote();
+	test_json_quote();
+	test_parse();
+	test_threads_list();
+	test_option_check();
+	test_stats();
+	return check_done();
+}
