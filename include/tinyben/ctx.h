@@ -17,6 +17,7 @@ struct tb_settings {
 	double min_time;          /* seconds one calibrated repetition lasts at least */
 	const char *dir;          /* where I/O benchmarks create their files */
 	const char *redis;        /* --redis ADDR, or NULL */
+	const char *corpus;       /* --corpus FILE for compression benchmarks, or NULL */
 	bool allow_device;        /* --allow-device: io benchmarks may use a block device */
 	int thread_counts[TB_MAX_THREAD_COUNTS]; /* --threads 1,2,all; {1} by default */
 	int n_thread_counts;

@@ -18,6 +18,11 @@ int tb_parse_bool(const char *s, bool *out);
 int tb_tmp_register(const char *path);     /* a file */
 int tb_tmpdir_register(const char *path);  /* an (empty at the end) directory */
 void tb_tmp_forget(const char *path);      /* removed or kept on purpose by the caller */
+/* Creates a new file DIR/tinyben-PREFIX-XXXXXX (O_EXCL, mode 0600), registers it for
+ * cleanup and writes its path into path. Returns the fd, or a negative errno. */
+int tb_tmp_create(const char *dir, const char *prefix, char *path, size_t path_len);
+/* Same for a directory; returns 0 or a negative errno. */
+int tb_tmpdir_create(const char *dir, const char *prefix, char *path, size_t path_len);
 /* Child processes (e.g. redis-server) sent SIGTERM, then SIGKILL, at cleanup. */
 int tb_child_register(pid_t pid);
 void tb_child_forget(pid_t pid);

@@ -13,7 +13,7 @@
 
 enum {
 	OPT_QUICK = 256, OPT_FORMAT, OPT_FORCE, OPT_TAG, OPT_SET, OPT_DIR, OPT_THREADS,
-	OPT_REDIS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_HELP,
+	OPT_REDIS, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_HELP,
 };
 
 static const struct option long_options[] = {
@@ -28,6 +28,7 @@ static const struct option long_options[] = {
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "corpus", required_argument, NULL, OPT_CORPUS },
 	{ "allow-device", no_argument, NULL, OPT_ALLOW_DEVICE },
 	{ "min-time", required_argument, NULL, OPT_MIN_TIME },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -50,7 +51,8 @@ static const char usage[] =
 	"      --dir DIR             where I/O benchmarks create their files (default: .)\n"
 	"      --threads LIST        thread counts for scalable benchmarks: N, 1,2,4 or all\n"
 	"      --redis ADDR          use this redis server (host:port or socket path)\n"
-	"      --allow-device        let I/O benchmarks use a block device given as --dir target\n"
+	"      --corpus FILE         compress FILE instead of the generated corpus (cpu.lz4)\n"
+	"      --allow-device        let io benchmarks open a block device (never by default)\n"
 	"  -q, --quiet               no progress and no summary on stderr\n";
 
 static int fail(const char *fmt, const char *arg)
@@ -195,6 +197,7 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 			a->settings.threads_given = true;
 			break;
 		case OPT_REDIS: a->settings.redis = optarg; break;
+		case OPT_CORPUS: a->settings.corpus = optarg; break;
 		case OPT_ALLOW_DEVICE: a->settings.allow_device = true; break;
 		case OPT_MIN_TIME: min_time = optarg; break;
 		case 'q': a->quiet = true; break;

@@ -3,6 +3,7 @@
 #include <limits.h>
 
 #include "tinyben/csv.h"
+#include "tinyben/hist.h"
 #include "tinyben/stats.h"
 #include "tinyben/util.h"
 #include "core/ctx_impl.h"
@@ -108,8 +109,39 @@ static void test_stats(void)
 	CHECK_NEAR(tb_student_t975(1000), 1.96, 0.005);
 }
 
+static void test_hist(void)
+{
+	static struct tb_hist h;
+	tb_hist_init(&h);
+	CHECK(tb_hist_quantile(&h, 0.5) == 0);
+	for (uint64_t v = 1; v <= 100000; v++)
+		tb_hist_add(&h, v);
+	CHECK(h.count == 100000 && h.min == 1 && h.max == 100000);
+	/* Exact quantiles are 50000, 99000, 99900; buckets are within 1/128. */
+	CHECK_NEAR(tb_hist_quantile(&h, 0.5), 50000, 50000 / 128.0);
+	CHECK_NEAR(tb_hist_quantile(&h, 0.99), 99000, 99000 / 128.0);
+	CHECK_NEAR(tb_hist_quantile(&h, 0.999), 99900, 99900 / 128.0);
+	CHECK_NEAR(tb_hist_quantile(&h, 0), 1, 0);
+	CHECK_NEAR(tb_hist_quantile(&h, 1), 100000, 0);
+	CHECK_NEAR(tb_hist_mean(&h), 50000.5, 1e-6);
+	static struct tb_hist small, merged;
+	tb_hist_init(&small);
+	tb_hist_add(&small, 7);
+	tb_hist_add(&small, 7);
+	tb_hist_add(&small, 200);
+	CHECK_NEAR(tb_hist_quantile(&small, 0.5), 7, 0); /* exact below 256 */
+	CHECK_NEAR(tb_hist_quantile(&small, 0.9), 200, 0);
+	tb_hist_init(&merged);
+	tb_hist_merge(&merged, &small);
+	tb_hist_merge(&merged, &h);
+	CHECK(merged.count == 100003 && merged.min == 1 && merged.max == 100000);
+	tb_hist_add(&merged, UINT64_MAX);
+	CHECK(merged.max == UINT64_MAX);
+}
+
 int main(void)
 {
+	test_hist();
 	test_csv_quote();
 	test_json_quote();
 	test_parse();
