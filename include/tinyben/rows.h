@@ -19,6 +19,9 @@ int tb_output_open(const char *path, bool force, FILE **out);
 struct tb_ctx *tb_rows_open(const struct tb_bench *bench, const char *output, bool force,
 			    bool progress);
 
+/* Writes the rows so far (whole lines) and flushes; false when the output failed. */
+bool tb_rows_flush(struct tb_ctx *ctx);
+
 /* Flushes and closes; returns TB_EXIT_OK, or TB_EXIT_FAILED when a row failed or the
  * output could not be written. Frees ctx. */
 int tb_rows_close(struct tb_ctx *ctx);

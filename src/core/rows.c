@@ -63,6 +63,11 @@ struct tb_ctx *tb_rows_open(const struct tb_bench *bench, const char *output, bo
 	return ctx;
 }
 
+bool tb_rows_flush(struct tb_ctx *ctx)
+{
+	return tb_ctx_flush(ctx);
+}
+
 int tb_rows_close(struct tb_ctx *ctx)
 {
 	tb_ctx_flush(ctx);
