@@ -297,6 +297,10 @@ static int worker(struct tb_team *team, int index, void *arg)
 		j->rc = rc < 0 ? rc : -EINTR; /* nothing measured means interrupted */
 		return 0;
 	}
+	/* Test hook (tests/cpu/test_lz4.py): spoil one decompressed byte, to prove that the
+	 * check below fails the row. */
+	if (getenv("TINYBEN_TEST_CORRUPT_LZ4"))
+		j->lanes[0].res[j->z->len / 2] ^= 0x55;
 	/* The round trip, checked on every thread: a fast decompressor of garbage is wrong. */
 	for (int i = 0; i < j->threads; i++) {
 		if (memcmp(j->lanes[i].res, j->z->src, j->z->len) != 0) {
