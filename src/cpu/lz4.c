@@ -312,7 +312,7 @@ static int worker(struct tb_team *team, int index, void *arg)
 		}
 	}
 	emit(j, "compress_speed", "MB/s", tc, nc);
-	emit(j, "decompress_speed", "MB/s", td, nd < nc ? nd : nc);
+	emit(j, "decompress_speed", "MB/s", td, nd);
 	j->rc = tb_interrupted() ? -EINTR : 0;
 	return 0;
 }
