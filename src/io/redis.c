@@ -247,7 +247,7 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		char detail[512];
 		snprintf(detail, sizeof(detail),
 			 "clients=%d pipeline=%d data_bytes=%zu requests=%llu keyspace=%llu "
-			 "seconds=%.4f client_cpu_s=%.4f %s",
+			 "seconds=%.6f client_cpu_s=%.6f %s",
 			 l.clients, l.pipeline, st->payload_len, (unsigned long long)res.done,
 			 (unsigned long long)l.keyspace, res.seconds, res.cpu_seconds, st->where);
 		tb_emit_value(ctx, variant, "rps", "req/s", "higher", rep, (double)res.done / res.seconds,
