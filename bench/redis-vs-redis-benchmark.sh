@@ -66,6 +66,7 @@ for r in csv.DictReader(open(sys.argv[1])):
 PY
 }
 
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# redis-server $(redis-server --version | awk '{sub("v=", "", $3); print $3}'), unix socket, clients=$CLIENTS data=$DATA n=$N, $ROUNDS rounds, $(nproc) CPUs"
 for round in $(seq "$ROUNDS"); do
 	for P in 1 16; do
@@ -74,6 +75,7 @@ for round in $(seq "$ROUNDS"); do
 	echo "round $round done" >&2
 done
 
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]

@@ -201,6 +201,11 @@ class ExistingServer(ServerTest):
         self.assertIsNone(self.server.poll())
         self.assertEqual(self.cli("PING"), "PONG")
         self.assertEqual(self.cli("EXISTS", "key:__rand_int__", "mylist"), "0")
+        # The server saw exactly the requests: a warm-up of a tenth (at least one batch per
+        # client), then 2 repetitions of 300.
+        stats = self.cli("INFO", "commandstats")
+        self.assertRegex(stats, r"cmdstat_set:calls=630,")
+        self.assertRegex(stats, r"cmdstat_lpush:calls=648,")
         self.assert_clean_keep_server()
 
     def test_tcp_and_random_keys(self):
