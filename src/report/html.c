@@ -199,7 +199,7 @@ void tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *sid
 		if (tb_svg_bars(f, sides, n, groups[g], id++, &w, &h) != 0) {
 			fputs("<p class=\"note\">No ", f);
 			tb_xml_put(f, groups[g]);
-			fputs(" samples in the first run.</p>\n", f);
+			fputs(" samples in the first run (the base of the plot).</p>\n", f);
 		}
 		fputs("</div>\n", f);
 	}

@@ -4,6 +4,8 @@
 
 #include "report/svg.h"
 
+const char *const tb_svg_dash[4] = { "", "7 3", "2 3", "9 3 2 3" };
+
 const char *const tb_palette[TB_PALETTE_N] = {
 	"#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442",
 };
@@ -114,6 +116,27 @@ void tb_svg_fill(FILE *f, int id, size_t k, double x, double y, double w, double
 			   "fill=\"url(#p%dh%zu)\"/>", x, y, w, h, id, k % 8);
 }
 
+/* Marker shapes per run, so that lines stay apart without colour. */
+void tb_svg_marker(FILE *f, size_t k, double x, double y, const char *col)
+{
+	switch (k % 4) {
+	case 0:
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>", x, y, col);
+		break;
+	case 1:
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"%s\"/>",
+			x - 3.5, y - 3.5, col);
+		break;
+	case 2:
+		fprintf(f, "<path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" fill=\"%s\"/>", x, y - 4.5,
+			x + 4.5, y + 3.5, x - 4.5, y + 3.5, col);
+		break;
+	default:
+		fprintf(f, "<path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" fill=\"%s\"/>",
+			x, y - 5, x + 5, y, x, y + 5, x - 5, y, col);
+	}
+}
+
 #define LEG_FONT 12
 #define LEG_CHAR 7.2  /* generous width of one character at 12 px, sans-serif */
 #define LEG_ROW 20
@@ -151,9 +174,11 @@ double tb_svg_legend(FILE *f, int id, const struct tb_side *sides, size_t n, dou
 			x = 0;
 		}
 		if (lines) {
+			const char *col = tb_palette[k % TB_PALETTE_N];
 			fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-				   "stroke-width=\"2\"/>", x0 + x, y0 + y + 8, x0 + x + 16, y0 + y + 8,
-				tb_palette[k % TB_PALETTE_N]);
+				   "stroke-width=\"2\" stroke-dasharray=\"%s\"/>", x0 + x - 2, y0 + y + 8,
+				x0 + x + 18, y0 + y + 8, col, *tb_svg_dash[k % 4] ? tb_svg_dash[k % 4] : "none");
+			tb_svg_marker(f, k, x0 + x + 8, y0 + y + 8, col);
 		} else {
 			tb_svg_fill(f, id, k, x0 + x, y0 + y + 1, 16, 14);
 		}

@@ -25,6 +25,9 @@ double tb_nice_step(double range, int n);
  * writes the <defs> of plot id, then the fill attributes of a mark of series k. */
 void tb_svg_defs(FILE *f, int id, size_t nseries);
 void tb_svg_fill(FILE *f, int id, size_t k, double x, double y, double w, double h);
+/* Line dashes and marker shapes per run of a curve (apart without colour). */
+extern const char *const tb_svg_dash[4];
+void tb_svg_marker(FILE *f, size_t k, double x, double y, const char *col);
 /* The legend: one swatch per side, wrapped in rows within width; returns its height. */
 double tb_svg_legend(FILE *f, int id, const struct tb_side *sides, size_t n, double x,
 		     double y, double width, bool lines);

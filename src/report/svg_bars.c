@@ -108,7 +108,10 @@ int tb_svg_bars(FILE *f, const struct tb_side *sides, size_t n, const char *grou
 	double lab_px = (double)maxlab * CHAR_W * M_SQRT1_2;
 	double left = fmax(70, lab_px - slot / 2 + 10);
 	double plot_w = slot * (double)ni;
-	double width = fmax(left + plot_w + 20, 420);
+	/* Wide enough for the title line (14 px bold: about 8.5 px a character). */
+	size_t bl = tb_utf8_len(base->label);
+	double title_w = 20 + 8.5 * (double)(strlen(group) + 56 + (bl > 40 ? 40 : bl));
+	double width = fmax(fmax(left + plot_w + 20, 420), title_w);
 	double legend_h = tb_svg_legend_height(sides, n, width - 20);
 	double top = 30 + legend_h + 8;
 	double bottom = lab_px + 24;

@@ -98,27 +98,6 @@ static void size_label(double bytes, char *buf, size_t len)
 	snprintf(buf, len, "%.0f%s", bytes, suf[i]);
 }
 
-/* Marker shapes per run, so that lines stay apart without colour. */
-static void marker(FILE *f, size_t k, double x, double y, const char *col)
-{
-	switch (k % 4) {
-	case 0:
-		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>", x, y, col);
-		break;
-	case 1:
-		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"%s\"/>",
-			x - 3.5, y - 3.5, col);
-		break;
-	case 2:
-		fprintf(f, "<path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" fill=\"%s\"/>", x, y - 4.5,
-			x + 4.5, y + 3.5, x - 4.5, y + 3.5, col);
-		break;
-	default:
-		fprintf(f, "<path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" fill=\"%s\"/>",
-			x, y - 5, x + 5, y, x, y + 5, x - 5, y, col);
-	}
-}
-
 int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *family, int id,
 		   double *w_out, double *h_out)
 {
@@ -145,15 +124,27 @@ int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *f
 	double lx0 = floor(log2(xmin)), lx1 = ceil(log2(xmax));
 	if (lx1 <= lx0)
 		lx1 = lx0 + 1;
-	if (!(ymax > 0))
-		ymax = 1;
-	double step = tb_nice_step(ymax, 6);
-	ymax = ceil(ymax * 1.04 / step) * step;
+	/* Log y as well: cache levels span 1 to 100+ ns, and equal ratios between runs
+	 * (what a comparison is about) then look equal at every level. */
+	double ymin = INFINITY;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < np[k]; i++) {
+			double lo = isnan(pts[k][i].lo) ? pts[k][i].y : pts[k][i].lo;
+			if (lo > 0)
+				ymin = fmin(ymin, lo);
+		}
+	if (!(ymax > 0) || !isfinite(ymin)) {
+		ymin = 1;
+		ymax = 10;
+	}
+	double ly0 = log10(ymin / 1.15), ly1 = log10(ymax * 1.15);
+	if (ly1 <= ly0)
+		ly1 = ly0 + 1;
 	double width = LEFT + PLOT_W + 30;
 	double legend_h = tb_svg_legend_height(sides, n, width - 20);
 	double top = 30 + legend_h + 8, height = top + PLOT_H + 50;
 #define XPX(v) (LEFT + (log2(v) - lx0) / (lx1 - lx0) * PLOT_W)
-#define YPX(v) (top + PLOT_H - (v) / ymax * PLOT_H)
+#define YPX(v) (top + PLOT_H - (log10(fmax(v, 1e-300)) - ly0) / (ly1 - ly0) * PLOT_H)
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
 		   "viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" "
 		   "role=\"img\">\n<title>mem.latency ", width, height, width, height);
@@ -165,10 +156,28 @@ int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *f
 	tb_xml_put(f, family);
 	fputs(": median latency by block size (lower is better)</text>\n", f);
 	tb_svg_legend(f, id, sides, n, 10, 28, width - 20, true);
-	for (double v = 0; v <= ymax + step / 2; v += step)
-		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#dddddd\"/>"
-			   "<text x=\"%d\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"end\">%.4g</text>\n",
-			LEFT, YPX(v), LEFT + PLOT_W, YPX(v), LEFT - 6, YPX(v) + 4, FONT, v);
+	/* Ticks at 1, 2, 5 x 10^k; labels at those that stay 14 px apart. */
+	double last_label = INFINITY;
+	for (double e = floor(ly0); e < ly1 + 0.5; e++) {
+		static const double mult[] = { 1, 2, 5 };
+		for (int j = 0; j < 3; j++) {
+			double v = mult[j] * pow(10, e);
+			if (log10(v) > ly1 + 1e-9)
+				break;
+			if (log10(v) < ly0 - 1e-9)
+				continue;
+			double y = YPX(v);
+			fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+				   "stroke=\"%s\"/>", LEFT, y, LEFT + PLOT_W, y,
+				j ? "#eeeeee" : "#cccccc");
+			if (last_label - y >= 14) {
+				fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"%d\" "
+					   "text-anchor=\"end\">%g</text>", LEFT - 6, y + 4, FONT, v);
+				last_label = y;
+			}
+			fputc('\n', f);
+		}
+	}
 	/* One tick per doubling; labels only every k-th so that they keep 44 px apart. */
 	double per = PLOT_W / (lx1 - lx0);
 	int every = (int)ceil(44 / per);
@@ -189,10 +198,9 @@ int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *f
 	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"middle\">block size "
 		   "(bytes, log scale)</text>\n", LEFT + PLOT_W / 2.0, top + PLOT_H + 38, FONT);
 	fprintf(f, "<text transform=\"translate(14,%.1f) rotate(-90)\" font-size=\"%d\" "
-		   "text-anchor=\"middle\">latency (", top + PLOT_H / 2.0, FONT);
+		   "text-anchor=\"middle\">latency (log scale, ", top + PLOT_H / 2.0, FONT);
 	tb_xml_put(f, unit);
 	fputs(")</text>\n", f);
-	static const char *const dash[] = { "", "7 3", "2 3", "9 3 2 3" };
 	for (size_t k = 0; k < n; k++) {
 		if (np[k] == 0)
 			continue;
@@ -200,8 +208,8 @@ int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *f
 		fputs("<g><title>", f);
 		tb_xml_put(f, sides[k].label);
 		fputs("</title><polyline fill=\"none\" stroke-width=\"2\" ", f);
-		if (*dash[k % 4])
-			fprintf(f, "stroke-dasharray=\"%s\" ", dash[k % 4]);
+		if (*tb_svg_dash[k % 4])
+			fprintf(f, "stroke-dasharray=\"%s\" ", tb_svg_dash[k % 4]);
 		fprintf(f, "stroke=\"%s\" points=\"", col);
 		for (size_t i = 0; i < np[k]; i++)
 			fprintf(f, "%s%.1f,%.1f", i ? " " : "", XPX(pts[k][i].x), YPX(pts[k][i].y));
@@ -218,13 +226,13 @@ int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *f
 			if (!isnan(p->lo))
 				fprintf(f, "<path d=\"M%.1f,%.1f L%.1f,%.1f\" stroke=\"%s\"/>",
 					XPX(p->x), YPX(p->lo), XPX(p->x), YPX(p->hi), col);
-			marker(f, k, XPX(p->x), YPX(p->y), col);
+			tb_svg_marker(f, k, XPX(p->x), YPX(p->y), col);
 			fputs("</g>\n", f);
 		}
 		fputs("</g>\n", f);
 	}
 	fprintf(f, "<path d=\"M%d,%.1f L%d,%.1f L%d,%.1f\" stroke=\"#000000\" fill=\"none\"/>\n"
-		   "</svg>\n", LEFT, top, LEFT, YPX(0), LEFT + PLOT_W, YPX(0));
+		   "</svg>\n", LEFT, top, LEFT, top + PLOT_H, LEFT + PLOT_W, top + PLOT_H);
 #undef XPX
 #undef YPX
 	*w_out = width;
