@@ -249,11 +249,13 @@ static const char *from_cpuid(const struct tb_evidence *ev, struct tb_cc_decisio
 static void from_paths(const struct tb_evidence *ev, struct tb_cc_decision *d)
 {
 	bool snp = false, tdx = false, tsm = false, any = false;
+	int unknown = 0;
 	for (size_t i = 0; i < ev->n; i++) {
 		const char *k = ev->items[i].key, *v = ev->items[i].value;
 		if (strncmp(k, "path.", 5) != 0)
 			continue;
 		any = true;
+		unknown += strcmp(v, "unknown") == 0;
 		if (strcmp(v, "present") != 0)
 			continue;
 		k += 5;
@@ -265,8 +267,13 @@ static void from_paths(const struct tb_evidence *ev, struct tb_cc_decision *d)
 		else if (strstr(k, "/tsm/report"))
 			tsm = true;
 	}
-	if (!any)
+	if (!any) {
+		note(d, "device paths not in the evidence");
 		return;
+	}
+	if (unknown)
+		note(d, "%d device path%s not checkable (/dev, /sys or configfs not mounted)", unknown,
+		     unknown == 1 ? "" : "s");
 	if (snp && tdx)
 		warn(d, "device paths of both SEV-SNP and TDX guests are present");
 	/* Absence proves little (the driver may just not be loaded): only presence counts. */
