@@ -51,9 +51,9 @@ class Sqlite(tbtest.TempDirTest):
         self.assertTrue(all(r["status"] == "failed" for r in rows))
 
     def test_interrupt_leaves_nothing(self):
-        # One million autocommit inserts would take minutes: SIGINT arrives in the middle.
+        # 100,000 autocommit inserts take minutes (each one several fsyncs): SIGINT arrives in the middle.
         code, out, err = tbtest.interrupt_after(
-            ["run", "-b", "io.sqlite:autocommit", "--set", "io.sqlite.rows=1000000",
+            ["run", "-b", "io.sqlite:autocommit", "--set", "io.sqlite.rows=100000",
              "--dir", self.tmp], 1.5)
         self.assertEqual(code, 130, err)
         parse_csv(out)
