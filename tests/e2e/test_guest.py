@@ -114,6 +114,7 @@ class Guest(tbtest.TempDirTest):
             p = tbtest.run("scan", "--pid", str(g.proc.pid), "--marker", m.group(1), timeout=60)
             if p.returncode == 2 and "permission" in p.stderr and os.geteuid() != 0:
                 self.skipTest(f"scan needs ptrace rights here: {p.stderr.strip()}")
+            print(f"scan of the QEMU process:\n{p.stdout}", end="")
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertIn("marker visible: this guest's memory is readable by the host", p.stdout)
             # A marker no guest planted is not found: the hit above is not an accident.
