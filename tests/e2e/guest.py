@@ -86,7 +86,7 @@ def qemu_command(initrd, console, init_args, disk=None, mem_mib=512):
     kernel, _ = cloud_kernel()
     kvm = kvm_works()
     cmd = [QEMU, "-machine", "q35", "-nodefaults", "-display", "none", "-monitor", "none",
-           "-no-reboot", "-m", str(mem_mib), "-smp", "2",
+           "-no-reboot", "-m", str(mem_mib), "-smp", "1",
            "-serial", f"file:{console}", "-kernel", kernel, "-initrd", initrd]
     cmd += ["-accel", "kvm", "-cpu", "host"] if kvm else ["-accel", "tcg"]
     if disk:
