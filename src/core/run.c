@@ -1,15 +1,13 @@
 /* `tinyben run`: select benchmarks, run them, write every sample as CSV or JSON Lines. */
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "tinyben/bench.h"
+#include "tinyben/rows.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 #include "ctx_impl.h"
@@ -36,33 +34,7 @@ static bool selected(const struct tb_run_args *a, const struct tb_bench *b, cons
 
 static int open_output(const struct tb_run_args *a, FILE **out)
 {
-	if (!a->output) {
-		*out = stdout;
-		return 0;
-	}
-	struct stat st;
-	if (stat(a->output, &st) == 0) {
-		if (!S_ISREG(st.st_mode)) {
-			tb_error("%s: not a regular file; refusing to write results there", a->output);
-			return -EINVAL;
-		}
-		if (!a->force) {
-			tb_error("%s: already exists (use --force to replace it)", a->output);
-			return -EEXIST;
-		}
-	}
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (a->force ? O_TRUNC : O_EXCL);
-	int fd = open(a->output, flags, 0644);
-	if (fd < 0) {
-		tb_error("%s: cannot create: %s", a->output, strerror(errno));
-		return -errno;
-	}
-	*out = fdopen(fd, "w");
-	if (!*out) {
-		close(fd);
-		return -ENOMEM;
-	}
-	return 0;
+	return tb_output_open(a->output, a->force, out);
 }
 
 static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const struct tb_bench *b,

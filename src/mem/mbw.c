@@ -38,12 +38,22 @@ static const struct tb_option options[] = {
  * memcpy call (Debian's mbw binary does: DESIGN.md, "Known traps") or vectorises it.
  * Both switches keep it one load and one store of a long per element, as the loop
  * the reference experiments measured. */
+#if defined(__clang__)
+__attribute__((noinline, no_builtin("memcpy")))
+static void dumb_copy(long *restrict dst, const long *restrict src, size_t n)
+{
+#pragma clang loop vectorize(disable) interleave(disable)
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+#else
 __attribute__((noinline, optimize("no-tree-loop-distribute-patterns", "no-tree-vectorize")))
 static void dumb_copy(long *restrict dst, const long *restrict src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		dst[i] = src[i];
 }
+#endif
 
 static void mcblock_copy(char *dst, const char *src, size_t bytes, size_t block)
 {

@@ -1,0 +1,29 @@
+/* Rows outside `tinyben run` (e.g. `tinyben exec`): the same writer, header and env columns. */
+#ifndef TINYBEN_ROWS_H
+#define TINYBEN_ROWS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tinyben/bench.h"
+
+struct tb_ctx;
+
+/* Opens path for results (stdout when NULL): refuses an existing file unless force, and
+ * anything but a regular file always. Prints one error line; returns 0 or a negative errno. */
+int tb_output_open(const char *path, bool force, FILE **out);
+
+/* A context that writes rows of `bench` (name and group only are used) to output (stdout
+ * when NULL), CSV, header first. NULL after an error line (existing file, cannot create).
+ * tb_emit()/tb_fail()/tb_skip() then work as inside `tinyben run`. */
+struct tb_ctx *tb_rows_open(const struct tb_bench *bench, const char *output, bool force,
+			    bool progress);
+
+/* Writes the rows so far (whole lines) and flushes; false when the output failed. */
+bool tb_rows_flush(struct tb_ctx *ctx);
+
+/* Flushes and closes; returns TB_EXIT_OK, or TB_EXIT_FAILED when a row failed or the
+ * output could not be written. Frees ctx. */
+int tb_rows_close(struct tb_ctx *ctx);
+
+#endif

@@ -1,0 +1,309 @@
+/* `tinyben exec`: time a whole command (a kernel build) REPS times, rows like any benchmark. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tinyben/bench.h"
+#include "tinyben/ctx.h"
+#include "tinyben/rows.h"
+#include "tinyben/timer.h"
+#include "tinyben/util.h"
+#include "tinyben/verb.h"
+
+static const char usage[] =
+	"usage: tinyben exec [-r REPS] [--name NAME] [--prepare 'CMD'] [-o FILE] [--force] [-q]\n"
+	"                    -- COMMAND [ARG...]\n"
+	"  -r, --reps N          run COMMAND N times (default 5)\n"
+	"      --name NAME       rows are bench exec.NAME (default: COMMAND's base name)\n"
+	"      --prepare 'CMD'   run CMD with /bin/sh -c before each run, untimed (make clean)\n"
+	"  -o, --output FILE     write the CSV rows to FILE (default: stdout)\n"
+	"      --force           replace FILE if it exists\n"
+	"  -q, --quiet           no progress on stderr\n"
+	"Metrics per run: wall_s, user_s, sys_s (of the command and its children), max_rss_kib.\n"
+	"COMMAND's own output goes to tinyben's stderr, never into the rows.\n";
+
+struct outcome {
+	double wall;
+	struct rusage ru;
+	int status;
+	int exec_errno; /* the child could not exec COMMAND */
+};
+
+/* Is `cmd` something execvp can run? Checked before any row is written, so a typo is a
+ * usage error (exit 2) and not a failed measurement. */
+static bool runnable(const char *cmd)
+{
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		char full[4096];
+		snprintf(full, sizeof(full), "%.*s%s%s", (int)n, p, n ? "/" : "", cmd);
+		struct stat st;
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+			return true;
+		if (!colon)
+			return false;
+		p = colon;
+	}
+}
+
+/* Fork, exec, wait4: rusage of the child and every process it waited for (RUSAGE of
+ * wait4 covers the child's reaped descendants, as time(1) reports). */
+static int spawn(char *const argv[], bool quiet_stdout, struct outcome *o)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return -errno;
+	double t0 = tb_now();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		/* The rows may be on stdout: the command's output goes to stderr instead. */
+		if (quiet_stdout)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		int e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pfd[1]);
+	tb_child_register(pid);
+	o->exec_errno = 0;
+	ssize_t got;
+	do
+		got = read(pfd[0], &o->exec_errno, sizeof(o->exec_errno));
+	while (got < 0 && errno == EINTR);
+	close(pfd[0]);
+	bool termed = false;
+	for (;;) {
+		pid_t w = wait4(pid, &o->status, 0, &o->ru);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			int e = errno;
+			tb_child_forget(pid);
+			return -e;
+		}
+		/* SIGTERM to tinyben alone: pass it on, then wait for the command to leave. */
+		if (tb_interrupted() && !termed) {
+			kill(pid, SIGTERM);
+			termed = true;
+		}
+	}
+	o->wall = tb_now() - t0;
+	tb_child_forget(pid);
+	return 0;
+}
+
+static int prepare(const char *cmd, bool quiet_stdout, int *status)
+{
+	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+	struct outcome o;
+	int rc = spawn(argv, quiet_stdout, &o);
+	*status = o.status;
+	if (rc == 0 && o.exec_errno)
+		rc = -o.exec_errno;
+	return rc;
+}
+
+static void describe(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "wait status 0x%x", status);
+}
+
+static char *join(char *const argv[])
+{
+	size_t n = 1;
+	for (int i = 0; argv[i]; i++)
+		n += strlen(argv[i]) + 1;
+	char *s = calloc(1, n);
+	if (!s)
+		abort();
+	for (int i = 0; argv[i]; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static double tv(struct timeval t)
+{
+	return (double)t.tv_sec + (double)t.tv_usec / 1e6;
+}
+
+/* Runs the repetitions; returns the exit code. */
+static int measure(struct tb_ctx *ctx, int reps, const char *prep, char *const argv[],
+		   bool to_stdout, bool quiet)
+{
+	char *command = join(argv);
+	int code = TB_EXIT_OK;
+	for (int r = 1; r <= reps && code == TB_EXIT_OK; r++) {
+		if (tb_interrupted())
+			break;
+		char why[128];
+		if (prep) {
+			int st = 0;
+			int rc = prepare(prep, to_stdout, &st);
+			if (tb_interrupted())
+				break;
+			if (rc < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				describe(st, why, sizeof(why));
+				tb_fail(ctx, "", "rep %d: --prepare '%s' failed: %s", r, prep,
+					rc < 0 ? strerror(-rc) : why);
+				code = TB_EXIT_FAILED;
+				break;
+			}
+		}
+		if (!quiet)
+			fprintf(stderr, "tinyben exec: run %d/%d: %s\n", r, reps, command);
+		struct outcome o;
+		int rc = spawn(argv, to_stdout, &o);
+		if (tb_interrupted())
+			break; /* a run cut short is not a sample */
+		if (rc < 0 || o.exec_errno) {
+			tb_fail(ctx, "", "rep %d: cannot run %s: %s", r, argv[0],
+				strerror(rc < 0 ? -rc : o.exec_errno));
+			code = TB_EXIT_FAILED;
+			break;
+		}
+		describe(o.status, why, sizeof(why));
+		if (!WIFEXITED(o.status) || WEXITSTATUS(o.status) != 0) {
+			tb_fail(ctx, "", "rep %d: %s: %s (after %.3f s)", r, command, why, o.wall);
+			code = TB_EXIT_FAILED;
+			break;
+		}
+		/* `command=` comes last and runs to the end of detail: it may hold spaces. */
+		char *detail = tb_strdupf("exit_status=%d prepare=%s command=%s",
+					  WEXITSTATUS(o.status), prep ? "yes" : "no", command);
+		tb_emit_value(ctx, "", "wall_s", "s", "lower", r, o.wall, detail);
+		tb_emit_value(ctx, "", "user_s", "s", "lower", r, tv(o.ru.ru_utime), detail);
+		tb_emit_value(ctx, "", "sys_s", "s", "lower", r, tv(o.ru.ru_stime), detail);
+		/* Linux reports ru_maxrss in KiB (getrusage(2)). */
+		tb_emit_value(ctx, "", "max_rss_kib", "KiB", "lower", r, (double)o.ru.ru_maxrss,
+			      detail);
+		free(detail);
+		if (!tb_rows_flush(ctx))
+			code = TB_EXIT_FAILED;
+	}
+	free(command);
+	if (tb_interrupted()) {
+		tb_error("interrupted: the rows measured so far are written");
+		return TB_EXIT_INTERRUPTED;
+	}
+	return code;
+}
+
+static int exec_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reps", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "prepare", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *name = NULL, *prep = NULL, *out = NULL;
+	long long reps = 5;
+	bool force = false, quiet = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	/* '+': stop at the first non-option, so COMMAND's own options are left alone. */
+	while ((c = getopt_long(argc, argv, "+:r:o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (tb_parse_ll(optarg, 1, 1000000, &reps) != 0) {
+				tb_error("exec: -r '%s': expected a whole number >= 1", optarg);
+				return TB_EXIT_USAGE;
+			}
+			break;
+		case 'n': name = optarg; break;
+		case 'p': prep = optarg; break;
+		case 'o': out = optarg; break;
+		case 'f': force = true; break;
+		case 'q': quiet = true; break;
+		case 'h': fputs(usage, stdout); return TB_EXIT_OK;
+		case ':': tb_error("exec: %s needs a value", argv[optind - 1]); return TB_EXIT_USAGE;
+		default: tb_error("exec: unknown option '%s' (see 'tinyben exec --help')",
+				  argv[optind - 1]);
+			return TB_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		tb_error("exec: no command given (tinyben exec [options] -- COMMAND [ARG...])");
+		return TB_EXIT_USAGE;
+	}
+	char **cmd = argv + optind;
+	if (!runnable(cmd[0])) {
+		tb_error("exec: %s: command not found or not executable", cmd[0]);
+		return TB_EXIT_USAGE;
+	}
+	if (!name) {
+		const char *slash = strrchr(cmd[0], '/');
+		name = slash ? slash + 1 : cmd[0];
+	}
+	if (!*name || strpbrk(name, ", \t\r\n\"")) {
+		tb_error("exec: --name '%s': use a name without spaces, commas or quotes", name);
+		return TB_EXIT_USAGE;
+	}
+	char *bench_name = tb_strdupf("exec.%s", name);
+	const char *const no_variants[] = { NULL };
+	const struct tb_bench desc = {
+		.name = bench_name,
+		.group = "exec",
+		.description = "a whole command, timed",
+		.variants = no_variants,
+	};
+	struct tb_ctx *ctx = tb_rows_open(&desc, out, force, !quiet);
+	if (!ctx) {
+		free(bench_name);
+		return TB_EXIT_USAGE;
+	}
+	int code = measure(ctx, (int)reps, prep, cmd, out == NULL, quiet);
+	int closed = tb_rows_close(ctx);
+	free(bench_name);
+	if (code == TB_EXIT_OK)
+		code = closed;
+	return code;
+}
+
+static const struct tb_verb exec_verb = {
+	.name = "exec",
+	.synopsis = "exec [-r REPS] [--name NAME] [--prepare 'CMD'] [-o FILE] [--force] -- COMMAND "
+		    "[ARG...]",
+	.summary = "time a command REPS times (wall, user, sys, max RSS) as benchmark rows",
+	.main = exec_main,
+	.order = 70,
+};
+TB_REGISTER_VERB(exec_verb);

@@ -1,0 +1,47 @@
+"""cpu.exits: one variant per operation, ns and cycles per op, overhead and TSC in detail."""
+import os
+
+import tbtest
+from tbtest import run, parse_csv, ok_rows
+
+VARIANTS = ["cpuid_0", "cpuid_1", "cpuid_b", "cpuid_8000001f", "rdtsc", "rdtscp", "getppid",
+            "clock_gettime", "page_fault", "mmap_munmap", "pipe_roundtrip", "sched_yield"]
+
+
+class Exits(tbtest.TempDirTest):
+    def test_every_variant_has_ns_and_cycles(self):
+        p = run("run", "-b", "cpu.exits", "--quick", "--min-time", "0.005", "-q",
+                "--set", "cpu.exits.fault_mib=1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual(sorted({r["variant"] for r in rows}), sorted(VARIANTS))
+        for v in VARIANTS:
+            if v == "pipe_roundtrip" and len(os.sched_getaffinity(0)) < 2:
+                skipped = [r for r in rows if r["variant"] == v]
+                self.assertEqual([r["status"] for r in skipped], ["skipped"])
+                continue
+            ns = ok_rows(rows, "cpu.exits", v, "ns_per_op")
+            cyc = ok_rows(rows, "cpu.exits", v, "cycles_per_op")
+            self.assertEqual(len(ns), 3, v)
+            self.assertEqual(len(cyc), 3, v)
+            for a, b in zip(ns, cyc):
+                self.assertEqual(a["unit"], "ns")
+                self.assertEqual(b["unit"], "cycles")
+                self.assertEqual(a["better"], "lower")
+                # Each of these costs far more than the empty loop that is subtracted.
+                self.assertGreater(float(a["value"]), 0, v)
+                d = dict(kv.split("=", 1) for kv in a["detail"].split(" ") if "=" in kv)
+                hz, raw, ovh = float(d["tsc_hz"]), float(d["raw_ns"]), float(d["loop_overhead_ns"])
+                self.assertGreater(hz, 1e8)
+                self.assertGreaterEqual(ovh, 0)
+                self.assertAlmostEqual(float(a["value"]), raw - ovh, delta=0.01 + raw * 1e-6)
+                self.assertAlmostEqual(float(b["value"]), float(a["value"]) * hz / 1e9,
+                                       delta=float(b["value"]) * 1e-6 + 0.01)
+        clock = ok_rows(rows, variant="clock_gettime", metric="ns_per_op")[0]["detail"]
+        self.assertIn("clocksource=", clock)
+        self.assertIn("vdso=", clock)
+        self.assertIn("leaf=0x8000001f", ok_rows(rows, variant="cpuid_8000001f")[0]["detail"])
+
+
+if __name__ == "__main__":
+    tbtest.main()
