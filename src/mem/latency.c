@@ -24,7 +24,6 @@
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
-#include "tinyben/stats.h"
 #include "mem/procfs.h"
 
 #define LINE 64

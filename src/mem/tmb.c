@@ -153,7 +153,7 @@ static void emit(struct tb_ctx *ctx, const struct tmb *t, const struct tb_tmb_ke
 		if (k->two_pass)
 			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " block_bytes=%d",
 					TB_TMB_BLOCK);
-		if (k->fn && strcmp(k->variant, "movsb-copy") == 0)
+		if (strcmp(k->variant, "movsb-copy") == 0)
 			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " erms=%d fsrm=%d",
 					t->erms, t->fsrm);
 		if (threads)
