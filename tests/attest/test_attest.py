@@ -231,6 +231,8 @@ class Verify(tbtest.TempDirTest):
             p = self.verify(fx("snp-report-v2.bin", d))
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertTrue(p.stdout.startswith("valid"))
+            # The VCEK's hwID and SPL extensions name this report's chip_id and reported_tcb.
+            self.assertIn("VCEK matches chip_id and reported_tcb", p.stdout)
             p = self.verify(fx("snp-report-v2.bin", d), "--chain", fx("milan-ask-ark.pem", d))
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertIn("chain valid", p.stdout)
