@@ -61,6 +61,28 @@ struct redis_state {
 	struct tb_hist *hist;
 };
 
+static void teardown(struct tb_ctx *ctx, void *state)
+{
+	(void)ctx;
+	struct redis_state *st = state;
+	if (!st)
+		return;
+	if (st->admin && !st->own) {
+		/* Someone else's server: remove the fixed-name keys this run wrote (the same ones
+		 * redis-benchmark writes). Random keys (keyspace > 0) stay, as with redis-benchmark. */
+		redisReply *r = redisCommand(st->admin, "DEL key:__rand_int__ counter:__rand_int__ "
+					     "mylist myset");
+		if (r)
+			freeReplyObject(r);
+	}
+	if (st->admin)
+		redisFree(st->admin);
+	tb_redis_server_stop(&st->server);
+	free(st->payload);
+	free(st->hist);
+	free(st);
+}
+
 /* Setup never fails the whole benchmark: the reason goes on every selected variant's row. */
 static int setup(struct tb_ctx *ctx, void **state)
 {
@@ -73,9 +95,7 @@ static int setup(struct tb_ctx *ctx, void **state)
 	st->payload = malloc(st->payload_len + 1);
 	st->hist = malloc(sizeof(*st->hist));
 	if (!st->payload || !st->hist) {
-		free(st->payload);
-		free(st->hist);
-		free(st);
+		teardown(ctx, st);
 		*state = NULL;
 		return -ENOMEM;
 	}
@@ -92,8 +112,12 @@ static int setup(struct tb_ctx *ctx, void **state)
 		}
 	} else {
 		int rc = tb_redis_server_start(&st->server, err, sizeof(err));
-		if (rc == -EINTR)
+		if (rc == -EINTR) {
+			/* The runner calls no teardown after a failed setup. */
+			teardown(ctx, st);
+			*state = NULL;
 			return rc;
+		}
 		if (rc == -ENOENT) {
 			snprintf(st->skip, sizeof(st->skip), "%s", err);
 			return 0;
@@ -261,28 +285,6 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	}
 	free(buf);
 	return rc;
-}
-
-static void teardown(struct tb_ctx *ctx, void *state)
-{
-	(void)ctx;
-	struct redis_state *st = state;
-	if (!st)
-		return;
-	if (st->admin && !st->own) {
-		/* Someone else's server: remove the fixed-name keys this run wrote (the same ones
-		 * redis-benchmark writes). Random keys (keyspace > 0) stay, as with redis-benchmark. */
-		redisReply *r = redisCommand(st->admin, "DEL key:__rand_int__ counter:__rand_int__ "
-					     "mylist myset");
-		if (r)
-			freeReplyObject(r);
-	}
-	if (st->admin)
-		redisFree(st->admin);
-	tb_redis_server_stop(&st->server);
-	free(st->payload);
-	free(st->hist);
-	free(st);
 }
 
 static const struct tb_bench redis_bench = {
