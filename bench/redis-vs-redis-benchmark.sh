@@ -6,7 +6,9 @@
 #
 # usage: bench/redis-vs-redis-benchmark.sh [ROUNDS] [N]      (defaults: 7 rounds, 100000 requests)
 # env:   TINYBEN=path/to/tinyben (default build/tinyben), CLIENTS=50, DATA=3,
-#        TRANSPORT=unix (default) or tcp (127.0.0.1 on a free port)
+#        TRANSPORT=unix (default) or tcp (127.0.0.1 on a free port),
+#        N16=requests at P=16 (default N; at P=16, 100000 requests last only ~0.1 s, so one
+#        scheduling hiccup on a busy machine moves the figure: a larger N16 steadies it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-7}
@@ -15,6 +17,7 @@ CLIENTS=${CLIENTS:-50}
 DATA=${DATA:-3}
 TINYBEN=${TINYBEN:-build/tinyben}
 TRANSPORT=${TRANSPORT:-unix}
+N16=${N16:-$N}
 
 for tool in redis-server redis-benchmark "$TINYBEN"; do
 	command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
@@ -54,9 +57,11 @@ redis-cli "${target[@]}" ping | grep -q PONG
 results=$dir/results.tsv  # tool P cmd rps cpu_s p50_us
 TIMEFORMAT='%U %S'
 
+n_for() { if [ "$1" = 16 ]; then echo "$N16"; else echo "$N"; fi; }
+
 ref() {  # P
-	local out t
-	{ time redis-benchmark "${target[@]}" -c "$CLIENTS" -P "$1" -n "$N" -d "$DATA" -t set,get --csv \
+	local t
+	{ time redis-benchmark "${target[@]}" -c "$CLIENTS" -P "$1" -n "$(n_for "$1")" -d "$DATA" -t set,get --csv \
 		>"$dir/rb.csv"; } 2>"$dir/rb.time"
 	t=$(awk '{print $1 + $2}' "$dir/rb.time")
 	# "SET","rps",...: rps is for the whole test (DESIGN.md, known traps)
@@ -69,7 +74,7 @@ tb() {  # P
 	[ "$1" = 16 ] && sel="io.redis:SET-P16,io.redis:GET-P16"
 	[ "$1" != 16 ] && pipe=$1
 	"$TINYBEN" run -q -r 1 -b "$sel" --redis "$addr" --set io.redis.clients="$CLIENTS" \
-		--set io.redis.requests="$N" --set io.redis.data_bytes="$DATA" \
+		--set io.redis.requests="$(n_for "$1")" --set io.redis.data_bytes="$DATA" \
 		--set io.redis.pipeline="$pipe" >"$dir/tb.csv"
 	python3 - "$dir/tb.csv" "$1" >>"$results" <<'PY'
 import csv, sys
@@ -83,7 +88,7 @@ PY
 }
 
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# redis-server $(redis-server --version | awk '{sub("v=", "", $3); print $3}'), $TRANSPORT ($addr), clients=$CLIENTS data=$DATA n=$N, $ROUNDS rounds, $(nproc) CPUs"
+echo "# redis-server $(redis-server --version | awk '{sub("v=", "", $3); print $3}'), $TRANSPORT ($addr), clients=$CLIENTS data=$DATA n=$N (P=16: $N16), $ROUNDS rounds, $(nproc) CPUs"
 for round in $(seq "$ROUNDS"); do
 	for P in 1 16; do
 		if [ $((round % 2)) = 1 ]; then ref "$P"; tb "$P"; else tb "$P"; ref "$P"; fi
