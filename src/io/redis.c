@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -135,6 +136,10 @@ static int setup(struct tb_ctx *ctx, void **state)
 		snprintf(st->fail, sizeof(st->fail), "%s", err);
 		return 0;
 	}
+	/* Preparing keys may take a while (DEL of a list of millions of elements, LPUSH of as many
+	 * as the requests): a generous timeout for the commands, the short one for connecting. */
+	struct timeval tv = { 60, 0 };
+	redisSetTimeout(st->admin, tv);
 	if (!st->own) {
 		redisReply *r = redisCommand(st->admin, "INFO server");
 		const char *v = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "redis_version:") : NULL;
