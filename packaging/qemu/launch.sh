@@ -16,6 +16,7 @@
 #   --reduced-phys-bits N (default: host CPUID 0x8000001F EBX[11:6])
 #   --evidence FILE       read CPUID from a `tinyben detect --save-evidence` file of this host
 #   --policy HEX          guest policy (default: sev 0x1, sev-es 0x5, sev-snp 0x30000)
+#   --pidfile FILE        QEMU writes its pid there (for `tinyben scan --pid`)
 #   --qemu PATH           QEMU binary (default qemu-system-x86_64)
 #   --dry-run             print the command (shell-quoted, one line) and exit
 # Sources: QEMU docs/system/i386/amd-memory-encryption.rst (sev-guest policy bit 2 = SEV-ES,
@@ -25,10 +26,10 @@ set -euo pipefail
 
 die() { echo "launch.sh: $*" >&2; exit 2; }
 note() { echo "launch.sh: $*" >&2; }
-usage() { sed -n '5,25s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '5,26s/^# \{0,1\}//p' "$0"; }
 
 mode= disk= seed= vcpus=4 memory=4096 cpu=EPYC-v4 ovmf= ssh_port=2222
-cbitpos= reduced= evidence= policy= qemu=qemu-system-x86_64 dry_run=0
+cbitpos= reduced= evidence= policy= qemu=qemu-system-x86_64 dry_run=0 pidfile=
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 while [ $# -gt 0 ]; do
@@ -46,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--evidence) evidence=${2:?--evidence needs a file}; [ -r "$evidence" ] || die "--evidence $evidence: cannot read it"; shift 2 ;;
 	--policy) policy=${2:-}; [[ $policy =~ ^0x[0-9a-fA-F]+$ ]] || die "--policy '$policy' is not a hex number (0x...)"; shift 2 ;;
 	--qemu) qemu=${2:?--qemu needs a path}; shift 2 ;;
+	--pidfile) pidfile=${2:?--pidfile needs a file}; shift 2 ;;
 	--dry-run) dry_run=1; shift ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) [ -z "$mode" ] || die "unexpected argument '$1'"; mode=$1; shift ;;
@@ -170,6 +172,7 @@ sev-snp)
 esac
 cmd=("${cmd[@]:0:1}" -machine "$machine" "${cmd[@]:1}")
 [ -z "$ovmf" ] || cmd+=(-bios "$ovmf")
+[ -z "$pidfile" ] || cmd+=(-pidfile "$pidfile")
 # The same virtio devices in every mode; an encrypted guest's kernel requires
 # VIRTIO_F_ACCESS_PLATFORM (iommu_platform) to use bounce buffers, and a plain guest
 # pays nothing for it without a vIOMMU.

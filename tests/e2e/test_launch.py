@@ -52,7 +52,8 @@ class Launch(tbtest.TempDirTest):
             self.assertIn("iommu_platform=true", d)
 
     def test_plain(self):
-        argv, opts = dry("plain")
+        argv, opts = dry("plain", "--pidfile", "/run/q.pid")
+        self.assertEqual(opts["-pidfile"], ["/run/q.pid"])
         self.common(argv, opts)
         self.assertEqual(opts["-machine"], ["q35"])
         self.assertNotIn("-object", opts)
