@@ -191,8 +191,11 @@ static bool prepare(struct redis_state *st, const struct command *cmd, uint64_t 
 		return false;
 	if (strcmp(cmd->name, "LPOP") != 0)
 		return true;
-	/* Every LPOP must find an element: fill the list in chunks of 1000 values. */
+	/* Every LPOP must find an element: fill the list in chunks of up to 1000 values and
+	 * about 16 MiB, far below redis' limit on one request (client-query-buffer-limit). */
 	enum { CHUNK = 1000 };
+	uint64_t chunk = (16u << 20) / st->payload_len;
+	chunk = chunk < 1 ? 1 : chunk > CHUNK ? CHUNK : chunk;
 	const char *a[CHUNK + 2];
 	size_t l[CHUNK + 2];
 	a[0] = "LPUSH", l[0] = 5;
@@ -200,7 +203,7 @@ static bool prepare(struct redis_state *st, const struct command *cmd, uint64_t 
 	for (int i = 0; i < CHUNK; i++)
 		a[i + 2] = st->payload, l[i + 2] = st->payload_len;
 	for (uint64_t done = 0; done < requests;) {
-		int k = requests - done < CHUNK ? (int)(requests - done) : CHUNK;
+		int k = (int)(requests - done < chunk ? requests - done : chunk);
 		if (!admin(st, err, len, k + 2, a, l))
 			return false;
 		done += (uint64_t)k;
