@@ -37,7 +37,7 @@ for _ in $(seq 100); do
 done
 redis-cli -s "$sock" ping | grep -q PONG
 
-results=$dir/results.tsv  # tool P cmd rps cpu_s
+results=$dir/results.tsv  # tool P cmd rps cpu_s p50_us
 TIMEFORMAT='%U %S'
 
 ref() {  # P
@@ -46,7 +46,7 @@ ref() {  # P
 		>"$dir/rb.csv"; } 2>"$dir/rb.time"
 	t=$(awk '{print $1 + $2}' "$dir/rb.time")
 	# "SET","rps",...: rps is for the whole test (DESIGN.md, known traps)
-	awk -F'"' -v P="$1" -v t="$t" '$2=="SET"||$2=="GET" {print "redis-benchmark\t" P "\t" $2 "\t" $4 "\t" t/2}' \
+	awk -F'"' -v P="$1" -v t="$t" '$2=="SET"||$2=="GET" {print "redis-benchmark\t" P "\t" $2 "\t" $4 "\t" t/2 "\t" $10 * 1000}' \
 		"$dir/rb.csv" >>"$results"
 }
 
@@ -59,10 +59,12 @@ tb() {  # P
 		--set io.redis.pipeline="$pipe" >"$dir/tb.csv"
 	python3 - "$dir/tb.csv" "$1" >>"$results" <<'PY'
 import csv, sys
-for r in csv.DictReader(open(sys.argv[1])):
-    if r["metric"] == "rps" and r["status"] == "ok":
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["status"] == "ok"]
+for r in rows:
+    if r["metric"] == "rps":
         d = dict(kv.split("=", 1) for kv in r["detail"].split() if "=" in kv)
-        print(f"tinyben\t{sys.argv[2]}\t{r['variant'].split('-')[0]}\t{r['value']}\t{d['client_cpu_s']}")
+        p50 = [x["value"] for x in rows if x["variant"] == r["variant"] and x["metric"] == "latency_p50"][0]
+        print(f"tinyben\t{sys.argv[2]}\t{r['variant'].split('-')[0]}\t{r['value']}\t{d['client_cpu_s']}\t{p50}")
 PY
 }
 
@@ -83,14 +85,17 @@ def med(tool, p, cmd, col):
     v = [float(r[col]) for r in rows if r[0] == tool and r[1] == p and r[2] == cmd]
     return statistics.median(v), v
 print(f"{'P':>3} {'cmd':4} {'redis-benchmark rps':>20} {'tinyben rps':>12} {'ratio':>6}"
-      f" {'rb cpu s':>9} {'tb cpu s':>9}   per round (rb / tb)")
+      f" {'rb cpu s':>9} {'tb cpu s':>9} {'rb p50 us':>9} {'tb p50 us':>9}   rps per round (rb/tb)")
 for p in ("1", "16"):
     for cmd in ("SET", "GET"):
         rb, rbv = med("redis-benchmark", p, cmd, 3)
         t, tv = med("tinyben", p, cmd, 3)
         rbc, _ = med("redis-benchmark", p, cmd, 4)
         tc, _ = med("tinyben", p, cmd, 4)
+        rbl, _ = med("redis-benchmark", p, cmd, 5)
+        tl, _ = med("tinyben", p, cmd, 5)
         rounds = " ".join(f"{a/1000:.0f}k/{b/1000:.0f}k" for a, b in zip(rbv, tv))
-        print(f"{p:>3} {cmd:4} {rb:20.0f} {t:12.0f} {t/rb:6.2f} {rbc:9.3f} {tc:9.3f}   {rounds}")
-print("rb cpu s: redis-benchmark's user+sys for both tests / 2; tb cpu s: tinyben's client thread per test")
+        print(f"{p:>3} {cmd:4} {rb:20.0f} {t:12.0f} {t/rb:6.2f} {rbc:9.3f} {tc:9.3f} {rbl:9.0f} {tl:9.0f}   {rounds}")
+print("medians of all rounds; rb cpu s: redis-benchmark's user+sys for its two tests / 2 (includes its"
+      " start-up); tb cpu s: tinyben's client thread during the measured test")
 PY

@@ -139,7 +139,7 @@ static void from_msr(const struct tb_evidence *ev, struct tb_cc_decision *d, cha
 }
 
 static void from_kmsg(const struct tb_evidence *ev, struct tb_cc_decision *d, char *features,
-		      size_t flen, const char **hv_kmsg)
+		      size_t flen, const char **hv_kmsg, const char **line)
 {
 	const char *status = tb_ev_get(ev, "kmsg.status");
 	if (status && strncmp(status, "read", 4) != 0) {
@@ -174,8 +174,10 @@ static void from_kmsg(const struct tb_evidence *ev, struct tb_cc_decision *d, ch
 			continue;
 		if (best && strcmp(best, lvl) != 0)
 			warn(d, "kernel log lines disagree: %s and %s", best, lvl);
-		if (!best || amd_rank(lvl) > amd_rank(best) || strcmp(lvl, "tdx") == 0)
+		if (!best || amd_rank(lvl) > amd_rank(best) || strcmp(lvl, "tdx") == 0) {
 			best = lvl;
+			*line = m;
+		}
 	}
 	if (!best) {
 		const char *boot = tb_ev_get(ev, "kmsg.boot");
@@ -247,11 +249,13 @@ static const char *from_cpuid(const struct tb_evidence *ev, struct tb_cc_decisio
 static void from_paths(const struct tb_evidence *ev, struct tb_cc_decision *d)
 {
 	bool snp = false, tdx = false, tsm = false, any = false;
+	int unknown = 0;
 	for (size_t i = 0; i < ev->n; i++) {
 		const char *k = ev->items[i].key, *v = ev->items[i].value;
 		if (strncmp(k, "path.", 5) != 0)
 			continue;
 		any = true;
+		unknown += strcmp(v, "unknown") == 0;
 		if (strcmp(v, "present") != 0)
 			continue;
 		k += 5;
@@ -263,8 +267,13 @@ static void from_paths(const struct tb_evidence *ev, struct tb_cc_decision *d)
 		else if (strstr(k, "/tsm/report"))
 			tsm = true;
 	}
-	if (!any)
+	if (!any) {
+		note(d, "device paths not in the evidence");
 		return;
+	}
+	if (unknown)
+		note(d, "%d device path%s not checkable (/dev, /sys or configfs not mounted)", unknown,
+		     unknown == 1 ? "" : "s");
 	if (snp && tdx)
 		warn(d, "device paths of both SEV-SNP and TDX guests are present");
 	/* Absence proves little (the driver may just not be loaded): only presence counts. */
@@ -291,9 +300,10 @@ void tb_cc_decide(const struct tb_evidence *ev, struct tb_cc_decision *d)
 	memset(d, 0, sizeof(*d));
 	d->c_bit = -1;
 	char msr_feat[512] = "", kmsg_feat[512] = "";
-	const char *hv_kmsg = NULL;
+	const char *hv_kmsg = NULL, *kline = NULL;
+	bool hv_override = false;
 	from_msr(ev, d, msr_feat, sizeof(msr_feat));
-	from_kmsg(ev, d, kmsg_feat, sizeof(kmsg_feat), &hv_kmsg);
+	from_kmsg(ev, d, kmsg_feat, sizeof(kmsg_feat), &hv_kmsg, &kline);
 	const char *hv = from_cpuid(ev, d);
 	from_paths(ev, d);
 	if (!hv)
@@ -304,6 +314,8 @@ void tb_cc_decide(const struct tb_evidence *ev, struct tb_cc_decision *d)
 	if (hv && !d->says[TB_SRC_MSR][0] && strcmp(d->says[TB_SRC_KMSG], "sev") == 0) {
 		note(d, "kernel log says sev, as Linux does under Hyper-V isolation; the isolation type says %s", hv);
 		snprintf(d->says[TB_SRC_KMSG], sizeof(d->says[0]), "%s", hv);
+		kline = NULL;
+		hv_override = true;
 	}
 
 	for (enum tb_cc_source s = TB_SRC_MSR; s <= TB_SRC_PATH; s++) {
@@ -317,7 +329,8 @@ void tb_cc_decide(const struct tb_evidence *ev, struct tb_cc_decision *d)
 		snprintf(d->why, sizeof(d->why), "no source could be read%s",
 			 d->says[TB_SRC_PATH][0] ? " (an attestation interface exists, no level)" : "");
 	} else {
-		snprintf(d->level, sizeof(d->level), "%s", d->says[d->decided_by]);
+		_Static_assert(sizeof(d->level) == sizeof(d->says[0]), "level and says sizes");
+		memcpy(d->level, d->says[d->decided_by], sizeof(d->level));
 	}
 	for (enum tb_cc_source s = TB_SRC_MSR; s <= TB_SRC_PATH; s++) {
 		if (s == d->decided_by || !d->says[s][0] || d->decided_by == TB_SRC_NONE)
@@ -337,24 +350,32 @@ void tb_cc_decide(const struct tb_evidence *ev, struct tb_cc_decision *d)
 
 	switch (d->decided_by) {
 	case TB_SRC_MSR:
-		snprintf(d->why, sizeof(d->why), "SEV_STATUS MSR 0xC0010131 = %s",
+		snprintf(d->why, sizeof(d->why), "0xC0010131 = %s",
 			 tb_ev_get(ev, "msr.0xc0010131"));
 		break;
 	case TB_SRC_KMSG:
-		snprintf(d->why, sizeof(d->why), "%s",
-			 strcmp(d->level, "none") == 0
-			 ? "kernel log holds the boot messages and none says memory encryption is active"
-			 : "kernel log line about memory encryption");
+		if (hv_override)
+			snprintf(d->why, sizeof(d->why), "Hyper-V isolation type %s (Linux logs that "
+				 "isolation as \"AMD SEV\")", d->level);
+		else if (kline)
+			snprintf(d->why, sizeof(d->why), "\"%.200s\"", kline);
+		else
+			snprintf(d->why, sizeof(d->why), "%s",
+				 "it holds the boot messages and none says memory encryption is active");
 		break;
 	case TB_SRC_CPUID:
 		snprintf(d->why, sizeof(d->why), "%s",
-			 hv ? "CPUID Hyper-V isolation leaves 0x40000003/0x4000000C"
-			 : strcmp(d->level, "tdx") == 0 ? "CPUID leaf 0x21 signature IntelTDX"
-			 : strcmp(d->level, "none") == 0 ? "CPUID: no memory-encryption leaf for this guest"
-			 : "CPUID leaf 0x8000001F");
+			 hv ? "Hyper-V isolation leaves 0x40000003/0x4000000C"
+			 : strcmp(d->level, "tdx") == 0 ? "leaf 0x21 signature IntelTDX"
+			 : strcmp(d->level, "none") == 0
+			 ? (tb_ev_get_u64(ev, "cpuid.0x1.ecx", &(uint64_t){ 0 }) == 1 &&
+			    !(strtoull(tb_ev_get(ev, "cpuid.0x1.ecx"), NULL, 0) >> 31 & 1)
+			    ? "no hypervisor bit (CPUID 1 ECX[31]): bare metal, not a guest"
+			    : "no SEV bit in leaf 0x8000001F, no TDX signature in leaf 0x21, no Hyper-V isolation")
+			 : "SEV bits of leaf 0x8000001F");
 		break;
 	case TB_SRC_PATH:
-		snprintf(d->why, sizeof(d->why), "guest attestation device paths");
+		snprintf(d->why, sizeof(d->why), "a guest attestation device is present");
 		break;
 	case TB_SRC_NONE:
 		break;

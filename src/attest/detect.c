@@ -102,7 +102,7 @@ static void print_text(struct tb_cc_decision *d)
 {
 	printf("%s\n", d->level);
 	if (d->decided_by != TB_SRC_NONE)
-		printf("decided by the %s: %s\n", tb_cc_source_name(d->decided_by), d->why);
+		printf("decided by %s: %s\n", tb_cc_source_name(d->decided_by), d->why);
 	else
 		printf("undecided: %s\n", d->why);
 	if (d->features[0])

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -86,9 +87,18 @@ static bool gather_cpuid(struct tb_evidence *ev)
 }
 #endif
 
-/* `modprobe -q msr`, quietly; the module is missing on many cloud images. */
+/* `modprobe -q msr`, quietly; the module is not loaded on many cloud images. Spawning
+ * modprobe costs tens of ms, so only where it can work: a kernel with modules (/proc/modules)
+ * and a module tree for it. */
 static void load_msr_module(void)
 {
+	struct utsname u;
+	char dir[300];
+	if (access("/proc/modules", F_OK) != 0 || uname(&u) != 0)
+		return;
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
+	if (access(dir, F_OK) != 0)
+		return;
 	posix_spawn_file_actions_t fa;
 	if (posix_spawn_file_actions_init(&fa))
 		return;

@@ -10,6 +10,7 @@
 #include "tinyben/hist.h"
 
 struct redisContext;
+struct redisReader;
 
 /* Where the server listens: a unix socket path, or host and port. */
 struct tb_redis_addr {
@@ -72,6 +73,19 @@ struct tb_redis_result {
 	struct tb_hist *hist;     /* latency per request, ns (caller-owned, initialised here) */
 	char error[256];          /* why it failed, when it returns < 0 (not -EINTR) */
 };
+
+/* The last top-level reply a reader made (redis_reply.c). */
+struct tb_redis_reply {
+	int type;                 /* REDIS_REPLY_* */
+	long long integer;
+	size_t len;               /* bytes of a bulk string */
+	char text[96];            /* start of a status or error line */
+};
+/* A hiredis reader whose replies land in *last instead of allocated objects. */
+struct redisReader *tb_redis_reader_new(struct tb_redis_reply *last);
+/* Is *r what l's command must answer? If not, why in err. */
+bool tb_redis_reply_ok(const struct tb_redis_load *l, const struct tb_redis_reply *r, char *err,
+		       size_t errlen);
 
 /* Returns 0, -EINTR when interrupted, or a negative errno with res->error set. */
 int tb_redis_load_run(const struct tb_redis_load *l, struct tb_redis_result *res);

@@ -5,7 +5,7 @@
  * minus batch write time, rps = replies / wall time), but lighter, because on a small guest
  * the client competes with the server for CPU:
  * - replies are parsed by hiredis' reader with object functions that allocate nothing
- *   (redis-benchmark builds and frees a redisReply per reply);
+ *   (redis_reply.c; redis-benchmark builds and frees a redisReply per reply);
  * - EPOLLIN stays registered and the next batch is written at once, no per-request
  *   epoll_ctl (redis-benchmark's ae swaps the write and read handlers for every batch);
  * - one clock read per epoll wake-up for all the replies it brings. */
@@ -38,11 +38,7 @@ struct conn {
 	unsigned inflight;
 	uint64_t sent_ns;
 	bool want_out;
-	/* The last top-level reply, filled by the reader's object functions. */
-	int rtype;
-	long long rint;
-	size_t rlen;
-	char rtext[96];
+	struct tb_redis_reply last;
 };
 
 struct loop {
@@ -55,102 +51,6 @@ struct loop {
 	uint64_t rng;
 	uint64_t issued;
 };
-
-/* hiredis object functions that only remember the reply's type and size in the
- * connection (task->privdata is the reader's privdata) and allocate nothing. */
-static void *note(const redisReadTask *t, int type)
-{
-	struct conn *c = t->privdata;
-	if (!t->parent) {
-		c->rtype = type;
-		c->rlen = 0;
-		c->rtext[0] = '\0';
-	}
-	return c;
-}
-
-static void *on_string(const redisReadTask *t, char *s, size_t len)
-{
-	struct conn *c = note(t, t->type);
-	if (!t->parent) {
-		c->rlen = len;
-		if (t->type != REDIS_REPLY_STRING)
-			snprintf(c->rtext, sizeof(c->rtext), "%.*s", (int)(len < 90 ? len : 90), s);
-	}
-	return c;
-}
-
-static void *on_array(const redisReadTask *t, int n)
-{
-	(void)n;
-	return note(t, REDIS_REPLY_ARRAY);
-}
-
-static void *on_integer(const redisReadTask *t, long long v)
-{
-	struct conn *c = note(t, REDIS_REPLY_INTEGER);
-	if (!t->parent)
-		c->rint = v;
-	return c;
-}
-
-static void *on_nil(const redisReadTask *t)
-{
-	return note(t, REDIS_REPLY_NIL);
-}
-
-static void on_free(void *obj)
-{
-	(void)obj;
-}
-
-static redisReplyObjectFunctions reply_fns = {
-	.createString = on_string,
-	.createArray = on_array,
-	.createInteger = on_integer,
-	.createNil = on_nil,
-	.freeObject = on_free,
-};
-
-static const char *type_name(int t)
-{
-	switch (t) {
-	case REDIS_REPLY_STRING: return "bulk string";
-	case REDIS_REPLY_ARRAY: return "array";
-	case REDIS_REPLY_INTEGER: return "integer";
-	case REDIS_REPLY_NIL: return "nil";
-	case REDIS_REPLY_STATUS: return "status";
-	case REDIS_REPLY_ERROR: return "error";
-	}
-	return "unknown";
-}
-
-/* Is the last reply what this command must answer? */
-static bool reply_ok(const struct tb_redis_load *l, const struct conn *c, char *err, size_t len)
-{
-	bool ok = false;
-	switch (l->expect) {
-	case TB_EXPECT_OK:
-		ok = c->rtype == REDIS_REPLY_STATUS && strcmp(c->rtext, "OK") == 0;
-		break;
-	case TB_EXPECT_INT:
-		ok = c->rtype == REDIS_REPLY_INTEGER;
-		break;
-	case TB_EXPECT_BULK:
-		ok = (c->rtype == REDIS_REPLY_STRING && c->rlen == l->bulk_len) ||
-		     (c->rtype == REDIS_REPLY_NIL && l->nil_ok);
-		break;
-	}
-	if (!ok) {
-		if (c->rtype == REDIS_REPLY_STRING)
-			snprintf(err, len, "unexpected reply to %s: bulk string of %zu bytes", l->name,
-				 c->rlen);
-		else
-			snprintf(err, len, "unexpected reply to %s: %s%s%s", l->name,
-				 type_name(c->rtype), c->rtext[0] ? " " : "", c->rtext);
-	}
-	return ok;
-}
 
 static uint64_t next_rand(struct loop *lp)
 {
@@ -249,7 +149,7 @@ static int receive(struct loop *lp, struct conn *c, uint64_t now, char *buf, siz
 			snprintf(res->error, sizeof(res->error), "reply to no request");
 			return -EPROTO;
 		}
-		if (!reply_ok(lp->l, c, res->error, sizeof(res->error)))
+		if (!tb_redis_reply_ok(lp->l, &c->last, res->error, sizeof(res->error)))
 			return -EPROTO;
 		tb_hist_add(res->hist, now - c->sent_ns);
 		res->done++;
@@ -275,11 +175,9 @@ static int open_conns(struct loop *lp, char *err, size_t len)
 		int fl = fcntl(c->fd, F_GETFL);
 		if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK) < 0)
 			return -errno;
-		c->reader = redisReaderCreateWithFunctions(&reply_fns);
+		c->reader = tb_redis_reader_new(&c->last);
 		if (!c->reader)
 			return -ENOMEM;
-		c->reader->privdata = c;
-		c->reader->maxbuf = 0; /* keep the buffer: no free/alloc as it drains */
 		c->obuf = malloc(blen);
 		if (!c->obuf)
 			return -ENOMEM;

@@ -17,7 +17,7 @@
 static const char *const variants[] = { "autocommit", "wal", "batch", NULL };
 
 static const struct tb_option options[] = {
-	{ "rows", TB_OPT_INT, "2500", NULL, 1, 10000000,
+	{ "rows", TB_OPT_INT, "2500", NULL, 1, 1000000,
 	  "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)" },
 	{ "wal_passes", TB_OPT_INT, "3", NULL, 1, 1000,
 	  "passes of the wal variant, each a new connection (pts/sqlite 2.3.0: 3)" },

@@ -162,6 +162,11 @@ static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *varian
 	struct uring_job job = { 0 };
 	if (parse_variant(variant, &job, ctx) < 0)
 		return -EINVAL;
+	if (job.bs % 512) {
+		/* O_DIRECT transfers are whole logical blocks: 512 bytes at the least. */
+		tb_fail(ctx, variant, "block size %zu is not a multiple of 512", job.bs);
+		return -EINVAL;
+	}
 	job.fd = s->t.fd_direct;
 	job.size = s->t.size;
 	if (job.size < job.bs) {

@@ -103,8 +103,9 @@ static void write_env(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 		fputc('\n', f);
 	}
 	if (tb_side_mixed_cc(s, lv, sizeof(lv)))
-		fprintf(f, "%swarning: %s mixes cc_levels (%s): its samples are pooled\n",
-			fmt == TB_CMPF_MARKDOWN ? "\n**" : "", name, lv);
+		fprintf(f, "%s: %s mixes cc_levels (%s): its samples are pooled\n%s",
+			fmt == TB_CMPF_MARKDOWN ? "\n**warning**" : "warning", name, lv,
+			fmt == TB_CMPF_MARKDOWN ? "\n" : "");
 }
 
 /* Numbers right-aligned, text left-aligned; no trailing blanks. */

@@ -147,6 +147,22 @@ class NoRedisServer(ServerTest):
             self.assertIn("redis-server not found", r["detail"])
         self.assert_clean()
 
+    def test_server_that_cannot_start_fails_rows(self):
+        bindir = os.path.join(self.tmp, "bin")
+        os.mkdir(bindir)
+        self.keep = ("bin",)
+        fake = os.path.join(bindir, "redis-server")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho 'FATAL CONFIG FILE ERROR (fake)'\nexit 1\n")
+        os.chmod(fake, 0o755)
+        p = run("run", "-b", "io.redis:SET,io.redis:GET", env=self.env(PATH=bindir + ":/usr/bin:/bin"))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual([r["status"] for r in rows], ["failed", "failed"])
+        self.assertIn("redis-server exited at start", rows[0]["detail"])
+        self.assertIn("FATAL CONFIG FILE ERROR (fake)", rows[0]["detail"])
+        self.assert_clean()
+
     def test_bad_address_fails_rows(self):
         for addr, why in (("localhost", "host:port"), ("h:99999", "host:port"),
                           (os.path.join(self.tmp, "none.sock"), "cannot connect")):

@@ -163,9 +163,19 @@ class Uring(tbtest.TempDirTest):
         self.assertTrue(all("direct=buffered(option)" in r["detail"] for r in rows))
 
     def test_interrupt_leaves_nothing(self):
-        code, out, err = tbtest.interrupt_after(
+        def file_written():
+            # the test file exists and is filled: the job itself is running
+            for n in os.listdir(self.tmp):
+                try:
+                    if n.startswith("tinyben-uring-") and \
+                            os.stat(os.path.join(self.tmp, n)).st_size >= 4 << 20:
+                        return True
+                except FileNotFoundError:
+                    pass
+            return False
+        code, out, err = tbtest.interrupt_when(
             ["run", "-b", "io.uring:randread-qd32", "--set", "io.uring.size=4M",
-             "--set", "io.uring.runtime_ms=60000", "--dir", self.tmp], 1.5)
+             "--set", "io.uring.runtime_ms=60000", "--dir", self.tmp], file_written)
         self.assertEqual(code, 130, err)
         parse_csv(out)
         self.assert_no_leftovers(self.tmp)
