@@ -197,12 +197,9 @@ static int fetch_main(int argc, char **argv)
 	fprintf(stderr, "tinyben: attest: %zu bytes from %s%s%s\n", len, how,
 		bind ? ", report_data = SHA-512 of " : "", bind ? bind : "");
 	if (out) {
-		FILE *f = tb_create_output(out, force, true);
-		if (!f) {
-			tb_error("attest: %s: %s", out, errno == EEXIST
-				 ? "already exists (use --force to replace it)" : strerror(errno));
+		FILE *f;
+		if (tb_output_open(out, force, &f) != 0)
 			return TB_EXIT_USAGE;
-		}
 		if (fwrite(report, 1, len, f) != len || fclose(f)) {
 			tb_error("attest: %s: %s", out, strerror(errno));
 			return TB_EXIT_FAILED;
