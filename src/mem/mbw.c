@@ -9,6 +9,7 @@
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
+#include "mem/bwteam.h"
 
 struct mbw {
 	long *src, *dst;
@@ -19,6 +20,7 @@ struct mbw {
 struct mbw_job {
 	struct mbw *m;
 	int kind;
+	struct mbw own; /* --threads: this thread's private arrays */
 };
 
 enum { MEMCPY, DUMB, MCBLOCK };
@@ -36,12 +38,22 @@ static const struct tb_option options[] = {
  * memcpy call (Debian's mbw binary does: DESIGN.md, "Known traps") or vectorises it.
  * Both switches keep it one load and one store of a long per element, as the loop
  * the reference experiments measured. */
+#if defined(__clang__)
+__attribute__((noinline, no_builtin("memcpy")))
+static void dumb_copy(long *restrict dst, const long *restrict src, size_t n)
+{
+#pragma clang loop vectorize(disable) interleave(disable)
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+#else
 __attribute__((noinline, optimize("no-tree-loop-distribute-patterns", "no-tree-vectorize")))
 static void dumb_copy(long *restrict dst, const long *restrict src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		dst[i] = src[i];
 }
+#endif
 
 static void mcblock_copy(char *dst, const char *src, size_t bytes, size_t block)
 {
@@ -89,21 +101,106 @@ static int setup(struct tb_ctx *ctx, void **state)
 	m->block = (size_t)tb_opt_int(ctx, "block_bytes");
 	*state = m;
 
+	/* --threads: every thread allocates its own arrays in run(); the free-memory check
+	 * counts them all. */
+	const struct tb_settings *s = tb_settings(ctx);
+	int most = 1;
+	for (int i = 0; s->threads_given && i < s->n_thread_counts; i++)
+		most = s->thread_counts[i] > most ? s->thread_counts[i] : most;
 	struct sysinfo si;
 	if (sysinfo(&si) == 0) {
 		unsigned long long avail = (unsigned long long)(si.freeram + si.bufferram) * si.mem_unit;
-		if (2ull * m->bytes > avail) {
+		if (2ull * m->bytes * (unsigned)most > avail) {
 			for (const char *const *v = variants; *v; v++)
-				tb_skip(ctx, *v, "needs 2 x %zu MiB, only %llu MiB free", m->bytes >> 20,
-					avail >> 20);
+				tb_skip(ctx, *v, "needs %d x 2 x %zu MiB, only %llu MiB free", most,
+					m->bytes >> 20, avail >> 20);
 			m->bytes = 0;
 			return 0;
 		}
 	}
+	if (s->threads_given)
+		return 0;
 	m->src = alloc_touched(m->bytes);
 	m->dst = alloc_touched(m->bytes);
 	if (!m->src || !m->dst)
 		return -ENOMEM;
+	return 0;
+}
+
+static int prepare(void *arg)
+{
+	struct mbw_job *j = arg;
+	j->own.src = alloc_touched(j->own.bytes);
+	j->own.dst = alloc_touched(j->own.bytes);
+	j->m = &j->own;
+	return j->own.src && j->own.dst ? 0 : -ENOMEM;
+}
+
+static void release(void *arg)
+{
+	struct mbw_job *j = arg;
+	if (j->own.src)
+		munmap(j->own.src, j->own.bytes);
+	if (j->own.dst)
+		munmap(j->own.dst, j->own.bytes);
+	j->own.src = j->own.dst = NULL;
+}
+
+/* One row pair per repetition. threads == 0: the default single-thread run (no pinning). */
+static void emit(struct tb_ctx *ctx, const struct mbw *m, int kind, const char *variant,
+		 int threads, const char *pinning, const struct tb_timing *t, int measured)
+{
+	char detail[1024];
+	double mib = (double)m->bytes / (1 << 20);
+	int n = threads ? threads : 1;
+	for (int r = 0; r < measured; r++) {
+		double per_copy = t[r].seconds / (double)t[r].iters;
+		int len = snprintf(detail, sizeof(detail), "size_mib=%.0f copies=%llu", mib,
+				   (unsigned long long)t[r].iters);
+		if (kind == MCBLOCK)
+			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " block_bytes=%zu",
+					m->block);
+		if (threads)
+			snprintf(detail + len, sizeof(detail) - (size_t)len,
+				 " threads=%d arrays=private bw=aggregate %s", threads, pinning);
+		tb_emit_value(ctx, variant, "copy_bw", "MiB/s", "higher", r + 1,
+			      n * mib / per_copy, detail);
+		tb_emit_value(ctx, variant, "elapsed", "s", "lower", r + 1, per_copy, detail);
+	}
+}
+
+/* --threads: the same kernel on N pinned threads started together, aggregate MiB/s. */
+static int run_threads(struct tb_ctx *ctx, struct mbw *m, int kind, const char *variant)
+{
+	const struct tb_settings *s = tb_settings(ctx);
+	struct tb_timing t[s->reps];
+	for (int c = 0; c < s->n_thread_counts; c++) {
+		int n = s->thread_counts[c];
+		struct mbw_job *jobs = calloc((size_t)n, sizeof(*jobs));
+		void **args = calloc((size_t)n, sizeof(*args));
+		if (!jobs || !args) {
+			free(jobs);
+			free(args);
+			return -ENOMEM;
+		}
+		for (int i = 0; i < n; i++) {
+			jobs[i] = (struct mbw_job){ .kind = kind,
+						    .own = { .bytes = m->bytes, .block = m->block } };
+			args[i] = &jobs[i];
+		}
+		struct tb_bwteam team = { .n = n, .kernel = kernel, .args = args,
+					  .prepare = prepare, .release = release };
+		char pinning[768], name[64];
+		int measured = tb_bwteam_time(ctx, &team, t, pinning, sizeof(pinning));
+		free(jobs);
+		free(args);
+		if (measured < 0)
+			return measured;
+		tb_bwteam_variant(name, sizeof(name), variant, n);
+		emit(ctx, m, kind, name, n, pinning, t, measured);
+		if (tb_interrupted())
+			return -EINTR;
+	}
 	return 0;
 }
 
@@ -112,28 +209,17 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	struct mbw *m = state;
 	if (m->bytes == 0)
 		return 0; /* skipped in setup */
-	struct mbw_job job = { .m = m };
-	job.kind = strcmp(variant, "MEMCPY") == 0 ? MEMCPY : strcmp(variant, "DUMB") == 0 ? DUMB : MCBLOCK;
-
+	int kind = strcmp(variant, "MEMCPY") == 0 ? MEMCPY : strcmp(variant, "DUMB") == 0 ? DUMB : MCBLOCK;
 	const struct tb_settings *s = tb_settings(ctx);
+	if (s->threads_given)
+		return run_threads(ctx, m, kind, variant);
+
+	struct mbw_job job = { .m = m, .kind = kind };
 	struct tb_timing t[s->reps];
 	int measured = tb_time_reps(ctx, kernel, &job, t);
 	if (measured < 0)
 		return measured;
-
-	char detail[128];
-	double mib = (double)m->bytes / (1 << 20);
-	for (int r = 0; r < measured; r++) {
-		double per_copy = t[r].seconds / (double)t[r].iters;
-		if (job.kind == MCBLOCK)
-			snprintf(detail, sizeof(detail), "size_mib=%.0f copies=%llu block_bytes=%zu",
-				 mib, (unsigned long long)t[r].iters, m->block);
-		else
-			snprintf(detail, sizeof(detail), "size_mib=%.0f copies=%llu", mib,
-				 (unsigned long long)t[r].iters);
-		tb_emit_value(ctx, variant, "copy_bw", "MiB/s", "higher", r + 1, mib / per_copy, detail);
-		tb_emit_value(ctx, variant, "elapsed", "s", "lower", r + 1, per_copy, detail);
-	}
+	emit(ctx, m, kind, variant, 0, NULL, t, measured);
 	return tb_interrupted() ? -EINTR : 0;
 }
 

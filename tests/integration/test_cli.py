@@ -128,17 +128,20 @@ class Cli(tbtest.TempDirTest):
 
     def test_sigint_keeps_valid_csv(self):
         out = self.path("int.csv")
-        # Big enough to be mid-run after 1.5 s, yet quick to stop.
-        args = ["run", "-b", "mem.mbw", "--set", "mem.mbw.size_mib=64", "-r", "50",
+        # 50 repetitions per variant: the signal arrives once MEMCPY's rows are written,
+        # in the middle of DUMB, whose repetitions measured so far must be written too.
+        args = ["run", "-b", "mem.mbw", "--set", "mem.mbw.size_mib=16", "-r", "50",
                 "--min-time", "0.05", "-o", out]
         for sig in (signal.SIGINT, signal.SIGTERM):
             with self.subTest(sig=sig):
                 if os.path.exists(out):
                     os.unlink(out)
-                rc, _, err = tbtest.interrupt_after(args, 1.5, sig=sig, cwd=self.tmp)
+                rc, _, err = tbtest.interrupt_when(
+                    args, lambda: tbtest.line_count(out) > 1, sig=sig, cwd=self.tmp)
                 self.assertEqual(rc, 130, err)
                 rows = read_csv(out)
-                self.assertGreater(len(rows), 0)
+                self.assertEqual(len(ok_rows(rows, variant="MEMCPY")), 100)
+                self.assertNotIn("MCBLOCK", {r["variant"] for r in rows})
                 self.assertTrue(all(r["status"] == "ok" for r in rows))
                 self.assertIn("interrupted", err)
                 self.assert_no_leftovers(self.tmp, allowed=("int.csv",))

@@ -84,5 +84,31 @@ def interrupt_after(args, seconds, sig=signal.SIGINT, timeout=60, cwd=None, env=
     return p.returncode, out, err
 
 
+def interrupt_when(args, ready, sig=signal.SIGINT, timeout=60, cwd=None, env=None):
+    """Start tinyben, send sig once ready() is true (polled), return (rc, stdout, stderr).
+
+    Waiting for an observable state rather than a fixed delay keeps the test meaningful
+    on a loaded machine."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    p = subprocess.Popen([TINYBEN, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=cwd, env=full_env)
+    deadline = time.monotonic() + timeout
+    while not ready() and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=timeout)
+    return p.returncode, out, err
+
+
+def line_count(path):
+    try:
+        with open(path, newline="") as f:
+            return sum(1 for _ in f)
+    except FileNotFoundError:
+        return 0
+
+
 def main():
     unittest.main(verbosity=2)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds a cloud-init NoCloud seed (ISO 9660, volume id "cidata") whose user-data embeds the
+# static tinyben and runs it at first boot (see user-data.in).
+#
+# Usage: packaging/cloud-init/make-seed.sh -o SEED.iso [--tinyben PATH] [--hostname NAME]
+#            [--run-args "run --quick"] [--attest] [--ssh-key FILE.pub]
+#            [--user-data FILE] [--force]
+#   --hostname   guest hostname, the first part of the CSV name (default tinyben-guest)
+#   --run-args   tinyben's arguments at first boot (default "run --quick")
+#   --attest     also `tinyben attest --bind` the CSV (SEV-SNP / TDX guests)
+#   --ssh-key    public key for the image's default user (ssh -p 2222 debian@127.0.0.1)
+#   --user-data  also keep the generated user-data in FILE
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+out= tinyben= hostname=tinyben-guest run_args="run --quick" attest=0 ssh_key= keep= force=0
+
+die() { echo "make-seed.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-o|--output) out=${2:?}; shift 2 ;;
+	--tinyben) tinyben=${2:?}; shift 2 ;;
+	--hostname) hostname=${2:?}; shift 2 ;;
+	--run-args) run_args=${2:?}; shift 2 ;;
+	--attest) attest=1; shift ;;
+	--ssh-key) ssh_key=${2:?}; shift 2 ;;
+	--user-data) keep=${2:?}; shift 2 ;;
+	--force) force=1; shift ;;
+	-h|--help) sed -n '5,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) die "unknown option '$1' (see --help)" ;;
+	esac
+done
+[ -n "$out" ] || die "needs -o SEED.iso"
+[ ! -e "$out" ] || [ $force = 1 ] || die "$out already exists (use --force to replace it)"
+[ -z "$keep" ] || [ ! -e "$keep" ] || [ $force = 1 ] || die "$keep already exists (use --force)"
+[[ $hostname =~ ^[A-Za-z0-9][A-Za-z0-9-]{0,62}$ ]] || die "--hostname '$hostname' is not a host name"
+# The args land inside a double-quoted shell string in YAML: keep them plain words.
+[[ $run_args =~ ^[A-Za-z0-9\ ._,:=*/+-]+$ ]] || die "--run-args '$run_args': only letters, digits, spaces and ._,:=*/+- please"
+if [ -z "$tinyben" ]; then
+	tinyben=$(command -v tinyben || true)
+	[ -n "$tinyben" ] || die "no tinyben on PATH: pass --tinyben build/tinyben"
+fi
+[ -x "$tinyben" ] || die "--tinyben $tinyben is not an executable file"
+ldd "$tinyben" >/dev/null 2>&1 && die "$tinyben is dynamically linked; the guest needs the static build"
+keys=
+if [ -n "$ssh_key" ]; then
+	[ -r "$ssh_key" ] || die "--ssh-key $ssh_key: cannot read it"
+	keys="ssh_authorized_keys:"$'\n'"  - $(head -n 1 "$ssh_key")"
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tinyben-seed-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+gzip -9nc "$tinyben" | base64 -w 76 | sed 's/^/      /' >"$tmp/content"
+awk -v host="$hostname" -v args="$run_args" -v attest="$attest" -v keys="$keys" \
+    -v content="$tmp/content" '
+	/^@TINYBEN_CONTENT@$/ { while ((getline l < content) > 0) print l; next }
+	/^@SSH_KEYS@$/ { if (keys != "") print keys; next }
+	{ gsub(/@HOSTNAME@/, host); gsub(/@RUN_ARGS@/, args); gsub(/@ATTEST@/, attest); print }
+' "$here/user-data.in" >"$tmp/user-data"
+printf 'instance-id: tinyben-%s-%s\nlocal-hostname: %s\n' "$hostname" "$(date -u +%s)" \
+	"$hostname" >"$tmp/meta-data"
+
+if command -v cloud-localds >/dev/null 2>&1; then
+	cloud-localds "$tmp/seed.iso" "$tmp/user-data" "$tmp/meta-data"
+elif command -v genisoimage >/dev/null 2>&1; then
+	genisoimage -quiet -output "$tmp/seed.iso" -volid cidata -joliet -rock \
+		"$tmp/user-data" "$tmp/meta-data"
+else
+	die "needs cloud-localds (cloud-image-utils) or genisoimage"
+fi
+mv -f "$tmp/seed.iso" "$out"
+[ -z "$keep" ] || cp "$tmp/user-data" "$keep"
+echo "make-seed.sh: $out (hostname $hostname, first boot: tinyben $run_args)" >&2

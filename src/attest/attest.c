@@ -1,0 +1,234 @@
+/* `tinyben attest`: fetch a report from the hardware, `attest show` parses one,
+ * `attest verify` checks its signature. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attest/fetch.h"
+#include "attest/fileio.h"
+#include "attest/report.h"
+#include "attest/verify.h"
+#include "tinyben/util.h"
+#include "tinyben/verb.h"
+
+#define REPORT_FILE_MAX (1u << 20)
+
+static const char usage_text[] =
+	"usage: tinyben attest [--bind FILE | --report-data HEX] [-o FILE [--force]]\n"
+	"         fetch a report (configfs-tsm, /dev/sev-guest, /dev/tdx_guest); without -o,\n"
+	"         it is printed as hex text\n"
+	"       tinyben attest show FILE [--json]\n"
+	"         parse an SNP ATTESTATION_REPORT (versions 2, 3, 5) or a TDX TDREPORT,\n"
+	"         binary or hex text\n"
+	"       tinyben attest verify FILE --vcek CERT [--chain PEM]\n"
+	"         check the SNP report's ECDSA P-384 signature with the VCEK, and with --chain\n"
+	"         that the ASK signed the VCEK and the ARK signed the ASK\n"
+	"  --bind FILE        put SHA-512(FILE) into report_data (e.g. the results CSV)\n"
+	"  --report-data HEX  up to 64 bytes of report_data (zero-padded)\n";
+
+static int load_report(const char *verb, const char *path, struct tb_report *r)
+{
+	unsigned char *buf;
+	size_t len;
+	int rc = tb_read_file(path, REPORT_FILE_MAX, &buf, &len);
+	if (rc) {
+		tb_error("attest %s: %s: %s", verb, path,
+			 rc == -EFBIG ? "larger than 1 MiB, not a report" : strerror(-rc));
+		return TB_EXIT_USAGE;
+	}
+	char err[256];
+	rc = tb_report_parse(buf, len, r, err, sizeof(err));
+	free(buf);
+	if (rc) {
+		tb_error("attest %s: %s: %s", verb, path, err);
+		return TB_EXIT_USAGE;
+	}
+	return TB_EXIT_OK;
+}
+
+static int show_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': fputs(usage_text, stdout); return TB_EXIT_OK;
+		default:
+			tb_error("attest show: unknown option '%s'", argv[optind - 1]);
+			return TB_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		tb_error("attest show: want exactly one report FILE");
+		return TB_EXIT_USAGE;
+	}
+	struct tb_report r;
+	int rc = load_report("show", argv[optind], &r);
+	if (rc)
+		return rc;
+	if (r.kind == TB_REPORT_SNP)
+		tb_snp_print(r.raw, stdout, json);
+	else
+		tb_tdx_print(r.raw, stdout, json);
+	return TB_EXIT_OK;
+}
+
+static int verify_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vcek", required_argument, NULL, 'v' },
+		{ "chain", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *vcek = NULL, *chain = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v': vcek = optarg; break;
+		case 'c': chain = optarg; break;
+		case 'h': fputs(usage_text, stdout); return TB_EXIT_OK;
+		default:
+			tb_error("attest verify: %s '%s'", optopt ? "missing value for" : "unknown option",
+				 argv[optind - 1]);
+			return TB_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || !vcek) {
+		tb_error("attest verify: want one report FILE and --vcek CERT");
+		return TB_EXIT_USAGE;
+	}
+	struct tb_report r;
+	int rc = load_report("verify", argv[optind], &r);
+	if (rc)
+		return rc;
+	if (r.kind != TB_REPORT_SNP) {
+		tb_error("attest verify: %s: a TDREPORT carries a MAC only the same CPU can check, "
+			 "no signature", argv[optind]);
+		return TB_EXIT_USAGE;
+	}
+	char msg[512];
+	rc = tb_snp_verify(r.raw, vcek, chain, msg, sizeof(msg));
+	if (rc < 0) {
+		tb_error("attest verify: %s", msg);
+		return rc == -ENOTSUP ? TB_EXIT_FAILED : TB_EXIT_USAGE;
+	}
+	printf("%s: %s\n", rc == 0 ? "valid" : "INVALID", msg);
+	return rc == 0 ? TB_EXIT_OK : TB_EXIT_FAILED;
+}
+
+static int fetch_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "bind", required_argument, NULL, 'b' },
+		{ "report-data", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *bind = NULL, *hex = NULL, *out = NULL;
+	bool force = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': bind = optarg; break;
+		case 'd': hex = optarg; break;
+		case 'o': out = optarg; break;
+		case 'f': force = true; break;
+		case 'h': fputs(usage_text, stdout); return TB_EXIT_OK;
+		default:
+			tb_error("attest: %s '%s' (see 'tinyben attest --help')",
+				 optopt ? "missing value for" : "unknown option", argv[optind - 1]);
+			return TB_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		tb_error("attest: unexpected argument '%s' (verbs: show, verify)", argv[optind]);
+		return TB_EXIT_USAGE;
+	}
+	if (bind && hex) {
+		tb_error("attest: --bind and --report-data exclude each other");
+		return TB_EXIT_USAGE;
+	}
+	unsigned char rd[TB_REPORT_DATA_SIZE] = { 0 };
+	if (hex) {
+		long n = tb_hex_decode(hex, strlen(hex), rd, sizeof(rd));
+		if (n < 0) {
+			tb_error("attest: --report-data: %s", n == -ERANGE ? "more than 64 bytes"
+							      : "not hex digits (an even count)");
+			return TB_EXIT_USAGE;
+		}
+	}
+	if (bind) {
+		int rc = tb_sha512_file(bind, rd);
+		if (rc) {
+			tb_error("attest: --bind %s: %s", bind, strerror(-rc));
+			return TB_EXIT_USAGE;
+		}
+	}
+	/* Refuse early (exit 2), but create the file only once there is a report to put in it. */
+	if (out && !force && access(out, F_OK) == 0) {
+		tb_error("attest: %s: already exists (use --force to replace it)", out);
+		return TB_EXIT_USAGE;
+	}
+	static unsigned char report[TB_FETCH_MAX];
+	size_t len = 0;
+	char how[128] = "", err[512] = "";
+	int rc = tb_attest_fetch(rd, report, sizeof(report), &len, how, sizeof(how), err, sizeof(err));
+	if (rc) {
+		tb_error("attest: %s", err);
+		return TB_EXIT_FAILED;
+	}
+	fprintf(stderr, "tinyben: attest: %zu bytes from %s%s%s\n", len, how,
+		bind ? ", report_data = SHA-512 of " : "", bind ? bind : "");
+	if (out) {
+		FILE *f;
+		if (tb_output_open(out, force, &f) != 0)
+			return TB_EXIT_USAGE;
+		if (fwrite(report, 1, len, f) != len || fclose(f)) {
+			tb_error("attest: %s: %s", out, strerror(errno));
+			return TB_EXIT_FAILED;
+		}
+		return TB_EXIT_OK;
+	}
+	char line[65];
+	for (size_t i = 0; i < len; i += 32) {
+		tb_hex_encode(report + i, len - i < 32 ? len - i : 32, line);
+		puts(line);
+	}
+	return TB_EXIT_OK;
+}
+
+static int attest_main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "show") == 0)
+		return show_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "verify") == 0)
+		return verify_main(argc - 1, argv + 1);
+	return fetch_main(argc, argv);
+}
+
+static const struct tb_verb attest_verb = {
+	.name = "attest",
+	.synopsis = "attest [--bind FILE | --report-data HEX] [-o FILE] | show FILE [--json] | "
+		    "verify FILE --vcek CERT [--chain PEM]",
+	.summary = "fetch, show or verify a hardware attestation report (SEV-SNP, TDX)",
+	.main = attest_main,
+	.order = 40,
+};
+TB_REGISTER_VERB(attest_verb);

@@ -1,0 +1,230 @@
+/* Report fetching, in order: configfs-tsm (Documentation/ABI/testing/configfs-tsm), the
+ * sev-guest ioctl SNP_GET_REPORT (include/uapi/linux/sev-guest.h), the tdx-guest ioctl
+ * TDX_CMD_GET_REPORT0 (include/uapi/linux/tdx-guest.h). The ioctl structures are declared
+ * here from those uapi layouts so the build does not need recent kernel headers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attest/fetch.h"
+#include "attest/report.h"
+#include "tinyben/util.h"
+
+/* sev-guest.h: the request names the report_data and VMPL; the response buffer holds the
+ * firmware's MSG_REPORT_RSP: status (u32), report_size (u32), 24 reserved bytes, report. */
+struct snp_report_req {
+	uint8_t user_data[64];
+	uint32_t vmpl;
+	uint8_t rsvd[28];
+};
+struct snp_report_resp {
+	uint8_t data[4000];
+};
+struct snp_guest_request_ioctl {
+	uint8_t msg_version;
+	uint64_t req_data;
+	uint64_t resp_data;
+	union {
+		uint64_t exitinfo2;
+		struct {
+			uint32_t fw_error;
+			uint32_t vmm_error;
+		};
+	};
+};
+#define SNP_GET_REPORT _IOWR('S', 0x0, struct snp_guest_request_ioctl)
+
+/* tdx-guest.h: report data in, TDREPORT_STRUCT out. */
+struct tdx_report_req {
+	uint8_t reportdata[64];
+	uint8_t tdreport[1024];
+};
+#define TDX_CMD_GET_REPORT0 _IOWR('T', 1, struct tdx_report_req)
+
+_Static_assert(sizeof(struct snp_report_req) == 96, "snp_report_req layout");
+_Static_assert(sizeof(struct snp_guest_request_ioctl) == 32, "snp_guest_request_ioctl layout");
+_Static_assert(sizeof(struct tdx_report_req) == 1088, "tdx_report_req layout");
+
+#define TSM_DIR "/sys/kernel/config/tsm/report"
+
+static int read_attr(const char *dir, const char *name, unsigned char *buf, size_t cap,
+		     size_t *len)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (r == 0 || (n += (size_t)r) == cap)
+			break;
+	}
+	close(fd);
+	*len = n;
+	return 0;
+}
+
+static int write_attr(const char *dir, const char *name, const void *buf, size_t len)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t w = write(fd, buf, len);
+	int e = errno;
+	close(fd);
+	return w == (ssize_t)len ? 0 : w < 0 ? -e : -EIO;
+}
+
+static long read_generation(const char *dir)
+{
+	char buf[32];
+	size_t n;
+	if (read_attr(dir, "generation", (unsigned char *)buf, sizeof(buf) - 1, &n))
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap, size_t *len,
+		     char *how, size_t how_len, char *err, size_t err_len)
+{
+	char dir[256];
+	snprintf(dir, sizeof(dir), TSM_DIR "/tinyben-%ld", (long)getpid());
+	if (mkdir(dir, 0700) != 0) {
+		/* No provider registered (or not root): nothing was asked of the firmware yet,
+		 * so the ioctl interfaces may still be tried. */
+		snprintf(err, err_len, "%s: %s", dir, strerror(errno));
+		return 1;
+	}
+	tb_tmpdir_register(dir); /* configfs entries go away with rmdir, also on Ctrl-C */
+	char provider[64] = "";
+	size_t n = 0;
+	int rc = read_attr(dir, "provider", (unsigned char *)provider, sizeof(provider) - 1, &n);
+	provider[rc ? 0 : n] = '\0';
+	provider[strcspn(provider, "\n")] = '\0';
+	if (!rc)
+		rc = write_attr(dir, "inblob", rd, 64);
+	long gen = rc ? -1 : read_generation(dir);
+	if (!rc)
+		rc = read_attr(dir, "outblob", out, cap, len);
+	/* Another writer between our inblob and outblob would hand us its report. */
+	if (!rc && read_generation(dir) != gen)
+		rc = -EBUSY;
+	if (rc == -EBUSY)
+		snprintf(err, err_len, "configfs-tsm: %s was rewritten by another process while reading; not retried", dir);
+	else if (rc)
+		snprintf(err, err_len, "configfs-tsm (%s): %s", provider[0] ? provider : "?",
+			 strerror(-rc));
+	else
+		snprintf(how, how_len, "configfs-tsm provider %s: %s", provider,
+			 strcmp(provider, "tdx_guest") == 0 ? "TDX quote" : "SNP report");
+	rmdir(dir);
+	tb_tmp_forget(dir);
+	return rc;
+}
+
+static int fetch_snp(int fd, const unsigned char rd[64], unsigned char *out, size_t cap,
+		     size_t *len, char *err, size_t err_len)
+{
+	struct snp_report_req req = { .vmpl = 0 };
+	static struct snp_report_resp resp;
+	memcpy(req.user_data, rd, 64);
+	memset(&resp, 0, sizeof(resp));
+	struct snp_guest_request_ioctl io = {
+		.msg_version = 1,
+		.req_data = (uint64_t)(uintptr_t)&req,
+		.resp_data = (uint64_t)(uintptr_t)&resp,
+	};
+	if (ioctl(fd, SNP_GET_REPORT, &io) < 0) {
+		int e = errno;
+		snprintf(err, err_len,
+			 "/dev/sev-guest SNP_GET_REPORT: %s (firmware error 0x%x, VMM error 0x%x); "
+			 "not retried: repeated failures can disable the guest's VMPCK until reboot",
+			 strerror(e), io.fw_error, io.vmm_error);
+		return -e;
+	}
+	uint32_t status = (uint32_t)tb_le(resp.data, 4);
+	uint32_t size = (uint32_t)tb_le(resp.data + 4, 4);
+	if (status != 0 || size < TB_SNP_REPORT_SIZE || size > sizeof(resp.data) - 32 || size > cap) {
+		snprintf(err, err_len, "/dev/sev-guest: firmware status 0x%x, report size %u", status, size);
+		return -EIO;
+	}
+	memcpy(out, resp.data + 32, TB_SNP_REPORT_SIZE);
+	*len = TB_SNP_REPORT_SIZE;
+	return 0;
+}
+
+static int fetch_tdx(int fd, const unsigned char rd[64], unsigned char *out, size_t cap,
+		     size_t *len, char *err, size_t err_len)
+{
+	static struct tdx_report_req req;
+	memset(&req, 0, sizeof(req));
+	memcpy(req.reportdata, rd, 64);
+	if (cap < TB_TDX_REPORT_SIZE)
+		return -ENOSPC;
+	if (ioctl(fd, TDX_CMD_GET_REPORT0, &req) < 0) {
+		int e = errno;
+		snprintf(err, err_len, "/dev/tdx_guest TDX_CMD_GET_REPORT0: %s", strerror(e));
+		return -e;
+	}
+	memcpy(out, req.tdreport, TB_TDX_REPORT_SIZE);
+	*len = TB_TDX_REPORT_SIZE;
+	return 0;
+}
+
+int tb_attest_fetch(const unsigned char report_data[64], unsigned char *out, size_t cap,
+		    size_t *len, char *how, size_t how_len, char *err, size_t err_len)
+{
+	struct stat st;
+	char tsm_err[320] = "";
+	if (stat(TSM_DIR, &st) == 0) {
+		int rc = fetch_tsm(report_data, out, cap, len, how, how_len, err, err_len);
+		if (rc <= 0)
+			return rc;
+		snprintf(tsm_err, sizeof(tsm_err), "%s", err);
+	}
+	static const char *const devs[] = { "/dev/sev-guest", "/dev/tdx_guest" };
+	for (int i = 0; i < 2; i++) {
+		int fd = open(devs[i], O_RDWR | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0) {
+			int e = errno;
+			snprintf(err, err_len, "%s: %s%s", devs[i], strerror(e),
+				 e == EACCES ? " (needs root)" : "");
+			return -e;
+		}
+		int rc = i == 0 ? fetch_snp(fd, report_data, out, cap, len, err, err_len)
+				: fetch_tdx(fd, report_data, out, cap, len, err, err_len);
+		close(fd);
+		if (!rc)
+			snprintf(how, how_len, "%s: %s", devs[i], i == 0 ? "SNP report" : "TDREPORT");
+		return rc;
+	}
+	if (tsm_err[0]) {
+		snprintf(err, err_len, "configfs-tsm unusable (%s) and neither /dev/sev-guest nor "
+			 "/dev/tdx_guest exists", tsm_err);
+		return -ENODEV;
+	}
+	snprintf(err, err_len, "no attestation interface: neither " TSM_DIR
+		 " (configfs-tsm), /dev/sev-guest nor /dev/tdx_guest exists: not a SEV-SNP or TDX guest "
+		 "(see 'tinyben detect'), or its guest driver is not loaded");
+	return -ENODEV;
+}

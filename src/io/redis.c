@@ -1,0 +1,308 @@
+/* io.redis: redis-benchmark's SET, GET, INCR, LPUSH, LPOP and SADD tests, at pipeline 1 and 16,
+ * against a redis-server we start on a private unix socket or the one --redis names. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "tinyben/bench.h"
+#include "tinyben/ctx.h"
+#include "io/redis.h"
+
+/* Same commands and keys as redis-benchmark (src/redis-benchmark.c, non-cluster mode), so
+ * the server does the same work; without -r / keyspace every request hits the literal key
+ * "key:__rand_int__", as redis-benchmark does. */
+struct command {
+	const char *name;
+	const char *fmt;          /* %s is the payload */
+	enum tb_redis_expect expect;
+};
+
+static const struct command commands[] = {
+	{ "SET", "SET key:__rand_int__ %s", TB_EXPECT_OK },
+	{ "GET", "GET key:__rand_int__", TB_EXPECT_BULK },
+	{ "INCR", "INCR counter:__rand_int__", TB_EXPECT_INT },
+	{ "LPUSH", "LPUSH mylist %s", TB_EXPECT_INT },
+	{ "LPOP", "LPOP mylist", TB_EXPECT_BULK },
+	{ "SADD", "SADD myset element:__rand_int__", TB_EXPECT_INT },
+};
+
+/* "-P16" variants: the pipelined case of the issue, whatever the `pipeline` option says. */
+#define DEEP_PIPELINE 16
+static const char *const variants[] = {
+	"SET", "GET", "INCR", "LPUSH", "LPOP", "SADD",
+	"SET-P16", "GET-P16", "INCR-P16", "LPUSH-P16", "LPOP-P16", "SADD-P16", NULL,
+};
+
+static const struct tb_option options[] = {
+	{ "clients", TB_OPT_INT, "50", NULL, 1, 10000, "parallel connections (redis-benchmark -c)" },
+	{ "pipeline", TB_OPT_INT, "1", NULL, 1, 1024,
+	  "requests in flight per connection for the variants without -P16 (redis-benchmark -P)" },
+	{ "data_bytes", TB_OPT_INT, "3", NULL, 1, 1 << 20,
+	  "payload of SET and LPUSH, bytes (redis-benchmark -d)" },
+	{ "requests", TB_OPT_INT, "100000", "20000", 1, 1LL << 40,
+	  "requests per repetition (redis-benchmark -n)" },
+	{ "keyspace", TB_OPT_INT, "0", NULL, 0, 999999999999LL,
+	  "0: one key as redis-benchmark without -r; N: random keys below N (redis-benchmark -r)" },
+	{ 0 },
+};
+
+struct redis_state {
+	struct tb_redis_server server;
+	struct tb_redis_addr addr;
+	redisContext *admin;      /* blocking connection for preparing keys */
+	bool own;
+	char skip[256], fail[256];/* one of them set: every variant is skipped or failed */
+	char where[160];          /* for detail: server=... version=... */
+	char *payload;
+	size_t payload_len;
+	struct tb_hist *hist;
+};
+
+static void teardown(struct tb_ctx *ctx, void *state)
+{
+	(void)ctx;
+	struct redis_state *st = state;
+	if (!st)
+		return;
+	if (st->admin && !st->own) {
+		/* Someone else's server: remove the fixed-name keys this run wrote (the same ones
+		 * redis-benchmark writes). Random keys (keyspace > 0) stay, as with redis-benchmark. */
+		redisReply *r = redisCommand(st->admin, "DEL key:__rand_int__ counter:__rand_int__ "
+					     "mylist myset");
+		if (r)
+			freeReplyObject(r);
+	}
+	if (st->admin)
+		redisFree(st->admin);
+	tb_redis_server_stop(&st->server);
+	free(st->payload);
+	free(st->hist);
+	free(st);
+}
+
+/* Setup never fails the whole benchmark: the reason goes on every selected variant's row. */
+static int setup(struct tb_ctx *ctx, void **state)
+{
+	struct redis_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	*state = st;
+	const struct tb_settings *s = tb_settings(ctx);
+	st->payload_len = (size_t)tb_opt_int(ctx, "data_bytes");
+	st->payload = malloc(st->payload_len + 1);
+	st->hist = malloc(sizeof(*st->hist));
+	if (!st->payload || !st->hist) {
+		teardown(ctx, st);
+		*state = NULL;
+		return -ENOMEM;
+	}
+	/* redis-benchmark's payload is 'x' repeated. */
+	memset(st->payload, 'x', st->payload_len);
+	st->payload[st->payload_len] = '\0';
+
+	char err[256] = "";
+	char version[32] = "unknown";
+	if (s->redis) {
+		if (tb_redis_addr_parse(s->redis, &st->addr, err, sizeof(err)) < 0) {
+			snprintf(st->fail, sizeof(st->fail), "%s", err);
+			return 0;
+		}
+	} else {
+		int rc = tb_redis_server_start(&st->server, err, sizeof(err));
+		if (rc == -EINTR) {
+			/* The runner calls no teardown after a failed setup. */
+			teardown(ctx, st);
+			*state = NULL;
+			return rc;
+		}
+		if (rc == -ENOENT) {
+			snprintf(st->skip, sizeof(st->skip), "%s", err);
+			return 0;
+		}
+		if (rc < 0) {
+			snprintf(st->fail, sizeof(st->fail), "%s", err);
+			return 0;
+		}
+		st->own = true;
+		st->addr = st->server.addr;
+		snprintf(version, sizeof(version), "%s", st->server.version);
+	}
+	st->admin = tb_redis_connect(&st->addr, 5.0, err, sizeof(err));
+	if (!st->admin) {
+		snprintf(st->fail, sizeof(st->fail), "%s", err);
+		return 0;
+	}
+	/* Preparing keys may take a while (DEL of a list of millions of elements, LPUSH of as many
+	 * as the requests): a generous timeout for the commands, the short one for connecting. */
+	struct timeval tv = { 60, 0 };
+	redisSetTimeout(st->admin, tv);
+	if (!st->own) {
+		redisReply *r = redisCommand(st->admin, "INFO server");
+		const char *v = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "redis_version:") : NULL;
+		if (v) {
+			v += strlen("redis_version:");
+			snprintf(version, sizeof(version), "%.*s", (int)strcspn(v, "\r\n"), v);
+		} else {
+			snprintf(st->fail, sizeof(st->fail), "%s: INFO failed: %s", s->redis,
+				 r && r->type == REDIS_REPLY_ERROR ? r->str
+				 : st->admin->err ? st->admin->errstr : "no redis_version");
+		}
+		if (r)
+			freeReplyObject(r);
+	}
+	snprintf(st->where, sizeof(st->where), "server=%s redis_version=%s",
+		 st->own ? "private-unix-socket" : s->redis, version);
+	return 0;
+}
+
+/* One admin command; false with the reason in err when it failed. */
+static bool admin(struct redis_state *st, char *err, size_t len, int argc, const char **argv,
+		  const size_t *lens)
+{
+	redisReply *r = redisCommandArgv(st->admin, argc, argv, lens);
+	bool ok = r && r->type != REDIS_REPLY_ERROR;
+	if (!ok)
+		snprintf(err, len, "preparing %s: %s", argv[0],
+			 r ? r->str : st->admin->errstr);
+	if (r)
+		freeReplyObject(r);
+	return ok;
+}
+
+/* Puts the keys where the measured command finds them as in redis-benchmark's sequence
+ * (GET after SET, LPOP after LPUSH), and keeps the list from growing across repetitions. */
+static bool prepare(struct redis_state *st, const struct command *cmd, uint64_t requests,
+		    char *err, size_t len)
+{
+	if (strcmp(cmd->name, "GET") == 0) {
+		const char *a[] = { "SET", "key:__rand_int__", st->payload };
+		size_t l[] = { 3, 16, st->payload_len };
+		return admin(st, err, len, 3, a, l);
+	}
+	if (strcmp(cmd->name, "LPUSH") != 0 && strcmp(cmd->name, "LPOP") != 0)
+		return true;
+	const char *del[] = { "DEL", "mylist" };
+	size_t dl[] = { 3, 6 };
+	if (!admin(st, err, len, 2, del, dl))
+		return false;
+	if (strcmp(cmd->name, "LPOP") != 0)
+		return true;
+	/* Every LPOP must find an element: fill the list in chunks of up to 1000 values and
+	 * about 16 MiB, far below redis' limit on one request (client-query-buffer-limit). */
+	enum { CHUNK = 1000 };
+	uint64_t chunk = (16u << 20) / st->payload_len;
+	chunk = chunk < 1 ? 1 : chunk > CHUNK ? CHUNK : chunk;
+	const char *a[CHUNK + 2];
+	size_t l[CHUNK + 2];
+	a[0] = "LPUSH", l[0] = 5;
+	a[1] = "mylist", l[1] = 6;
+	for (int i = 0; i < CHUNK; i++)
+		a[i + 2] = st->payload, l[i + 2] = st->payload_len;
+	for (uint64_t done = 0; done < requests;) {
+		int k = (int)(requests - done < chunk ? requests - done : chunk);
+		if (!admin(st, err, len, k + 2, a, l))
+			return false;
+		done += (uint64_t)k;
+	}
+	return true;
+}
+
+static int run(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	struct redis_state *st = state;
+	if (st->skip[0]) {
+		tb_skip(ctx, variant, "%s", st->skip);
+		return 0;
+	}
+	if (st->fail[0]) {
+		tb_fail(ctx, variant, "%s", st->fail);
+		return -EIO;
+	}
+	const struct command *cmd = NULL;
+	size_t nlen = strcspn(variant, "-");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strlen(commands[i].name) == nlen && strncmp(commands[i].name, variant, nlen) == 0)
+			cmd = &commands[i];
+	if (!cmd)
+		return -EINVAL;
+
+	struct tb_redis_load l = {
+		.addr = &st->addr,
+		.name = cmd->name,
+		.clients = (int)tb_opt_int(ctx, "clients"),
+		.pipeline = variant[nlen] ? DEEP_PIPELINE : (int)tb_opt_int(ctx, "pipeline"),
+		.requests = (uint64_t)tb_opt_int(ctx, "requests"),
+		.keyspace = (uint64_t)tb_opt_int(ctx, "keyspace"),
+		.expect = cmd->expect,
+		.bulk_len = st->payload_len,
+	};
+	/* With random keys a GET may ask for a key no SET wrote: nil is a valid answer then. */
+	l.nil_ok = l.keyspace > 0 && strcmp(cmd->name, "GET") == 0;
+	char *buf = NULL;
+	int len = strstr(cmd->fmt, "%s") ? redisFormatCommand(&buf, cmd->fmt, st->payload)
+					 : redisFormatCommand(&buf, cmd->fmt);
+	if (len < 0)
+		return -ENOMEM;
+	l.cmd = buf;
+	l.cmd_len = (size_t)len;
+
+	const struct tb_settings *s = tb_settings(ctx);
+	struct tb_redis_result res = { .hist = st->hist };
+	uint64_t full = l.requests;
+	/* Warm-up: a tenth of the load (at least one batch per client) fills the server's
+	 * allocator, the connections and the caches; its figures are dropped. */
+	uint64_t warm = full / 10;
+	if (warm < (uint64_t)l.clients * (uint64_t)l.pipeline)
+		warm = (uint64_t)l.clients * (uint64_t)l.pipeline;
+	int rc = 0;
+	for (int rep = 0; rep <= s->reps && rc == 0; rep++) {
+		l.requests = rep == 0 ? (warm < full ? warm : full) : full;
+		char err[256];
+		if (!prepare(st, cmd, l.requests, err, sizeof(err))) {
+			tb_fail(ctx, variant, "%s", err);
+			rc = -EIO;
+			break;
+		}
+		rc = tb_redis_load_run(&l, &res);
+		if (rc == -EINTR)
+			break;
+		if (rc < 0) {
+			tb_fail(ctx, variant, "%s", res.error);
+			break;
+		}
+		if (rep == 0)
+			continue;
+		char detail[512];
+		snprintf(detail, sizeof(detail),
+			 "clients=%d pipeline=%d data_bytes=%zu requests=%llu keyspace=%llu "
+			 "seconds=%.6f client_cpu_s=%.6f %s",
+			 l.clients, l.pipeline, st->payload_len, (unsigned long long)res.done,
+			 (unsigned long long)l.keyspace, res.seconds, res.cpu_seconds, st->where);
+		tb_emit_value(ctx, variant, "rps", "req/s", "higher", rep, (double)res.done / res.seconds,
+			      detail);
+		tb_emit_value(ctx, variant, "latency_p50", "us", "lower", rep,
+			      tb_hist_quantile(st->hist, 0.50) / 1000.0, detail);
+		tb_emit_value(ctx, variant, "latency_p99", "us", "lower", rep,
+			      tb_hist_quantile(st->hist, 0.99) / 1000.0, detail);
+		tb_emit_value(ctx, variant, "latency_p99.9", "us", "lower", rep,
+			      tb_hist_quantile(st->hist, 0.999) / 1000.0, detail);
+	}
+	free(buf);
+	return rc;
+}
+
+static const struct tb_bench redis_bench = {
+	.name = "io.redis",
+	.group = "io",
+	.description = "redis-benchmark's SET/GET/INCR/LPUSH/LPOP/SADD: rps and latency, 50 clients, P=1 and 16",
+	.variants = variants,
+	.options = options,
+	.setup = setup,
+	.run = run,
+	.teardown = teardown,
+};
+TB_REGISTER_BENCH(redis_bench);

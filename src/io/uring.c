@@ -1,0 +1,308 @@
+/* io.uring: fio-style time-based jobs (randread, randwrite, read, write at depth 1 and 32)
+ * on a file tinyben writes first, through io_uring with a registered file and fixed buffers,
+ * or pread/pwrite where io_uring is unavailable; plus the latency of a 4 KiB write followed
+ * by fdatasync, the price SQLite pays per transaction. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/uring.h"
+#include "tinyben/bench.h"
+#include "tinyben/ctx.h"
+#include "tinyben/timer.h"
+#include "tinyben/util.h"
+
+static const char *const variants[] = {
+	"randread-qd1", "randread-qd32", "randwrite-qd1", "randwrite-qd32",
+	"read-qd1", "read-qd32", "write-qd1", "write-qd32", "fsync", NULL,
+};
+
+static const struct tb_option options[] = {
+	{ "size", TB_OPT_INT, "1G", "128M", 1 << 20, 1LL << 50,
+	  "test file size, bytes (k/M/G suffixes); checked against free space first" },
+	{ "rand_bs", TB_OPT_INT, "4k", NULL, 512, 16 << 20, "block size of randread/randwrite" },
+	{ "seq_bs", TB_OPT_INT, "128k", NULL, 512, 16 << 20, "block size of read/write" },
+	{ "qd_deep", TB_OPT_INT, "32", NULL, 2, 4096,
+	  "queue depth of the -qd32 variants (detail qd= records the depth used)" },
+	{ "runtime_ms", TB_OPT_INT, "5000", "1000", 10, 3600000,
+	  "length of each time-based repetition, ms" },
+	{ "ramp_ms", TB_OPT_INT, "1000", "200", 0, 600000, "unrecorded warm-up run per job, ms" },
+	{ "direct", TB_OPT_BOOL, "1", NULL, 0, 1,
+	  "O_DIRECT (falls back to buffered where the file system refuses it)" },
+	{ "engine", TB_OPT_STR, "auto", NULL, 0, 0,
+	  "auto (io_uring, else psync, said in detail), psync, or io_uring (as auto, but ignores TINYBEN_NO_IO_URING=1)" },
+	{ "file", TB_OPT_STR, "", NULL, 0, 0,
+	  "a block device to measure instead of a file under --dir (needs --allow-device)" },
+	{ 0 },
+};
+
+struct uring_state {
+	struct uring_target t;
+	bool opened;
+	bool want_psync;        /* forced by option or environment */
+	char engine_note[96];   /* why psync, once io_uring was found unavailable */
+	struct tb_hist *clat;
+};
+
+/* io_uring can be compiled in and still refused: kernel.io_uring_disabled=2 (EPERM for
+ * all), =1 (EPERM outside io_uring_group), seccomp filters of containers (EPERM/ENOSYS). */
+static void disabled_note(char *buf, size_t len, int err)
+{
+	int v = -1;
+	FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "r");
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	if (v > 0)
+		snprintf(buf, len, "engine=psync io_uring=%s(kernel.io_uring_disabled=%d)",
+			 strerrorname_np(err) ? strerrorname_np(err) : "error", v);
+	else
+		snprintf(buf, len, "engine=psync io_uring=%s",
+			 strerrorname_np(err) ? strerrorname_np(err) : "error");
+}
+
+static int setup(struct tb_ctx *ctx, void **state)
+{
+	struct uring_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	*state = s;
+	s->t.fd_direct = s->t.fd_buffered = -1;
+	s->clat = malloc(sizeof(*s->clat));
+	if (!s->clat)
+		return -ENOMEM;
+	const char *eng = tb_opt_str(ctx, "engine");
+	if (strcmp(eng, "auto") && strcmp(eng, "io_uring") && strcmp(eng, "psync")) {
+		snprintf(s->t.fail, sizeof(s->t.fail), "io.uring.engine='%s': want auto, "
+			 "io_uring or psync", eng);
+		return 0;
+	}
+	const char *no = getenv("TINYBEN_NO_IO_URING");
+	if (strcmp(eng, "psync") == 0) {
+		s->want_psync = true;
+		snprintf(s->engine_note, sizeof(s->engine_note), "engine=psync forced=option");
+	} else if (no && *no && strcmp(no, "0") && strcmp(eng, "io_uring")) {
+		s->want_psync = true;
+		snprintf(s->engine_note, sizeof(s->engine_note),
+			 "engine=psync forced=TINYBEN_NO_IO_URING");
+	}
+	int rc = tb_uring_target_open(ctx, &s->t);
+	s->opened = true;
+	return rc;
+}
+
+static int parse_variant(const char *v, struct uring_job *job, const struct tb_ctx *ctx)
+{
+	char rw[16];
+	unsigned qd;
+	if (sscanf(v, "%15[a-z]-qd%u", rw, &qd) != 2)
+		return -EINVAL;
+	job->random = strncmp(rw, "rand", 4) == 0;
+	const char *op = job->random ? rw + 4 : rw;
+	if (strcmp(op, "read") == 0)
+		job->rw = RW_READ;
+	else if (strcmp(op, "write") == 0)
+		job->rw = RW_WRITE;
+	else
+		return -EINVAL;
+	job->qd = qd == 1 ? 1 : (unsigned)tb_opt_int(ctx, "qd_deep");
+	job->bs = (size_t)tb_opt_int(ctx, job->random ? "rand_bs" : "seq_bs");
+	return 0;
+}
+
+static void emit_rep(struct tb_ctx *ctx, const char *variant, int rep,
+		     const struct uring_result *res, size_t bs, const char *detail)
+{
+	double iops = (double)res->ios / res->elapsed;
+	tb_emit_value(ctx, variant, "iops", "IO/s", "higher", rep, iops, detail);
+	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
+	tb_emit_value(ctx, variant, "bw", "MB/s", "higher", rep, iops * (double)bs / 1e6, detail);
+	tb_emit_value(ctx, variant, "clat_p50", "us", "lower", rep,
+		      tb_hist_quantile(res->clat, 0.50) / 1e3, detail);
+	tb_emit_value(ctx, variant, "clat_p99", "us", "lower", rep,
+		      tb_hist_quantile(res->clat, 0.99) / 1e3, detail);
+	tb_emit_value(ctx, variant, "clat_p99.9", "us", "lower", rep,
+		      tb_hist_quantile(res->clat, 0.999) / 1e3, detail);
+}
+
+/* One time-based run with the engine chosen; *psync tells which one ran. */
+static int one_run(struct uring_state *s, struct uring_job *job, void *bufs, bool *psync,
+		   struct uring_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	tb_hist_init(s->clat);
+	res->clat = s->clat;
+	if (!*psync) {
+		struct uring_ring *r = NULL;
+		int rc = tb_uring_ring_open(&r, job, bufs);
+		if (rc == -ENOSYS || rc == -EPERM || rc == -EACCES) {
+			disabled_note(s->engine_note, sizeof(s->engine_note), -rc);
+			*psync = true;
+		} else if (rc < 0) {
+			snprintf(res->error, sizeof(res->error), "io_uring setup: %s", strerror(-rc));
+			return rc;
+		} else {
+			rc = tb_uring_ring_run(r, job, bufs, res);
+			bool fixed = tb_uring_ring_fixed_bufs(r);
+			tb_uring_ring_close(r);
+			snprintf(s->engine_note, sizeof(s->engine_note),
+				 "engine=io_uring fixed_files=1 fixed_bufs=%d sqpoll=0", fixed);
+			return rc;
+		}
+	}
+	return tb_uring_psync_run(job, bufs, res);
+}
+
+static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *variant)
+{
+	struct uring_job job = { 0 };
+	if (parse_variant(variant, &job, ctx) < 0)
+		return -EINVAL;
+	if (job.bs % 512) {
+		/* O_DIRECT transfers are whole logical blocks: 512 bytes at the least. */
+		tb_fail(ctx, variant, "block size %zu is not a multiple of 512", job.bs);
+		return -EINVAL;
+	}
+	job.fd = s->t.fd_direct;
+	job.size = s->t.size;
+	if (job.size < job.bs) {
+		tb_skip(ctx, variant, "the %llu-byte file is smaller than one %zu-byte block",
+			(unsigned long long)job.size, job.bs);
+		return 0;
+	}
+	bool psync = s->want_psync;
+	void *bufs;
+	if (posix_memalign(&bufs, 4096, job.bs * job.qd))
+		return -ENOMEM;
+	tb_uring_fill_random(bufs, job.bs * job.qd, 0x51ed270b7a3f1c4dull);
+
+	const struct tb_settings *set = tb_settings(ctx);
+	double ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3;
+	double runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3;
+	int rc = 0;
+	struct uring_result res;
+	/* rep 0: the warm-up (fio's ramp_time), skipped when ramp_ms=0. */
+	for (int rep = ramp > 0 ? 0 : 1; rep <= set->reps && rc == 0; rep++) {
+		job.seconds = rep == 0 ? ramp : runtime;
+		job.seed = 0x9e3779b97f4a7c15ull * (uint64_t)(rep + 1);
+		rc = one_run(s, &job, bufs, &psync, &res);
+		if (rc < 0 || res.error[0]) {
+			if (tb_interrupted())
+				break;
+			tb_fail(ctx, variant, "%s", res.error[0] ? res.error : strerror(-rc));
+			rc = rc < 0 ? rc : -EIO;
+			break;
+		}
+		if (rep == 0 || res.ios == 0 || res.elapsed <= 0)
+			continue;
+		char detail[320];
+		snprintf(detail, sizeof(detail), "%s bs=%zu qd=%u%s direct=%s size_mib=%llu "
+			 "runtime_s=%.3f ios=%llu%s",
+			 s->engine_note, job.bs, psync ? 1 : job.qd,
+			 psync && job.qd > 1 ? " qd_requested_but_psync_is_synchronous=1" : "",
+			 s->t.direct ? "1" : s->t.direct_note,
+			 (unsigned long long)(job.size >> 20), res.elapsed,
+			 (unsigned long long)res.ios, s->t.is_device ? " device=1" : "");
+		emit_rep(ctx, variant, rep, &res, job.bs, detail);
+	}
+	free(bufs);
+	return tb_interrupted() ? -EINTR : rc;
+}
+
+/* pwrite 4 KiB + fdatasync through the page cache, as SQLite commits: sequential 4 KiB
+ * overwrites inside the already written file, so no allocation and no size change. */
+static int fsync_run(struct tb_ctx *ctx, struct uring_state *s, double seconds, int rep)
+{
+	enum { BS = 4096 };
+	static char page[BS] __attribute__((aligned(4096)));
+	tb_uring_fill_random(page, BS, 0x7f4a7c159e3779b9ull + (uint64_t)rep);
+	tb_hist_init(s->clat);
+	uint64_t off = 0, ios = 0;
+	uint64_t start = tb_now_ns(), now = start, end = start + (uint64_t)(seconds * 1e9);
+	while (now < end && !tb_interrupted()) {
+		uint64_t t0 = tb_now_ns();
+		ssize_t n = pwrite(s->t.fd_buffered, page, BS, (off_t)off);
+		if (n == BS && fdatasync(s->t.fd_buffered) != 0)
+			n = -1;
+		now = tb_now_ns();
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != BS) {
+			tb_fail(ctx, "fsync", "pwrite+fdatasync: %s",
+				n < 0 ? strerror(errno) : "short write");
+			return -EIO;
+		}
+		tb_hist_add(s->clat, now - t0);
+		ios++;
+		off = off + BS >= s->t.size ? 0 : off + BS;
+	}
+	if (rep == 0 || ios == 0)
+		return 0;
+	char detail[200];
+	double el = (double)(now - start) / 1e9;
+	snprintf(detail, sizeof(detail), "engine=pwrite+fdatasync bs=4096 buffered=1 size_mib=%llu "
+		 "runtime_s=%.3f ios=%llu%s", (unsigned long long)(s->t.size >> 20), el,
+		 (unsigned long long)ios, s->t.is_device ? " device=1" : "");
+	struct uring_result res = { .ios = ios, .elapsed = el, .clat = s->clat };
+	tb_emit_value(ctx, "fsync", "iops", "IO/s", "higher", rep, (double)ios / el, detail);
+	tb_emit_value(ctx, "fsync", "lat_p50", "us", "lower", rep,
+		      tb_hist_quantile(res.clat, 0.50) / 1e3, detail);
+	tb_emit_value(ctx, "fsync", "lat_p99", "us", "lower", rep,
+		      tb_hist_quantile(res.clat, 0.99) / 1e3, detail);
+	tb_emit_value(ctx, "fsync", "lat_p99.9", "us", "lower", rep,
+		      tb_hist_quantile(res.clat, 0.999) / 1e3, detail);
+	return 0;
+}
+
+static int run(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	struct uring_state *s = state;
+	if (s->t.fail[0]) {
+		tb_fail(ctx, variant, "%s", s->t.fail);
+		return -EINVAL;
+	}
+	if (s->t.skip[0]) {
+		tb_skip(ctx, variant, "%s", s->t.skip);
+		return 0;
+	}
+	if (strcmp(variant, "fsync") != 0)
+		return run_job(ctx, s, variant);
+	double ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3;
+	double runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3;
+	for (int rep = ramp > 0 ? 0 : 1; rep <= tb_settings(ctx)->reps; rep++) {
+		int rc = fsync_run(ctx, s, rep == 0 ? ramp : runtime, rep);
+		if (rc < 0)
+			return rc;
+		if (tb_interrupted())
+			return -EINTR;
+	}
+	return 0;
+}
+
+static void teardown(struct tb_ctx *ctx, void *state)
+{
+	(void)ctx;
+	struct uring_state *s = state;
+	if (!s)
+		return;
+	if (s->opened)
+		tb_uring_target_close(&s->t);
+	free(s->clat);
+	free(s);
+}
+
+static const struct tb_bench uring_bench = {
+	.name = "io.uring",
+	.group = "io",
+	.description = "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
+	.variants = variants,
+	.options = options,
+	.setup = setup,
+	.run = run,
+	.teardown = teardown,
+};
+TB_REGISTER_BENCH(uring_bench);

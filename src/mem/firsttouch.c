@@ -1,0 +1,167 @@
+/* mem.firsttouch: the cost of new memory. Maps fresh anonymous memory, writes one byte per
+ * 4 KiB page (first touch: page fault, zeroing and, in an SEV-SNP or TDX guest, accepting
+ * the page: PVALIDATE / TDG.MEM.PAGE.ACCEPT and a page-state change through the hypervisor
+ * unless the kernel already accepted it), then writes them again (second touch: only the
+ * stores). With 2 MiB pages one fault covers 512 of those 4 KiB steps.
+ * Unaccepted: in /proc/meminfo (lazy memory acceptance, Linux >= 6.5) is read before and
+ * after each first touch and written to detail, so a run shows whether the guest paid the
+ * acceptance here or at boot. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
+
+#include "tinyben/bench.h"
+#include "tinyben/ctx.h"
+#include "tinyben/timer.h"
+#include "mem/procfs.h"
+
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << 26) /* log2(2 MiB) << MAP_HUGE_SHIFT, linux/mman.h */
+#endif
+
+#define PAGE 4096u
+#define HUGE (2u << 20)
+
+static const char *const variants[] = { "4k", "2m", NULL };
+
+static const struct tb_option options[] = {
+	{ "size_mib", TB_OPT_INT, "1024", "64", 2, 1 << 20,
+	  "fresh memory mapped and touched per repetition, MiB (rounded down to 2 MiB)" },
+	{ 0 },
+};
+
+struct region {
+	void *map;
+	size_t map_len;
+	char *base;          /* 2 MiB aligned for the huge-page variant */
+	const char *method;  /* how the pages were obtained */
+};
+
+/* The 2 MiB variant prefers hugetlbfs pages (MAP_HUGETLB: guaranteed 2 MiB, but only when
+ * the admin reserved them in nr_hugepages), and otherwise asks for transparent huge pages
+ * (MADV_HUGEPAGE before the first touch, so the fault allocates a huge page directly). */
+static int map_fresh(struct region *r, size_t bytes, bool huge, char *why, size_t why_len)
+{
+	*r = (struct region){ 0 };
+	if (huge) {
+		r->map = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+		if (r->map != MAP_FAILED) {
+			r->map_len = bytes;
+			r->base = r->map;
+			r->method = "hugetlb";
+			return 0;
+		}
+	}
+	r->map_len = bytes + (huge ? HUGE : 0);
+	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		snprintf(why, why_len, "mmap %zu MiB: %s", bytes >> 20, strerror(errno));
+		return -ENOMEM;
+	}
+	r->base = huge ? (char *)(((uintptr_t)r->map + HUGE - 1) & ~(uintptr_t)(HUGE - 1)) : r->map;
+	r->method = huge ? "thp" : "4k";
+	if (madvise(r->map, r->map_len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0) {
+		int e = errno;
+		snprintf(why, why_len, "madvise(%s): %s", huge ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE",
+			 strerror(e));
+		munmap(r->map, r->map_len);
+		r->map = NULL;
+		return -e;
+	}
+	return 0;
+}
+
+/* One byte per 4 KiB page; returns seconds, or a negative value when interrupted. */
+static double touch(char *base, size_t bytes, char value)
+{
+	volatile char *p = base;
+	double t0 = tb_now();
+	for (size_t off = 0; off < bytes; off += PAGE) {
+		if ((off & ((512u * PAGE) - 1)) == 0 && tb_interrupted())
+			return -1;
+		p[off] = value;
+	}
+	return tb_now() - t0;
+}
+
+static void emit_pair(struct tb_ctx *ctx, const char *variant, const char *which, int rep,
+		      size_t bytes, double secs, const char *detail)
+{
+	char metric[32];
+	snprintf(metric, sizeof(metric), "%s_bw", which);
+	tb_emit_value(ctx, variant, metric, "GB/s", "higher", rep, (double)bytes / secs / 1e9,
+		      detail);
+	snprintf(metric, sizeof(metric), "%s_ns_per_page", which);
+	tb_emit_value(ctx, variant, metric, "ns", "lower", rep, secs * 1e9 / (double)(bytes / PAGE),
+		      detail);
+}
+
+static int run(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	(void)state;
+	bool huge = strcmp(variant, "2m") == 0;
+	size_t bytes = ((size_t)tb_opt_int(ctx, "size_mib") << 20) & ~(size_t)(HUGE - 1);
+	char why[160], mode[32];
+	if (huge && !tb_thp_usable(mode, sizeof(mode)) &&
+	    tb_proc_kib("/proc/meminfo", "HugePages_Free:") * (long long)HUGE < (long long)bytes) {
+		tb_skip(ctx, variant, "no 2 MiB pages: transparent huge pages are '%s' and too few "
+			"hugetlb pages are reserved", mode);
+		return 0;
+	}
+	struct sysinfo si;
+	if (sysinfo(&si) == 0 && (unsigned long long)si.freeram * si.mem_unit < 2ull * bytes) {
+		tb_skip(ctx, variant, "needs %zu MiB free (x2 margin), only %llu MiB free",
+			bytes >> 20, (unsigned long long)si.freeram * si.mem_unit >> 20);
+		return 0;
+	}
+	const struct tb_settings *s = tb_settings(ctx);
+	/* Rep 0 is the warm-up (page-table pages, the allocator's own caches); not written. */
+	for (int rep = 0; rep <= s->reps; rep++) {
+		struct region r;
+		int rc = map_fresh(&r, bytes, huge, why, sizeof(why));
+		if (rc < 0) {
+			tb_fail(ctx, variant, "%s", why);
+			return rc;
+		}
+		long long un0 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
+		long long huge0 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
+		double first = touch(r.base, bytes, 1);
+		long long un1 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
+		long long huge1 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
+		double second = first < 0 ? -1 : touch(r.base, bytes, 2);
+		munmap(r.map, r.map_len);
+		if (first < 0 || second < 0 || tb_interrupted())
+			return -EINTR;
+		if (rep == 0)
+			continue;
+		char detail[256];
+		int len = snprintf(detail, sizeof(detail), "size_mib=%zu pages=%s touch_stride=4096",
+				   bytes >> 20, r.method);
+		if (huge0 >= 0 && huge1 >= 0 && strcmp(r.method, "hugetlb") != 0)
+			len += snprintf(detail + len, sizeof(detail) - (size_t)len,
+					" anon_huge_kib=%lld", huge1 - huge0);
+		if (un0 >= 0 && un1 >= 0)
+			snprintf(detail + len, sizeof(detail) - (size_t)len,
+				 " unaccepted_kib_before=%lld unaccepted_kib_after=%lld", un0, un1);
+		emit_pair(ctx, variant, "first_touch", rep, bytes, first, detail);
+		emit_pair(ctx, variant, "second_touch", rep, bytes, second, detail);
+	}
+	return 0;
+}
+
+static const struct tb_bench firsttouch_bench = {
+	.name = "mem.firsttouch",
+	.group = "mem",
+	.description = "first and second touch of fresh anonymous memory (one byte per 4 KiB), "
+		       "4 KiB and 2 MiB pages; Unaccepted: from /proc/meminfo in detail",
+	.variants = variants,
+	.options = options,
+	.run = run,
+};
+TB_REGISTER_BENCH(firsttouch_bench);

@@ -1,0 +1,251 @@
+/* mem.tmb: tinymembench's bandwidth kernels (C, libc, MOVSB, SSE2, plus AVX2/AVX-512 where
+ * the CPU has them) over two 32 MiB buffers; MB/s with 1 MB = 10^6 bytes as tinymembench.
+ *
+ * tinymembench (ssvb/tinymembench main.c, util.c) times each kernel in runs of >= 0.5 s,
+ * repeats up to 10 times (stopping early once the spread is below 0.1% of the best) and
+ * prints the best run with its relative standard deviation. We time with the shared
+ * calibration loop (0.5 s a repetition by default, as tinymembench) and write every
+ * repetition as a row, so best, median and spread can all be computed from the CSV. */
+#include <cpuid.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "tinyben/bench.h"
+#include "tinyben/ctx.h"
+#include "mem/bwteam.h"
+#include "mem/tmb_kernels.h"
+
+/* tinymembench's anti-aliasing: every buffer starts on a 1 MiB boundary plus a different
+ * cache-line-aligned offset (its 0xAAAAAAAA / 0x55555555 / 0xCCCCCCCC patterns masked to
+ * [0, 1 MiB) in 128-byte steps), so source, destination and the 2-pass block never map to
+ * the same cache sets or DRAM banks at the same moment. */
+#define ALIGN_PAD (1u << 20)
+#define OFF_MASK ((ALIGN_PAD - 1) & ~127u)
+#define OFF_SRC (0xAAAAAAAAu & OFF_MASK)
+#define OFF_DST (0x55555555u & OFF_MASK)
+#define OFF_TMP (0xCCCCCCCCu & OFF_MASK)
+
+struct bufs {
+	void *region;
+	size_t region_len;
+	int64_t *src, *dst, *tmp;
+	size_t size;
+	const struct tb_tmb_kernel *k;  /* set per variant */
+};
+
+struct tmb {
+	struct bufs one;               /* the default single-thread run */
+	bool have[3];                  /* usable ISA levels (cpuid and OS state, xgetbv) */
+	int max_isa;
+	bool erms, fsrm;
+};
+
+static const struct tb_option options[] = {
+	{ "size_mib", TB_OPT_INT, "32", NULL, 1, 1 << 16,
+	  "size of the source and of the destination buffer, MiB (tinymembench: 32)" },
+	{ "max_isa", TB_OPT_INT, "2", NULL, 0, 2,
+	  "highest instruction set to use: 0 SSE2, 1 AVX2, 2 AVX-512 (higher ones are skipped)" },
+	{ 0 },
+};
+
+static char *align_up(char *p, size_t a)
+{
+	return (char *)(((uintptr_t)p + a - 1) & ~(uintptr_t)(a - 1));
+}
+
+static int bufs_alloc(struct bufs *b)
+{
+	b->region_len = 2 * b->size + TB_TMB_BLOCK + 4 * (size_t)ALIGN_PAD;
+	b->region = mmap(NULL, b->region_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	if (b->region == MAP_FAILED) {
+		b->region = NULL;
+		return -ENOMEM;
+	}
+	char *p = align_up(b->region, ALIGN_PAD);
+	b->src = (int64_t *)(p + OFF_SRC);
+	p = align_up((char *)b->src + b->size, ALIGN_PAD);
+	b->dst = (int64_t *)(p + OFF_DST);
+	p = align_up((char *)b->dst + b->size, ALIGN_PAD);
+	b->tmp = (int64_t *)(p + OFF_TMP);
+	/* Written before timing, as tinymembench does: page faults are not bandwidth. */
+	memset(b->region, 0xcc, b->region_len);
+	return 0;
+}
+
+static void bufs_free(struct bufs *b)
+{
+	if (b->region)
+		munmap(b->region, b->region_len);
+	b->region = NULL;
+}
+
+static int kernel(void *arg, uint64_t iters)
+{
+	struct bufs *b = arg;
+	const struct tb_tmb_kernel *k = b->k;
+	for (uint64_t i = 0; i < iters; i++) {
+		if (tb_interrupted())
+			return -EINTR;
+		if (k->two_pass) {
+			/* tinymembench's 2-pass copy: each block goes source -> small buffer (stays
+			 * in L1) -> destination; the bytes counted are the buffer size, once. */
+			for (size_t off = 0; off < b->size; off += TB_TMB_BLOCK) {
+				k->fn(b->tmp, b->src + off / 8, TB_TMB_BLOCK);
+				k->fn(b->dst + off / 8, b->tmp, TB_TMB_BLOCK);
+			}
+		} else {
+			k->fn(b->dst, b->src, b->size);
+		}
+		__asm__ __volatile__("" : : "r"(b->dst) : "memory");
+	}
+	return 0;
+}
+
+static int prepare(void *arg)
+{
+	return bufs_alloc(arg);
+}
+
+static void release(void *arg)
+{
+	bufs_free(arg);
+}
+
+static int setup(struct tb_ctx *ctx, void **state)
+{
+	struct tmb *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	*state = t;
+	t->one.size = (size_t)tb_opt_int(ctx, "size_mib") << 20;
+	t->max_isa = (int)tb_opt_int(ctx, "max_isa");
+	/* libgcc's cpu model checks CPUID and that the OS saves the registers (XGETBV). */
+	__builtin_cpu_init();
+	t->have[TB_ISA_BASE] = true;
+	t->have[TB_ISA_AVX2] = __builtin_cpu_supports("avx2");
+	t->have[TB_ISA_AVX512] = __builtin_cpu_supports("avx512f");
+	unsigned a, b, c, d;
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+		t->erms = b & (1u << 9);  /* CPUID.7.0:EBX[9] enhanced REP MOVSB/STOSB */
+		t->fsrm = d & (1u << 4);  /* CPUID.7.0:EDX[4] fast short REP MOVSB */
+	}
+	if (tb_settings(ctx)->threads_given)
+		return 0; /* every thread allocates its own buffers */
+	return bufs_alloc(&t->one);
+}
+
+static const char *const isa_names[] = { "SSE2", "AVX2", "AVX-512F" };
+
+static void emit(struct tb_ctx *ctx, const struct tmb *t, const struct tb_tmb_kernel *k,
+		 const char *variant, size_t size, int threads, const char *pinning,
+		 const struct tb_timing *tm, int measured)
+{
+	char detail[1024];
+	int n = threads ? threads : 1;
+	for (int r = 0; r < measured; r++) {
+		int len = snprintf(detail, sizeof(detail), "size_bytes=%zu iters=%llu mb_bytes=1000000",
+				   size, (unsigned long long)tm[r].iters);
+		if (k->two_pass)
+			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " block_bytes=%d",
+					TB_TMB_BLOCK);
+		if (k->fn && strcmp(k->variant, "movsb-copy") == 0)
+			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " erms=%d fsrm=%d",
+					t->erms, t->fsrm);
+		if (threads)
+			snprintf(detail + len, sizeof(detail) - (size_t)len,
+				 " threads=%d buffers=private bw=aggregate %s", threads, pinning);
+		double mbs = (double)n * (double)size * (double)tm[r].iters / tm[r].seconds / 1e6;
+		tb_emit_value(ctx, variant, "bandwidth", "MB/s", "higher", r + 1, mbs, detail);
+	}
+}
+
+static int run_threads(struct tb_ctx *ctx, struct tmb *t, const struct tb_tmb_kernel *k)
+{
+	const struct tb_settings *s = tb_settings(ctx);
+	struct tb_timing tm[s->reps];
+	for (int c = 0; c < s->n_thread_counts; c++) {
+		int n = s->thread_counts[c];
+		struct bufs *b = calloc((size_t)n, sizeof(*b));
+		void **args = calloc((size_t)n, sizeof(*args));
+		if (!b || !args) {
+			free(b);
+			free(args);
+			return -ENOMEM;
+		}
+		for (int i = 0; i < n; i++) {
+			b[i] = (struct bufs){ .size = t->one.size, .k = k };
+			args[i] = &b[i];
+		}
+		struct tb_bwteam team = { .n = n, .kernel = kernel, .args = args,
+					  .prepare = prepare, .release = release };
+		char pinning[768], name[64];
+		int measured = tb_bwteam_time(ctx, &team, tm, pinning, sizeof(pinning));
+		free(b);
+		free(args);
+		if (measured < 0)
+			return measured;
+		tb_bwteam_variant(name, sizeof(name), k->variant, n);
+		emit(ctx, t, k, name, t->one.size, n, pinning, tm, measured);
+		if (tb_interrupted())
+			return -EINTR;
+	}
+	return 0;
+}
+
+static int run(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	struct tmb *t = state;
+	const struct tb_tmb_kernel *k = NULL;
+	for (size_t i = 0; i < tb_tmb_kernel_count; i++)
+		if (strcmp(tb_tmb_kernels[i].variant, variant) == 0)
+			k = &tb_tmb_kernels[i];
+	if (!k)
+		return -EINVAL;
+	if (!t->have[k->isa]) {
+		tb_skip(ctx, variant, "CPU (or OS) lacks %s: cpuid/xgetbv", isa_names[k->isa]);
+		return 0;
+	}
+	if ((int)k->isa > t->max_isa) {
+		tb_skip(ctx, variant, "%s excluded by max_isa=%d", isa_names[k->isa], t->max_isa);
+		return 0;
+	}
+	if (tb_settings(ctx)->threads_given)
+		return run_threads(ctx, t, k);
+
+	const struct tb_settings *s = tb_settings(ctx);
+	struct tb_timing tm[s->reps];
+	t->one.k = k;
+	int measured = tb_time_reps(ctx, kernel, &t->one, tm);
+	if (measured < 0)
+		return measured;
+	emit(ctx, t, k, variant, t->one.size, 0, NULL, tm, measured);
+	return tb_interrupted() ? -EINTR : 0;
+}
+
+static void teardown(struct tb_ctx *ctx, void *state)
+{
+	(void)ctx;
+	struct tmb *t = state;
+	if (!t)
+		return;
+	bufs_free(&t->one);
+	free(t);
+}
+
+static const struct tb_bench tmb_bench = {
+	.name = "mem.tmb",
+	.group = "mem",
+	.description = "tinymembench's copy/fill bandwidth kernels (C, memcpy/memset, MOVSB, SSE2, "
+		       "AVX2, AVX-512), MB/s = 10^6 bytes/s",
+	.variants = tb_tmb_variants,
+	.options = options,
+	.setup = setup,
+	.run = run,
+	.teardown = teardown,
+};
+TB_REGISTER_BENCH(tmb_bench);

@@ -1,0 +1,347 @@
+/* Writes a comparison as an aligned text table, CSV or Markdown. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tinyben/csv.h"
+#include "tinyben/stats.h"
+#include "report/cmpfmt.h"
+
+const char *const tb_cmp_cell_names[TB_CMP_NCELLS] = {
+	"bench", "variant", "metric", "unit", "n base/cand", "base median", "cand median",
+	"ratio", "ratio 95% CI", "overhead", "overhead 95% CI", "significant",
+};
+const unsigned char tb_cmp_cell_numeric[TB_CMP_NCELLS] = { 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0 };
+
+void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_CELL])
+{
+	const struct tb_series *b = r->b, *c = r->c;
+	snprintf(cells[0], TB_CMP_CELL, "%s", b->bench);
+	snprintf(cells[1], TB_CMP_CELL, "%s", b->variant);
+	snprintf(cells[2], TB_CMP_CELL, "%s", b->metric);
+	snprintf(cells[3], TB_CMP_CELL, "%s", b->unit);
+	snprintf(cells[4], TB_CMP_CELL, "%zu/%zu", b->n, c->n);
+	if (!r->ok) {
+		snprintf(cells[5], TB_CMP_CELL, "%.6g", r->r.base_med);
+		for (int i = 6; i < TB_CMP_NCELLS; i++)
+			snprintf(cells[i], TB_CMP_CELL, "n/a");
+		snprintf(cells[6], TB_CMP_CELL, "%.6g", r->r.cand_med);
+		return;
+	}
+	snprintf(cells[5], TB_CMP_CELL, "%.6g", r->r.base_med);
+	snprintf(cells[6], TB_CMP_CELL, "%.6g", r->r.cand_med);
+	snprintf(cells[7], TB_CMP_CELL, "%.4f", r->r.ratio);
+	if (r->r.has_ci)
+		snprintf(cells[8], TB_CMP_CELL, "[%.4f, %.4f]", r->r.lo, r->r.hi);
+	else
+		snprintf(cells[8], TB_CMP_CELL, "n/a (n<2)");
+	snprintf(cells[9], TB_CMP_CELL, "%+.2f%%", r->overhead);
+	if (!isnan(r->ov_lo))
+		snprintf(cells[10], TB_CMP_CELL, "[%+.2f%%, %+.2f%%]", r->ov_lo, r->ov_hi);
+	else
+		snprintf(cells[10], TB_CMP_CELL, "n/a");
+	snprintf(cells[11], TB_CMP_CELL, "%s", !r->r.has_ci ? "n/a" : r->significant ? "yes" : "no");
+}
+
+void tb_env_line(const struct tb_run_env *e, char *buf, size_t len)
+{
+	const char *const *f = e->first->f;
+	snprintf(buf, len, "cc_level %s%s%s%s, kernel %s, cpu %s, %s vCPUs, %s MiB, host %s, "
+		 "tinyben %s, %zu ok / %zu skipped / %zu failed rows",
+		 f[TB_COL_CC_LEVEL], *f[TB_COL_CC_FEATURES] ? " (" : "", f[TB_COL_CC_FEATURES],
+		 *f[TB_COL_CC_FEATURES] ? ")" : "", f[TB_COL_KERNEL], f[TB_COL_CPU_MODEL],
+		 f[TB_COL_VCPUS], f[TB_COL_MEM_MIB], f[TB_COL_HOST], f[TB_COL_VERSION], e->n_ok,
+		 e->n_skipped, e->n_failed);
+}
+
+void tb_side_files(const struct tb_side *s, const struct tb_table *t, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->n_files && i < s->n_files; i++) {
+		if (!s->files_used[i])
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", t->files[i]);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* Markdown cells must not contain a bare '|'. */
+static void md_put(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', f);
+		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+	}
+}
+
+static void put(FILE *f, enum tb_cmp_format fmt, const char *s)
+{
+	if (fmt == TB_CMPF_MARKDOWN)
+		md_put(f, s);
+	else
+		fputs(s, f);
+}
+
+static void write_env(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
+		      const char *name, const struct tb_side *s)
+{
+	char files[1024], line[1024], lv[256];
+	tb_side_files(s, t, files, sizeof(files));
+	fprintf(f, fmt == TB_CMPF_MARKDOWN ? "- **%s**: " : "%s: ", name);
+	put(f, fmt, files);
+	fprintf(f, " (%zu run%s)\n", s->n_runs, s->n_runs == 1 ? "" : "s");
+	for (size_t i = 0; i < s->n_runs; i++) {
+		tb_env_line(&s->runs[i], line, sizeof(line));
+		fprintf(f, fmt == TB_CMPF_MARKDOWN ? "  - run `" : "  run ");
+		put(f, fmt, s->runs[i].first->f[TB_COL_RUN_ID]);
+		fprintf(f, fmt == TB_CMPF_MARKDOWN ? "`: " : ": ");
+		put(f, fmt, line);
+		fputc('\n', f);
+	}
+	if (tb_side_mixed_cc(s, lv, sizeof(lv)))
+		fprintf(f, "%s: %s mixes cc_levels (%s): its samples are pooled\n%s",
+			fmt == TB_CMPF_MARKDOWN ? "\n**warning**" : "warning", name, lv,
+			fmt == TB_CMPF_MARKDOWN ? "\n" : "");
+}
+
+/* Numbers right-aligned, text left-aligned; no trailing blanks. */
+static void print_line(FILE *f, const char *const *cell, const size_t *w)
+{
+	for (int j = 0; j < TB_CMP_NCELLS; j++) {
+		bool last = j == TB_CMP_NCELLS - 1;
+		fprintf(f, tb_cmp_cell_numeric[j] ? "%s%*s" : "%s%-*s", j ? "  " : "",
+			last && !tb_cmp_cell_numeric[j] ? 0 : (int)w[j], cell[j]);
+	}
+	fputc('\n', f);
+}
+
+static void write_table(FILE *f, enum tb_cmp_format fmt, const struct tb_cmp *c)
+{
+	size_t rows = 0;
+	for (size_t i = 0; i < c->n; i++)
+		rows += c->rows[i].kind == TB_CMP_BOTH;
+	if (!rows) {
+		fprintf(f, "\nno (bench, variant, metric) measured on both sides\n");
+		return;
+	}
+	char (*cells)[TB_CMP_NCELLS][TB_CMP_CELL] = calloc(rows, sizeof(*cells));
+	if (!cells)
+		abort();
+	size_t w[TB_CMP_NCELLS], k = 0;
+	for (int j = 0; j < TB_CMP_NCELLS; j++)
+		w[j] = strlen(tb_cmp_cell_names[j]);
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->rows[i].kind != TB_CMP_BOTH)
+			continue;
+		tb_cmp_cells(&c->rows[i], cells[k]);
+		for (int j = 0; j < TB_CMP_NCELLS; j++)
+			if (strlen(cells[k][j]) > w[j])
+				w[j] = strlen(cells[k][j]);
+		k++;
+	}
+	fputc('\n', f);
+	if (fmt == TB_CMPF_MARKDOWN) {
+		fputc('|', f);
+		for (int j = 0; j < TB_CMP_NCELLS; j++)
+			fprintf(f, " %s |", tb_cmp_cell_names[j]);
+		fputs("\n|", f);
+		for (int j = 0; j < TB_CMP_NCELLS; j++)
+			fputs(tb_cmp_cell_numeric[j] ? "---:|" : "---|", f);
+		fputc('\n', f);
+		for (size_t i = 0; i < rows; i++) {
+			fputc('|', f);
+			for (int j = 0; j < TB_CMP_NCELLS; j++) {
+				fputc(' ', f);
+				md_put(f, cells[i][j]);
+				fputs(" |", f);
+			}
+			fputc('\n', f);
+		}
+	} else {
+		print_line(f, tb_cmp_cell_names, w);
+		for (size_t i = 0; i < rows; i++) {
+			const char *line[TB_CMP_NCELLS];
+			for (int j = 0; j < TB_CMP_NCELLS; j++)
+				line[j] = cells[i][j];
+			print_line(f, line, w);
+		}
+	}
+	free(cells);
+}
+
+static void write_lists(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
+			const struct tb_side *base, const struct tb_side *cand,
+			const struct tb_cmp *c)
+{
+	static const struct { enum tb_cmp_kind kind; const char *title; } sec[] = {
+		{ TB_CMP_BASE_ONLY, "only in base (not compared)" },
+		{ TB_CMP_CAND_ONLY, "only in cand (not compared)" },
+		{ TB_CMP_UNIT_MISMATCH, "not comparable (unit or better differs)" },
+	};
+	const char *item = fmt == TB_CMPF_MARKDOWN ? "- " : "  ";
+	for (size_t k = 0; k < sizeof(sec) / sizeof(sec[0]); k++) {
+		bool any = false;
+		for (size_t i = 0; i < c->n; i++) {
+			const struct tb_cmp_row *r = &c->rows[i];
+			if (r->kind != sec[k].kind)
+				continue;
+			if (!any)
+				fprintf(f, "\n%s:\n", sec[k].title);
+			any = true;
+			const struct tb_series *s = r->b ? r->b : r->c;
+			fputs(item, f);
+			put(f, fmt, s->bench);
+			fputc(' ', f);
+			put(f, fmt, s->variant);
+			fputc(' ', f);
+			put(f, fmt, s->metric);
+			fprintf(f, " (%zu sample%s", s->n, s->n == 1 ? "" : "s");
+			if (r->kind == TB_CMP_UNIT_MISMATCH) {
+				fputs("; base ", f);
+				put(f, fmt, r->b->unit);
+				fputs(" ", f);
+				put(f, fmt, r->b->better);
+				fputs(", cand ", f);
+				put(f, fmt, r->c->unit);
+				fputs(" ", f);
+				put(f, fmt, r->c->better);
+			}
+			fputs(")\n", f);
+		}
+	}
+	const struct tb_side *sides[2] = { base, cand };
+	bool any = false;
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < sides[k]->n_notok; i++) {
+			const struct tb_row *r = sides[k]->notok[i];
+			if (!any)
+				fprintf(f, "\nnot measured (skipped and failed rows are not samples):\n");
+			any = true;
+			fprintf(f, "%s%s ", item, k ? "cand" : "base");
+			put(f, fmt, r->f[TB_COL_BENCH]);
+			if (*r->f[TB_COL_VARIANT]) {
+				fputc(' ', f);
+				put(f, fmt, r->f[TB_COL_VARIANT]);
+			}
+			fprintf(f, " %s: ", r->f[TB_COL_STATUS]);
+			put(f, fmt, r->f[TB_COL_DETAIL]);
+			fprintf(f, " (");
+			put(f, fmt, t->files[r->file]);
+			fprintf(f, ":%zu)\n", r->line);
+		}
+	}
+}
+
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	size_t need = tb_csv_quote(NULL, 0, s);
+	char *b = malloc(need + 1);
+	if (!b)
+		abort();
+	tb_csv_quote(b, need + 1, s);
+	fputs(b, f);
+	fputs(last ? "\r\n" : ",", f);
+	free(b);
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (isnan(v))
+		fputc(',', f);
+	else
+		fprintf(f, "%.10g,", v);
+}
+
+static const char *kind_name(enum tb_cmp_kind k)
+{
+	switch (k) {
+	case TB_CMP_BOTH: return "compared";
+	case TB_CMP_BASE_ONLY: return "base_only";
+	case TB_CMP_CAND_ONLY: return "cand_only";
+	default: return "unit_mismatch";
+	}
+}
+
+static void env_summary(const struct tb_side *s, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->n_runs; i++) {
+		const char *const *f = s->runs[i].first->f;
+		int n = snprintf(buf + used, len - used,
+				 "%scc_level=%s kernel=%s cpu_model=%s vcpus=%s run_id=%s",
+				 i ? "; " : "", f[TB_COL_CC_LEVEL], f[TB_COL_KERNEL],
+				 f[TB_COL_CPU_MODEL], f[TB_COL_VCPUS], f[TB_COL_RUN_ID]);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* CSV: one row per (bench, variant, metric) of either side; the environment of each
+ * side in the last two columns, so that the file stands alone. */
+static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side *cand,
+		      const struct tb_cmp *c)
+{
+	char be[4096], ce[4096];
+	env_summary(base, be, sizeof(be));
+	env_summary(cand, ce, sizeof(ce));
+	fputs("bench,variant,metric,unit,better,status,base_n,base_median,cand_n,cand_median,"
+	      "ratio,ratio_ci_lo,ratio_ci_hi,overhead_pct,overhead_ci_lo,overhead_ci_hi,"
+	      "significant,base_env,cand_env\r\n", f);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct tb_cmp_row *r = &c->rows[i];
+		const struct tb_series *s = r->b ? r->b : r->c;
+		csv_field(f, s->bench, false);
+		csv_field(f, s->variant, false);
+		csv_field(f, s->metric, false);
+		csv_field(f, s->unit, false);
+		csv_field(f, s->better, false);
+		fprintf(f, "%s,", kind_name(r->kind));
+		if (r->b)
+			fprintf(f, "%zu,%.10g,", r->b->n, tb_median(r->b->v, r->b->n));
+		else
+			fputs(",,", f);
+		if (r->c)
+			fprintf(f, "%zu,%.10g,", r->c->n, tb_median(r->c->v, r->c->n));
+		else
+			fputs(",,", f);
+		if (r->ok) {
+			csv_num(f, r->r.ratio);
+			csv_num(f, r->r.lo);
+			csv_num(f, r->r.hi);
+			csv_num(f, r->overhead);
+			csv_num(f, r->ov_lo);
+			csv_num(f, r->ov_hi);
+			fprintf(f, "%s,", r->r.has_ci ? (r->significant ? "yes" : "no") : "");
+		} else {
+			fputs(",,,,,,,", f);
+		}
+		csv_field(f, be, false);
+		csv_field(f, ce, true);
+	}
+}
+
+void tb_cmp_write(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
+		  const struct tb_side *base, const struct tb_side *cand, const struct tb_cmp *c)
+{
+	if (fmt == TB_CMPF_CSV) {
+		write_csv(f, base, cand, c);
+		return;
+	}
+	if (fmt == TB_CMPF_MARKDOWN)
+		fputs("## tinyben compare\n\n", f);
+	write_env(f, fmt, t, "base", base);
+	write_env(f, fmt, t, "cand", cand);
+	write_table(f, fmt, c);
+	fprintf(f, "\nratio = cand median / base median. overhead > 0 means cand is worse: the extra\n"
+		"time it needs for the same work (ratio - 1 for lower-is-better metrics, 1/ratio - 1\n"
+		"for higher-is-better ones). 95%% CI: percentile bootstrap of the medians (%d\n"
+		"resamples, fixed seed); significant = the CI of the ratio excludes 1. With fewer than\n"
+		"5 samples a side the interval is optimistic.\n", TB_BOOT_REPLICATES);
+	write_lists(f, fmt, t, base, cand, c);
+}

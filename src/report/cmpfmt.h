@@ -1,0 +1,30 @@
+/* Writing a comparison: text, CSV, Markdown (and the cells HTML shares). */
+#ifndef TB_REPORT_CMPFMT_H
+#define TB_REPORT_CMPFMT_H
+
+#include <stdio.h>
+
+#include "report/cmpstats.h"
+#include "report/table.h"
+
+enum tb_cmp_format { TB_CMPF_TEXT, TB_CMPF_CSV, TB_CMPF_MARKDOWN };
+
+#define TB_CMP_NCELLS 12
+#define TB_CMP_CELL 96
+extern const char *const tb_cmp_cell_names[TB_CMP_NCELLS];
+/* Which display cells are numbers (right-aligned). */
+extern const unsigned char tb_cmp_cell_numeric[TB_CMP_NCELLS];
+
+/* Display cells of a TB_CMP_BOTH row. */
+void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_CELL]);
+
+/* One line describing a run's environment: "cc_level sev-snp, kernel ..., ...". */
+void tb_env_line(const struct tb_run_env *e, char *buf, size_t len);
+
+/* The file names of a side, comma-separated. */
+void tb_side_files(const struct tb_side *s, const struct tb_table *t, char *buf, size_t len);
+
+void tb_cmp_write(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
+		  const struct tb_side *base, const struct tb_side *cand, const struct tb_cmp *c);
+
+#endif

@@ -1,0 +1,267 @@
+/* `tinyben report`: one self-contained HTML (or SVG) with environments, plots and tables. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tinyben/util.h"
+#include "tinyben/verb.h"
+#include "report/html.h"
+
+static const char usage[] =
+	"usage: tinyben report -o FILE.html|FILE.svg [--force] [--by KEY] CSV...\n"
+	"  One self-contained HTML page (inline SVG, no scripts, nothing fetched): the\n"
+	"  environment of each run, a bar plot per group (cpu, mem, io) of performance relative\n"
+	"  to the first run with 95% CIs, the mem.latency curves, and the comparison tables.\n"
+	"  -o FILE.svg writes only the plots.\n"
+	"  -o, --output FILE  where to write (refuses to replace it without --force)\n"
+	"      --force        replace an existing FILE\n"
+	"      --by KEY       what one run (one bar colour) is: file (default: each CSV file),\n"
+	"                     run (each run_id), cc_level, or tag.NAME (the value of a --tag)\n";
+
+static const struct option long_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "force", no_argument, NULL, 'F' },
+	{ "by", required_argument, NULL, 'b' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+enum by { BY_FILE, BY_RUN, BY_CC, BY_TAG };
+
+/* The key of the run a row belongs to, under --by. */
+static void key_of(const struct tb_table *t, const struct tb_row *r, enum by by,
+		   const char *tag, char *buf, size_t len)
+{
+	switch (by) {
+	case BY_FILE:
+		snprintf(buf, len, "%s", t->files[r->file]);
+		break;
+	case BY_RUN:
+		snprintf(buf, len, "%s", r->f[TB_COL_RUN_ID]);
+		break;
+	case BY_CC:
+		snprintf(buf, len, "%s", r->f[TB_COL_CC_LEVEL]);
+		break;
+	case BY_TAG: {
+		char v[256];
+		if (tb_detail_get(r->f[TB_COL_DETAIL], tag, v, sizeof(v)))
+			snprintf(buf, len, "%s=%s", tag + 4, v);
+		else
+			snprintf(buf, len, "%s unset", tag + 4);
+		break;
+	}
+	}
+}
+
+/* A file's label: its name without directory and .csv, unless two files share it. */
+static char *file_label(const struct tb_table *t, size_t i)
+{
+	char *copy = strdup(t->files[i]);
+	if (!copy)
+		abort();
+	char *b = basename(copy);
+	size_t l = strlen(b);
+	if (l > 4 && strcmp(b + l - 4, ".csv") == 0)
+		b[l - 4] = '\0';
+	for (size_t j = 0; j < t->n_files; j++) {
+		if (j == i)
+			continue;
+		char *c2 = strdup(t->files[j]);
+		if (!c2)
+			abort();
+		char *b2 = basename(c2);
+		size_t l2 = strlen(b2);
+		if (l2 > 4 && strcmp(b2 + l2 - 4, ".csv") == 0)
+			b2[l2 - 4] = '\0';
+		bool clash = strcmp(b, b2) == 0 && strcmp(t->files[i], t->files[j]) != 0;
+		free(c2);
+		if (clash) {
+			free(copy);
+			return strdup(t->files[i]);
+		}
+	}
+	char *out = strdup(b);
+	free(copy);
+	return out;
+}
+
+static size_t build_sides(const struct tb_table *t, enum by by, const char *tag,
+			  struct tb_side **out)
+{
+	size_t n = 0;
+	char **keys = NULL;
+	struct tb_side *sides = NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		char key[512];
+		key_of(t, &t->rows[i], by, tag, key, sizeof(key));
+		size_t k = 0;
+		while (k < n && strcmp(keys[k], key) != 0)
+			k++;
+		if (k == n) {
+			keys = realloc(keys, (n + 1) * sizeof(*keys));
+			sides = realloc(sides, (n + 1) * sizeof(*sides));
+			if (!keys || !sides || !(keys[n] = strdup(key)))
+				abort();
+			tb_side_init(&sides[n], key, t->n_files);
+			n++;
+		}
+		tb_side_add(&sides[k], &t->rows[i]);
+	}
+	for (size_t k = 0; k < n; k++) {
+		/* Say the cc_level in every label: it is what the reader compares. */
+		char lv[256], *base = NULL;
+		tb_side_mixed_cc(&sides[k], lv, sizeof(lv));
+		if (by == BY_FILE) {
+			for (size_t i = 0; i < t->n_files && !base; i++)
+				if (strcmp(t->files[i], keys[k]) == 0)
+					base = file_label(t, i);
+		}
+		if (by != BY_CC) {
+			char *l = tb_strdupf("%s (%s)", base ? base : keys[k], lv);
+			free(sides[k].label);
+			sides[k].label = l;
+		}
+		free(base);
+		free(keys[k]);
+	}
+	free(keys);
+	*out = sides;
+	return n;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static int report_main(int argc, char **argv)
+{
+	const char *output = NULL, *by_arg = "file";
+	bool force = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'F': force = true; break;
+		case 'b': by_arg = optarg; break;
+		case 'h': fputs(usage, stdout); return TB_EXIT_OK;
+		case ':':
+			tb_error("report: %s needs a value", argv[optind - 1]);
+			return TB_EXIT_USAGE;
+		default:
+			tb_error("report: unknown option '%s' (see 'tinyben report --help')",
+				 argv[optind - 1]);
+			return TB_EXIT_USAGE;
+		}
+	}
+	enum by by;
+	const char *tag = NULL;
+	if (strcmp(by_arg, "file") == 0) {
+		by = BY_FILE;
+	} else if (strcmp(by_arg, "run") == 0) {
+		by = BY_RUN;
+	} else if (strcmp(by_arg, "cc_level") == 0) {
+		by = BY_CC;
+	} else if (strncmp(by_arg, "tag.", 4) == 0 && by_arg[4] && !strpbrk(by_arg, " =")) {
+		by = BY_TAG;
+		tag = by_arg;
+	} else {
+		tb_error("report: --by '%s': expected file, run, cc_level or tag.NAME", by_arg);
+		return TB_EXIT_USAGE;
+	}
+	if (!output) {
+		tb_error("report: -o FILE.html (or FILE.svg) is required");
+		return TB_EXIT_USAGE;
+	}
+	bool svg = ends_with(output, ".svg");
+	if (!svg && !ends_with(output, ".html") && !ends_with(output, ".htm")) {
+		tb_error("report: -o %s: the name must end in .html or .svg", output);
+		return TB_EXIT_USAGE;
+	}
+	if (optind == argc) {
+		tb_error("report: no CSV file given (see 'tinyben report --help')");
+		return TB_EXIT_USAGE;
+	}
+	/* Refuse before reading anything: the user's file is worth more than our time. */
+	struct stat st;
+	if (!force && stat(output, &st) == 0) {
+		tb_error("report: %s: already exists (use --force to replace it)", output);
+		return TB_EXIT_USAGE;
+	}
+	struct tb_table t = { 0 };
+	char err[512];
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], output) == 0) {
+			tb_error("report: %s is both an input and the output", argv[i]);
+			tb_table_free(&t);
+			return TB_EXIT_USAGE;
+		}
+		if (tb_csv_read_file(&t, argv[i], err, sizeof(err)) != 0) {
+			tb_error("report: %s", err);
+			tb_table_free(&t);
+			return TB_EXIT_USAGE;
+		}
+	}
+	struct tb_side *sides;
+	size_t n = build_sides(&t, by, tag, &sides);
+	int rc = TB_EXIT_OK;
+	if (n == 0) {
+		tb_error("report: the files hold no rows");
+		rc = TB_EXIT_USAGE;
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++) {
+		char lv[256];
+		if (tb_side_mixed_cc(&sides[k], lv, sizeof(lv)))
+			tb_warn("report: %s mixes cc_levels (%s): its samples are pooled",
+				sides[k].label, lv);
+	}
+	/* The document is built in memory first: no half-written file on a bad input. */
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&doc, &len);
+	if (!m)
+		abort();
+	if (svg)
+		tb_report_svg(m, sides, n);
+	else
+		tb_report_html(m, &t, sides, n);
+	fclose(m);
+	FILE *f = NULL;
+	if (tb_output_open(output, force, &f) != 0) {
+		rc = TB_EXIT_USAGE;
+	} else {
+		size_t wrote = fwrite(doc, 1, len, f);
+		if (fclose(f) != 0 || wrote != len) {
+			tb_error("report: %s: write failed: %s", output, strerror(errno));
+			unlink(output); /* a cut report would look whole in a browser */
+			rc = TB_EXIT_FAILED;
+		}
+	}
+	free(doc);
+out:
+	for (size_t k = 0; k < n; k++)
+		tb_side_free(&sides[k]);
+	free(sides);
+	tb_table_free(&t);
+	return rc;
+}
+
+static const struct tb_verb report_verb = {
+	.name = "report",
+	.synopsis = "report -o FILE.html|FILE.svg [--force] [--by file|run|cc_level|tag.NAME] CSV...",
+	.summary = "one self-contained HTML report: environments, bar plots with CIs, latency curves",
+	.main = report_main,
+	.order = 60,
+};
+TB_REGISTER_VERB(report_verb);

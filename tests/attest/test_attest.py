@@ -1,0 +1,293 @@
+"""tinyben detect / attest end to end: the level on this machine, evidence files, report
+parsing and signature checks from real reports, and one-line errors with exit 2."""
+import json
+import os
+import shutil
+import subprocess
+import unittest
+
+import tbtest
+
+HERE = os.path.join(tbtest.SOURCE_ROOT, "tests", "attest", "fixtures")
+# CI puts a copy of shared/ beside the clone; the tests also run from our own copy.
+SHARED = os.path.join(tbtest.SOURCE_ROOT, "..", "shared", "fixtures", "attest")
+FIXTURE_DIRS = [HERE] + ([SHARED] if os.path.isdir(SHARED) else [])
+LEVELS = {"none", "sev", "sev-es", "sev-snp", "tdx", "unknown"}
+SNP_KEYS = ["version", "guest_svn", "policy", "family_id", "image_id", "vmpl", "signature_algo",
+            "current_tcb", "platform_info", "report_data", "measurement", "host_data",
+            "id_key_digest", "author_key_digest", "report_id", "report_id_ma", "reported_tcb",
+            "chip_id", "committed_tcb", "launch_tcb", "signature_r", "signature_s"]
+MEASUREMENT = ("b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b"
+               "6bdf8a9ece31a5a608eb0cf2e4872b01")
+
+
+def fx(name, d=HERE):
+    return os.path.join(d, name)
+
+
+def expected_level():
+    """An independent opinion: systemd-detect-virt --cvm where it knows --cvm, else the
+    kernel's own cpuinfo flags (a guest shows sev/sev_es/sev_snp/tdx_guest)."""
+    sdv = shutil.which("systemd-detect-virt")
+    if sdv:
+        p = subprocess.run([sdv, "--cvm"], capture_output=True, text=True)
+        if "unrecognized option" not in p.stderr:
+            return p.stdout.strip() or "none"
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
+    except OSError:
+        return None
+    if "hypervisor" not in flags:
+        return "none"
+    for flag, level in (("tdx_guest", "tdx"), ("sev_snp", "sev-snp"), ("sev_es", "sev-es"),
+                        ("sev", "sev")):
+        if flag in flags:
+            return level
+    return "none"
+
+
+class Detect(tbtest.TempDirTest):
+    def test_this_machine(self):
+        p = tbtest.run("detect")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        level = p.stdout.splitlines()[0]
+        self.assertIn(level, LEVELS)
+        self.assertIn("decided by", p.stdout)
+        want = expected_level()
+        if want is not None:
+            self.assertEqual(level, want)
+
+    def test_json(self):
+        p = tbtest.run("detect", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        d = json.loads(p.stdout)
+        self.assertIn(d["level"], LEVELS)
+        self.assertIsInstance(d["features"], list)
+        self.assertIn("c_bit", d)
+        self.assertIn("msr", d["sources"])
+        self.assertIsInstance(d["evidence"]["kmsg"], list)
+        text = tbtest.run("detect").stdout.splitlines()[0]
+        self.assertEqual(d["level"], text)
+
+    def test_save_refuses_overwrite_and_round_trips(self):
+        out = self.path("ev.txt")
+        p = tbtest.run("detect", "--save-evidence", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out) as f:
+            saved = f.read()
+        self.assertRegex(saved, r"(?m)^cpuid\.0x0\.ebx=0x[0-9a-f]{8}$")
+        for line in saved.splitlines():
+            self.assertIn("=", line)
+        p = tbtest.run("detect", "--save-evidence", out)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("already exists", p.stderr)
+        with open(out) as f:
+            self.assertEqual(f.read(), saved)
+        self.assertEqual(tbtest.run("detect", "--save-evidence", out, "--force").returncode, 0)
+        live = tbtest.run("detect").stdout.splitlines()[0]
+        p = tbtest.run("detect", "--evidence", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines()[0], live)
+
+    def test_fixtures(self):
+        for name, level in [("sev.evidence", "sev"), ("sev-es.evidence", "sev-es"),
+                            ("sev-snp.evidence", "sev-snp"), ("tdx.evidence", "tdx"),
+                            ("azure-snp.evidence", "sev-snp"), ("empty.evidence", "unknown"),
+                            ("none-kvm.evidence", "none")]:
+            p = tbtest.run("detect", "--evidence", fx(name))
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout.splitlines()[0], level, name)
+        p = tbtest.run("detect", "--json", "--evidence", fx("sev-snp.evidence"))
+        d = json.loads(p.stdout)
+        self.assertEqual(d["features"], ["SEV", "SEV-ES", "SEV-SNP", "DebugSwap"])
+        self.assertEqual(d["c_bit"], 51)
+        self.assertEqual(d["decided_by"], "msr")
+
+    def test_conflict_is_a_warning(self):
+        p = tbtest.run("detect", "--evidence", fx("snp-lying-cpuid.evidence"))
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual(p.stdout.splitlines()[0], "sev-snp")
+        self.assertIn("CPUID says none", p.stderr)
+
+    def test_bad_evidence(self):
+        for name in ("bad-line.evidence-bad", "bad-number.evidence-bad", "does-not-exist"):
+            p = tbtest.run("detect", "--evidence", fx(name))
+            self.assertEqual(p.returncode, 2, name)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertEqual(p.stdout, "")
+
+    def test_rows_carry_the_level_quietly(self):
+        level = tbtest.run("detect").stdout.splitlines()[0]
+        p = tbtest.run("run", "-b", "mem.mbw", "--quick", "-r", "1",
+                       "--set", "mem.mbw.size_mib=1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = tbtest.parse_csv(p.stdout)
+        self.assertTrue(rows)
+        self.assertEqual({r["cc_level"] for r in rows}, {level})
+        self.assertNotIn("conflicting", p.stderr)
+
+
+class Show(tbtest.TempDirTest):
+    def test_snp_json(self):
+        for d in FIXTURE_DIRS:
+            p = tbtest.run("attest", "show", fx("snp-report-v2.bin", d), "--json")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            r = json.loads(p.stdout)
+            for k in SNP_KEYS:
+                self.assertIn(k, r)
+            self.assertEqual(r["version"], 2)
+            self.assertEqual(r["policy"], 0xb0000)
+            self.assertTrue(r["policy_decoded"]["debug"])
+            self.assertTrue(r["policy_decoded"]["smt"])
+            self.assertFalse(r["policy_decoded"]["migrate_ma"])
+            self.assertEqual(r["measurement"], MEASUREMENT)
+            self.assertTrue(r["report_data"].startswith("0102030405"))
+            self.assertEqual(r["vmpl"], 0)
+            self.assertEqual(r["signature_algo"], 1)
+            self.assertEqual(len(r["chip_id"]), 128)
+            self.assertIn("snp", r["reported_tcb_decoded"])
+
+    def test_snp_v3_turin_and_v5(self):
+        with open(fx("snp-report-v2.bin"), "rb") as f:
+            raw = bytearray(f.read())
+        raw[0] = 3
+        raw[0x188] = 0x1A  # Turin: TCB bytes are FMC, bootloader, TEE, SNP, ..., microcode
+        raw[0x38:0x40] = bytes([1, 2, 3, 4, 0, 0, 0, 0x44])
+        path = self.path("v3.bin")
+        with open(path, "wb") as f:
+            f.write(raw)
+        r = json.loads(tbtest.run("attest", "show", path, "--json").stdout)
+        self.assertEqual(r["version"], 3)
+        self.assertEqual(r["cpuid_fam_id"], 0x1A)
+        self.assertEqual(r["current_tcb_decoded"],
+                         {"fmc": 1, "bootloader": 2, "tee": 3, "snp": 4, "microcode": 0x44})
+        self.assertNotIn("launch_mit_vector", r)
+        raw[0] = 5
+        raw[0x1F8:0x200] = (7).to_bytes(8, "little")
+        with open(path, "wb") as f:
+            f.write(raw)
+        r = json.loads(tbtest.run("attest", "show", path, "--json").stdout)
+        self.assertEqual(r["version"], 5)
+        self.assertEqual(r["launch_mit_vector"], 7)
+        self.assertIn("current_mit_vector", r)
+
+    def test_snp_hex_text(self):
+        with open(fx("snp-report-v2.bin"), "rb") as f:
+            raw = f.read()
+        path = self.path("r.hex")
+        with open(path, "w") as f:
+            f.write("\n".join(raw[i:i + 32].hex() for i in range(0, len(raw), 32)) + "\n")
+        p = tbtest.run("attest", "show", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("measurement: " + MEASUREMENT, p.stdout)
+
+    def test_tdx(self):
+        p = tbtest.run("attest", "show", fx("tdx-tdreport.bin"), "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        self.assertEqual(r["type"], "tdx")
+        self.assertEqual(r["report_type"], 0x81)
+        self.assertEqual(len(r["mrtd"]), 96)
+        self.assertIn("rtmr3", r)
+
+    def test_bad_input(self):
+        with open(fx("snp-report-v2.bin"), "rb") as f:
+            raw = f.read()
+        cases = {
+            "truncated.bin": raw[:1000],
+            "long.bin": raw + b"\0",
+            "garbage.hex": b"zz" * 1184,
+            "odd.hex": raw.hex()[:-1].encode(),
+            "v9.bin": bytes([9]) + raw[1:],
+            "empty.bin": b"",
+        }
+        for name, data in cases.items():
+            path = self.path(name)
+            with open(path, "wb") as f:
+                f.write(data)
+            p = tbtest.run("attest", "show", path)
+            self.assertEqual(p.returncode, 2, name)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, (name, p.stderr))
+            self.assertEqual(p.stdout, "", name)
+        self.assertEqual(tbtest.run("attest", "show").returncode, 2)
+        self.assertEqual(tbtest.run("attest", "show", self.path("missing")).returncode, 2)
+
+
+class Verify(tbtest.TempDirTest):
+    def setUp(self):
+        super().setUp()
+        p = self.verify(fx("snp-report-v2.bin"))
+        if "built without libcrypto" in p.stderr:
+            self.assertEqual(p.returncode, 1)
+            self.skipTest("tinyben built without libcrypto (-Dcrypto=disabled)")
+
+    def verify(self, report, *extra):
+        return tbtest.run("attest", "verify", report, "--vcek", fx("snp-report-v2.vcek.der"),
+                          *extra)
+
+    def test_valid_and_chain(self):
+        for d in FIXTURE_DIRS:
+            p = self.verify(fx("snp-report-v2.bin", d))
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertTrue(p.stdout.startswith("valid"))
+            # The VCEK's hwID and SPL extensions name this report's chip_id and reported_tcb.
+            self.assertIn("VCEK matches chip_id and reported_tcb", p.stdout)
+            p = self.verify(fx("snp-report-v2.bin", d), "--chain", fx("milan-ask-ark.pem", d))
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("chain valid", p.stdout)
+
+    def test_one_flipped_bit_fails(self):
+        with open(fx("snp-report-v2.bin"), "rb") as f:
+            raw = bytearray(f.read())
+        raw[0x90] ^= 0x80  # one bit of the measurement
+        path = self.path("flipped.bin")
+        with open(path, "wb") as f:
+            f.write(raw)
+        p = self.verify(path)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("INVALID", p.stdout)
+
+    def test_bad_input(self):
+        self.assertEqual(self.verify(fx("tdx-tdreport.bin")).returncode, 2)
+        p = tbtest.run("attest", "verify", fx("snp-report-v2.bin"))
+        self.assertEqual(p.returncode, 2)
+        p = tbtest.run("attest", "verify", fx("snp-report-v2.bin"), "--vcek",
+                       fx("tdx-tdreport.bin"))
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+
+
+class Fetch(tbtest.TempDirTest):
+    def test_no_hardware(self):
+        if any(os.path.exists(x) for x in ("/dev/sev-guest", "/dev/tdx_guest",
+                                           "/sys/kernel/config/tsm/report")):
+            self.skipTest("this guest has an attestation interface")
+        out = self.path("r.bin")
+        p = tbtest.run("attest", "--report-data", "00ff", "-o", out)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no attestation interface", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+        self.assertFalse(os.path.exists(out))
+
+    def test_bad_usage(self):
+        csv = self.path("a.csv")
+        with open(csv, "w") as f:
+            f.write("x\n")
+        for args in (["--report-data", "xyz"], ["--report-data", "00" * 65],
+                     ["--bind", self.path("missing")],
+                     ["--bind", csv, "--report-data", "00"], ["bogus"]):
+            p = tbtest.run("attest", *args)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, (args, p.stderr))
+        existing = self.path("exists.bin")
+        with open(existing, "w") as f:
+            f.write("keep")
+        p = tbtest.run("attest", "-o", existing)
+        self.assertEqual(p.returncode, 2)
+        with open(existing) as f:
+            self.assertEqual(f.read(), "keep")
+
+
+if __name__ == "__main__":
+    tbtest.main()

@@ -1,0 +1,280 @@
+"""io.redis end to end: a real redis-server (ours or tinyben's), tiny loads, rows, skip and
+failure paths, and nothing left behind (temp dir, socket, server process), also after SIGINT."""
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import unittest
+
+import tbtest
+from tbtest import run, parse_csv, ok_rows
+
+REDIS_SERVER = shutil.which("redis-server")
+TINY = ["--set", "io.redis.requests=300", "--set", "io.redis.clients=3", "-r", "2"]
+METRICS = ["rps", "latency_p50", "latency_p99", "latency_p99.9"]
+
+
+def redis_processes(marker):
+    """PIDs of live redis-server processes whose command line or cwd mentions marker."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if not f.read().startswith("redis-server"):
+                    continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().decode(errors="replace")
+            try:
+                cwd = os.readlink(f"/proc/{pid}/cwd")
+            except OSError:
+                cwd = ""
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and (marker in cmd or marker in cwd):
+            found.append(int(pid))
+    return found
+
+
+def calls(sock, command):
+    """How many times the server at sock ran command (0 when it does not answer)."""
+    p = subprocess.run(["redis-cli", "-s", sock, "INFO", "commandstats"], capture_output=True,
+                       text=True)
+    for line in p.stdout.splitlines():
+        if line.startswith(f"cmdstat_{command}:calls="):
+            return int(line.split("=", 1)[1].split(",")[0])
+    return 0
+
+
+class ServerTest(tbtest.TempDirTest):
+    """Each test gets TMPDIR=self.tmp, so tinyben's private server lives there."""
+
+    def env(self, **extra):
+        e = {"TMPDIR": self.tmp}
+        e.update(extra)
+        return e
+
+    def assert_clean(self):
+        # tinyben's temp dir (socket, log) is gone, and so is its server.
+        self.assert_no_leftovers(self.tmp, allowed=self.keep)
+        self.assertEqual(redis_processes(self.tmp), [], "redis-server left running")
+
+    keep = ()
+
+
+@unittest.skipUnless(REDIS_SERVER, "redis-server not installed (scripts/install-deps.sh)")
+class PrivateServer(ServerTest):
+    def test_rows_at_pipeline_1_and_16(self):
+        p = run("run", "-b", "io.redis:SET,io.redis:GET-P16", *TINY, env=self.env())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual(len(rows), 2 * 4 * 2)
+        for r in rows:
+            self.assertEqual(r["status"], "ok", r)
+            self.assertEqual(r["group"], "io")
+            self.assertEqual(r["bench"], "io.redis")
+            self.assertGreater(float(r["value"]), 0)
+            d = dict(kv.split("=", 1) for kv in r["detail"].split())
+            self.assertEqual(d["requests"], "300")
+            self.assertEqual(d["clients"], "3")
+            self.assertEqual(d["pipeline"], "16" if r["variant"] == "GET-P16" else "1")
+            self.assertEqual(d["server"], "private-unix-socket")
+            self.assertRegex(d["redis_version"], r"^\d+\.\d+")
+            self.assertGreater(float(d["client_cpu_s"]), 0)
+        for v in ("SET", "GET-P16"):
+            self.assertEqual([r["metric"] for r in rows if r["variant"] == v and r["rep"] == "1"],
+                             METRICS)
+            for rep in ("1", "2"):
+                m = {r["metric"]: r for r in rows if r["variant"] == v and r["rep"] == rep}
+                self.assertEqual(m["rps"]["unit"], "req/s")
+                self.assertEqual(m["rps"]["better"], "higher")
+                self.assertEqual(m["latency_p50"]["unit"], "us")
+                self.assertEqual(m["latency_p99.9"]["better"], "lower")
+                p50, p99, p999 = (float(m[k]["value"]) for k in METRICS[1:])
+                self.assertLessEqual(p50, p99)
+                self.assertLessEqual(p99, p999)
+                # rps is replies over wall time: requests / seconds in detail.
+                d = dict(kv.split("=", 1) for kv in m["rps"]["detail"].split())
+                self.assertAlmostEqual(float(m["rps"]["value"]) * float(d["seconds"]), 300,
+                                       delta=300 * 0.02)
+        self.assert_clean()
+
+    def test_every_command_and_payload(self):
+        # A 100-byte payload: GET and LPOP replies are checked against it.
+        p = run("run", "-b", "io.redis", "--set", "io.redis.requests=100",
+                "--set", "io.redis.clients=2", "--set", "io.redis.data_bytes=100", "-r", "1",
+                env=self.env())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        variants = ["SET", "GET", "INCR", "LPUSH", "LPOP", "SADD"]
+        variants += [v + "-P16" for v in variants]
+        self.assertEqual(sorted({r["variant"] for r in ok_rows(rows)}), sorted(variants))
+        self.assertEqual(len(ok_rows(rows)), 12 * 4)
+        self.assert_clean()
+
+    def test_quick_is_smaller(self):
+        p = run("run", "-b", "io.redis:INCR", "--quick", "-r", "1",
+                "--set", "io.redis.clients=2", env=self.env())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = ok_rows(parse_csv(p.stdout), metric="rps")
+        self.assertEqual(len(rows), 1)
+        self.assertIn("requests=20000", rows[0]["detail"])
+        self.assert_clean()
+
+    def load_running(self, command):
+        """True once tinyben's private server has run command: the load is under way."""
+        socks = glob.glob(os.path.join(self.tmp, "tinyben-redis-*", "redis.sock"))
+        return bool(socks) and calls(socks[0], command) > 0
+
+    def test_sigint_stops_server_and_cleans(self):
+        rc, out, err = tbtest.interrupt_when(
+            ["run", "-b", "io.redis:SET", "--set", "io.redis.requests=100000000", "-r", "1"],
+            lambda: self.load_running("set"), env=self.env())
+        self.assertEqual(rc, 130, err)
+        self.assertIn("interrupted", err)
+        parse_csv(out)
+        self.assert_clean()
+
+    def test_sigterm_during_run(self):
+        rc, out, err = tbtest.interrupt_when(
+            ["run", "-b", "io.redis:GET-P16", "--set", "io.redis.requests=100000000", "-r", "1"],
+            lambda: self.load_running("get"), sig=signal.SIGTERM, env=self.env())
+        self.assertEqual(rc, 130, err)
+        self.assert_clean()
+
+
+class NoRedisServer(ServerTest):
+    def test_skipped_when_not_on_path(self):
+        bindir = os.path.join(self.tmp, "bin")
+        os.mkdir(bindir)
+        self.keep = ("bin",)
+        p = run("run", "-b", "io.redis:SET,io.redis:LPOP-P16", env=self.env(PATH=bindir))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual([(r["variant"], r["status"]) for r in rows],
+                         [("SET", "skipped"), ("LPOP-P16", "skipped")])
+        for r in rows:
+            self.assertIn("redis-server not found", r["detail"])
+        self.assert_clean()
+
+    def test_server_that_cannot_start_fails_rows(self):
+        bindir = os.path.join(self.tmp, "bin")
+        os.mkdir(bindir)
+        self.keep = ("bin",)
+        fake = os.path.join(bindir, "redis-server")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho 'FATAL CONFIG FILE ERROR (fake)'\nexit 1\n")
+        os.chmod(fake, 0o755)
+        p = run("run", "-b", "io.redis:SET,io.redis:GET", env=self.env(PATH=bindir + ":/usr/bin:/bin"))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual([r["status"] for r in rows], ["failed", "failed"])
+        self.assertIn("redis-server exited at start", rows[0]["detail"])
+        self.assertIn("FATAL CONFIG FILE ERROR (fake)", rows[0]["detail"])
+        self.assert_clean()
+
+    def test_bad_address_fails_rows(self):
+        for addr, why in (("localhost", "host:port"), ("h:99999", "host:port"),
+                          (os.path.join(self.tmp, "none.sock"), "cannot connect")):
+            p = run("run", "-b", "io.redis:SET", "--redis", addr, env=self.env())
+            self.assertEqual(p.returncode, 1, p.stderr)
+            rows = parse_csv(p.stdout)
+            self.assertEqual([r["status"] for r in rows], ["failed"])
+            self.assertIn(why, rows[0]["detail"])
+        self.assert_clean()
+
+
+@unittest.skipUnless(REDIS_SERVER, "redis-server not installed (scripts/install-deps.sh)")
+class ExistingServer(ServerTest):
+    """--redis ADDR: a server the test owns; tinyben must use it and leave it running."""
+
+    def setUp(self):
+        super().setUp()
+        self.srvdir = os.path.join(self.tmp, "srv")
+        os.mkdir(self.srvdir)
+        self.keep = ("srv",)
+        self.sock = os.path.join(self.srvdir, "r.sock")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.server = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--unixsocket", self.sock, "--save", "", "--appendonly", "no",
+             "--dir", self.srvdir, "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while self.cli("PING") != "PONG":
+            self.assertLess(time.time(), deadline, "test redis-server did not start")
+            time.sleep(0.05)
+
+    def tearDown(self):
+        self.server.terminate()
+        self.server.wait(timeout=10)
+        super().tearDown()
+
+    def cli(self, *args):
+        p = subprocess.run(["redis-cli", "-s", self.sock, *args], capture_output=True, text=True)
+        return p.stdout.strip()
+
+    def test_unix_socket(self):
+        p = run("run", "-b", "io.redis:SET,io.redis:LPUSH-P16", *TINY, "--redis", self.sock,
+                env=self.env())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual(len(ok_rows(rows)), 16)
+        self.assertIn(f"server={self.sock}", rows[0]["detail"])
+        # Still ours and running; the fixed-name keys tinyben wrote are gone.
+        self.assertIsNone(self.server.poll())
+        self.assertEqual(self.cli("PING"), "PONG")
+        self.assertEqual(self.cli("EXISTS", "key:__rand_int__", "mylist"), "0")
+        # The server saw exactly the requests: a warm-up of a tenth (at least one batch per
+        # client), then 2 repetitions of 300.
+        self.assertEqual(calls(self.sock, "set"), 630)
+        self.assertEqual(calls(self.sock, "lpush"), 648)
+        self.assert_clean_keep_server()
+
+    def test_tcp_and_random_keys(self):
+        p = run("run", "-b", "io.redis:SET,io.redis:GET", *TINY, "--set", "io.redis.keyspace=50",
+                "--redis", f"127.0.0.1:{self.port}", env=self.env())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(ok_rows(parse_csv(p.stdout))), 16)
+        # redis-benchmark -r: 12-digit keys below the keyspace.
+        keys = self.cli("KEYS", "key:*").split()
+        self.assertGreater(len(keys), 1)
+        for k in keys:
+            self.assertRegex(k, r"^key:0000000000[0-4]\d$")
+
+    def test_error_reply_is_a_failed_row(self):
+        self.cli("SET", "counter:__rand_int__", "not-a-number")
+        p = run("run", "-b", "io.redis:INCR,io.redis:SADD", *TINY, "--redis", self.sock,
+                env=self.env())
+        self.assertEqual(p.returncode, 1, p.stderr)
+        rows = parse_csv(p.stdout)
+        failed = [r for r in rows if r["status"] == "failed"]
+        self.assertEqual([r["variant"] for r in failed], ["INCR"])
+        self.assertIn("unexpected reply to INCR: error ERR", failed[0]["detail"])
+        # The next variant still runs.
+        self.assertEqual(len(ok_rows(rows, variant="SADD")), 8)
+
+    def test_sigint_leaves_existing_server_alone(self):
+        rc, out, err = tbtest.interrupt_when(
+            ["run", "-b", "io.redis:SET", "--set", "io.redis.requests=100000000", "-r", "1",
+             "--redis", self.sock], lambda: calls(self.sock, "set") > 0, env=self.env())
+        self.assertEqual(rc, 130, err)
+        self.assertIsNone(self.server.poll())
+        self.assertEqual(self.cli("PING"), "PONG")
+        self.assert_clean_keep_server()
+
+    def assert_clean_keep_server(self):
+        self.assert_no_leftovers(self.tmp, allowed=self.keep)
+        self.assertEqual(sorted(os.listdir(self.srvdir)), ["r.sock"])
+
+
+if __name__ == "__main__":
+    tbtest.main()

@@ -1,0 +1,185 @@
+"""io.uring end to end: jobs and metrics, the psync fallback, the space check, block-device
+refusal, O_DIRECT fallback on tmpfs, temp-file hygiene, Ctrl-C."""
+import os
+import stat
+import tempfile
+
+import tbtest
+from tbtest import run, parse_csv, ok_rows
+
+TINY = ["-r", "2", "--set", "io.uring.size=4M", "--set", "io.uring.runtime_ms=60",
+        "--set", "io.uring.ramp_ms=10"]
+JOBS = ["randread-qd1", "randread-qd32", "randwrite-qd1", "randwrite-qd32",
+        "read-qd1", "read-qd32", "write-qd1", "write-qd32"]
+NO_URING = {"TINYBEN_NO_IO_URING": "1"}
+
+
+def block_device():
+    for name in sorted(os.listdir("/dev")):
+        path = os.path.join("/dev", name)
+        try:
+            if stat.S_ISBLK(os.stat(path).st_mode):
+                return path
+        except OSError:
+            pass
+    return None
+
+
+class Uring(tbtest.TempDirTest):
+    def check_rows(self, rows, engine):
+        self.assertEqual({r["status"] for r in rows}, {"ok"})
+        for job in JOBS:
+            got = ok_rows(rows, variant=job)
+            # 5 metrics x 2 reps
+            self.assertEqual(len(got), 10, job)
+            units = {r["metric"]: (r["unit"], r["better"]) for r in got}
+            self.assertEqual(units, {
+                "iops": ("IO/s", "higher"), "bw": ("MB/s", "higher"),
+                "clat_p50": ("us", "lower"), "clat_p99": ("us", "lower"),
+                "clat_p99.9": ("us", "lower")})
+            for r in got:
+                self.assertGreater(float(r["value"]), 0)
+                self.assertIn("engine=" + engine, r["detail"])
+            bs = 4096 if job.startswith("rand") else 131072
+            self.assertIn(f"bs={bs}", got[0]["detail"])
+            for rep in ("1", "2"):
+                iops = [float(r["value"]) for r in got if r["metric"] == "iops" and r["rep"] == rep][0]
+                bw = [float(r["value"]) for r in got if r["metric"] == "bw" and r["rep"] == rep][0]
+                self.assertAlmostEqual(bw, iops * bs / 1e6, delta=bw * 1e-6)
+                p50, p99, p999 = ([float(r["value"]) for r in got
+                                   if r["metric"] == m and r["rep"] == rep][0]
+                                  for m in ("clat_p50", "clat_p99", "clat_p99.9"))
+                self.assertLessEqual(p50, p99)
+                self.assertLessEqual(p99, p999)
+        fs = ok_rows(rows, variant="fsync")
+        self.assertEqual(sorted({r["metric"] for r in fs}),
+                         ["iops", "lat_p50", "lat_p99", "lat_p99.9"])
+        self.assertIn("engine=pwrite+fdatasync", fs[0]["detail"])
+
+    def test_all_jobs_tiny(self):
+        p = run("run", "-b", "io.uring", *TINY, "--dir", self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        engine = "io_uring" if "engine=io_uring" in p.stdout else "psync"
+        self.check_rows(rows, engine)
+        if engine == "io_uring":
+            d = ok_rows(rows, variant="randread-qd32")[0]["detail"]
+            self.assertIn("qd=32", d)
+            self.assertIn("fixed_files=1", d)
+        self.assert_no_leftovers(self.tmp)
+
+    def test_psync_forced_by_environment(self):
+        p = run("run", "-b", "io.uring", *TINY, "--dir", self.tmp, env=NO_URING)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.check_rows(rows, "psync")
+        self.assertNotIn("engine=io_uring", p.stdout)
+        d = ok_rows(rows, variant="randread-qd32")[0]["detail"]
+        self.assertIn("forced=TINYBEN_NO_IO_URING", d)
+        # psync is synchronous: the depth really used is 1, and the row says so
+        self.assertIn("qd=1 qd_requested_but_psync_is_synchronous=1", d)
+        self.assert_no_leftovers(self.tmp)
+
+    def test_psync_forced_by_option(self):
+        p = run("run", "-b", "io.uring:randread-qd1", *TINY, "--set", "io.uring.engine=psync",
+                "--dir", self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual(len(rows), 10)
+        self.assertTrue(all("engine=psync forced=option" in r["detail"] for r in rows))
+
+    def test_bad_engine_fails(self):
+        p = run("run", "-b", "io.uring:read-qd1", *TINY, "--set", "io.uring.engine=aio",
+                "--dir", self.tmp)
+        self.assertEqual(p.returncode, 1)
+        rows = parse_csv(p.stdout)
+        self.assertEqual([r["status"] for r in rows], ["failed"])
+        self.assertIn("io.uring.engine='aio'", rows[0]["detail"])
+
+    def test_too_little_space_is_skipped(self):
+        # 1 PiB cannot fit: every variant is a skipped row, and nothing is written.
+        p = run("run", "-b", "io.uring", *TINY, "--set", "io.uring.size=1048576G",
+                "--dir", self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual(len(rows), 9)
+        for r in rows:
+            self.assertEqual(r["status"], "skipped")
+            self.assertIn("not enough space", r["detail"])
+        self.assert_no_leftovers(self.tmp)
+
+    def test_block_device_refused(self):
+        dev = block_device()
+        if dev is None:
+            self.skipTest("no block device in /dev")
+        p = run("run", "-b", "io.uring:randread-qd1", *TINY, "--set", f"io.uring.file={dev}",
+                "--dir", self.tmp)
+        self.assertEqual(p.returncode, 1)
+        rows = parse_csv(p.stdout)
+        self.assertEqual([r["status"] for r in rows], ["failed"])
+        self.assertIn("refused", rows[0]["detail"])
+        self.assertIn("--allow-device", rows[0]["detail"])
+
+    def test_regular_file_as_device_refused(self):
+        victim = self.path("precious")
+        with open(victim, "w") as f:
+            f.write("keep me")
+        p = run("run", "-b", "io.uring:randwrite-qd1", *TINY, "--allow-device",
+                "--set", f"io.uring.file={victim}", "--dir", self.tmp)
+        self.assertEqual(p.returncode, 1)
+        rows = parse_csv(p.stdout)
+        self.assertIn("not a block device", rows[0]["detail"])
+        with open(victim) as f:
+            self.assertEqual(f.read(), "keep me")
+        self.assert_no_leftovers(self.tmp, allowed=["precious"])
+
+    def test_tmpfs_falls_back_to_buffered(self):
+        if not os.path.isdir("/dev/shm") or not os.access("/dev/shm", os.W_OK):
+            self.skipTest("no writable /dev/shm")
+        with tempfile.TemporaryDirectory(dir="/dev/shm", prefix="tbtest-") as d:
+            if os.statvfs(d).f_bavail * os.statvfs(d).f_frsize < (80 << 20):
+                self.skipTest("/dev/shm too small")
+            p = run("run", "-b", "io.uring:randread-qd1", *TINY, "--dir", d, env=NO_URING)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            rows = parse_csv(p.stdout)
+            self.assertEqual({r["status"] for r in rows}, {"ok"})
+            # tmpfs accepts O_DIRECT since Linux 6.6: expect what this kernel does
+            probe = os.path.join(d, "probe")
+            try:
+                os.close(os.open(probe, os.O_CREAT | os.O_RDWR | os.O_DIRECT, 0o600))
+                direct_ok = True
+            except OSError:
+                direct_ok = False
+            os.unlink(probe)
+            want = "direct=1 " if direct_ok else "direct=buffered(O_DIRECT:EINVAL)"
+            self.assertIn(want, rows[0]["detail"])
+            self.assert_no_leftovers(d)
+
+    def test_buffered_by_option(self):
+        p = run("run", "-b", "io.uring:read-qd1", *TINY, "--set", "io.uring.direct=0",
+                "--dir", self.tmp, env=NO_URING)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertTrue(all("direct=buffered(option)" in r["detail"] for r in rows))
+
+    def test_interrupt_leaves_nothing(self):
+        def file_written():
+            # the test file exists and is filled: the job itself is running
+            for n in os.listdir(self.tmp):
+                try:
+                    if n.startswith("tinyben-uring-") and \
+                            os.stat(os.path.join(self.tmp, n)).st_size >= 4 << 20:
+                        return True
+                except FileNotFoundError:
+                    pass
+            return False
+        code, out, err = tbtest.interrupt_when(
+            ["run", "-b", "io.uring:randread-qd32", "--set", "io.uring.size=4M",
+             "--set", "io.uring.runtime_ms=60000", "--dir", self.tmp], file_written)
+        self.assertEqual(code, 130, err)
+        parse_csv(out)
+        self.assert_no_leftovers(self.tmp)
+
+
+if __name__ == "__main__":
+    tbtest.main()

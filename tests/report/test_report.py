@@ -1,0 +1,323 @@
+"""tinyben compare and report end to end: real runs, crafted runs, bad input, XML, rendering."""
+import csv
+import io
+import os
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
+import zlib
+
+import tbtest
+from tbtest import run
+import reportdata as data
+
+
+def slurp(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def xmllint(path):
+    return subprocess.run(["xmllint", "--noout", path], capture_output=True, text=True)
+
+
+def png_nonwhite(path):
+    """Decodes an 8-bit RGB/RGBA PNG with zlib; returns (non-white pixels, all pixels)."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    assert blob[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, w = 8, b"", 0
+    while pos < len(blob):
+        n, kind = struct.unpack(">I4s", blob[pos:pos + 8])
+        body = blob[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype in (2, 6), (depth, ctype)
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    prev = bytearray(stride)
+    nonwhite = 0
+    for y in range(h):
+        ft = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):  # PNG filters (RFC 2083 section 6)
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if ft == 1:
+                line[i] = (line[i] + a) & 255
+            elif ft == 2:
+                line[i] = (line[i] + b) & 255
+            elif ft == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif ft == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        for x in range(0, stride, bpp):
+            if line[x] < 240 or line[x + 1] < 240 or line[x + 2] < 240:
+                nonwhite += 1
+        prev = line
+    return nonwhite, w * h
+
+
+class Report(tbtest.TempDirTest):
+    @classmethod
+    def setUpClass(cls):
+        cls._data = tempfile.TemporaryDirectory(prefix="tbreport-")
+        d = cls._data.name
+        cls.a = os.path.join(d, "plain-real.csv")
+        cls.b = os.path.join(d, "again-real.csv")
+        data.run_real(cls.a, "a")
+        data.run_real(cls.b, "b")
+        cls.plain = os.path.join(d, "plain.csv")
+        cls.snp = os.path.join(d, "snp.csv")
+        cls.sev = os.path.join(d, "sev.csv")
+        data.craft(cls.plain, "none", "r-plain", 1.0, seed=1)
+        data.craft(cls.snp, "sev-snp", "r-snp", 1.25, seed=2)
+        data.craft(cls.sev, "sev", "r-sev", 1.05, seed=3)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._data.cleanup()
+
+    def compare_csv(self, *args):
+        p = run("compare", *args, "--format", "csv")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return list(csv.DictReader(io.StringIO(p.stdout, newline="")))
+
+    # compare ---------------------------------------------------------------------------
+    def test_compare_real_runs_text(self):
+        p = run("compare", self.a, self.b)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for want in ("base: ", "cand: ", "cc_level", "kernel", "cpu ", "vCPUs", "MEMCPY",
+                     "copy_bw", "ratio 95% CI", "significant"):
+            self.assertIn(want, p.stdout)
+        rows = self.compare_csv(self.a, self.b)
+        self.assertEqual(len(rows), 6)  # 3 variants x 2 metrics
+        base = tbtest.read_csv(self.a)
+        for r in rows:
+            self.assertEqual(r["status"], "compared")
+            self.assertEqual((r["base_n"], r["cand_n"]), ("3", "3"))
+            lo, hi, ratio = float(r["ratio_ci_lo"]), float(r["ratio_ci_hi"]), float(r["ratio"])
+            self.assertLessEqual(lo, ratio)
+            self.assertLessEqual(ratio, hi)
+            self.assertIn("cc_level=", r["base_env"])
+            self.assertIn(base[0]["run_id"], r["base_env"])
+
+    def test_compare_crafted_overhead_sign_and_significance(self):
+        rows = {(r["bench"], r["variant"], r["metric"]): r
+                for r in self.compare_csv(self.plain, self.snp)}
+        # snp is 1.25x worse everywhere beyond noise: positive overhead near 25%, significant.
+        for key in (("cpu.lz4", "compress", "speed"), ("cpu.exits", "cpuid", "cost"),
+                    ("io.redis", "SET", "rps")):
+            r = rows[key]
+            self.assertAlmostEqual(float(r["overhead_pct"]), 25.0, delta=6.0)
+            self.assertEqual(r["significant"], "yes")
+        self.assertLess(float(rows[("cpu.lz4", "compress", "speed")]["ratio"]), 1)
+        self.assertGreater(float(rows[("cpu.exits", "cpuid", "cost")]["ratio"]), 1)
+        # Reverse: the candidate is better, overhead negative.
+        rev = {(r["bench"], r["variant"], r["metric"]): r
+               for r in self.compare_csv(self.snp, self.plain)}
+        self.assertLess(float(rev[("cpu.lz4", "compress", "speed")]["overhead_pct"]), -15)
+        # Latency below 1 MiB is the same on both: not significant (noise only).
+        self.assertEqual(rows[("mem.latency", "single-4k-4096", "latency")]["significant"], "no")
+
+    def test_compare_is_deterministic(self):
+        p1 = run("compare", self.plain, self.snp, "--format", "csv")
+        p2 = run("compare", self.plain, self.snp, "--format", "csv")
+        self.assertEqual(p1.stdout, p2.stdout)
+
+    def test_compare_markdown(self):
+        p = run("compare", self.plain, self.snp, "--format", "markdown")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("| bench | variant |", p.stdout)
+        self.assertIn("|---|", p.stdout)
+        self.assertIn("sev-snp", p.stdout)
+
+    def test_compare_several_files_per_side(self):
+        p = run("compare", "--base", self.a, "--base", self.b, "--cand", self.b)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("(2 runs)", p.stdout)
+        rows = self.compare_csv("--base", self.a, "--base", self.b, "--cand", self.b)
+        self.assertEqual({(r["base_n"], r["cand_n"]) for r in rows}, {("6", "3")})
+        # One concatenated file (header repeated, as `cat` leaves it) pools the same way.
+        cat = self.path("cat.csv")
+        with open(cat, "w", newline="") as f:
+            f.write(slurp(self.a) + slurp(self.b))
+        rows = self.compare_csv(cat, self.b)
+        self.assertEqual({(r["base_n"], r["cand_n"]) for r in rows}, {("6", "3")})
+        self.assertEqual(run("compare", "--base", self.a, self.b).returncode, 2)
+
+    def test_one_side_only_skipped_and_mixed_levels(self):
+        only = self.path("only.csv")
+        data.craft(only, "sev-snp", "r-x", 1.1, seed=5, latency=False,
+                   series=data.CRAFTED[:2] + [("cpu", "cpu.new", "x", "speed", "MB/s", "higher", 5.0)])
+        p = run("compare", self.plain, only)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("only in base", p.stdout)
+        self.assertIn("io.redis SET rps", p.stdout)
+        self.assertIn("only in cand", p.stdout)
+        self.assertIn("cpu.new x speed", p.stdout)
+        self.assertIn("not measured", p.stdout)
+        self.assertIn("io_uring disabled", p.stdout)
+        statuses = {r["status"] for r in self.compare_csv(self.plain, only)}
+        self.assertEqual(statuses, {"compared", "base_only", "cand_only"})
+        p = run("compare", "--base", self.plain, "--base", self.snp, "--cand", self.sev)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning", p.stderr)
+        self.assertIn("mixes cc_levels", p.stderr)
+
+    # bad input -------------------------------------------------------------------------
+    def bad(self, name, content, want):
+        path = self.path(name)
+        with open(path, "w", newline="") as f:
+            f.write(content)
+        for args in (("compare", path, self.a), ("report", "-o", self.path("x.html"), path)):
+            p = run(*args)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            lines = p.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertIn(path + ":", lines[0])
+            self.assertRegex(lines[0], want)
+        self.assertFalse(os.path.exists(self.path("x.html")))
+
+    def test_bad_inputs(self):
+        good = slurp(self.a)
+        head, first, second = good.split("\r\n")[:3]
+        self.bad("notcsv.csv", "hello world\n", r":1: not a tinyben CSV")
+        self.bad("hdr.csv", head.replace("cc_level", "cclevel") + "\r\n" + first + "\r\n",
+                 r":1: not a tinyben CSV: header column 4 is 'cclevel'")
+        cells = next(csv.reader([second]))
+        cells[17] = "fast"
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerow(cells)
+        self.bad("nonnum.csv", head + "\r\n" + first + "\r\n" + buf.getvalue(),
+                 r":3: value 'fast' is not a finite number")
+        self.bad("trunc.csv", head + "\r\n" + first + "\r\n" + second[:40],
+                 r":3: truncated last line")
+        self.bad("trunc2.csv", head + "\r\n" + first + "\r\n" + second[:-3],
+                 r":3: truncated last line")
+        self.bad("fields.csv", head + "\r\n" + first + ",extra\r\n", r":2: 21 fields, expected 20")
+        self.bad("empty.csv", "", r":1: empty file")
+        self.bad("json.csv", '{"timestamp": 1}\n', r":1: JSON Lines")
+        p = run("compare", self.path("missing.csv"), self.a)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("missing.csv: cannot open", p.stderr)
+
+    def test_lf_and_quotes_accepted(self):
+        rows = tbtest.read_csv(self.a)
+        lf = self.path("lf.csv")
+        with open(lf, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=tbtest.HEADER, lineterminator="\n",
+                               quoting=csv.QUOTE_ALL)
+            w.writeheader()
+            for r in rows:
+                r["detail"] = 'note "quoted", with comma\nand a line'
+                w.writerow(r)
+        out = self.compare_csv(lf, self.a)
+        self.assertEqual(len(out), 6)
+        self.assertEqual(out[0]["ratio"] and float(out[0]["ratio"]), 1.0)
+
+    # report ----------------------------------------------------------------------------
+    def test_report_html_and_svg(self):
+        html = self.path("r.html")
+        p = run("report", "-o", html, self.plain, self.sev, self.snp, self.a)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(xmllint(html).returncode, 0, xmllint(html).stderr)
+        text = slurp(html)
+        self.assertNotIn("<script", text.lower())
+        # Nothing fetched: the only URLs are XML namespace names.
+        urls = set(re.findall(r"https?://[^\"' )]+", text))
+        self.assertLessEqual(urls, {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml"})
+        for want in ("sev-snp", "AMD EPYC 9654", "group cpu", "group io", "mem.latency single-4k",
+                     "mem.latency dual-4k", "snp (sev-snp) against plain (none)", "io_uring disabled",
+                     "#0072B2"):
+            self.assertIn(want, text)
+        # cpu and io bars, two latency families; no mem bars: the base run has only
+        # mem.latency (drawn as curves), its real mem.mbw rows are in run 4.
+        self.assertEqual(text.count("<svg"), 4)
+        self.assertIn("No mem samples in the first run", text)
+        svg = self.path("r.svg")
+        p = run("report", "-o", svg, self.plain, self.snp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(xmllint(svg).returncode, 0)
+        s = slurp(svg)
+        self.assertTrue(s.startswith("<?xml"))
+        self.assertNotIn("<table", s)
+        self.assertIn("mem.latency", s)
+
+    def test_report_refuses_overwrite(self):
+        out = self.path("r.html")
+        with open(out, "w") as f:
+            f.write("precious")
+        p = run("report", "-o", out, self.a)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--force", p.stderr)
+        self.assertEqual(slurp(out), "precious")
+        p = run("report", "-o", out, "--force", self.a)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("<html", slurp(out))
+        self.assertEqual(run("report", "-o", self.path("r.pdf"), self.a).returncode, 2)
+        self.assertEqual(run("report", self.a).returncode, 2)
+
+    def test_report_by_tag_pools_runs(self):
+        out = self.path("t.html")
+        p = run("report", "-o", out, "--by", "tag.guest", self.a, self.b)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        text = slurp(out)
+        self.assertIn("guest=a", text)
+        self.assertIn("guest=b", text)
+        self.assertIn("group mem", text)
+        self.assertEqual(xmllint(out).returncode, 0)
+
+    def test_labels_do_not_overlap(self):
+        # Many series in one group: the plot widens so labels keep their spacing.
+        many = [("cpu", "cpu.b%02d" % i, "variant-with-a-long-name-%d" % i, "speed", "MB/s",
+                 "higher", 100.0 + i) for i in range(40)]
+        p1, p2 = self.path("m1.csv"), self.path("m2.csv")
+        data.craft(p1, "none", "m1", 1.0, seed=1, latency=False, series=many, reps=3)
+        data.craft(p2, "sev-snp", "m2", 1.1, seed=2, latency=False, series=many, reps=3)
+        svg = self.path("m.svg")
+        self.assertEqual(run("report", "-o", svg, p1, p2).returncode, 0)
+        s = slurp(svg)
+        self.assertEqual(xmllint(svg).returncode, 0)
+        xs = [float(x) for x in re.findall(r'<text x="([0-9.]+)" y="[0-9.]+" font-size="11" '
+                                           r'text-anchor="end" transform="rotate\(-45', s)]
+        self.assertEqual(len(xs), 40)
+        gaps = [b - a for a, b in zip(xs, xs[1:])]
+        # 45-degree labels: gap * sin(45) across must exceed the 11 px font height.
+        self.assertGreaterEqual(min(gaps) * 0.7071, 13)
+        self.assertIn("\u2026", s)  # long labels cut, full text kept in <title>
+
+    def test_render_with_chromium(self):
+        chromium = "/usr/bin/chromium"
+        if not os.path.exists(chromium):
+            self.skipTest("chromium not installed")
+        html = self.path("r.html")
+        self.assertEqual(run("report", "-o", html, self.plain, self.sev, self.snp).returncode, 0)
+        png = self.path("shot.png")
+        profile = tempfile.mkdtemp(prefix="tbchrome-")
+        try:
+            p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                                "--disable-quic", "--no-first-run",
+                                "--disable-background-networking", "--disable-component-update",
+                                "--disable-sync", "--user-data-dir=" + profile,
+                                "--screenshot=" + png, "--window-size=1200,2000",
+                                "file://" + html], capture_output=True, text=True, timeout=120)
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+        self.assertTrue(os.path.exists(png), p.stderr[-2000:])
+        nonwhite, total = png_nonwhite(png)
+        # Tables, bars and text cover well over 2% of the page; a blank page is ~0.
+        self.assertGreater(nonwhite / total, 0.02)
+
+
+if __name__ == "__main__":
+    tbtest.main()

@@ -1,0 +1,173 @@
+/* Unit tests of the comparison statistics and the CSV reader, against hand-computed values. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/check.h"
+#include "report/cmpstats.h"
+#include "report/table.h"
+
+#define HDR "timestamp,run_id,host,cc_level,cc_features,kernel,cpu_model,vcpus,mem_mib," \
+	    "tinyben_version,group,bench,variant,metric,unit,better,rep,value,status,detail"
+#define ROW(v) "t,r1,h,none,,k,c,2,100,0.1.0,mem,mem.mbw,MEMCPY,copy_bw,MiB/s,higher,1," v ",ok,"
+
+static int parse(const char *text, char *err, size_t n, struct tb_table *t)
+{
+	return tb_csv_parse(t, "x.csv", text, strlen(text), err, n);
+}
+
+static void test_reader(void)
+{
+	struct tb_table t = { 0 };
+	char err[256];
+	CHECK(parse(HDR "\r\n" ROW("12.5") "\r\n" ROW("13") "\n", err, sizeof(err), &t) == 0);
+	CHECK(t.n == 2);
+	CHECK_NEAR(t.rows[0].value, 12.5, 0);
+	CHECK(t.rows[1].line == 3);
+	CHECK_STR(t.rows[0].f[TB_COL_BENCH], "mem.mbw");
+	/* Quoted fields with "" escapes, commas and a line break; the next row's line. */
+	CHECK(parse(HDR "\n" "t,r1,h,none,,k,\"AMD \"\"EPYC\"\", 2\nlines\",2,100,0.1.0,mem,m,v,"
+		    "x,u,lower,1,3,ok,\"a=1 b=2\"\n" ROW("1") "\n", err, sizeof(err), &t) == 0);
+	CHECK(strcmp(t.rows[2].f[TB_COL_CPU_MODEL], "AMD \"EPYC\", 2\nlines") == 0);
+	CHECK(t.rows[3].line == 4);
+	CHECK(t.n_files == 2);
+	size_t before = t.n;
+	CHECK(parse(HDR "\n" ROW("1") "\n" ROW("1"), err, sizeof(err), &t) == -22);
+	CHECK_STR(err, "x.csv:3: truncated last line (no line end: the file was cut off)");
+	CHECK(t.n == before); /* rows of a bad file are dropped */
+	CHECK(parse(HDR "\n" ROW("abc") "\n", err, sizeof(err), &t) == -22);
+	CHECK_STR(err, "x.csv:2: value 'abc' is not a finite number");
+	CHECK(parse(HDR "\n" ROW("nan") "\n", err, sizeof(err), &t) == -22);
+	CHECK(parse(HDR "\n" ROW("1e999") "\n", err, sizeof(err), &t) == -22);
+	CHECK(parse("a,b\n", err, sizeof(err), &t) == -22);
+	CHECK_STR(err, "x.csv:1: not a tinyben CSV: header column 1 is 'a', expected 'timestamp'");
+	CHECK(parse(HDR ",x\n", err, sizeof(err), &t) == -22);
+	CHECK_STR(err, "x.csv:1: not a tinyben CSV: header has 21 columns, expected 20 "
+		       "(timestamp,...,detail)");
+	CHECK(parse(HDR "\n\"unterminated\n", err, sizeof(err), &t) == -22);
+	CHECK_STR(err, "x.csv:2: truncated last line (a quoted field is never closed)");
+	CHECK(parse(HDR "\na\"b\n", err, sizeof(err), &t) == -22);
+	CHECK(parse(HDR "\n" "t,r1,h,none,,k,c,2,100,0.1.0,mem,m,v,x,u,maybe,1,3,ok,\n", err,
+		    sizeof(err), &t) == -22);
+	CHECK_STR(err, "x.csv:2: better 'maybe' is not higher or lower");
+	/* Skipped rows need no value; a repeated header (cat a.csv b.csv) is accepted. */
+	CHECK(parse("\xef\xbb\xbf" HDR "\n" "t,r1,h,none,,k,c,2,100,0.1.0,io,io.x,v,,,,,,skipped,"
+		    "no disk\n" HDR "\r\n" ROW("2") "\r\n", err, sizeof(err), &t) == 0);
+	CHECK(isnan(t.rows[t.n - 2].value));
+	CHECK_NEAR(t.rows[t.n - 1].value, 2, 0);
+	tb_table_free(&t);
+}
+
+static void test_detail(void)
+{
+	char v[32];
+	CHECK(tb_detail_get("pages=4k block_bytes=1048576 tag.guest=a", "block_bytes", v, sizeof(v)));
+	CHECK_STR(v, "1048576");
+	CHECK(!tb_detail_get("xblock_bytes=1", "block_bytes", v, sizeof(v)));
+	CHECK(tb_detail_get("tag.guest=a", "tag.guest", v, sizeof(v)));
+	CHECK_STR(v, "a");
+}
+
+static void test_ratio(void)
+{
+	/* Hand-computed: medians 20 and 30, ratio 1.5. */
+	double x[] = { 10, 20, 30 }, y[] = { 25, 30, 40 };
+	struct tb_ratio r, r2;
+	CHECK(tb_ratio_ci(x, 3, y, 3, 2000, 42, &r) == 0);
+	CHECK_NEAR(r.base_med, 20, 0);
+	CHECK_NEAR(r.cand_med, 30, 0);
+	CHECK_NEAR(r.ratio, 1.5, 1e-12);
+	CHECK(r.has_ci && r.lo <= r.ratio && r.ratio <= r.hi);
+	/* Bootstrap medians of {10,20,30} lie in [10,30] and of {25,30,40} in [25,40]:
+	 * every resampled ratio lies in [25/30, 40/10]. */
+	CHECK(r.lo >= 25.0 / 30 && r.hi <= 4.0);
+	/* Deterministic: the same seed gives the same interval, another seed may not. */
+	CHECK(tb_ratio_ci(x, 3, y, 3, 2000, 42, &r2) == 0);
+	CHECK(r.lo == r2.lo && r.hi == r2.hi);
+	/* Constant samples: the interval is the point. */
+	double c1[] = { 4, 4, 4, 4 }, c2[] = { 5, 5, 5 };
+	CHECK(tb_ratio_ci(c1, 4, c2, 3, 500, 1, &r) == 0);
+	CHECK_NEAR(r.lo, 1.25, 1e-12);
+	CHECK_NEAR(r.hi, 1.25, 1e-12);
+	/* One sample a side: a ratio, no interval. */
+	CHECK(tb_ratio_ci(x, 1, y, 1, 500, 1, &r) == 0);
+	CHECK(!r.has_ci && isnan(r.lo));
+	CHECK_NEAR(r.ratio, 2.5, 1e-12);
+	double z[] = { 0, 0 };
+	CHECK(tb_ratio_ci(z, 2, y, 3, 500, 1, &r) != 0);
+	/* Median CI relative to itself contains 1 and stays inside min/med .. max/med. */
+	CHECK(tb_median_ci(y, 3, 2000, 3, &r) == 0);
+	CHECK_NEAR(r.ratio, 1, 0);
+	CHECK(r.lo >= 25.0 / 30 - 1e-12 && r.hi <= 40.0 / 30 + 1e-12 && r.lo <= 1 && r.hi >= 1);
+}
+
+static void test_overhead(void)
+{
+	/* Throughput halves: cand needs twice the time, +100%. Time doubles: +100%. */
+	CHECK_NEAR(tb_overhead_pct(0.5, true), 100, 1e-9);
+	CHECK_NEAR(tb_overhead_pct(2.0, false), 100, 1e-9);
+	CHECK_NEAR(tb_overhead_pct(1.25, true), -20, 1e-9);
+	CHECK_NEAR(tb_overhead_pct(0.8, false), -20, 1e-9);
+	CHECK_NEAR(tb_overhead_pct(1.0, true), 0, 1e-12);
+	CHECK_NEAR(tb_norm_perf(0.8, true), 0.8, 1e-12);
+	CHECK_NEAR(tb_norm_perf(1.25, false), 0.8, 1e-12);
+}
+
+static struct tb_row mkrow(const char *bench, const char *metric, const char *better,
+			   const char *unit, double v)
+{
+	struct tb_row r = { .value = v };
+	for (int i = 0; i < TB_NCOLS; i++)
+		r.f[i] = "";
+	r.f[TB_COL_RUN_ID] = "r";
+	r.f[TB_COL_CC_LEVEL] = "none";
+	r.f[TB_COL_GROUP] = "cpu";
+	r.f[TB_COL_BENCH] = bench;
+	r.f[TB_COL_VARIANT] = "v";
+	r.f[TB_COL_METRIC] = metric;
+	r.f[TB_COL_BETTER] = better;
+	r.f[TB_COL_UNIT] = unit;
+	r.f[TB_COL_STATUS] = "ok";
+	return r;
+}
+
+static void test_compare_rows(void)
+{
+	struct tb_row rows[] = {
+		mkrow("a", "t", "lower", "s", 1.0), mkrow("a", "t", "lower", "s", 1.1),
+		mkrow("a", "t", "lower", "s", 0.9), mkrow("b", "t", "lower", "s", 5),
+		mkrow("a", "t", "lower", "s", 2.0), mkrow("a", "t", "lower", "s", 2.2),
+		mkrow("a", "t", "lower", "s", 1.8), mkrow("c", "t", "higher", "x", 5),
+	};
+	struct tb_side b, c;
+	tb_side_init(&b, "base", 1);
+	tb_side_init(&c, "cand", 1);
+	for (int i = 0; i < 4; i++)
+		tb_side_add(&b, &rows[i]);
+	for (int i = 4; i < 8; i++)
+		tb_side_add(&c, &rows[i]);
+	struct tb_cmp cmp;
+	tb_compare(&b, &c, &cmp);
+	CHECK(cmp.n == 3);
+	CHECK(cmp.rows[0].kind == TB_CMP_BOTH && cmp.rows[0].ok);
+	CHECK_NEAR(cmp.rows[0].r.ratio, 2.0, 1e-12);
+	CHECK_NEAR(cmp.rows[0].overhead, 100, 1e-9);
+	/* Every resampled ratio is in [1.8/1.1, 2.2/0.9]: excludes 1, significant. */
+	CHECK(cmp.rows[0].significant);
+	CHECK(cmp.rows[0].r.lo >= 1.8 / 1.1 - 1e-12 && cmp.rows[0].r.hi <= 2.2 / 0.9 + 1e-12);
+	CHECK(cmp.rows[1].kind == TB_CMP_BASE_ONLY);
+	CHECK(cmp.rows[2].kind == TB_CMP_CAND_ONLY);
+	tb_cmp_free(&cmp);
+	tb_side_free(&b);
+	tb_side_free(&c);
+}
+
+int main(void)
+{
+	test_reader();
+	test_detail();
+	test_ratio();
+	test_overhead();
+	test_compare_rows();
+	return check_done();
+}
