@@ -42,7 +42,7 @@ for r in $(seq "$rounds"); do
 	done
 done
 best() { sort -g | tail -1; }
-grep -E "skipped|failed" "$tmp/err" >&2 || true
+grep -E "^  (skipped|failed) " "$tmp/err" >&2 || true
 printf '%-8s %10s %10s %10s %10s %10s %8s %8s\n' method mbw_med mbw_best mbw_AVG tb_med tb_best r_med r_best
 for m in MEMCPY DUMB MCBLOCK; do
 	a=$(median <"$tmp/mbw.$m"); ab=$(best <"$tmp/mbw.$m")
