@@ -5,7 +5,10 @@
 # Prints every round, the medians, and the rps ratios tinyben / redis-benchmark (target >= 1.0).
 #
 # usage: bench/redis-vs-redis-benchmark.sh [ROUNDS] [N]      (defaults: 7 rounds, 100000 requests)
-# env:   TINYBEN=path/to/tinyben (default build/tinyben), CLIENTS=50, DATA=3
+# env:   TINYBEN=path/to/tinyben (default build/tinyben), CLIENTS=50, DATA=3,
+#        TRANSPORT=unix (default) or tcp (127.0.0.1 on a free port),
+#        N16=requests at P=16 (default N; at P=16, 100000 requests last only ~0.1 s, so one
+#        scheduling hiccup on a busy machine moves the figure: a larger N16 steadies it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-7}
@@ -13,6 +16,8 @@ N=${2:-100000}
 CLIENTS=${CLIENTS:-50}
 DATA=${DATA:-3}
 TINYBEN=${TINYBEN:-build/tinyben}
+TRANSPORT=${TRANSPORT:-unix}
+N16=${N16:-$N}
 
 for tool in redis-server redis-benchmark "$TINYBEN"; do
 	command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
@@ -28,21 +33,35 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --save '' --appendonly no \
-	--dir "$dir" --daemonize no --logfile "$dir/log" &
+case $TRANSPORT in
+unix)
+	port=0
+	target=(-s "$sock")
+	addr=$sock ;;
+tcp)
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	target=(-h 127.0.0.1 -p "$port")
+	addr=127.0.0.1:$port ;;
+*)
+	echo "TRANSPORT must be unix or tcp" >&2; exit 2 ;;
+esac
+redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$sock" --unixsocketperm 700 --save '' \
+	--appendonly no --dir "$dir" --daemonize no --logfile "$dir/log" &
 server=$!
 for _ in $(seq 100); do
-	redis-cli -s "$sock" ping 2>/dev/null | grep -q PONG && break
+	redis-cli "${target[@]}" ping 2>/dev/null | grep -q PONG && break
 	sleep 0.1
 done
-redis-cli -s "$sock" ping | grep -q PONG
+redis-cli "${target[@]}" ping | grep -q PONG
 
 results=$dir/results.tsv  # tool P cmd rps cpu_s p50_us
 TIMEFORMAT='%U %S'
 
+n_for() { if [ "$1" = 16 ]; then echo "$N16"; else echo "$N"; fi; }
+
 ref() {  # P
-	local out t
-	{ time redis-benchmark -s "$sock" -c "$CLIENTS" -P "$1" -n "$N" -d "$DATA" -t set,get --csv \
+	local t
+	{ time redis-benchmark "${target[@]}" -c "$CLIENTS" -P "$1" -n "$(n_for "$1")" -d "$DATA" -t set,get --csv \
 		>"$dir/rb.csv"; } 2>"$dir/rb.time"
 	t=$(awk '{print $1 + $2}' "$dir/rb.time")
 	# "SET","rps",...: rps is for the whole test (DESIGN.md, known traps)
@@ -54,8 +73,8 @@ tb() {  # P
 	local sel="io.redis:SET,io.redis:GET" pipe=1
 	[ "$1" = 16 ] && sel="io.redis:SET-P16,io.redis:GET-P16"
 	[ "$1" != 16 ] && pipe=$1
-	"$TINYBEN" run -q -r 1 -b "$sel" --redis "$sock" --set io.redis.clients="$CLIENTS" \
-		--set io.redis.requests="$N" --set io.redis.data_bytes="$DATA" \
+	"$TINYBEN" run -q -r 1 -b "$sel" --redis "$addr" --set io.redis.clients="$CLIENTS" \
+		--set io.redis.requests="$(n_for "$1")" --set io.redis.data_bytes="$DATA" \
 		--set io.redis.pipeline="$pipe" >"$dir/tb.csv"
 	python3 - "$dir/tb.csv" "$1" >>"$results" <<'PY'
 import csv, sys
@@ -69,7 +88,7 @@ PY
 }
 
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# redis-server $(redis-server --version | awk '{sub("v=", "", $3); print $3}'), unix socket, clients=$CLIENTS data=$DATA n=$N, $ROUNDS rounds, $(nproc) CPUs"
+echo "# redis-server $(redis-server --version | awk '{sub("v=", "", $3); print $3}'), $TRANSPORT ($addr), clients=$CLIENTS data=$DATA n=$N (P=16: $N16), $ROUNDS rounds, $(nproc) CPUs"
 for round in $(seq "$ROUNDS"); do
 	for P in 1 16; do
 		if [ $((round % 2)) = 1 ]; then ref "$P"; tb "$P"; else tb "$P"; ref "$P"; fi

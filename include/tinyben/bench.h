@@ -26,7 +26,8 @@ struct tb_option {
 };
 
 /* A benchmark. The runner calls setup once, run once per selected variant, then teardown
- * (also after a failure or an interrupt). run reports samples with tb_emit()/tb_skip()/
+ * (also after a failure or an interrupt, and after a failed setup whenever setup had
+ * already stored a non-NULL *state: store it as soon as it is allocated). run reports samples with tb_emit()/tb_skip()/
  * tb_fail() and returns 0, or a negative errno for "failed" (the runner writes the row if
  * the benchmark did not). A benchmark never prints results itself. */
 struct tb_bench {

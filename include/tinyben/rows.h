@@ -9,10 +9,6 @@
 
 struct tb_ctx;
 
-/* Opens path for results (stdout when NULL): refuses an existing file unless force, and
- * anything but a regular file always. Prints one error line; returns 0 or a negative errno. */
-int tb_output_open(const char *path, bool force, FILE **out);
-
 /* A context that writes rows of `bench` (name and group only are used) to output (stdout
  * when NULL), CSV, header first. NULL after an error line (existing file, cannot create).
  * tb_emit()/tb_fail()/tb_skip() then work as inside `tinyben run`. */

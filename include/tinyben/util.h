@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Parse a whole number with an optional k/K, m/M, g/G suffix (powers of 1024).
@@ -12,6 +13,8 @@
 int tb_parse_ll(const char *s, long long min, long long max, long long *out);
 int tb_parse_double(const char *s, double min, double max, double *out);
 int tb_parse_bool(const char *s, bool *out);
+/* Value of one hex digit, or -1. */
+int tb_hex_digit(int c);
 
 /* Temp files and directories that must disappear on exit, error and Ctrl-C.
  * Registered paths are removed by tb_cleanup_all() (also from the signal path). */
@@ -23,6 +26,11 @@ void tb_tmp_forget(const char *path);      /* removed or kept on purpose by the 
 int tb_tmp_create(const char *dir, const char *prefix, char *path, size_t path_len);
 /* Same for a directory; returns 0 or a negative errno. */
 int tb_tmpdir_create(const char *dir, const char *prefix, char *path, size_t path_len);
+/* Opens path, a file the user named as output (stdout when NULL): refuses an existing
+ * file unless force, and anything but a regular file always. Prints one error line;
+ * returns 0 or a negative errno (-EEXIST: exists without force). */
+int tb_output_open(const char *path, bool force, FILE **out);
+
 /* Child processes (e.g. redis-server) sent SIGTERM, then SIGKILL, at cleanup. */
 int tb_child_register(pid_t pid);
 void tb_child_forget(pid_t pid);

@@ -2,9 +2,13 @@
 # /init of the tinyben initramfs: runs tinyben commands from the kernel command line and
 # prints each one's output between markers on the console, then powers off.
 #
-# Kernel command line: ... -- [--no-mount] [--disk DEV] [--hostname NAME] CMD [; CMD]...
+# Kernel command line: ... [tinyben_run="CMD ; CMD..."] -- [--no-mount] [--disk DEV]
+#                        [--hostname NAME] [CMD [; CMD]...]
 # where each CMD is tinyben's arguments (e.g. `detect ; run -b mem.mbw --quick`).
-# Everything after `--` reaches /init as arguments (Documentation/admin-guide/kernel-parameters).
+# Everything after `--` reaches /init as arguments, and an unknown name=value before it as
+# an environment variable (Documentation/admin-guide/kernel-parameters.rst). The kernel
+# passes at most 32 arguments to init (MAX_INIT_ARGS, it panics beyond), so longer command
+# lists go in tinyben_run, one double-quoted value, appended to the arguments.
 # --no-mount: leave /proc and /sys unmounted (a unikernel-like guest, one process, no procfs
 # and no sysfs) to check tinyben still runs and says "unknown" where it cannot know.
 export PATH=/bin
@@ -13,6 +17,14 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 # Kernel messages must not cut CSV lines on the shared console.
 dmesg -n 1 2>/dev/null
+
+# Globs such as -b 'mem.*' go to tinyben as they are.
+set -f
+if [ -n "${tinyben_run:-}" ]; then
+	# shellcheck disable=SC2086 # split into words on purpose
+	set -- "$@" $tinyben_run
+	unset tinyben_run
+fi
 
 mount_pseudo=1
 disk=
@@ -54,8 +66,6 @@ if [ -n "$disk" ]; then
 	fi
 fi
 
-# Globs such as -b 'mem.*' go to tinyben as they are.
-set -f
 n=0
 run_one() {
 	n=$((n + 1))

@@ -122,7 +122,11 @@ if [ "$mode" != plain ]; then
 	fi
 	if [ -z "$cbitpos" ] || [ -z "$reduced" ] || [ "$cbitpos" = 0 ]; then
 		why="cannot read the C-bit position from host CPUID 0x8000001F"
-		[ -n "$regs" ] || why+=" (no /dev/cpu/0/cpuid: modprobe cpuid, or pass --evidence)"
+		if [ -z "$regs" ]; then
+			why+=" (no /dev/cpu/0/cpuid: modprobe cpuid, or pass --evidence)"
+		elif [ $((eax & 2)) = 0 ]; then
+			why+=" (EAX bit 1 is 0: this host has no SEV)"
+		fi
 		[ $dry_run = 0 ] || die "$why; pass --cbitpos N --reduced-phys-bits N"
 		problems+=("$why")
 	fi

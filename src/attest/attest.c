@@ -181,10 +181,9 @@ static int fetch_main(int argc, char **argv)
 			return TB_EXIT_USAGE;
 		}
 	}
-	FILE *f = NULL;
-	if (out && !(f = tb_create_output(out, force, true))) {
-		tb_error("attest: %s: %s", out, errno == EEXIST ? "already exists (use --force to replace it)"
-							     : strerror(errno));
+	/* Refuse early (exit 2), but create the file only once there is a report to put in it. */
+	if (out && !force && access(out, F_OK) == 0) {
+		tb_error("attest: %s: already exists (use --force to replace it)", out);
 		return TB_EXIT_USAGE;
 	}
 	static unsigned char report[TB_FETCH_MAX];
@@ -193,15 +192,14 @@ static int fetch_main(int argc, char **argv)
 	int rc = tb_attest_fetch(rd, report, sizeof(report), &len, how, sizeof(how), err, sizeof(err));
 	if (rc) {
 		tb_error("attest: %s", err);
-		if (f) {
-			fclose(f);
-			unlink(out); /* created above, empty: do not leave it behind */
-		}
 		return TB_EXIT_FAILED;
 	}
 	fprintf(stderr, "tinyben: attest: %zu bytes from %s%s%s\n", len, how,
 		bind ? ", report_data = SHA-512 of " : "", bind ? bind : "");
-	if (f) {
+	if (out) {
+		FILE *f;
+		if (tb_output_open(out, force, &f) != 0)
+			return TB_EXIT_USAGE;
 		if (fwrite(report, 1, len, f) != len || fclose(f)) {
 			tb_error("attest: %s: %s", out, strerror(errno));
 			return TB_EXIT_FAILED;

@@ -139,14 +139,9 @@ static int load_evidence(const char *path, struct tb_evidence *ev)
 
 static int save_evidence(const char *path, bool force, const struct tb_evidence *ev)
 {
-	FILE *f = tb_create_output(path, force, false);
-	if (!f) {
-		if (errno == EEXIST)
-			tb_error("detect: %s: already exists (use --force to replace it)", path);
-		else
-			tb_error("detect: %s: %s", path, strerror(errno));
+	FILE *f;
+	if (tb_output_open(path, force, &f) != 0)
 		return TB_EXIT_USAGE;
-	}
 	int rc = tb_ev_write(ev, f);
 	if (fclose(f) && !rc)
 		rc = -errno;

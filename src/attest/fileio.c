@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tinyben/util.h"
 #include "attest/fileio.h"
 
 int tb_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
@@ -45,37 +46,6 @@ int tb_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 	return 0;
 }
 
-FILE *tb_create_output(const char *path, bool force, bool binary)
-{
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
-	if (force) {
-		struct stat st;
-		/* --force replaces a file, never a device or a directory. */
-		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			errno = EINVAL;
-			return NULL;
-		}
-	}
-	int fd = open(path, flags, 0644);
-	if (fd < 0)
-		return NULL;
-	FILE *f = fdopen(fd, binary ? "wb" : "w");
-	if (!f)
-		close(fd);
-	return f;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long tb_hex_decode(const char *text, size_t len, unsigned char *out, size_t cap)
 {
 	size_t n = 0;
@@ -89,7 +59,7 @@ long tb_hex_decode(const char *text, size_t len, unsigned char *out, size_t cap)
 		char c = text[i];
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
 			continue;
-		int v = hexval((unsigned char)c);
+		int v = tb_hex_digit((unsigned char)c);
 		if (v < 0)
 			return -EINVAL;
 		if (hi < 0) {

@@ -10,9 +10,6 @@
 /* Reads at most max bytes of path into a malloc'd buffer (NUL-terminated, not counted).
  * Returns 0, -EFBIG when the file is larger than max, or -errno. */
 int tb_read_file(const char *path, size_t max, unsigned char **buf, size_t *len);
-/* Opens path for writing: a new file, or (force) truncates an existing regular one.
- * Returns a FILE or NULL with errno (EEXIST when it exists and !force). */
-FILE *tb_create_output(const char *path, bool force, bool binary);
 /* Decodes hex text (whitespace and a leading "0x" ignored) into out (cap bytes).
  * Returns the byte count, or -EINVAL (not hex, odd digit count) / -ERANGE (too long). */
 long tb_hex_decode(const char *text, size_t len, unsigned char *out, size_t cap);

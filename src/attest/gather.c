@@ -185,12 +185,15 @@ static int read_devkmsg(struct tb_evidence *ev, bool *boot)
 	if (fd < 0)
 		return -errno;
 	char buf[8192];
-	for (;;) {
+	int rc = 0;
+	for (size_t records = 0;; records++) {
 		ssize_t n = read(fd, buf, sizeof(buf) - 1);
 		if (n < 0) {
 			if (errno == EPIPE || errno == EINTR)
 				continue; /* record overwritten while reading: skip it */
-			break;    /* EAGAIN: no more records */
+			if (errno != EAGAIN && records == 0)
+				rc = -errno; /* unreadable after all: let klogctl try */
+			break;       /* EAGAIN: no more records */
 		}
 		if (n == 0)
 			break;
@@ -205,7 +208,7 @@ static int read_devkmsg(struct tb_evidence *ev, bool *boot)
 		add_kmsg_line(ev, msg, nl ? (size_t)(nl - msg) : strlen(msg), boot);
 	}
 	close(fd);
-	return 0;
+	return rc;
 }
 
 /* klogctl(2) fallback (no /dev): lines "<6>[    1.234] text". */

@@ -15,6 +15,7 @@
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -88,6 +89,74 @@ static int check_report(const unsigned char *report, X509 *vcek, char *msg, size
 	return ok ? 0 : 1;
 }
 
+/* Value of a VCEK extension (AMD KDS spec, VCEK certificate extensions 1.3.6.1.4.1.3704.1.*). */
+static const unsigned char *ext_value(X509 *c, const char *oid, int *len)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	int i = obj ? X509_get_ext_by_OBJ(c, obj, -1) : -1;
+	ASN1_OBJECT_free(obj);
+	if (i < 0)
+		return NULL;
+	ASN1_OCTET_STRING *d = X509_EXTENSION_get_data(X509_get_ext(c, i));
+	*len = ASN1_STRING_length(d);
+	return ASN1_STRING_get0_data(d);
+}
+
+/* An SPL extension is a DER INTEGER 0..255: 02 01 xx (or 02 02 00 xx above 127). */
+static int ext_spl(X509 *c, const char *oid)
+{
+	int len = 0;
+	const unsigned char *p = ext_value(c, oid, &len);
+	if (p && len == 3 && p[0] == 0x02 && p[1] == 1 && p[2] < 0x80)
+		return p[2];
+	if (p && len == 4 && p[0] == 0x02 && p[1] == 2 && p[2] == 0)
+		return p[3];
+	return -1;
+}
+
+/* The VCEK is derived for one chip at one TCB: its extensions must name the report's
+ * chip_id and reported_tcb (else it is the wrong certificate, even if fetched from AMD). */
+static int check_vcek_matches(const unsigned char *report, X509 *vcek, char *msg, size_t msg_len)
+{
+	const unsigned char *tcb = report + 0x180;
+	bool turin = tb_le(report, 4) >= 3 && report[0x188] == 0x1a;
+	static const struct { const char *oid, *name; int milan, turin; } spl[] = {
+		{ "1.3.6.1.4.1.3704.1.3.1", "bootloader", 0, 1 },
+		{ "1.3.6.1.4.1.3704.1.3.2", "tee", 1, 2 },
+		{ "1.3.6.1.4.1.3704.1.3.3", "snp", 6, 3 },
+		{ "1.3.6.1.4.1.3704.1.3.8", "microcode", 7, 7 },
+	};
+	for (size_t i = 0; i < sizeof(spl) / sizeof(spl[0]); i++) {
+		int want = tcb[turin ? spl[i].turin : spl[i].milan];
+		int got = ext_spl(vcek, spl[i].oid);
+		if (got < 0) {
+			snprintf(msg, msg_len, "VCEK has no %s SPL extension", spl[i].name);
+			return -EINVAL;
+		}
+		if (got != want) {
+			snprintf(msg, msg_len, "VCEK is for %s SPL %d, the report's reported_tcb has %d",
+				 spl[i].name, got, want);
+			return 1;
+		}
+	}
+	int len = 0;
+	const unsigned char *hwid = ext_value(vcek, "1.3.6.1.4.1.3704.1.4", &len);
+	static const unsigned char zero[64];
+	/* MASK_CHIP_ID zeroes chip_id; a VLEK has no hwID: nothing to compare then. */
+	if (hwid && memcmp(report + 0x1a0, zero, 64) != 0) {
+		if (len == 66 && hwid[0] == 0x04 && hwid[1] == 64) {
+			hwid += 2; /* wrapped in an OCTET STRING */
+			len = 64;
+		}
+		if (len != 64 || memcmp(hwid, report + 0x1a0, 64) != 0) {
+			snprintf(msg, msg_len, "VCEK is for another chip (hwID differs from chip_id)");
+			return 1;
+		}
+	}
+	snprintf(msg, msg_len, "VCEK matches %sreported_tcb", hwid ? "chip_id and " : "");
+	return 0;
+}
+
 static bool self_signed(X509 *c)
 {
 	return X509_check_issued(c, c) == X509_V_OK;
@@ -151,9 +220,15 @@ int tb_snp_verify(const unsigned char *report, const char *vcek_path, const char
 		}
 	}
 	rc = check_report(report, vcek[0], msg, msg_len);
-	if (rc == 0 && chain_path) {
+	char match_msg[256] = "";
+	if (rc == 0)
+		rc = check_vcek_matches(report, vcek[0], match_msg, sizeof(match_msg));
+	if (rc != 0 && match_msg[0]) {
+		snprintf(msg, msg_len, "%s", match_msg);
+	} else if (rc == 0) {
 		size_t n = strlen(msg);
-		snprintf(msg + n, msg_len - n, "; %s", chain_msg);
+		snprintf(msg + n, msg_len - n, "; %s%s%s", match_msg, chain_path ? "; " : "",
+			 chain_path ? chain_msg : "");
 	}
 	X509_free(vcek[0]);
 	return rc;

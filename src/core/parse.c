@@ -72,3 +72,14 @@ int tb_parse_bool(const char *s, bool *out)
 	}
 	return -EINVAL;
 }
+
+int tb_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -11,38 +11,6 @@
 #include "tinyben/verb.h"
 #include "ctx_impl.h"
 
-int tb_output_open(const char *path, bool force, FILE **out)
-{
-	if (!path) {
-		*out = stdout;
-		return 0;
-	}
-	struct stat st;
-	if (stat(path, &st) == 0) {
-		if (!S_ISREG(st.st_mode)) {
-			tb_error("%s: not a regular file; refusing to write results there", path);
-			return -EINVAL;
-		}
-		if (!force) {
-			tb_error("%s: already exists (use --force to replace it)", path);
-			return -EEXIST;
-		}
-	}
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
-	int fd = open(path, flags, 0644);
-	if (fd < 0) {
-		int err = errno;
-		tb_error("%s: cannot create: %s", path, strerror(err));
-		return -err;
-	}
-	*out = fdopen(fd, "w");
-	if (!*out) {
-		close(fd);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 struct tb_ctx *tb_rows_open(const struct tb_bench *bench, const char *output, bool force,
 			    bool progress)
 {

@@ -46,8 +46,13 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const stru
 		fprintf(stderr, "[%zu/%zu] %s: %s\n", index, total, b->name, b->description);
 	int rc = b->setup ? b->setup(ctx, &state) : 0;
 	if (rc < 0) {
-		if (rc == -EINTR || tb_interrupted())
+		/* What setup allocated before it failed is released by teardown (bench.h). */
+		if (state && b->teardown)
+			b->teardown(ctx, state);
+		if (rc == -EINTR || tb_interrupted()) {
+			tb_ctx_flush(ctx);
 			return -EINTR;
+		}
 		if (!ctx->variant_reported_failure)
 			tb_fail(ctx, NULL, "setup failed: %s", strerror(-rc));
 		ctx->variant_reported_failure = false;

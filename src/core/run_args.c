@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tinyben/threads.h"
 #include "tinyben/util.h"
@@ -242,6 +243,12 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 		a->format = TB_FORMAT_JSON;
 
 	struct stat st;
+	if (a->settings.corpus && (stat(a->settings.corpus, &st) != 0 || !S_ISREG(st.st_mode) ||
+				   access(a->settings.corpus, R_OK) != 0)) {
+		fail("--corpus '%s': not a readable regular file", a->settings.corpus);
+		tb_run_args_free(a);
+		return -1;
+	}
 	if (stat(a->settings.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fail("--dir '%s': not an existing directory", a->settings.dir);
 		tb_run_args_free(a);

@@ -22,21 +22,6 @@ static const char usage[] =
 	"      --force         replace FILE if it exists (a regular file only)\n"
 	"Prints the size and the FNV-1a 64-bit hash that cpu.lz4 writes in its detail.\n";
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
-		if (w < 0) {
-			if (errno == EINTR && !tb_interrupted())
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int corpus_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -79,38 +64,24 @@ static int corpus_main(int argc, char **argv)
 		tb_error("corpus: --size '%s': expected MiB between 1 and 2047", size_arg);
 		return TB_EXIT_USAGE;
 	}
-	struct stat st;
-	if (stat(out, &st) == 0) {
-		if (!S_ISREG(st.st_mode)) {
-			tb_error("%s: not a regular file; refusing to write there", out);
-			return TB_EXIT_USAGE;
-		}
-		if (!force) {
-			tb_error("%s: already exists (use --force to replace it)", out);
-			return TB_EXIT_USAGE;
-		}
-	}
+	FILE *f;
+	if (tb_output_open(out, force, &f) != 0)
+		return TB_EXIT_USAGE;
 	size_t len = (size_t)mib << 20;
 	unsigned char *buf = malloc(len);
-	if (!buf) {
-		tb_error("corpus: cannot allocate %lld MiB", mib);
-		return TB_EXIT_FAILED;
+	int rc = buf ? 0 : -ENOMEM;
+	uint64_t hash = 0;
+	if (buf) {
+		tb_corpus_fill(buf, len);
+		hash = tb_fnv1a64(buf, len);
+		if (fwrite(buf, 1, len, f) != len)
+			rc = -errno;
 	}
-	tb_corpus_fill(buf, len);
-	uint64_t hash = tb_fnv1a64(buf, len);
-
-	int fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
-	if (fd < 0) {
-		tb_error("%s: cannot create: %s", out, strerror(errno));
-		free(buf);
-		return TB_EXIT_USAGE;
-	}
-	int rc = write_all(fd, buf, len);
-	if (close(fd) != 0 && rc == 0)
+	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;
 	free(buf);
 	if (rc < 0) {
-		tb_error("%s: cannot write: %s", out, strerror(-rc));
+		tb_error("%s: cannot write the corpus: %s", out, strerror(-rc));
 		unlink(out); /* a truncated corpus would be silently different bytes */
 		return TB_EXIT_FAILED;
 	}

@@ -201,15 +201,22 @@ static void do_work(struct job *j, int index)
 	}
 }
 
+/* No team (one unpinned stream): nothing to wait for. */
+static void barrier(struct job *j)
+{
+	if (j->team)
+		tb_team_barrier(j->team);
+}
+
 /* Thread 0's kernel for tb_time_reps: every thread runs `iters` passes between two
  * barriers, so the time covers the slowest stream and throughput is the aggregate. */
 static int team_kernel(void *arg, uint64_t iters)
 {
 	struct job *j = arg;
 	j->iters = iters;
-	tb_team_barrier(j->team);
+	barrier(j);
 	do_work(j, 0);
-	tb_team_barrier(j->team);
+	barrier(j);
 	for (int i = 0; i < j->threads; i++)
 		if (j->lanes[i].err)
 			return j->lanes[i].err;
@@ -261,11 +268,10 @@ static void emit(struct job *j, const char *metric, const char *unit, const stru
 static int worker(struct tb_team *team, int index, void *arg)
 {
 	struct job *j = arg;
-	if (index == 0)
-		j->team = team;
+	j->team = team;
 	struct lane *l = &j->lanes[index];
 	l->err = lane_init(j, l); /* on its own CPU: first touch places memory near it */
-	tb_team_barrier(team);
+	barrier(j);
 	if (index != 0) {
 		for (;;) {
 			tb_team_barrier(team);
@@ -292,7 +298,7 @@ static int worker(struct tb_team *team, int index, void *arg)
 		nd = rc = tb_time_reps(j->ctx, team_kernel, j, td);
 	}
 	j->cmd = STOP;
-	tb_team_barrier(team);
+	barrier(j);
 	if (rc < 0 || nc == 0 || nd == 0) {
 		j->rc = rc < 0 ? rc : -EINTR; /* nothing measured means interrupted */
 		return 0;
@@ -353,7 +359,16 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		j.lanes = calloc((size_t)threads, sizeof(*j.lanes));
 		if (!j.lanes)
 			return -ENOMEM;
-		int rc = tb_team_run(threads, worker, &j, j.pinning, sizeof(j.pinning));
+		/* Without --threads, one stream runs where the scheduler puts it, as `lz4 -b`
+		 * does: pinned to the first CPU it would lose to anything else pinned there
+		 * (measured here: half of lz4 -b's speed on a shared 2-CPU machine). */
+		int rc;
+		if (threads == 1 && !s->threads_given) {
+			snprintf(j.pinning, sizeof(j.pinning), "pinned=no");
+			rc = worker(NULL, 0, &j);
+		} else {
+			rc = tb_team_run(threads, worker, &j, j.pinning, sizeof(j.pinning));
+		}
 		for (int i = 0; i < threads; i++)
 			lane_free(z, &j.lanes[i]);
 		free(j.lanes);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tinyben/util.h"
 #include "guest/marker.h"
 
 static const char hex[] = "0123456789abcdef";
@@ -30,24 +31,13 @@ void tb_marker_planted(const uint8_t value[TB_MARKER_BYTES], char *out)
 	put_hex(out, TB_MARKER_PLANTED_PREFIX, value, 0xff);
 }
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int tb_marker_parse(const char *printed, uint8_t value[TB_MARKER_BYTES])
 {
 	size_t n = strlen(TB_MARKER_PRINTED_PREFIX);
 	if (strlen(printed) != TB_MARKER_PRINTED_LEN || strncmp(printed, TB_MARKER_PRINTED_PREFIX, n))
 		return -EINVAL;
 	for (size_t i = 0; i < TB_MARKER_BYTES; i++) {
-		int hi = nibble(printed[n + 2 * i]), lo = nibble(printed[n + 2 * i + 1]);
+		int hi = tb_hex_digit(printed[n + 2 * i]), lo = tb_hex_digit(printed[n + 2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		value[i] = (uint8_t)(hi << 4 | lo);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -61,6 +62,28 @@ struct redis_state {
 	struct tb_hist *hist;
 };
 
+static void teardown(struct tb_ctx *ctx, void *state)
+{
+	(void)ctx;
+	struct redis_state *st = state;
+	if (!st)
+		return;
+	if (st->admin && !st->own) {
+		/* Someone else's server: remove the fixed-name keys this run wrote (the same ones
+		 * redis-benchmark writes). Random keys (keyspace > 0) stay, as with redis-benchmark. */
+		redisReply *r = redisCommand(st->admin, "DEL key:__rand_int__ counter:__rand_int__ "
+					     "mylist myset");
+		if (r)
+			freeReplyObject(r);
+	}
+	if (st->admin)
+		redisFree(st->admin);
+	tb_redis_server_stop(&st->server);
+	free(st->payload);
+	free(st->hist);
+	free(st);
+}
+
 /* Setup never fails the whole benchmark: the reason goes on every selected variant's row. */
 static int setup(struct tb_ctx *ctx, void **state)
 {
@@ -73,9 +96,7 @@ static int setup(struct tb_ctx *ctx, void **state)
 	st->payload = malloc(st->payload_len + 1);
 	st->hist = malloc(sizeof(*st->hist));
 	if (!st->payload || !st->hist) {
-		free(st->payload);
-		free(st->hist);
-		free(st);
+		teardown(ctx, st);
 		*state = NULL;
 		return -ENOMEM;
 	}
@@ -92,8 +113,12 @@ static int setup(struct tb_ctx *ctx, void **state)
 		}
 	} else {
 		int rc = tb_redis_server_start(&st->server, err, sizeof(err));
-		if (rc == -EINTR)
+		if (rc == -EINTR) {
+			/* The runner calls no teardown after a failed setup. */
+			teardown(ctx, st);
+			*state = NULL;
 			return rc;
+		}
 		if (rc == -ENOENT) {
 			snprintf(st->skip, sizeof(st->skip), "%s", err);
 			return 0;
@@ -111,6 +136,10 @@ static int setup(struct tb_ctx *ctx, void **state)
 		snprintf(st->fail, sizeof(st->fail), "%s", err);
 		return 0;
 	}
+	/* Preparing keys may take a while (DEL of a list of millions of elements, LPUSH of as many
+	 * as the requests): a generous timeout for the commands, the short one for connecting. */
+	struct timeval tv = { 60, 0 };
+	redisSetTimeout(st->admin, tv);
 	if (!st->own) {
 		redisReply *r = redisCommand(st->admin, "INFO server");
 		const char *v = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "redis_version:") : NULL;
@@ -162,8 +191,11 @@ static bool prepare(struct redis_state *st, const struct command *cmd, uint64_t 
 		return false;
 	if (strcmp(cmd->name, "LPOP") != 0)
 		return true;
-	/* Every LPOP must find an element: fill the list in chunks of 1000 values. */
+	/* Every LPOP must find an element: fill the list in chunks of up to 1000 values and
+	 * about 16 MiB, far below redis' limit on one request (client-query-buffer-limit). */
 	enum { CHUNK = 1000 };
+	uint64_t chunk = (16u << 20) / st->payload_len;
+	chunk = chunk < 1 ? 1 : chunk > CHUNK ? CHUNK : chunk;
 	const char *a[CHUNK + 2];
 	size_t l[CHUNK + 2];
 	a[0] = "LPUSH", l[0] = 5;
@@ -171,7 +203,7 @@ static bool prepare(struct redis_state *st, const struct command *cmd, uint64_t 
 	for (int i = 0; i < CHUNK; i++)
 		a[i + 2] = st->payload, l[i + 2] = st->payload_len;
 	for (uint64_t done = 0; done < requests;) {
-		int k = requests - done < CHUNK ? (int)(requests - done) : CHUNK;
+		int k = (int)(requests - done < chunk ? requests - done : chunk);
 		if (!admin(st, err, len, k + 2, a, l))
 			return false;
 		done += (uint64_t)k;
@@ -261,28 +293,6 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	}
 	free(buf);
 	return rc;
-}
-
-static void teardown(struct tb_ctx *ctx, void *state)
-{
-	(void)ctx;
-	struct redis_state *st = state;
-	if (!st)
-		return;
-	if (st->admin && !st->own) {
-		/* Someone else's server: remove the fixed-name keys this run wrote (the same ones
-		 * redis-benchmark writes). Random keys (keyspace > 0) stay, as with redis-benchmark. */
-		redisReply *r = redisCommand(st->admin, "DEL key:__rand_int__ counter:__rand_int__ "
-					     "mylist myset");
-		if (r)
-			freeReplyObject(r);
-	}
-	if (st->admin)
-		redisFree(st->admin);
-	tb_redis_server_stop(&st->server);
-	free(st->payload);
-	free(st->hist);
-	free(st);
 }
 
 static const struct tb_bench redis_bench = {

@@ -136,32 +136,6 @@ static size_t build_sides(const struct tb_table *t, enum by by, const char *tag,
 	return n;
 }
 
-static int open_output(const char *path, bool force, FILE **out)
-{
-	struct stat st;
-	if (stat(path, &st) == 0) {
-		if (!S_ISREG(st.st_mode)) {
-			tb_error("report: %s: not a regular file; refusing to write there", path);
-			return -EINVAL;
-		}
-		if (!force) {
-			tb_error("report: %s: already exists (use --force to replace it)", path);
-			return -EEXIST;
-		}
-	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
-	if (fd < 0) {
-		tb_error("report: %s: cannot create: %s", path, strerror(errno));
-		return -errno;
-	}
-	*out = fdopen(fd, "w");
-	if (!*out) {
-		close(fd);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -264,7 +238,7 @@ static int report_main(int argc, char **argv)
 		tb_report_html(m, &t, sides, n);
 	fclose(m);
 	FILE *f = NULL;
-	if (open_output(output, force, &f) != 0) {
+	if (tb_output_open(output, force, &f) != 0) {
 		rc = TB_EXIT_USAGE;
 	} else {
 		size_t wrote = fwrite(doc, 1, len, f);

@@ -148,6 +148,30 @@ class Show(tbtest.TempDirTest):
             self.assertEqual(len(r["chip_id"]), 128)
             self.assertIn("snp", r["reported_tcb_decoded"])
 
+    def test_snp_v3_turin_and_v5(self):
+        with open(fx("snp-report-v2.bin"), "rb") as f:
+            raw = bytearray(f.read())
+        raw[0] = 3
+        raw[0x188] = 0x1A  # Turin: TCB bytes are FMC, bootloader, TEE, SNP, ..., microcode
+        raw[0x38:0x40] = bytes([1, 2, 3, 4, 0, 0, 0, 0x44])
+        path = self.path("v3.bin")
+        with open(path, "wb") as f:
+            f.write(raw)
+        r = json.loads(tbtest.run("attest", "show", path, "--json").stdout)
+        self.assertEqual(r["version"], 3)
+        self.assertEqual(r["cpuid_fam_id"], 0x1A)
+        self.assertEqual(r["current_tcb_decoded"],
+                         {"fmc": 1, "bootloader": 2, "tee": 3, "snp": 4, "microcode": 0x44})
+        self.assertNotIn("launch_mit_vector", r)
+        raw[0] = 5
+        raw[0x1F8:0x200] = (7).to_bytes(8, "little")
+        with open(path, "wb") as f:
+            f.write(raw)
+        r = json.loads(tbtest.run("attest", "show", path, "--json").stdout)
+        self.assertEqual(r["version"], 5)
+        self.assertEqual(r["launch_mit_vector"], 7)
+        self.assertIn("current_mit_vector", r)
+
     def test_snp_hex_text(self):
         with open(fx("snp-report-v2.bin"), "rb") as f:
             raw = f.read()
@@ -207,6 +231,8 @@ class Verify(tbtest.TempDirTest):
             p = self.verify(fx("snp-report-v2.bin", d))
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertTrue(p.stdout.startswith("valid"))
+            # The VCEK's hwID and SPL extensions name this report's chip_id and reported_tcb.
+            self.assertIn("VCEK matches chip_id and reported_tcb", p.stdout)
             p = self.verify(fx("snp-report-v2.bin", d), "--chain", fx("milan-ask-ark.pem", d))
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertIn("chain valid", p.stdout)

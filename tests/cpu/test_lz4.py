@@ -103,12 +103,21 @@ class Lz4(tbtest.TempDirTest):
         self.assertIn("threads=2", rows[0]["detail"])
         self.assertIn("blocks=4", rows[0]["detail"])
 
-    def test_missing_corpus_file_fails(self):
+    def test_missing_corpus_file_is_bad_usage(self):
         p = run("run", *TINY, "--corpus", self.path("nope"))
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("--corpus", p.stderr)
+
+    def test_empty_corpus_file_fails(self):
+        empty = self.path("empty")
+        open(empty, "w").close()
+        p = run("run", *TINY, "--corpus", empty)
         self.assertEqual(p.returncode, 1)
         rows = parse_csv(p.stdout)
         self.assertTrue(rows and all(r["status"] == "failed" for r in rows))
-        self.assertIn("nope", rows[0]["detail"])
+        self.assertIn("empty", rows[0]["detail"])
 
 
 if __name__ == "__main__":

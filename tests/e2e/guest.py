@@ -83,7 +83,9 @@ def make_disk(path, mib=192):
     os.rmdir(empty)
 
 
-def qemu_command(initrd, console, init_args, disk=None, mem_mib=512):
+def qemu_command(initrd, console, init_opts, commands, disk=None, mem_mib=512):
+    """init_opts go after `--`; commands (tinyben words, `;` between commands) go in
+    tinyben_run= because the kernel gives init at most 32 arguments."""
     kernel, _ = cloud_kernel()
     kvm = kvm_works()
     cmd = [QEMU, "-machine", "q35", "-nodefaults", "-display", "none", "-monitor", "none",
@@ -94,7 +96,9 @@ def qemu_command(initrd, console, init_args, disk=None, mem_mib=512):
         # cache=unsafe: the guest's flushes stay in the host page cache. The test checks that
         # the I/O benchmarks work in a guest, not how fast this shared host's disk syncs.
         cmd += ["-drive", f"file={disk},format=raw,if=virtio,cache=unsafe"]
-    cmd += ["-append", "console=ttyS0 panic=-1 quiet -- " + " ".join(init_args)]
+    run = " ".join(commands)
+    assert '"' not in run
+    cmd += ["-append", f'console=ttyS0 panic=-1 quiet tinyben_run="{run}" -- ' + " ".join(init_opts)]
     return cmd
 
 

@@ -37,7 +37,7 @@ class CloudInit(tbtest.TempDirTest):
             import yaml
         except ImportError:
             self.skipTest("no PyYAML to parse user-data")
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
     def test_seed_iso_is_nocloud(self):
         iso, _ = self.make()

@@ -1,9 +1,8 @@
 """End to end in a real guest: Debian's cloud kernel + the tinyben initramfs under QEMU
 (KVM when it works, TCG otherwise): detect, a tiny benchmark subset on a virtio disk, the
 canary found by scan on the QEMU process, then the same without /proc and /sys."""
+import json
 import os
-import re
-import time
 
 import guest
 import tbtest
@@ -70,7 +69,7 @@ class Guest(tbtest.TempDirTest):
     def commands(self, extra=()):
         cmds = []
         if self.has_detect:
-            cmds.append(["detect"])
+            cmds.append(["detect", "--json"])
         cmds.append(["run", "-b", ",".join(self.selection), "--quick", "-r", "2",
                      "--min-time", "0.01", *self.settings])
         cmds += extra
@@ -84,7 +83,7 @@ class Guest(tbtest.TempDirTest):
         console = self.path("console.log")
         if os.path.exists(console):
             os.unlink(console)
-        cmd = guest.qemu_command(self.initrd, console, [*init_opts, *args], disk=self.disk)
+        cmd = guest.qemu_command(self.initrd, console, init_opts, args, disk=self.disk)
         return guest.Guest(cmd, console), n
 
     def check_run(self, text, run_no, unmounted):
@@ -112,10 +111,25 @@ class Guest(tbtest.TempDirTest):
             self.assertIn("TINYBEN-INIT disk=/dev/vda dir=/mnt", text)
         return rows
 
-    def check_detect(self, text):
+    def check_detect(self, text, unmounted):
         out, rc, err = guest.block(text, 1)
         self.assertEqual(rc, 0, err)
-        self.assertRegex(out + err, r"\bnone\b")
+        try:
+            d = json.loads(out)
+        except ValueError:
+            self.fail(f"detect --json printed no JSON:\n{out}")
+        self.assertIn(d.get("level"), ("none", "unknown") if unmounted else ("none",), out)
+        # Evidence keys are a contract (DESIGN.md): without sysfs a /sys path is not
+        # "absent" but "unknown"; with sysfs mounted they are known (configfs, under
+        # /sys/kernel/config, is a mount of its own and may stay unknown).
+        sys_paths = {k: v for k, v in d.get("evidence", {}).items() if k.startswith("path./sys/")}
+        if not sys_paths:
+            print("note: detect --json shows no path./sys/ evidence: not checked")
+        elif unmounted:
+            self.assertEqual(set(sys_paths.values()), {"unknown"}, sys_paths)
+        else:
+            known = [k for k, v in sys_paths.items() if v in ("present", "absent")]
+            self.assertTrue(known, sys_paths)
 
     def test_plain_guest_with_canary(self):
         g, n = self.boot(["--disk", "/dev/vda", "--hostname", "tb-plain"],
@@ -125,7 +139,7 @@ class Guest(tbtest.TempDirTest):
             text = g.text()
             self.assertIn("TINYBEN-INIT mounts=proc,sys", text)
             if self.has_detect:
-                self.check_detect(text)
+                self.check_detect(text, unmounted=False)
             self.check_run(text, n - 1, unmounted=False)
             # The QEMU process holds the plain guest's RAM: the planted form is there.
             p = tbtest.run("scan", "--pid", str(g.proc.pid), "--marker", m.group(1), timeout=60)
@@ -152,8 +166,7 @@ class Guest(tbtest.TempDirTest):
         self.assertIn("TINYBEN-INIT mounts=none", text)
         self.assertIn("TINYBEN-DONE", text)
         if self.has_detect:
-            out, rc, err = guest.block(text, 1)
-            self.assertIn(rc, (0,), err)
+            self.check_detect(text, unmounted=True)
         self.check_run(text, n, unmounted=True)
 
 
