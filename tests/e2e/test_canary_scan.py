@@ -108,12 +108,7 @@ class CanaryScan(tbtest.TempDirTest):
             (["canary", "--seconds", "-1"], "--seconds '-1'"),
             (["canary", "--bogus"], "unknown option"),
         ]
-        for args, message in cases:
-            with self.subTest(args=args):
-                p = run(*args)
-                self.assertEqual(p.returncode, 2, p.stderr)
-                self.assertIn(message, p.stderr)
-                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        tbtest.assert_usage_errors(self, cases)
 
     def test_permission_denied_says_what_is_missing(self):
         if os.geteuid() != 0:

@@ -97,11 +97,7 @@ class CloudInit(tbtest.TempDirTest):
                  (["-o", self.path("x.iso"), "--tinyben", tbtest.TINYBEN, "--run-args", "run; rm -rf /"], "--run-args"),
                  (["-o", self.path("x.iso"), "--tinyben", "/nonexistent"], "not an executable"),
                  (["--bogus"], "unknown option")]
-        for args, message in cases:
-            with self.subTest(args=args):
-                p = seed(*args)
-                self.assertEqual(p.returncode, 2, p.stderr)
-                self.assertIn(message, p.stderr)
+        tbtest.assert_usage_errors(self, cases, command=seed, one_line=False)
         self.assertEqual(open(keep).read(), "precious")
         self.assertFalse(os.path.exists(self.path("x.iso")))
 

@@ -116,11 +116,7 @@ class Launch(tbtest.TempDirTest):
                  (["sev", "--policy", "5"], "--policy '5'"),
                  (["plain", "--bogus"], "unknown option '--bogus'"),
                  (["plain", "sev"], "unexpected argument 'sev'")]
-        for args, message in cases:
-            with self.subTest(args=args):
-                p = launch(*args)
-                self.assertEqual(p.returncode, 2, p.stderr)
-                self.assertIn(message, p.stderr)
+        tbtest.assert_usage_errors(self, cases, command=launch, one_line=False)
 
     def test_host_without_sev_says_so_before_qemu(self):
         if os.path.exists("/dev/sev") and os.access("/dev/kvm", os.W_OK):

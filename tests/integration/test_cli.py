@@ -109,13 +109,9 @@ class Cli(tbtest.TempDirTest):
             (["nosuchverb"], "unknown verb"),
             (["list", "--bogus"], "unknown option"),
         ]
-        for args, message in cases:
-            with self.subTest(args=args):
-                p = run(*args)
-                self.assertEqual(p.returncode, 2, p.stderr)
-                self.assertIn(message, p.stderr)
-                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
-                self.assertEqual(p.stdout, "")
+        tbtest.assert_usage_errors(self, cases)
+        for args, _ in cases:
+            self.assertEqual(run(*args).stdout, "", args)
 
     def test_unwritable_output_dir(self):
         if os.geteuid() == 0:

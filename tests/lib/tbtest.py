@@ -71,6 +71,17 @@ class TempDirTest(unittest.TestCase):
         self.assertEqual(left, [], f"files left behind in {directory}")
 
 
+def assert_usage_errors(test, cases, command=run, one_line=True):
+    """Each (args, message): command(*args) exits 2 with message on stderr (one line), no stdout."""
+    for args, message in cases:
+        with test.subTest(args=args):
+            p = command(*args)
+            test.assertEqual(p.returncode, 2, p.stderr)
+            test.assertIn(message, p.stderr)
+            if one_line:
+                test.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+
 def interrupt_after(args, seconds, sig=signal.SIGINT, timeout=60, cwd=None, env=None):
     """Start tinyben, send sig after `seconds`, return (returncode, stdout, stderr)."""
     full_env = dict(os.environ)
