@@ -11,6 +11,11 @@
 struct tb_team {
 	int n;
 	pthread_barrier_t barrier;
+	/* Start gate: workers begin only once every thread exists, or leave if one could not
+	 * be created (a worker waiting in a barrier sized for n would otherwise hang). */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	int gate; /* 0 closed, 1 go, -1 abandon */
 	tb_worker_fn worker;
 	void *arg;
 	int *cpus;
@@ -52,9 +57,29 @@ static void pin(int cpu)
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
+static int wait_gate(struct tb_team *team)
+{
+	pthread_mutex_lock(&team->gate_lock);
+	while (team->gate == 0)
+		pthread_cond_wait(&team->gate_cond, &team->gate_lock);
+	int gate = team->gate;
+	pthread_mutex_unlock(&team->gate_lock);
+	return gate;
+}
+
+static void open_gate(struct tb_team *team, int value)
+{
+	pthread_mutex_lock(&team->gate_lock);
+	team->gate = value;
+	pthread_cond_broadcast(&team->gate_cond);
+	pthread_mutex_unlock(&team->gate_lock);
+}
+
 static void *seat_main(void *p)
 {
 	struct seat *s = p;
+	if (s->index != 0 && wait_gate(s->team) < 0)
+		return NULL;
 	if (s->team->cpus)
 		pin(s->team->cpus[s->index]);
 	s->rc = s->team->worker(s->team, s->index, s->team->arg);
@@ -94,6 +119,8 @@ int tb_team_run(int n, tb_worker_fn worker, void *arg, char *pinning, size_t pin
 						 i ? "," : "", team.cpus ? team.cpus[i] : -1);
 	}
 	pthread_barrier_init(&team.barrier, NULL, (unsigned)n);
+	pthread_mutex_init(&team.gate_lock, NULL);
+	pthread_cond_init(&team.gate_cond, NULL);
 
 	/* The caller's own affinity is restored afterwards: pinning is for the team only. */
 	cpu_set_t saved;
@@ -107,6 +134,7 @@ int tb_team_run(int n, tb_worker_fn worker, void *arg, char *pinning, size_t pin
 		}
 		started++;
 	}
+	open_gate(&team, rc == 0 ? 1 : -1);
 	if (rc == 0) {
 		seats[0] = (struct seat){ .team = &team, .index = 0 };
 		seat_main(&seats[0]);
@@ -119,6 +147,8 @@ int tb_team_run(int n, tb_worker_fn worker, void *arg, char *pinning, size_t pin
 	if (have_saved)
 		sched_setaffinity(0, sizeof(saved), &saved);
 	pthread_barrier_destroy(&team.barrier);
+	pthread_cond_destroy(&team.gate_cond);
+	pthread_mutex_destroy(&team.gate_lock);
 	free(team.cpus);
 	free(seats);
 	return rc;
