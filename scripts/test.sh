@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Second README command: install dependencies, build, pass the whole test suite.
+# Extra arguments go to `meson test` (e.g. --suite mem).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 scripts/install-deps.sh
-[ -d build ] || meson setup build >/dev/null
-ninja -C build
-file build/tinyben | grep -q 'statically linked' || { echo "tinyben is not statically linked" >&2; exit 1; }
+log=build/setup.log
+mkdir -p build
+if [ ! -f build/build.ninja ]; then
+	# A set-up that failed half-way leaves meson-private behind: start that one again cleanly.
+	wipe=(); [ -d build/meson-private ] && wipe=(--wipe)
+	tb_step "meson setup" "$log" meson setup "${wipe[@]}" build
+fi
+tb_step "ninja" "$log" ninja -C build
+file build/tinyben | grep -q 'statically linked' || { echo "tinyben: build/tinyben is not statically linked" >&2; exit 1; }
 meson test -C build --print-errorlogs "$@"

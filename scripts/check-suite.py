@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Checks a results CSV of the default suite: every benchmark that `tinyben list` knows has ok
+rows, and no row is skipped because a program or package was missing.
+
+Usage: scripts/check-suite.py TINYBEN RESULTS.csv
+Prints one line per benchmark and exits 1 when a benchmark has no ok row or a skip names a
+missing program, so a fresh machine that lacks an install step fails loudly."""
+import csv
+import json
+import re
+import subprocess
+import sys
+
+MISSING = re.compile(r"not found|not installed|no such file|missing|cannot execute", re.I)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    tinyben, path = sys.argv[1:]
+    listing = subprocess.run([tinyben, "list", "--json"], capture_output=True, text=True, check=True)
+    benches = [json.loads(line)["name"] for line in listing.stdout.splitlines() if line.strip()]
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    bad = 0
+    for bench in benches:
+        mine = [r for r in rows if r["bench"] == bench]
+        ok = sum(r["status"] == "ok" for r in mine)
+        missing = [r for r in mine if r["status"] != "ok" and MISSING.search(r["detail"])]
+        failed = [r for r in mine if r["status"] == "failed"]
+        verdict = "ok"
+        if not ok:
+            verdict = "NO OK ROWS"
+        elif missing:
+            verdict = "SKIPPED FOR A MISSING PROGRAM"
+        elif failed:
+            verdict = "FAILED ROWS"
+        print(f"{bench:16} {ok:5} ok rows  {len(mine) - ok:4} others  {verdict}")
+        for r in (missing or failed)[:3]:
+            print(f"    {r['variant']}: {r['status']}: {r['detail']}")
+        bad += verdict != "ok"
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

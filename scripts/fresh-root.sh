@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Proves the two README commands on a machine that has nothing installed: builds a Debian 12
+# minbase root from Debian's archive, clones this repository's HEAD into it, and runs inside it
+# (own /dev, /dev/pts, /proc, read-only /sys, private mount and PID namespaces) first
+# `scripts/quick.sh`, whose CSV must have ok rows for every benchmark, then `scripts/test.sh`.
+# Nothing from the host's installed packages can help: the root starts from minbase.
+#
+# Usage: scripts/fresh-root.sh [--keep] [--only quick|test] [--logs DIR]
+#   --keep        leave the root in place (its path is printed) instead of removing it
+#   --only WHAT   run only one of the two commands
+#   --logs DIR    copy the quick suite's CSV and meson's test logs out of the root into DIR
+# Needs root, mmdebstrap and unshare (util-linux). Exits with the failing command's status.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+. "$repo/scripts/lib.sh"
+
+keep=0 only="" logs=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--keep) keep=1 ;;
+	--only) only=${2:?--only needs quick or test}; shift ;;
+	--logs) logs=${2:?--logs needs a directory}; shift ;;
+	*) echo "usage: scripts/fresh-root.sh [--keep] [--only quick|test] [--logs DIR]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "tinyben: fresh-root.sh must run as root (it builds a chroot)" >&2; exit 2; }
+command -v mmdebstrap >/dev/null || { echo "tinyben: fresh-root.sh needs mmdebstrap (apt-get install mmdebstrap)" >&2; exit 2; }
+
+mirror="${TB_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+security="${TB_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}"
+root="$(mktemp -d /var/tmp/tinyben-fresh.XXXXXX)"
+cleanup() {
+	if [ "$keep" -eq 1 ]; then
+		echo "tinyben: fresh root kept at $root" >&2
+	else
+		rm -rf --one-file-system "$root"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start=$(tb_now)
+tb_step "mmdebstrap (Debian 12 minbase)" "$root.log" \
+	mmdebstrap --variant=minbase --mode=root bookworm "$root" \
+	"deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
+	"deb $security bookworm-security main"
+echo "tinyben: fresh root $root made in $(($(tb_now) - start)) s" >&2
+rm -f "$root.log"
+
+# A clean clone of the commit: only what is committed reaches the root.
+git clone -q --no-local "$repo" "$root/root/tinyben"
+git -C "$root/root/tinyben" checkout -q "$(git -C "$repo" rev-parse HEAD)"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+
+case "$only" in
+quick) commands='run_quick' ;;
+test) commands='run_test' ;;
+*) commands='run_quick && run_test' ;;
+esac
+
+# Everything below runs in new mount and PID namespaces: the mounts vanish with them and every
+# process the commands leave (servers started by package scripts, guests) is killed at the end.
+status=0
+unshare --mount --pid --fork --kill-child env ROOT="$root" COMMANDS="$commands" bash -euo pipefail -c '
+	mount --make-rprivate /
+	mount -t proc proc "$ROOT/proc"
+	mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$ROOT/sys"
+	mount -t tmpfs -o mode=755,nosuid dev "$ROOT/dev"
+	node() { mknod -m "$1" "$ROOT/dev/$2" c "$3" "$4"; }
+	node 666 null 1 3; node 666 zero 1 5; node 666 full 1 7; node 666 random 1 8
+	node 666 urandom 1 9; node 666 tty 5 0
+	# Devices the host really has, as a fresh machine of this kind would: KVM for guests, FUSE.
+	[ -c /dev/kvm ] && node 660 kvm 10 232
+	[ -c /dev/fuse ] && node 666 fuse 10 229
+	mkdir "$ROOT/dev/pts" "$ROOT/dev/shm" "$ROOT/dev/net"
+	[ -c /dev/net/tun ] && node 666 net/tun 10 200
+	mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$ROOT/dev/pts"
+	ln -s pts/ptmx "$ROOT/dev/ptmx"
+	mount -t tmpfs -o mode=1777,nosuid,nodev shm "$ROOT/dev/shm"
+	ln -s /proc/self/fd "$ROOT/dev/fd"
+	ln -s /proc/self/fd/0 "$ROOT/dev/stdin"; ln -s /proc/self/fd/1 "$ROOT/dev/stdout"
+	ln -s /proc/self/fd/2 "$ROOT/dev/stderr"
+	exec chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin COMMANDS="$COMMANDS" \
+		bash -euo pipefail -c '"'"'
+		cd /root/tinyben
+		t() { date +%s; }
+		run_quick() {
+			local s; s=$(t)
+			echo "== fresh root: scripts/quick.sh" >&2
+			scripts/quick.sh -o /root/quick.csv
+			echo "== fresh root: scripts/quick.sh took $(($(t) - s)) s" >&2
+			python3 scripts/check-suite.py build/tinyben /root/quick.csv
+		}
+		run_test() {
+			local s; s=$(t)
+			echo "== fresh root: scripts/test.sh" >&2
+			scripts/test.sh
+			echo "== fresh root: scripts/test.sh took $(($(t) - s)) s" >&2
+		}
+		eval "$COMMANDS"
+	'"'"'
+' || status=$?
+
+if [ -n "$logs" ]; then
+	mkdir -p "$logs"
+	cp -f "$root/root/quick.csv" "$logs/" 2>/dev/null || true
+	cp -rf "$root/root/tinyben/build/meson-logs" "$logs/" 2>/dev/null || true
+fi
+echo "tinyben: fresh root finished with status $status after $(($(tb_now) - start)) s" >&2
+exit "$status"
