@@ -1,6 +1,7 @@
 /* io.redis: the server address, blocking connections, and the private redis-server we start. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,12 +57,40 @@ int tb_redis_addr_parse(const char *s, struct tb_redis_addr *a, char *err, size_
 	return 0;
 }
 
+/*
+ * The static tinyben carries glibc's resolver for /etc/hosts and DNS only: a name that a guest
+ * serves through another NSS module (myhostname, mdns, sss, ...) would need that module's shared
+ * library from the glibc tinyben was linked with. So names are resolved here, once, and a
+ * failure says what to give instead; hiredis then only ever sees a numeric address.
+ */
+static int resolve_host(const char *host, char *numeric, size_t len, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res;
+	int rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot resolve %s: %s (tinyben is static: it looks names up in "
+			 "/etc/hosts and DNS only; give an address such as 127.0.0.1)", host,
+			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -EHOSTUNREACH;
+	}
+	rc = getnameinfo(res->ai_addr, res->ai_addrlen, numeric, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(rc));
+		return -EHOSTUNREACH;
+	}
+	return 0;
+}
+
 redisContext *tb_redis_connect(const struct tb_redis_addr *a, double timeout_s, char *err,
 			       size_t errlen)
 {
 	struct timeval tv = { (time_t)timeout_s, (suseconds_t)((timeout_s - (time_t)timeout_s) * 1e6) };
+	char numeric[NI_MAXHOST];
+	if (!a->path[0] && resolve_host(a->host, numeric, sizeof(numeric), err, errlen) != 0)
+		return NULL;
 	redisContext *c = a->path[0] ? redisConnectUnixWithTimeout(a->path, tv)
-				     : redisConnectWithTimeout(a->host, a->port, tv);
+				     : redisConnectWithTimeout(numeric, a->port, tv);
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
