@@ -115,9 +115,7 @@ class CanaryScan(tbtest.TempDirTest):
             self.skipTest("needs root to drop to another user")
         child, marker = self.held("planted")
         # As nobody, root's process is out of reach: exit 2 and the reason.
-        p = subprocess.run([TINYBEN, "scan", "--pid", str(child.pid), "--marker", marker],
-                           capture_output=True, text=True, user=65534, group=65534,
-                           extra_groups=[])
+        p = tbtest.run_unprivileged("scan", "--pid", str(child.pid), "--marker", marker)
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         self.assertIn("permission denied", p.stderr)
         self.assertIn("CAP_SYS_PTRACE", p.stderr)

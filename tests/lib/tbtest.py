@@ -1,7 +1,9 @@
 """Helpers for integration tests that run the real tinyben binary."""
+import atexit
 import csv
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -115,6 +117,21 @@ def interrupt_when(args, ready, sig=signal.SIGINT, timeout=60, cwd=None, env=Non
 
 
 NOBODY = 65534
+_reachable_copy = None
+
+
+def _binary_nobody_can_run():
+    """A copy of tinyben that user nobody can execute: a clone under /root (mode 0700) is out of
+    reach for any other user, so the real path would fail before tinyben even started."""
+    global _reachable_copy
+    if _reachable_copy is None:
+        d = tempfile.mkdtemp(prefix="tbtest-bin-")
+        atexit.register(shutil.rmtree, d, True)
+        os.chmod(d, 0o755)
+        _reachable_copy = os.path.join(d, "tinyben")
+        shutil.copy(TINYBEN, _reachable_copy)
+        os.chmod(_reachable_copy, 0o755)
+    return _reachable_copy
 
 
 def run_unprivileged(*args, timeout=300):
@@ -122,8 +139,8 @@ def run_unprivileged(*args, timeout=300):
     (as CI does); as any other user, run it as that user. Paths it must reach need o+x."""
     if os.geteuid() != 0:
         return run(*args, timeout=timeout)
-    return subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                           TINYBEN, *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([_binary_nobody_can_run(), *args], capture_output=True, text=True,
+                          timeout=timeout, user=NOBODY, group=NOBODY, extra_groups=[])
 
 
 def line_count(path):
