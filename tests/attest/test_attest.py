@@ -104,6 +104,20 @@ class Detect(tbtest.TempDirTest):
         self.assertEqual(d["c_bit"], 51)
         self.assertEqual(d["decided_by"], "msr")
 
+    def test_bad_number_names_its_line(self):
+        # Every evidence error names its line, a value that is not a number too.
+        for name, line in (("bad-number.evidence-bad", 1), ("bad-msr-number.evidence-bad", 4)):
+            p = tbtest.run("detect", "--evidence", fx(name))
+            self.assertEqual(p.returncode, 2, name)
+            self.assertIn("line %d:" % line, p.stderr, name)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        path = self.path("late.evidence")
+        with open(path, "w") as f:
+            f.write("# comment\n\ncpuid.0x0.eax=0x10\nmsr.0xc0010131=0x3\ncpuid.0x1.ecx=12q\n")
+        p = tbtest.run("detect", "--evidence", path)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("line 5: cpuid.0x1.ecx=12q", p.stderr)
+
     def test_conflict_is_a_warning(self):
         p = tbtest.run("detect", "--evidence", fx("snp-lying-cpuid.evidence"))
         self.assertEqual(p.returncode, 0)
