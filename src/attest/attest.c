@@ -80,7 +80,7 @@ static int show_main(int argc, char **argv)
 		tb_snp_print(r.raw, stdout, json);
 	else
 		tb_tdx_print(r.raw, stdout, json);
-	return TB_EXIT_OK;
+	return tb_stdout_done("attest show");
 }
 
 static int verify_main(int argc, char **argv)
@@ -126,7 +126,8 @@ static int verify_main(int argc, char **argv)
 		return rc == -ENOTSUP ? TB_EXIT_FAILED : TB_EXIT_USAGE;
 	}
 	printf("%s: %s\n", rc == 0 ? "valid" : "INVALID", msg);
-	return rc == 0 ? TB_EXIT_OK : TB_EXIT_FAILED;
+	int out = tb_stdout_done("attest verify");
+	return rc == 0 ? out : TB_EXIT_FAILED;
 }
 
 static int fetch_main(int argc, char **argv)
@@ -211,7 +212,7 @@ static int fetch_main(int argc, char **argv)
 		tb_hex_encode(report + i, len - i < 32 ? len - i : 32, line);
 		puts(line);
 	}
-	return TB_EXIT_OK;
+	return tb_stdout_done("attest");
 }
 
 static int attest_main(int argc, char **argv)

@@ -272,6 +272,47 @@ class Verify(tbtest.TempDirTest):
         self.assertEqual(len(p.stderr.strip().splitlines()), 1)
 
 
+def run_stdout(stdout, *args):
+    """Run tinyben with stdout on a given file object, or closed (None)."""
+    def close_stdout():
+        os.close(1)
+    kw = {"preexec_fn": close_stdout} if stdout is None else {"stdout": stdout}
+    return subprocess.run([tbtest.TINYBEN, *args], stderr=subprocess.PIPE, text=True,
+                          timeout=60, **kw)
+
+
+class StdoutErrors(unittest.TestCase):
+    """Output that cannot be written is a failure (exit 1, one line), as compare does."""
+    def cases(self):
+        return [("detect",), ("detect", "--json"),
+                ("detect", "--evidence", fx("sev-snp.evidence")),
+                ("attest", "show", fx("snp-report-v2.bin")),
+                ("attest", "show", fx("snp-report-v2.bin"), "--json"),
+                ("attest", "show", fx("tdx-tdreport.bin")),
+                ("list",), ("list", "--json"), ("list", "--options")]
+
+    def test_dev_full(self):
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full")
+        for args in self.cases():
+            with open("/dev/full", "w") as full:
+                p = run_stdout(full, *args)
+            self.assertEqual(p.returncode, 1, (args, p.stderr))
+            self.assertIn("No space left on device", p.stderr, args)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, (args, p.stderr))
+
+    def test_closed_stdout(self):
+        for args in self.cases():
+            p = run_stdout(None, *args)
+            self.assertEqual(p.returncode, 1, (args, p.stderr))
+            self.assertIn("stdout", p.stderr, args)
+
+    def test_usage_errors_stay_exit_2(self):
+        with open("/dev/full", "w") as full:
+            p = run_stdout(full, "detect", "--evidence", fx("bad-line.evidence-bad"))
+        self.assertEqual(p.returncode, 2, p.stderr)
+
+
 class Fetch(tbtest.TempDirTest):
     def test_no_hardware(self):
         if any(os.path.exists(x) for x in ("/dev/sev-guest", "/dev/tdx_guest",
