@@ -1,6 +1,5 @@
 """tinyben detect / attest end to end: the level on this machine, evidence files, report
 parsing and signature checks from real reports, and one-line errors with exit 2."""
-import hashlib
 import json
 import os
 import shutil
