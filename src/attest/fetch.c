@@ -83,13 +83,20 @@ static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap,
 	int rc = read_attr(dir, "provider", (unsigned char *)provider, sizeof(provider) - 1, &n);
 	provider[rc ? 0 : n] = '\0';
 	provider[strcspn(provider, "\n")] = '\0';
-	if (!rc)
-		rc = write_attr(dir, "inblob", rd, 64);
+	/* The ABI's conflict check (configfs-tsm, "generation"): read it before writing, and
+	 * after outblob it must have advanced by exactly our one write. Reading it only after
+	 * our write would miss another writer that came between that write and the read, and
+	 * we would hand out its report as bound to our data. */
 	long gen = rc ? -1 : read_generation(dir);
 	if (!rc)
+		rc = write_attr(dir, "inblob", rd, 64);
+	if (!rc)
 		rc = read_attr(dir, "outblob", out, cap, len);
-	/* Another writer between our inblob and outblob would hand us its report. */
-	if (!rc && read_generation(dir) != gen)
+	if (!rc && (gen < 0 || read_generation(dir) != gen + 1))
+		rc = -EBUSY;
+	/* An SNP report carries report_data in clear: a second check that it is ours. */
+	if (!rc && strcmp(provider, "sev_guest") == 0 &&
+	    (*len != TB_SNP_REPORT_SIZE || memcmp(out + TB_SNP_REPORT_DATA, rd, 64) != 0))
 		rc = -EBUSY;
 	if (rc == -EBUSY)
 		snprintf(err, err_len, "configfs-tsm: %s was rewritten by another process while reading; not retried", dir);
