@@ -94,11 +94,19 @@ static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap,
 		rc = read_attr(dir, "outblob", out, cap, len);
 	if (!rc && (gen < 0 || read_generation(dir) != gen + 1))
 		rc = -EBUSY;
+	bool snp = strcmp(provider, "sev_guest") == 0;
+	if (!rc && snp && *len != TB_SNP_REPORT_SIZE)
+		rc = -EPROTO;
 	/* An SNP report carries report_data in clear: a second check that it is ours. */
-	if (!rc && strcmp(provider, "sev_guest") == 0 &&
-	    (*len != TB_SNP_REPORT_SIZE || memcmp(out + TB_SNP_REPORT_DATA, rd, 64) != 0))
-		rc = -EBUSY;
-	if (rc == -EBUSY)
+	if (!rc && snp && memcmp(out + TB_SNP_REPORT_DATA, rd, 64) != 0)
+		rc = -EBADMSG;
+	if (rc == -EBADMSG)
+		snprintf(err, err_len, "configfs-tsm (sev_guest): the report's report_data is not "
+			 "what was written to inblob (another writer or a provider fault); not retried");
+	else if (rc == -EPROTO)
+		snprintf(err, err_len, "configfs-tsm (sev_guest): outblob has %zu bytes, an SNP "
+			 "report %d", *len, TB_SNP_REPORT_SIZE);
+	else if (rc == -EBUSY)
 		snprintf(err, err_len, "configfs-tsm: %s was rewritten by another process while reading; not retried", dir);
 	else if (rc)
 		snprintf(err, err_len, "configfs-tsm (%s): %s", provider[0] ? provider : "?",

@@ -155,6 +155,16 @@ class ConfigfsTsm(unittest.TestCase):
         self.assertEqual(sum(1 for l in log if "by the writer" in l), 1, log)
 
 
+    def test_report_for_other_data_is_refused(self):
+        # The generation is right, but the report is not about what was written.
+        rc, out, err, log = self.attest("--wrong-data")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("report_data is not what was written", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
+        self.assertEqual(sum(1 for l in log if l.startswith("outblob")), 1, log)
+
+
 if __name__ == "__main__":
     reason = why_not()
     if reason:

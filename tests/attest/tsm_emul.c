@@ -13,7 +13,8 @@
  *
  * Faults on request: --firmware-error makes outblob reads fail with EIO (as the kernel does
  * when the firmware refuses the request); --race makes "another process" write inblob right
- * after the first inblob write of each entry (generation advances twice).
+ * after the first inblob write of each entry (generation advances twice); --wrong-data
+ * hands out a report whose report_data differs from inblob in one bit (a provider fault).
  * --log FILE records every mkdir, write, outblob generation and rmdir, one line each. */
 #define FUSE_USE_VERSION 31
 #include <errno.h>
@@ -52,7 +53,7 @@ static struct {
 	size_t aux_len;
 	EVP_PKEY *key;
 	const char *provider;
-	bool firmware_error, race;
+	bool firmware_error, race, wrong_data;
 	FILE *log;
 	struct entry e[MAX_ENTRIES];
 } S = { .provider = "sev_guest" };
@@ -126,6 +127,8 @@ static int make_outblob(struct entry *e)
 	memcpy(e->outblob, S.template, REPORT_SIZE);
 	memset(e->outblob + 0x50, 0, 64);
 	memcpy(e->outblob + 0x50, e->inblob, e->inblob_len);
+	if (S.wrong_data)
+		e->outblob[0x50] ^= 1;
 	memcpy(e->outblob + 0x30, &e->privlevel, 4); /* VMPL, little-endian on x86 */
 	int rc = sign(e->outblob);
 	if (rc)
@@ -370,7 +373,8 @@ static unsigned char *slurp(const char *path, size_t *len)
 static int usage(void)
 {
 	fprintf(stderr, "usage: tsm_emul --template REPORT --vcek-key PEM [--auxblob FILE] "
-			"[--provider NAME] [--firmware-error] [--race] [--log FILE] MOUNTPOINT\n");
+			"[--provider NAME] [--firmware-error] [--race] [--wrong-data] [--log FILE] "
+			"MOUNTPOINT\n");
 	return 2;
 }
 
@@ -393,6 +397,8 @@ int main(int argc, char **argv)
 			S.firmware_error = true;
 		else if (strcmp(a, "--race") == 0)
 			S.race = true;
+		else if (strcmp(a, "--wrong-data") == 0)
+			S.wrong_data = true;
 		else if (a[0] != '-' && !mnt)
 			mnt = a;
 		else
