@@ -96,6 +96,16 @@ class GuestDevices(unittest.TestCase):
         self.assertEqual(sum(1 for l in log if l.startswith("SNP_GET_REPORT")), 1, log)
         self.assertFalse(os.path.exists(self.out))
 
+    def test_hex_report_on_a_full_stdout(self):
+        # The report went nowhere: exit 1, one line, not a silent success.
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([EMUL, "--device", "sev", "--template", self.template,
+                                "--vcek-key", self.h.path("vcek.key"), "--", tbtest.TINYBEN,
+                                "attest", "--report-data", "00ff"],
+                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("cannot write to stdout: No space left on device", p.stderr)
+
     def test_tdx_guest(self):
         p, log = self.attest("tdx", template=os.path.join(FIXTURES, "tdx-tdreport.bin"),
                              tb_args=["--report-data", "a1b2c3", "-o", self.out])
