@@ -421,7 +421,8 @@ class StdoutErrors(unittest.TestCase):
                 ("attest", "show", fx("snp-report-v2.bin")),
                 ("attest", "show", fx("snp-report-v2.bin"), "--json"),
                 ("attest", "show", fx("tdx-tdreport.bin")),
-                ("list",), ("list", "--json"), ("list", "--options")]
+                ("list",), ("list", "--json"), ("list", "--options"),
+                ("--help",), ("--version",), ("detect", "--help")]
 
     def test_dev_full(self):
         if not os.path.exists("/dev/full"):
