@@ -79,7 +79,7 @@ class ConfigfsTsm(unittest.TestCase):
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="case-", dir=self.tmp.name)
 
-    def attest(self, *emul_args, tb_args=None):
+    def attest(self, *emul_args, tb_args=None, template=None):
         """Runs tinyben attest against the emulator; returns (rc, stdout, stderr, log)."""
         out = os.path.join(self.work, "r.bin")
         log = os.path.join(self.work, "emul.log")
@@ -87,7 +87,8 @@ class ConfigfsTsm(unittest.TestCase):
         env = dict(os.environ, EMUL=EMUL, WORK=self.work, REPORT_DIR=REPORT_DIR,
                    TB_CMD=" ".join(tb))
         p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
-                            NAMESPACE_SCRIPT, "sh", "--template", self.template, "--vcek-key",
+                            NAMESPACE_SCRIPT, "sh", "--template", template or self.template,
+                            "--vcek-key",
                             self.h.path("vcek.key"), "--log", log, *emul_args],
                            env=env, capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -130,6 +131,19 @@ class ConfigfsTsm(unittest.TestCase):
         p = self.verify("--chain", self.h.path("chain.pem"), "--bound", changed)
         self.assertEqual(p.returncode, 1)
         self.assertIn("INVALID", p.stdout)
+
+    def test_version_2_report(self):
+        # Milan firmware before 1.55 answers with version 2 (no CPUID fields).
+        v2 = os.path.join(self.work, "v2.bin")
+        with open(v2, "wb") as f:
+            f.write(self.h.report(version=2))
+        rc, out, err, _ = self.attest(template=v2)
+        self.assertEqual(rc, 0, err)
+        report = os.path.join(self.work, "r.bin")
+        shown = tbtest.run("attest", "show", report)
+        self.assertIn("version: 2\n", shown.stdout)
+        p = self.verify("--chain", self.h.path("chain.pem"), "--bound", self.csv)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
     def test_report_data_hex_to_stdout(self):
         rc, out, err, _ = self.attest(tb_args=["--report-data", "c0ffee"])
