@@ -34,11 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "attest/uapi.h"
+#include "emul_snp.h"
 
 #define SNP_REPORT_SIZE 1184
 #define TDX_REPORT_SIZE 1024
@@ -76,24 +73,6 @@ static int poke(uint64_t addr, const void *buf, size_t len)
 	return pwrite(S.mem, buf, len, (off_t)addr) == (ssize_t)len ? 0 : -EFAULT;
 }
 
-static int sign(unsigned char *report)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char der[256];
-	size_t der_len = sizeof(der);
-	int ok = ctx && EVP_DigestSignInit(ctx, NULL, EVP_sha384(), NULL, S.key) == 1 &&
-		 EVP_DigestSign(ctx, der, &der_len, report, 0x2a0) == 1;
-	EVP_MD_CTX_free(ctx);
-	const unsigned char *p = der;
-	ECDSA_SIG *sig = ok ? d2i_ECDSA_SIG(NULL, &p, (long)der_len) : NULL;
-	if (!sig)
-		return -EIO;
-	BN_bn2lebinpad(ECDSA_SIG_get0_r(sig), report + 0x2a0, 72);
-	BN_bn2lebinpad(ECDSA_SIG_get0_s(sig), report + 0x2e8, 72);
-	ECDSA_SIG_free(sig);
-	return 0;
-}
-
 /* SNP_GET_REPORT: returns the ioctl's result (0 or -errno). */
 static int snp_get_report(uint64_t arg)
 {
@@ -112,11 +91,8 @@ static int snp_get_report(uint64_t arg)
 	memset(&resp, 0, sizeof(resp));
 	uint32_t size = SNP_REPORT_SIZE;
 	memcpy(resp.data + TB_SNP_RSP_SIZE, &size, 4);
-	unsigned char *r = resp.data + TB_SNP_RSP_REPORT;
-	memcpy(r, S.template, SNP_REPORT_SIZE);
-	memcpy(r + 0x30, &req.vmpl, 4);
-	memcpy(r + 0x50, req.user_data, 64);
-	if (sign(r))
+	if (emul_snp_report(S.template, S.key, req.user_data, req.vmpl,
+			    resp.data + TB_SNP_RSP_REPORT))
 		return -EIO;
 	io.exitinfo2 = 0;
 	if (poke(io.resp_data, &resp, sizeof(resp)) || poke(arg, &io, sizeof(io)))
@@ -273,25 +249,10 @@ int main(int argc, char **argv)
 	}
 	S.tdx = strcmp(device, "tdx") == 0;
 	S.dev = S.tdx ? "/dev/tdx_guest" : "/dev/sev-guest";
-	FILE *tf = fopen(template, "rb");
-	size_t want = S.tdx ? TDX_REPORT_SIZE : SNP_REPORT_SIZE;
-	size_t got = tf ? fread(S.template, 1, sizeof(S.template), tf) : 0;
-	if (tf)
-		fclose(tf);
-	if (got != want) {
-		fprintf(stderr, "guestdev_emul: %s: want a %zu-byte report\n", template, want);
+	if (emul_load_template(template, S.tdx ? TDX_REPORT_SIZE : SNP_REPORT_SIZE, S.template))
 		return 2;
-	}
-	if (!S.tdx) {
-		FILE *kf = key ? fopen(key, "r") : NULL;
-		S.key = kf ? PEM_read_PrivateKey(kf, NULL, NULL, NULL) : NULL;
-		if (kf)
-			fclose(kf);
-		if (!S.key) {
-			fprintf(stderr, "guestdev_emul: --vcek-key: want a PEM private key\n");
-			return 2;
-		}
-	}
+	if (!S.tdx && !(S.key = emul_load_key(key)))
+		return 2;
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return 2;

@@ -26,9 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
+#include "emul_snp.h"
 
 #define REPORT_SIZE 1184
 #define SIGNED_SIZE 0x2a0
@@ -98,24 +96,6 @@ static struct entry *lookup(const char *path, int *attr)
 	return NULL;
 }
 
-static int sign(unsigned char *report)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char der[256];
-	size_t der_len = sizeof(der);
-	int ok = ctx && EVP_DigestSignInit(ctx, NULL, EVP_sha384(), NULL, S.key) == 1 &&
-		 EVP_DigestSign(ctx, der, &der_len, report, SIGNED_SIZE) == 1;
-	EVP_MD_CTX_free(ctx);
-	const unsigned char *p = der;
-	ECDSA_SIG *sig = ok ? d2i_ECDSA_SIG(NULL, &p, (long)der_len) : NULL;
-	if (!sig)
-		return -EIO;
-	BN_bn2lebinpad(ECDSA_SIG_get0_r(sig), report + SIGNED_SIZE, 72);
-	BN_bn2lebinpad(ECDSA_SIG_get0_s(sig), report + SIGNED_SIZE + 72, 72);
-	ECDSA_SIG_free(sig);
-	return 0;
-}
-
 static int make_outblob(struct entry *e)
 {
 	if (e->have_out && e->read_gen == e->write_gen)
@@ -124,13 +104,11 @@ static int make_outblob(struct entry *e)
 		logf_("outblob %s firmware-error", e->name);
 		return -EIO;
 	}
-	memcpy(e->outblob, S.template, REPORT_SIZE);
-	memset(e->outblob + 0x50, 0, 64);
-	memcpy(e->outblob + 0x50, e->inblob, e->inblob_len);
+	unsigned char rd[64] = { 0 };
+	memcpy(rd, e->inblob, e->inblob_len);
 	if (S.wrong_data)
-		e->outblob[0x50] ^= 1;
-	memcpy(e->outblob + 0x30, &e->privlevel, 4); /* VMPL, little-endian on x86 */
-	int rc = sign(e->outblob);
+		rd[0] ^= 1;
+	int rc = emul_snp_report(S.template, S.key, rd, e->privlevel, e->outblob);
 	if (rc)
 		return rc;
 	e->have_out = true;
@@ -406,22 +384,8 @@ int main(int argc, char **argv)
 	}
 	if (!mnt || !template || !key)
 		return usage();
-	size_t len = 0;
-	unsigned char *t = slurp(template, &len);
-	if (!t || len != REPORT_SIZE) {
-		fprintf(stderr, "tsm_emul: %s: want a %d-byte SNP report\n", template, REPORT_SIZE);
+	if (emul_load_template(template, REPORT_SIZE, S.template) || !(S.key = emul_load_key(key)))
 		return 2;
-	}
-	memcpy(S.template, t, REPORT_SIZE);
-	free(t);
-	FILE *kf = fopen(key, "r");
-	S.key = kf ? PEM_read_PrivateKey(kf, NULL, NULL, NULL) : NULL;
-	if (kf)
-		fclose(kf);
-	if (!S.key) {
-		fprintf(stderr, "tsm_emul: %s: not a PEM private key\n", key);
-		return 2;
-	}
 	/* Foreground, single-threaded: the state above needs no locks. */
 	char *fargs[] = { argv[0], "-f", "-s", (char *)mnt, NULL };
 	return fuse_main(4, fargs, &ops, NULL);
