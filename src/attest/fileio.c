@@ -7,19 +7,7 @@
 #include <unistd.h>
 
 #include "tinyben/util.h"
-#include "tinyben/verb.h"
 #include "attest/fileio.h"
-
-int tb_stdout_done(const char *verb)
-{
-	/* An earlier buffer flush may have failed already (ferror); the final one reports
-	 * the errno of what is still pending. */
-	int e = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
-	if (!e)
-		return TB_EXIT_OK;
-	tb_error("%s: cannot write to stdout: %s", verb, strerror(e));
-	return TB_EXIT_FAILED;
-}
 
 int tb_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 {
