@@ -110,6 +110,11 @@ static void end_group(pid_t pgid, const char *why, bool interrupted)
 			tb_warn("exec: %s: processes ignored SIGTERM for %.0f s; sent SIGKILL", why, GRACE_S);
 			kill(-pgid, SIGKILL);
 			killed = true;
+		} else if (killed && tb_now() >= kill_at + GRACE_S) {
+			/* Only a process stuck in the kernel (state D) outlives SIGKILL this long. */
+			tb_warn("exec: %s: processes of group %d survive SIGKILL; leaving them", why,
+				(int)pgid);
+			break;
 		}
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
