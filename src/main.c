@@ -1,4 +1,5 @@
 /* tinyben: the command line dispatches to one function per verb. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,17 @@ static void usage(FILE *f)
 		   "130 interrupted (results so far are written)\n");
 }
 
+/* Output that never arrived (disk full, stdout closed) is a failure, whatever printed it;
+ * verbs that check on their own have already turned it into exit 1. */
+static int stdout_checked(int rc)
+{
+	int e = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
+	if (!e || rc != TB_EXIT_OK)
+		return rc;
+	tb_error("cannot write to stdout: %s", strerror(e));
+	return TB_EXIT_FAILED;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -29,11 +41,11 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return TB_EXIT_OK;
+		return stdout_checked(TB_EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("tinyben %s\n", TINYBEN_VERSION);
-		return TB_EXIT_OK;
+		return stdout_checked(TB_EXIT_OK);
 	}
 	const struct tb_verb *v = tb_verb_find(argv[1]);
 	if (!v) {
@@ -43,5 +55,5 @@ int main(int argc, char **argv)
 	tb_signals_install();
 	int rc = v->main(argc - 1, argv + 1);
 	tb_cleanup_all();
-	return rc;
+	return stdout_checked(rc);
 }

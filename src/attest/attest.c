@@ -19,12 +19,14 @@ static const char usage_text[] =
 	"usage: tinyben attest [--bind FILE | --report-data HEX] [-o FILE [--force]]\n"
 	"         fetch a report (configfs-tsm, /dev/sev-guest, /dev/tdx_guest); without -o,\n"
 	"         it is printed as hex text\n"
-	"       tinyben attest show FILE [--json]\n"
+	"       tinyben attest show FILE [--json | --kds-url [--product NAME]]\n"
 	"         parse an SNP ATTESTATION_REPORT (versions 2, 3, 5) or a TDX TDREPORT,\n"
-	"         binary or hex text\n"
-	"       tinyben attest verify FILE --vcek CERT [--chain PEM]\n"
+	"         binary or hex text; --kds-url prints only the AMD KDS URL of the VCEK for the\n"
+	"         report's chip and reported_tcb (--product Milan|Genoa|Turin for version 2)\n"
+	"       tinyben attest verify FILE --vcek CERT [--chain PEM] [--bound FILE]\n"
 	"         check the SNP report's ECDSA P-384 signature with the VCEK, and with --chain\n"
-	"         that the ASK signed the VCEK and the ARK signed the ASK\n"
+	"         that the ASK signed the VCEK and the ARK signed the ASK; with --bound, that\n"
+	"         report_data is SHA-512 of exactly that FILE (the results CSV it was bound to)\n"
 	"  --bind FILE        put SHA-512(FILE) into report_data (e.g. the results CSV)\n"
 	"  --report-data HEX  up to 64 bytes of report_data (zero-padded)\n";
 
@@ -52,19 +54,25 @@ static int show_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "kds-url", no_argument, NULL, 'k' },
+		{ "product", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool json = false;
+	bool json = false, kds = false;
+	const char *product = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'k': kds = true; break;
+		case 'p': product = optarg; break;
 		case 'h': fputs(usage_text, stdout); return TB_EXIT_OK;
 		default:
-			tb_error("attest show: unknown option '%s'", argv[optind - 1]);
+			tb_error("attest show: %s '%s'", optopt ? "missing value for" : "unknown option",
+				 argv[optind - 1]);
 			return TB_EXIT_USAGE;
 		}
 	}
@@ -72,15 +80,37 @@ static int show_main(int argc, char **argv)
 		tb_error("attest show: want exactly one report FILE");
 		return TB_EXIT_USAGE;
 	}
+	if (kds && json) {
+		tb_error("attest show: --kds-url and --json exclude each other");
+		return TB_EXIT_USAGE;
+	}
+	if (product && !kds) {
+		tb_error("attest show: --product goes with --kds-url");
+		return TB_EXIT_USAGE;
+	}
 	struct tb_report r;
 	int rc = load_report("show", argv[optind], &r);
 	if (rc)
 		return rc;
+	if (kds) {
+		char url[512], err[256];
+		if (r.kind != TB_REPORT_SNP) {
+			tb_error("attest show: %s: a TDREPORT has no VCEK (KDS serves AMD SEV-SNP only)",
+				 argv[optind]);
+			return TB_EXIT_USAGE;
+		}
+		if (tb_snp_kds_url(r.raw, product, url, sizeof(url), err, sizeof(err)) != 0) {
+			tb_error("attest show: %s: %s", argv[optind], err);
+			return TB_EXIT_USAGE;
+		}
+		puts(url);
+		return tb_stdout_done("attest show");
+	}
 	if (r.kind == TB_REPORT_SNP)
 		tb_snp_print(r.raw, stdout, json);
 	else
 		tb_tdx_print(r.raw, stdout, json);
-	return TB_EXIT_OK;
+	return tb_stdout_done("attest show");
 }
 
 static int verify_main(int argc, char **argv)
@@ -88,10 +118,11 @@ static int verify_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "vcek", required_argument, NULL, 'v' },
 		{ "chain", required_argument, NULL, 'c' },
+		{ "bound", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *vcek = NULL, *chain = NULL;
+	const char *vcek = NULL, *chain = NULL, *bound = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -99,6 +130,7 @@ static int verify_main(int argc, char **argv)
 		switch (c) {
 		case 'v': vcek = optarg; break;
 		case 'c': chain = optarg; break;
+		case 'b': bound = optarg; break;
 		case 'h': fputs(usage_text, stdout); return TB_EXIT_OK;
 		default:
 			tb_error("attest verify: %s '%s'", optopt ? "missing value for" : "unknown option",
@@ -119,14 +151,36 @@ static int verify_main(int argc, char **argv)
 			 "no signature", argv[optind]);
 		return TB_EXIT_USAGE;
 	}
-	char msg[512];
+	/* Hash the bound file first: an unreadable one is a usage error, whatever the rest. */
+	unsigned char digest[TB_REPORT_DATA_SIZE];
+	if (bound) {
+		rc = tb_sha512_file(bound, digest);
+		if (rc) {
+			tb_error("attest verify: --bound %s: %s", bound, strerror(-rc));
+			return TB_EXIT_USAGE;
+		}
+	}
+	char msg[768];
 	rc = tb_snp_verify(r.raw, vcek, chain, msg, sizeof(msg));
 	if (rc < 0) {
 		tb_error("attest verify: %s", msg);
 		return rc == -ENOTSUP ? TB_EXIT_FAILED : TB_EXIT_USAGE;
 	}
+	/* The signature covers report_data, so a valid report whose report_data is the file's
+	 * SHA-512 says: this guest produced a report about exactly these bytes. */
+	if (rc == 0 && bound) {
+		size_t n = strlen(msg);
+		if (memcmp(r.raw + TB_SNP_REPORT_DATA, digest, sizeof(digest)) == 0) {
+			snprintf(msg + n, sizeof(msg) - n, "; report_data = SHA-512 of %s", bound);
+		} else {
+			snprintf(msg, sizeof(msg), "report_data is not SHA-512 of %s: the file is not "
+				 "the one bound into this report (changed since, or another file)", bound);
+			rc = 1;
+		}
+	}
 	printf("%s: %s\n", rc == 0 ? "valid" : "INVALID", msg);
-	return rc == 0 ? TB_EXIT_OK : TB_EXIT_FAILED;
+	int out = tb_stdout_done("attest verify");
+	return rc == 0 ? out : TB_EXIT_FAILED;
 }
 
 static int fetch_main(int argc, char **argv)
@@ -211,7 +265,7 @@ static int fetch_main(int argc, char **argv)
 		tb_hex_encode(report + i, len - i < 32 ? len - i : 32, line);
 		puts(line);
 	}
-	return TB_EXIT_OK;
+	return tb_stdout_done("attest");
 }
 
 static int attest_main(int argc, char **argv)
@@ -225,8 +279,8 @@ static int attest_main(int argc, char **argv)
 
 static const struct tb_verb attest_verb = {
 	.name = "attest",
-	.synopsis = "attest [--bind FILE | --report-data HEX] [-o FILE] | show FILE [--json] | "
-		    "verify FILE --vcek CERT [--chain PEM]",
+	.synopsis = "attest [--bind FILE | --report-data HEX] [-o FILE] | show FILE [--json | "
+		    "--kds-url] | verify FILE --vcek CERT [--chain PEM] [--bound FILE]",
 	.summary = "fetch, show or verify a hardware attestation report (SEV-SNP, TDX)",
 	.main = attest_main,
 	.order = 40,

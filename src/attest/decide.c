@@ -49,7 +49,12 @@ static bool num(const struct tb_evidence *ev, struct tb_cc_decision *d, const ch
 {
 	int rc = tb_ev_get_u64(ev, key, out);
 	if (rc < 0) {
-		if (!d->invalid[0])
+		/* Like every other evidence error, name the line of the file it came from. */
+		unsigned line = tb_ev_line(ev, key);
+		if (!d->invalid[0] && line)
+			snprintf(d->invalid, sizeof(d->invalid), "line %u: %s=%s is not a number",
+				 line, key, tb_ev_get(ev, key));
+		else if (!d->invalid[0])
 			snprintf(d->invalid, sizeof(d->invalid), "%s=%s is not a number", key,
 				 tb_ev_get(ev, key));
 		note(d, "ignored %s: not a number", key);

@@ -223,6 +223,7 @@ static int detect_main(int argc, char **argv)
 			print_json(&ev, d);
 		else
 			print_text(d);
+		rc = tb_stdout_done("detect");
 	}
 	free(d);
 	tb_ev_free(&ev);

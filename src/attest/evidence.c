@@ -44,7 +44,7 @@ static bool key_ok(const char *k, size_t n)
 }
 
 static int add_n(struct tb_evidence *ev, const char *key, size_t klen, const char *value,
-		 size_t vlen)
+		 size_t vlen, unsigned line)
 {
 	if (!key_ok(key, klen))
 		return -EINVAL;
@@ -72,13 +72,14 @@ static int add_n(struct tb_evidence *ev, const char *key, size_t klen, const cha
 	}
 	ev->items[ev->n].key = k;
 	ev->items[ev->n].value = v;
+	ev->items[ev->n].line = line;
 	ev->n++;
 	return 0;
 }
 
 int tb_ev_add(struct tb_evidence *ev, const char *key, const char *value)
 {
-	return add_n(ev, key, strlen(key), value, strlen(value));
+	return add_n(ev, key, strlen(key), value, strlen(value), 0);
 }
 
 int tb_ev_addf(struct tb_evidence *ev, const char *key, const char *fmt, ...)
@@ -97,6 +98,14 @@ const char *tb_ev_get(const struct tb_evidence *ev, const char *key)
 		if (strcmp(ev->items[i].key, key) == 0)
 			return ev->items[i].value;
 	return NULL;
+}
+
+unsigned tb_ev_line(const struct tb_evidence *ev, const char *key)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		if (strcmp(ev->items[i].key, key) == 0)
+			return ev->items[i].line;
+	return 0;
 }
 
 int tb_ev_get_u64(const struct tb_evidence *ev, const char *key, uint64_t *out)
@@ -146,7 +155,7 @@ int tb_ev_parse(struct tb_evidence *ev, const char *text, size_t len, char *err,
 			return -EINVAL;
 		}
 		size_t klen = (size_t)(eq - line);
-		int rc = add_n(ev, line, klen, eq + 1, n - klen - 1);
+		int rc = add_n(ev, line, klen, eq + 1, n - klen - 1, (unsigned)lineno);
 		if (rc == -EINVAL) {
 			snprintf(err, err_len, "line %zu: bad key (empty, or spaces in it)", lineno);
 			return rc;

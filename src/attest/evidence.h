@@ -11,6 +11,7 @@
 struct tb_ev_item {
 	char *key;
 	char *value;
+	unsigned line; /* line in the evidence file it was read from, 0 when gathered */
 };
 
 /* The record keeps the order in which items were gathered or read. */
@@ -31,6 +32,8 @@ int tb_ev_addf(struct tb_evidence *ev, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* First value of key, or NULL. */
 const char *tb_ev_get(const struct tb_evidence *ev, const char *key);
+/* Line of key's first item in the file it was parsed from, 0 when gathered or absent. */
+unsigned tb_ev_line(const struct tb_evidence *ev, const char *key);
 /* Value of key as an unsigned number (0x... or decimal): 1 found, 0 absent, -EINVAL bad. */
 int tb_ev_get_u64(const struct tb_evidence *ev, const char *key, uint64_t *out);
 

@@ -1,7 +1,5 @@
 /* Report fetching, in order: configfs-tsm (Documentation/ABI/testing/configfs-tsm), the
- * sev-guest ioctl SNP_GET_REPORT (include/uapi/linux/sev-guest.h), the tdx-guest ioctl
- * TDX_CMD_GET_REPORT0 (include/uapi/linux/tdx-guest.h). The ioctl structures are declared
- * here from those uapi layouts so the build does not need recent kernel headers. */
+ * sev-guest ioctl SNP_GET_REPORT, the tdx-guest ioctl TDX_CMD_GET_REPORT0 (attest/uapi.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,42 +12,8 @@
 
 #include "attest/fetch.h"
 #include "attest/report.h"
+#include "attest/uapi.h"
 #include "tinyben/util.h"
-
-/* sev-guest.h: the request names the report_data and VMPL; the response buffer holds the
- * firmware's MSG_REPORT_RSP: status (u32), report_size (u32), 24 reserved bytes, report. */
-struct snp_report_req {
-	uint8_t user_data[64];
-	uint32_t vmpl;
-	uint8_t rsvd[28];
-};
-struct snp_report_resp {
-	uint8_t data[4000];
-};
-struct snp_guest_request_ioctl {
-	uint8_t msg_version;
-	uint64_t req_data;
-	uint64_t resp_data;
-	union {
-		uint64_t exitinfo2;
-		struct {
-			uint32_t fw_error;
-			uint32_t vmm_error;
-		};
-	};
-};
-#define SNP_GET_REPORT _IOWR('S', 0x0, struct snp_guest_request_ioctl)
-
-/* tdx-guest.h: report data in, TDREPORT_STRUCT out. */
-struct tdx_report_req {
-	uint8_t reportdata[64];
-	uint8_t tdreport[1024];
-};
-#define TDX_CMD_GET_REPORT0 _IOWR('T', 1, struct tdx_report_req)
-
-_Static_assert(sizeof(struct snp_report_req) == 96, "snp_report_req layout");
-_Static_assert(sizeof(struct snp_guest_request_ioctl) == 32, "snp_guest_request_ioctl layout");
-_Static_assert(sizeof(struct tdx_report_req) == 1088, "tdx_report_req layout");
 
 #define TSM_DIR "/sys/kernel/config/tsm/report"
 
@@ -119,15 +83,30 @@ static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap,
 	int rc = read_attr(dir, "provider", (unsigned char *)provider, sizeof(provider) - 1, &n);
 	provider[rc ? 0 : n] = '\0';
 	provider[strcspn(provider, "\n")] = '\0';
-	if (!rc)
-		rc = write_attr(dir, "inblob", rd, 64);
+	/* The ABI's conflict check (configfs-tsm, "generation"): read it before writing, and
+	 * after outblob it must have advanced by exactly our one write. Reading it only after
+	 * our write would miss another writer that came between that write and the read, and
+	 * we would hand out its report as bound to our data. */
 	long gen = rc ? -1 : read_generation(dir);
 	if (!rc)
+		rc = write_attr(dir, "inblob", rd, 64);
+	if (!rc)
 		rc = read_attr(dir, "outblob", out, cap, len);
-	/* Another writer between our inblob and outblob would hand us its report. */
-	if (!rc && read_generation(dir) != gen)
+	if (!rc && (gen < 0 || read_generation(dir) != gen + 1))
 		rc = -EBUSY;
-	if (rc == -EBUSY)
+	bool snp = strcmp(provider, "sev_guest") == 0;
+	if (!rc && snp && *len != TB_SNP_REPORT_SIZE)
+		rc = -EPROTO;
+	/* An SNP report carries report_data in clear: a second check that it is ours. */
+	if (!rc && snp && memcmp(out + TB_SNP_REPORT_DATA, rd, 64) != 0)
+		rc = -EBADMSG;
+	if (rc == -EBADMSG)
+		snprintf(err, err_len, "configfs-tsm (sev_guest): the report's report_data is not "
+			 "what was written to inblob (another writer or a provider fault); not retried");
+	else if (rc == -EPROTO)
+		snprintf(err, err_len, "configfs-tsm (sev_guest): outblob has %zu bytes, an SNP "
+			 "report %d", *len, TB_SNP_REPORT_SIZE);
+	else if (rc == -EBUSY)
 		snprintf(err, err_len, "configfs-tsm: %s was rewritten by another process while reading; not retried", dir);
 	else if (rc)
 		snprintf(err, err_len, "configfs-tsm (%s): %s", provider[0] ? provider : "?",
@@ -143,16 +122,16 @@ static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap,
 static int fetch_snp(int fd, const unsigned char rd[64], unsigned char *out, size_t cap,
 		     size_t *len, char *err, size_t err_len)
 {
-	struct snp_report_req req = { .vmpl = 0 };
-	static struct snp_report_resp resp;
+	struct tb_snp_report_req req = { .vmpl = 0 };
+	static struct tb_snp_report_resp resp;
 	memcpy(req.user_data, rd, 64);
 	memset(&resp, 0, sizeof(resp));
-	struct snp_guest_request_ioctl io = {
+	struct tb_snp_guest_request_ioctl io = {
 		.msg_version = 1,
 		.req_data = (uint64_t)(uintptr_t)&req,
 		.resp_data = (uint64_t)(uintptr_t)&resp,
 	};
-	if (ioctl(fd, SNP_GET_REPORT, &io) < 0) {
+	if (ioctl(fd, TB_SNP_GET_REPORT, &io) < 0) {
 		int e = errno;
 		snprintf(err, err_len,
 			 "/dev/sev-guest SNP_GET_REPORT: %s (firmware error 0x%x, VMM error 0x%x); "
@@ -160,13 +139,14 @@ static int fetch_snp(int fd, const unsigned char rd[64], unsigned char *out, siz
 			 strerror(e), io.fw_error, io.vmm_error);
 		return -e;
 	}
-	uint32_t status = (uint32_t)tb_le(resp.data, 4);
-	uint32_t size = (uint32_t)tb_le(resp.data + 4, 4);
-	if (status != 0 || size < TB_SNP_REPORT_SIZE || size > sizeof(resp.data) - 32 || size > cap) {
+	uint32_t status = (uint32_t)tb_le(resp.data + TB_SNP_RSP_STATUS, 4);
+	uint32_t size = (uint32_t)tb_le(resp.data + TB_SNP_RSP_SIZE, 4);
+	if (status != 0 || size < TB_SNP_REPORT_SIZE ||
+	    size > sizeof(resp.data) - TB_SNP_RSP_REPORT || size > cap) {
 		snprintf(err, err_len, "/dev/sev-guest: firmware status 0x%x, report size %u", status, size);
 		return -EIO;
 	}
-	memcpy(out, resp.data + 32, TB_SNP_REPORT_SIZE);
+	memcpy(out, resp.data + TB_SNP_RSP_REPORT, TB_SNP_REPORT_SIZE);
 	*len = TB_SNP_REPORT_SIZE;
 	return 0;
 }
@@ -174,12 +154,12 @@ static int fetch_snp(int fd, const unsigned char rd[64], unsigned char *out, siz
 static int fetch_tdx(int fd, const unsigned char rd[64], unsigned char *out, size_t cap,
 		     size_t *len, char *err, size_t err_len)
 {
-	static struct tdx_report_req req;
+	static struct tb_tdx_report_req req;
 	memset(&req, 0, sizeof(req));
 	memcpy(req.reportdata, rd, 64);
 	if (cap < TB_TDX_REPORT_SIZE)
 		return -ENOSPC;
-	if (ioctl(fd, TDX_CMD_GET_REPORT0, &req) < 0) {
+	if (ioctl(fd, TB_TDX_CMD_GET_REPORT0, &req) < 0) {
 		int e = errno;
 		snprintf(err, err_len, "/dev/tdx_guest TDX_CMD_GET_REPORT0: %s", strerror(e));
 		return -e;

@@ -13,6 +13,9 @@ int tb_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 /* Decodes hex text (whitespace and a leading "0x" ignored) into out (cap bytes).
  * Returns the byte count, or -EINVAL (not hex, odd digit count) / -ERANGE (too long). */
 long tb_hex_decode(const char *text, size_t len, unsigned char *out, size_t cap);
+/* Flushes stdout and turns a lost write (disk full, stdout closed, reader gone) into one
+ * error line: output that never arrived is a failure. Returns TB_EXIT_OK or TB_EXIT_FAILED. */
+int tb_stdout_done(const char *verb);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void tb_hex_encode(const unsigned char *in, size_t n, char *out);
 

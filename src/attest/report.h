@@ -13,6 +13,7 @@
 #define TB_REPORT_DATA_SIZE 64
 /* The SNP signature covers bytes 0x000..0x29F; R and S follow, little-endian, 72 bytes each. */
 #define TB_SNP_SIGNED_SIZE 0x2a0
+#define TB_SNP_REPORT_DATA 0x50
 #define TB_SNP_SIG_R 0x2a0
 #define TB_SNP_SIG_S 0x2e8
 #define TB_SNP_SIG_COMPONENT 72
@@ -33,6 +34,12 @@ int tb_report_parse(const unsigned char *buf, size_t len, struct tb_report *r, c
 /* Field printers: "name: value" lines, or one JSON object. */
 void tb_snp_print(const unsigned char *report, FILE *f, bool json);
 void tb_tdx_print(const unsigned char *report, FILE *f, bool json);
+
+/* The AMD KDS URL of the VCEK for this SNP report's chip and reported_tcb. product (Milan,
+ * Genoa, Turin) is needed when the report (version 2) does not carry its CPUID; NULL takes
+ * it from the report. Returns 0, or -1 with one line in err. */
+int tb_snp_kds_url(const unsigned char *report, const char *product, char *url, size_t len,
+		   char *err, size_t err_len);
 
 /* Little-endian reads (the reports are little-endian whatever the host is). */
 static inline uint64_t tb_le(const unsigned char *p, int bytes)

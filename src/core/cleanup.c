@@ -87,9 +87,12 @@ void tb_child_forget(pid_t pid)
 /* Async-signal-safe: only kill, unlink, rmdir. Files first, then directories, newest last. */
 static void remove_all_signal_safe(void)
 {
+	/* Registered children lead their own process group (exec's COMMAND, redis-server):
+	 * the group goes too. Nobody waits after a second signal, so SIGKILL: a child that
+	 * ignores SIGTERM would outlive tinyben otherwise. */
 	for (int i = 0; i < MAX_ENTRIES; i++)
-		if (children[i] > 0)
-			kill(children[i], SIGTERM);
+		if (children[i] > 0 && kill(-children[i], SIGKILL) != 0)
+			kill(children[i], SIGKILL);
 	for (int i = 0; i < MAX_ENTRIES; i++)
 		if (paths[i].used && !paths[i].is_dir)
 			unlink(paths[i].path);

@@ -1,4 +1,5 @@
 /* `tinyben list`: every benchmark and option, generated from the registry. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -116,7 +117,11 @@ static int list_main(int argc, char **argv)
 		list_json();
 	else
 		list_text(options);
-	return TB_EXIT_OK;
+	/* A listing that did not arrive (disk full, stdout closed) is a failure. */
+	int e = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
+	if (e)
+		tb_error("list: cannot write to stdout: %s", strerror(e));
+	return e ? TB_EXIT_FAILED : TB_EXIT_OK;
 }
 
 static const struct tb_verb list_verb = {

@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tinyben/bench.h"
@@ -60,24 +64,104 @@ static bool runnable(const char *cmd)
 	}
 }
 
+/* SIGTERM first, so that make can remove half-written targets; then SIGKILL. The same
+ * grace period as servers get at cleanup. */
+#define GRACE_S 2.0
+
+/* Sleeps until the command exits, a signal arrives or timeout_s passes (< 0: no limit).
+ * With a pidfd, ppoll unblocks INT/TERM/HUP atomically: an interrupt that lands just before
+ * the sleep cannot be slept through. Without one (old kernel, gVisor) wait4 blocks with the
+ * signals unblocked, which leaves that small window open. */
+static void sleep_until_exit(pid_t pid, int pidfd, const sigset_t *unblocked, double timeout_s)
+{
+	struct timespec ts = { (time_t)timeout_s, (long)((timeout_s - (time_t)timeout_s) * 1e9) };
+	if (pidfd >= 0) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		ppoll(&pfd, 1, timeout_s < 0 ? NULL : &ts, unblocked);
+		return;
+	}
+	sigset_t blocked;
+	sigprocmask(SIG_SETMASK, unblocked, &blocked);
+	if (timeout_s < 0)
+		waitid(P_PID, (id_t)pid, NULL, WEXITED | WNOWAIT);
+	else
+		nanosleep(&ts, NULL);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+}
+
+/* Ends what is left of the command's process group once the command itself has exited:
+ * SIGTERM, SIGKILL after the grace period. tinyben is a child subreaper (exec_main), so
+ * orphans of the group become its children and are reaped here, not left as zombies. */
+static void end_group(pid_t pgid, const char *why, bool interrupted)
+{
+	if (kill(-pgid, 0) != 0)
+		return;
+	/* Not progress but a fact about the measurement (even with -q): something the
+	 * command started kept running after the clock stopped. */
+	if (!interrupted)
+		tb_warn("exec: %s left processes in its process group; ending them", why);
+	kill(-pgid, SIGTERM);
+	double kill_at = tb_now() + GRACE_S;
+	bool killed = false;
+	while (kill(-pgid, 0) == 0) {
+		while (waitpid(-pgid, NULL, WNOHANG) > 0)
+			;
+		if (!killed && tb_now() >= kill_at) {
+			tb_warn("exec: %s: processes ignored SIGTERM for %.0f s; sent SIGKILL", why, GRACE_S);
+			kill(-pgid, SIGKILL);
+			killed = true;
+		} else if (killed && tb_now() >= kill_at + GRACE_S) {
+			/* Only a process stuck in the kernel (state D) outlives SIGKILL this long. */
+			tb_warn("exec: %s: processes of group %d survive SIGKILL; leaving them", why,
+				(int)pgid);
+			break;
+		}
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Fork, exec, wait4: rusage of the child and every process it waited for (RUSAGE of
- * wait4 covers the child's reaped descendants, as time(1) reports). */
+ * wait4 covers the child's reaped descendants, as time(1) reports). COMMAND leads its own
+ * process group, so an interrupt reaches everything it started (sh -c 'a; b' included),
+ * not only the direct child. */
 static int spawn(char *const argv[], bool quiet_stdout, struct outcome *o)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) != 0)
 		return -errno;
+	/* Interrupts stay pending outside ppoll (sleep_until_exit), never lost in between. */
+	sigset_t stop, unblocked;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &unblocked);
 	double t0 = tb_now();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
+		sigprocmask(SIG_SETMASK, &unblocked, NULL);
 		close(pfd[0]);
 		close(pfd[1]);
 		return -e;
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
+		/* tinyben's dispositions are not the command's: ignored SIGPIPE would survive
+		 * exec and turn `cmd | head` inside COMMAND into a busy EPIPE loop. */
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &unblocked, NULL);
+		/* A background process group that reads the terminal is stopped (SIGTTIN) and
+		 * the run would never end: a command timed here gets no terminal input. */
+		if (isatty(STDIN_FILENO)) {
+			int null = open("/dev/null", O_RDONLY);
+			if (null >= 0)
+				dup2(null, STDIN_FILENO);
+		}
 		/* The rows may be on stdout: the command's output goes to stderr instead. */
 		if (quiet_stdout)
 			dup2(STDERR_FILENO, STDOUT_FILENO);
@@ -87,6 +171,7 @@ static int spawn(char *const argv[], bool quiet_stdout, struct outcome *o)
 			_exit(127);
 		_exit(127);
 	}
+	setpgid(pid, pid); /* also here: whichever of parent and child runs first */
 	close(pfd[1]);
 	tb_child_register(pid);
 	o->exec_errno = 0;
@@ -95,25 +180,40 @@ static int spawn(char *const argv[], bool quiet_stdout, struct outcome *o)
 		got = read(pfd[0], &o->exec_errno, sizeof(o->exec_errno));
 	while (got < 0 && errno == EINTR);
 	close(pfd[0]);
-	bool termed = false;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	bool termed = false, killed = false;
+	double kill_at = 0;
+	int rc = 0;
 	for (;;) {
-		pid_t w = wait4(pid, &o->status, 0, &o->ru);
+		pid_t w = wait4(pid, &o->status, WNOHANG, &o->ru);
 		if (w == pid)
 			break;
 		if (w < 0 && errno != EINTR) {
-			int e = errno;
-			tb_child_forget(pid);
-			return -e;
+			rc = -errno;
+			break;
 		}
-		/* SIGTERM to tinyben alone: pass it on, then wait for the command to leave. */
+		/* An interrupt ends the whole group: SIGTERM, then SIGKILL after the grace. */
 		if (tb_interrupted() && !termed) {
-			kill(pid, SIGTERM);
+			kill(-pid, SIGTERM);
 			termed = true;
+			kill_at = tb_now() + GRACE_S;
 		}
+		if (termed && !killed && tb_now() >= kill_at) {
+			tb_warn("exec: the command ignored SIGTERM for %.0f s; sent SIGKILL to its "
+				"process group", GRACE_S);
+			kill(-pid, SIGKILL);
+			killed = true;
+		}
+		sleep_until_exit(pid, pidfd, &unblocked, termed ? 0.01 : -1);
 	}
 	o->wall = tb_now() - t0;
+	if (pidfd >= 0)
+		close(pidfd);
+	if (rc == 0)
+		end_group(pid, termed ? "the interrupted command" : "the command", termed);
 	tb_child_forget(pid);
-	return 0;
+	sigprocmask(SIG_SETMASK, &unblocked, NULL);
+	return rc;
 }
 
 static int prepare(const char *cmd, bool quiet_stdout, int *status)
@@ -277,6 +377,9 @@ static int exec_main(int argc, char **argv)
 		tb_error("exec: --name '%s': use a name without spaces, commas or quotes", name);
 		return TB_EXIT_USAGE;
 	}
+	/* Orphans of the command's group are re-parented to tinyben, which reaps them when it
+	 * ends the group (end_group): none is left behind as a zombie or a runaway. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	char *bench_name = tb_strdupf("exec.%s", name);
 	const char *const no_variants[] = { NULL };
 	const struct tb_bench desc = {

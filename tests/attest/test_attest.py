@@ -4,8 +4,10 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import unittest
 
+import snpforge
 import tbtest
 
 HERE = os.path.join(tbtest.SOURCE_ROOT, "tests", "attest", "fixtures")
@@ -103,6 +105,20 @@ class Detect(tbtest.TempDirTest):
         self.assertEqual(d["features"], ["SEV", "SEV-ES", "SEV-SNP", "DebugSwap"])
         self.assertEqual(d["c_bit"], 51)
         self.assertEqual(d["decided_by"], "msr")
+
+    def test_bad_number_names_its_line(self):
+        # Every evidence error names its line, a value that is not a number too.
+        for name, line in (("bad-number.evidence-bad", 1), ("bad-msr-number.evidence-bad", 4)):
+            p = tbtest.run("detect", "--evidence", fx(name))
+            self.assertEqual(p.returncode, 2, name)
+            self.assertIn("line %d:" % line, p.stderr, name)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        path = self.path("late.evidence")
+        with open(path, "w") as f:
+            f.write("# comment\n\ncpuid.0x0.eax=0x10\nmsr.0xc0010131=0x3\ncpuid.0x1.ecx=12q\n")
+        p = tbtest.run("detect", "--evidence", path)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("line 5: cpuid.0x1.ecx=12q", p.stderr)
 
     def test_conflict_is_a_warning(self):
         p = tbtest.run("detect", "--evidence", fx("snp-lying-cpuid.evidence"))
@@ -256,6 +272,178 @@ class Verify(tbtest.TempDirTest):
                        fx("tdx-tdreport.bin"))
         self.assertEqual(p.returncode, 2)
         self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+
+
+class BoundResults(unittest.TestCase):
+    """The reader's check: a report signed by a test hierarchy (ARK, ASK, VCEK with AMD's
+    hwID and TCB extensions) binds a results CSV; `verify --bound` confirms exactly that file,
+    and `show --kds-url` names the VCEK to fetch."""
+
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which("openssl") is None:
+            raise unittest.SkipTest("no openssl command to make the test key hierarchy")
+        cls.tmp = tempfile.TemporaryDirectory(prefix="tbtest-attest-")
+        d = cls.tmp.name
+        cls.h = snpforge.Hierarchy(os.path.join(d, "keys"))
+        cls.csv = os.path.join(d, "results.csv")
+        with open(cls.csv, "w") as f:
+            f.write(tbtest.run("run", "-b", "mem.mbw", "--quick", "-r", "1",
+                               "--set", "mem.mbw.size_mib=1").stdout)
+        cls.report = os.path.join(d, "r.bin")
+        with open(cls.report, "wb") as f:
+            f.write(cls.h.sign(cls.h.report(snpforge.sha512_file(cls.csv))))
+        p = tbtest.run("attest", "verify", cls.report, "--vcek", cls.h.path("vcek.der"))
+        if "built without libcrypto" in p.stderr:
+            raise unittest.SkipTest("tinyben built without libcrypto (-Dcrypto=disabled)")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def verify(self, *extra, report=None):
+        return tbtest.run("attest", "verify", report or self.report, "--vcek",
+                          self.h.path("vcek.der"), *extra)
+
+    def test_bound_file_chain_and_signature(self):
+        p = self.verify("--chain", self.h.path("chain.pem"), "--bound", self.csv)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertTrue(p.stdout.startswith("valid: "), p.stdout)
+        self.assertIn("chain valid", p.stdout)
+        self.assertIn("report_data = SHA-512 of " + self.csv, p.stdout)
+        r = json.loads(tbtest.run("attest", "show", self.report, "--json").stdout)
+        self.assertEqual(r["report_data"], snpforge.sha512_file(self.csv).hex())
+
+    def test_one_changed_byte_of_the_csv_fails(self):
+        with open(self.csv, "rb") as f:
+            data = bytearray(f.read())
+        for where in (0, len(data) // 2, len(data) - 2):
+            changed = bytearray(data)
+            changed[where] ^= 0x01
+            path = os.path.join(self.tmp.name, "changed.csv")
+            with open(path, "wb") as f:
+                f.write(changed)
+            p = self.verify("--chain", self.h.path("chain.pem"), "--bound", path)
+            self.assertEqual(p.returncode, 1, where)
+            self.assertTrue(p.stdout.startswith("INVALID: report_data is not SHA-512"), p.stdout)
+        # One byte more (a row appended) is another file too.
+        with open(path, "wb") as f:
+            f.write(data + b"\n")
+        self.assertEqual(self.verify("--bound", path).returncode, 1)
+
+    def test_amd_milan_chain_rejects_the_test_vcek(self):
+        for d in FIXTURE_DIRS:
+            p = self.verify("--chain", fx("milan-ask-ark.pem", d), "--bound", self.csv)
+            self.assertEqual(p.returncode, 1, p.stdout)
+            self.assertIn("VCEK is NOT signed by the ASK", p.stdout)
+
+    def test_a_forged_report_fails_even_when_bound(self):
+        # Someone rewrites report_data to the hash of other results: the signature breaks.
+        other = os.path.join(self.tmp.name, "other.csv")
+        with open(other, "w") as f:
+            f.write("not the measured results\n")
+        with open(self.report, "rb") as f:
+            raw = bytearray(f.read())
+        raw[0x50:0x90] = snpforge.sha512_file(other)
+        forged = os.path.join(self.tmp.name, "forged.bin")
+        with open(forged, "wb") as f:
+            f.write(raw)
+        p = self.verify("--bound", other, report=forged)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("signature INVALID", p.stdout)
+
+    def test_bound_bad_input(self):
+        p = self.verify("--bound", os.path.join(self.tmp.name, "missing.csv"))
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertEqual(self.verify("--bound").returncode, 2)
+
+    def test_kds_url(self):
+        p = tbtest.run("attest", "show", self.report, "--kds-url")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "https://kdsintf.amd.com/vcek/v1/Milan/%s?blSPL=03&teeSPL=00"
+                         "&snpSPL=08&ucodeSPL=115\n" % self.h.chip_id.hex())
+        # A version 2 report carries no CPUID: the product must be named.
+        v2 = fx("snp-report-v2.bin")
+        p = tbtest.run("attest", "show", v2, "--kds-url")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--product", p.stderr)
+        p = tbtest.run("attest", "show", v2, "--kds-url", "--product", "Milan")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        chip = json.loads(tbtest.run("attest", "show", v2, "--json").stdout)["chip_id"]
+        self.assertEqual(p.stdout, "https://kdsintf.amd.com/vcek/v1/Milan/%s?blSPL=02&teeSPL=00"
+                         "&snpSPL=05&ucodeSPL=68\n" % chip)
+        for bad in (["--product", "Genoa"], ["--product", "Rome"], ["--json"]):
+            p = tbtest.run("attest", "show", self.report, "--kds-url", *bad)
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertEqual(tbtest.run("attest", "show", fx("tdx-tdreport.bin"),
+                                    "--kds-url").returncode, 2)
+
+    def test_kds_url_turin_vlek_and_masked_chip(self):
+        raw = bytearray(self.h.report(b"", version=3))
+        raw[0x188:0x18B] = bytes([0x1A, 0x02, 0x00])
+        raw[0x180:0x188] = bytes([1, 4, 2, 5, 0, 0, 0, 0x50])  # FMC, BL, TEE, SNP, ..., ucode
+        path = os.path.join(self.tmp.name, "turin.bin")
+        with open(path, "wb") as f:
+            f.write(raw)
+        p = tbtest.run("attest", "show", path, "--kds-url")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "https://kdsintf.amd.com/vcek/v1/Turin/%s?fmcSPL=01&blSPL=04"
+                         "&teeSPL=02&snpSPL=05&ucodeSPL=80\n" % self.h.chip_id[:8].hex())
+        vlek = bytearray(raw)
+        vlek[0x48] = 1 << 2  # SIGNING_KEY = VLEK
+        masked = bytearray(raw)
+        masked[0x1A0:0x1E0] = bytes(64)
+        for name, data, why in (("vlek.bin", vlek, "VLEK"), ("masked.bin", masked, "chip_id")):
+            path = os.path.join(self.tmp.name, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            p = tbtest.run("attest", "show", path, "--kds-url")
+            self.assertEqual(p.returncode, 2, name)
+            self.assertIn(why, p.stderr)
+
+
+def run_stdout(stdout, *args):
+    """Run tinyben with stdout on a given file object, or closed (None)."""
+    def close_stdout():
+        os.close(1)
+    kw = {"preexec_fn": close_stdout} if stdout is None else {"stdout": stdout}
+    return subprocess.run([tbtest.TINYBEN, *args], stderr=subprocess.PIPE, text=True,
+                          timeout=60, **kw)
+
+
+class StdoutErrors(unittest.TestCase):
+    """Output that cannot be written is a failure (exit 1, one line), as compare does."""
+    def cases(self):
+        return [("detect",), ("detect", "--json"),
+                ("detect", "--evidence", fx("sev-snp.evidence")),
+                ("attest", "show", fx("snp-report-v2.bin")),
+                ("attest", "show", fx("snp-report-v2.bin"), "--json"),
+                ("attest", "show", fx("tdx-tdreport.bin")),
+                ("list",), ("list", "--json"), ("list", "--options"),
+                ("--help",), ("--version",), ("detect", "--help")]
+
+    def test_dev_full(self):
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full")
+        for args in self.cases():
+            with open("/dev/full", "w") as full:
+                p = run_stdout(full, *args)
+            self.assertEqual(p.returncode, 1, (args, p.stderr))
+            self.assertIn("No space left on device", p.stderr, args)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, (args, p.stderr))
+
+    def test_closed_stdout(self):
+        for args in self.cases():
+            p = run_stdout(None, *args)
+            self.assertEqual(p.returncode, 1, (args, p.stderr))
+            self.assertIn("stdout", p.stderr, args)
+
+    def test_usage_errors_stay_exit_2(self):
+        with open("/dev/full", "w") as full:
+            p = run_stdout(full, "detect", "--evidence", fx("bad-line.evidence-bad"))
+        self.assertEqual(p.returncode, 2, p.stderr)
 
 
 class Fetch(tbtest.TempDirTest):

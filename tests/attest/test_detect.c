@@ -90,6 +90,13 @@ int main(int argc, char **argv)
 	struct tb_cc_decision d;
 	tb_cc_decide(&ev, &d);
 	CHECK(strstr(d.invalid, "cpuid.0x1.ecx") != NULL);
+	CHECK(strncmp(d.invalid, "line 1: ", 8) == 0);
+	tb_ev_free(&ev);
+	/* The line counts comments and blank lines, as an editor shows it. */
+	tb_ev_init(&ev);
+	CHECK(tb_ev_parse(&ev, "# c\n\nmsr.0xc0010131=0xZZZ\n", 26, err, sizeof(err)) == 0);
+	tb_cc_decide(&ev, &d);
+	CHECK_STR(d.invalid, "line 3: msr.0xc0010131=0xZZZ is not a number");
 	tb_ev_free(&ev);
 	tb_ev_init(&ev);
 	CHECK(tb_ev_add(&ev, "kmsg", "a\nmsr.0xc0010131=0x7") == 0);

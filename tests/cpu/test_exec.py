@@ -1,5 +1,8 @@
 """`tinyben exec`: rows like every benchmark, failed rows for failing commands, exit codes."""
 import os
+import signal
+import subprocess
+import time
 
 import tbtest
 from tbtest import run, parse_csv, read_csv, ok_rows
@@ -65,6 +68,112 @@ class Exec(tbtest.TempDirTest):
         rows = parse_csv(p.stdout)
         self.assertEqual([r["status"] for r in rows], ["failed"])
         self.assertIn("--prepare", rows[0]["detail"])
+
+
+def running(pid):
+    """Is pid a live (not zombie) process? Zombies run nothing and hold nothing."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+class ProcessGroup(tbtest.TempDirTest):
+    """COMMAND runs in its own process group: an interrupt ends the whole group, SIGKILL
+    follows SIGTERM after a grace period, and nothing of the group outlives a run."""
+
+    def start(self, script, *extra):
+        self.pidfile = self.path("pid")
+        cmd = [tbtest.TINYBEN, "exec", "-r", "2", *extra, "--", "sh", "-c",
+               script.replace("PIDFILE", self.pidfile)]
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def tearDown(self):
+        # Whatever a failed check left running must not outlive the test.
+        try:
+            pid = self.grandchild()
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError, AttributeError):
+            pass
+        super().tearDown()
+
+    def grandchild(self):
+        with open(self.pidfile) as f:
+            return int(f.read())
+
+    def wait_for_pidfile(self, p):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and p.poll() is None:
+            if os.path.exists(self.pidfile) and os.path.getsize(self.pidfile) > 0:
+                return
+            time.sleep(0.02)
+        self.fail("the command did not start its background process")
+
+    def finish(self, p, timeout):
+        try:
+            return p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # The bug this guards against: clean up what it leaves, then fail.
+            p.kill()
+            try:
+                os.kill(self.grandchild(), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+            p.communicate()
+            self.fail("tinyben exec did not return within %d s of the interrupt" % timeout)
+
+    def test_interrupt_ends_grandchildren(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            p = self.start("sleep 987 >/dev/null 2>&1 & echo $! > PIDFILE; wait")
+            self.wait_for_pidfile(p)
+            pid = self.grandchild()
+            self.assertTrue(running(pid))
+            p.send_signal(sig)
+            out, err = self.finish(p, 30)
+            self.assertEqual(p.returncode, 130, err)
+            self.assertFalse(running(pid), "the grandchild outlived tinyben exec")
+            # The repetition cut short is not a sample.
+            self.assertEqual(parse_csv(out), [])
+            os.unlink(self.pidfile)
+
+    def test_sigterm_ignored_escalates_to_sigkill(self):
+        p = self.start("trap '' TERM; sleep 986 >/dev/null 2>&1 & echo $! > PIDFILE; wait")
+        self.wait_for_pidfile(p)
+        pid = self.grandchild()
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        out, err = self.finish(p, 30)
+        elapsed = time.monotonic() - t0
+        self.assertEqual(p.returncode, 130, err)
+        self.assertFalse(running(pid))
+        # SIGTERM was ignored: only SIGKILL, after the grace period, ended the group.
+        self.assertGreaterEqual(elapsed, 1.9)
+        self.assertIn("SIGKILL", err)
+
+    def test_leftovers_of_a_finished_run_are_ended(self):
+        p = self.start("sleep 985 >/dev/null 2>&1 & echo $! > PIDFILE", "-q")
+        out, err = self.finish(p, 60)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertFalse(running(self.grandchild()), "a background process outlived its run")
+        self.assertEqual(len(ok_rows(parse_csv(out), metric="wall_s")), 2)
+        self.assertIn("left", err)
+
+    def test_second_signal_kills_the_group_at_once(self):
+        p = self.start("trap '' TERM; sleep 984 >/dev/null 2>&1 & echo $! > PIDFILE; wait")
+        self.wait_for_pidfile(p)
+        pid = self.grandchild()
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        p.send_signal(signal.SIGINT)
+        out, err = self.finish(p, 30)
+        self.assertEqual(p.returncode, 130, err)
+        deadline = time.monotonic() + 5
+        while running(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # SIGKILL is asynchronous; tinyben no longer waits
+        self.assertFalse(running(pid))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,187 @@
+"""`tinyben attest` end to end through an emulated configfs-tsm (tsm_emul, FUSE) mounted at
+/sys/kernel/config/tsm/report in a private mount namespace: the report it fetches binds the
+results CSV, verifies against the test key hierarchy, and the faults (firmware error, a
+concurrent writer) give one clear error, no output file and no retry.
+
+Exits 77 when this machine cannot run it: not root, no /dev/fuse, no unshare, tsm_emul not
+built (libfuse3-dev missing), or no openssl."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import snpforge
+import tbtest
+
+EMUL = sys.argv.pop(1) if len(sys.argv) > 1 and sys.argv[1].endswith("tsm_emul") else None
+REPORT_DIR = "/sys/kernel/config/tsm/report"
+
+# Inside the new mount namespace: a tmpfs gives the configfs path (the host's /sys/kernel
+# stays untouched), the emulator mounts on it, tinyben runs, everything is unmounted.
+NAMESPACE_SCRIPT = r'''
+set -e
+if [ -d /sys/kernel/config ]; then mount -t tmpfs tb-tsm /sys/kernel/config
+else mount -t tmpfs tb-tsm /sys/kernel; mkdir /sys/kernel/config; fi
+mkdir -p "$REPORT_DIR"
+"$EMUL" "$@" "$REPORT_DIR" 2> "$WORK/emul.err" &
+emul=$!
+i=0
+until mountpoint -q "$REPORT_DIR"; do
+  i=$((i + 1)); [ $i -lt 600 ] || { echo "tsm_emul did not mount" >&2; kill $emul; exit 99; }
+  kill -0 $emul 2> /dev/null || { cat "$WORK/emul.err" >&2; exit 99; }
+  sleep 0.05
+done
+set +e
+$TB_CMD > "$WORK/out" 2> "$WORK/err"
+echo $? > "$WORK/rc"
+ls -A "$REPORT_DIR" > "$WORK/left"
+umount "$REPORT_DIR"
+wait $emul
+'''
+
+
+def why_not():
+    if os.geteuid() != 0:
+        return "needs root for a private mount namespace (unshare -m)"
+    if not os.path.exists("/dev/fuse"):
+        return "no /dev/fuse"
+    if not EMUL or not os.access(EMUL, os.X_OK):
+        return "tsm_emul not built (needs libfuse3-dev and libcrypto)"
+    for tool in ("unshare", "mountpoint", "openssl"):
+        if shutil.which(tool) is None:
+            return "no %s command" % tool
+    p = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return "unshare -m fails here: " + p.stderr.strip()
+    return None
+
+
+class ConfigfsTsm(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="tbtest-tsm-")
+        cls.h = snpforge.Hierarchy(os.path.join(cls.tmp.name, "keys"))
+        cls.template = os.path.join(cls.tmp.name, "template.bin")
+        with open(cls.template, "wb") as f:
+            f.write(cls.h.report())
+        cls.csv = os.path.join(cls.tmp.name, "results.csv")
+        p = tbtest.run("run", "-b", "mem.mbw", "--quick", "-r", "1", "--set",
+                       "mem.mbw.size_mib=1", "-o", cls.csv)
+        assert p.returncode == 0, p.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="case-", dir=self.tmp.name)
+
+    def attest(self, *emul_args, tb_args=None, template=None):
+        """Runs tinyben attest against the emulator; returns (rc, stdout, stderr, log)."""
+        out = os.path.join(self.work, "r.bin")
+        log = os.path.join(self.work, "emul.log")
+        tb = [tbtest.TINYBEN, "attest", *(tb_args or ["--bind", self.csv, "-o", out])]
+        env = dict(os.environ, EMUL=EMUL, WORK=self.work, REPORT_DIR=REPORT_DIR,
+                   TB_CMD=" ".join(tb))
+        p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                            NAMESPACE_SCRIPT, "sh", "--template", template or self.template,
+                            "--vcek-key",
+                            self.h.path("vcek.key"), "--log", log, *emul_args],
+                           env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+        def read(name):
+            with open(os.path.join(self.work, name)) as f:
+                return f.read()
+        # The entry tinyben made is gone again, whatever happened.
+        self.assertEqual(read("left"), "")
+        return int(read("rc")), read("out"), read("err"), read("emul.log").splitlines()
+
+    def verify(self, *args):
+        return tbtest.run("attest", "verify", os.path.join(self.work, "r.bin"), "--vcek",
+                          self.h.path("vcek.der"), *args)
+
+    def test_bind_show_verify(self):
+        rc, out, err, log = self.attest()
+        self.assertEqual(rc, 0, err)
+        self.assertIn("configfs-tsm provider sev_guest: SNP report", err)
+        self.assertIn("report_data = SHA-512 of " + self.csv, err)
+        self.assertEqual([l.split()[0] for l in log], ["mkdir", "inblob", "outblob", "rmdir"])
+        report = os.path.join(self.work, "r.bin")
+        shown = tbtest.run("attest", "show", report)
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn("report_data: " + snpforge.sha512_file(self.csv).hex(), shown.stdout)
+        p = self.verify("--chain", self.h.path("chain.pem"), "--bound", self.csv)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("report_data = SHA-512 of", p.stdout)
+        # AMD's real Milan chain did not sign the test VCEK.
+        p = self.verify("--chain", os.path.join(tbtest.SOURCE_ROOT, "tests", "attest",
+                                                "fixtures", "milan-ask-ark.pem"))
+        self.assertEqual(p.returncode, 1)
+        # One changed byte of the CSV is another file.
+        with open(self.csv, "rb") as f:
+            data = bytearray(f.read())
+        data[len(data) // 3] ^= 0x20
+        changed = os.path.join(self.work, "changed.csv")
+        with open(changed, "wb") as f:
+            f.write(data)
+        p = self.verify("--chain", self.h.path("chain.pem"), "--bound", changed)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("INVALID", p.stdout)
+
+    def test_version_2_report(self):
+        # Milan firmware before 1.55 answers with version 2 (no CPUID fields).
+        v2 = os.path.join(self.work, "v2.bin")
+        with open(v2, "wb") as f:
+            f.write(self.h.report(version=2))
+        rc, out, err, _ = self.attest(template=v2)
+        self.assertEqual(rc, 0, err)
+        report = os.path.join(self.work, "r.bin")
+        shown = tbtest.run("attest", "show", report)
+        self.assertIn("version: 2\n", shown.stdout)
+        p = self.verify("--chain", self.h.path("chain.pem"), "--bound", self.csv)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_report_data_hex_to_stdout(self):
+        rc, out, err, _ = self.attest(tb_args=["--report-data", "c0ffee"])
+        self.assertEqual(rc, 0, err)
+        raw = bytes.fromhex("".join(out.split()))
+        self.assertEqual(len(raw), snpforge.REPORT_SIZE)
+        self.assertEqual(raw[0x50:0x90], bytes.fromhex("c0ffee") + bytes(61))
+
+    def test_firmware_error_is_one_line_and_not_retried(self):
+        rc, out, err, log = self.attest("--firmware-error")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("configfs-tsm (sev_guest): Input/output error", err)
+        self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
+        self.assertEqual(sum(1 for l in log if l.startswith("outblob")), 1, log)
+
+    def test_concurrent_writer_is_detected_and_not_retried(self):
+        rc, out, err, log = self.attest("--race")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("another process", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
+        self.assertEqual(sum(1 for l in log if "by the writer" in l), 1, log)
+
+
+    def test_report_for_other_data_is_refused(self):
+        # The generation is right, but the report is not about what was written.
+        rc, out, err, log = self.attest("--wrong-data")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("report_data is not what was written", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
+        self.assertEqual(sum(1 for l in log if l.startswith("outblob")), 1, log)
+
+
+if __name__ == "__main__":
+    reason = why_not()
+    if reason:
+        print("SKIP: " + reason)
+        sys.exit(77)
+    tbtest.main()
