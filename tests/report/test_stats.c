@@ -33,7 +33,8 @@ static void test_reader(void)
 	CHECK(t.n_files == 2);
 	size_t before = t.n;
 	CHECK(parse(HDR "\n" ROW("1") "\n" ROW("1"), err, sizeof(err), &t) == -22);
-	CHECK_STR(err, "x.csv:3: truncated last line (no line end: the file was cut off)");
+	CHECK_STR(err, "x.csv:3: truncated last line (no line end: the file was cut off; "
+		       "--allow-truncated drops it)");
 	CHECK(t.n == before); /* rows of a bad file are dropped */
 	CHECK(parse(HDR "\n" ROW("abc") "\n", err, sizeof(err), &t) == -22);
 	CHECK_STR(err, "x.csv:2: value 'abc' is not a finite number");
@@ -45,7 +46,8 @@ static void test_reader(void)
 	CHECK_STR(err, "x.csv:1: not a tinyben CSV: header has 21 columns, expected 20 "
 		       "(timestamp,...,detail)");
 	CHECK(parse(HDR "\n\"unterminated\n", err, sizeof(err), &t) == -22);
-	CHECK_STR(err, "x.csv:2: truncated last line (a quoted field is never closed)");
+	CHECK_STR(err, "x.csv:2: truncated last line (a quoted field is never closed; "
+		       "--allow-truncated drops it)");
 	CHECK(parse(HDR "\na\"b\n", err, sizeof(err), &t) == -22);
 	CHECK(parse(HDR "\n" "t,r1,h,none,,k,c,2,100,0.1.0,mem,m,v,x,u,maybe,1,3,ok,\n", err,
 		    sizeof(err), &t) == -22);
@@ -147,13 +149,17 @@ static void test_compare_rows(void)
 	for (int i = 4; i < 8; i++)
 		tb_side_add(&c, &rows[i]);
 	struct tb_cmp cmp;
-	tb_compare(&b, &c, &cmp);
+	tb_compare(&b, &c, NULL, &cmp);
 	CHECK(cmp.n == 3);
 	CHECK(cmp.rows[0].kind == TB_CMP_BOTH && cmp.rows[0].ok);
 	CHECK_NEAR(cmp.rows[0].r.ratio, 2.0, 1e-12);
 	CHECK_NEAR(cmp.rows[0].overhead, 100, 1e-9);
-	/* Every resampled ratio is in [1.8/1.1, 2.2/0.9]: excludes 1, significant. */
-	CHECK(cmp.rows[0].significant);
+	/* Every resampled ratio is in [1.8/1.1, 2.2/0.9], but within one run only: no
+	 * verdict from one run a side. */
+	CHECK(!cmp.rows[0].significant);
+	CHECK(cmp.rows[0].verdict == TB_VERDICT_UNDETERMINED);
+	CHECK(cmp.rows[0].r.method == TB_CI_BOOT);
+	CHECK_STR(cmp.rows[0].reason, "1/1 runs, need 3 a side (tinyben run --runs)");
 	CHECK(cmp.rows[0].r.lo >= 1.8 / 1.1 - 1e-12 && cmp.rows[0].r.hi <= 2.2 / 0.9 + 1e-12);
 	CHECK(cmp.rows[1].kind == TB_CMP_BASE_ONLY);
 	CHECK(cmp.rows[2].kind == TB_CMP_CAND_ONLY);
