@@ -209,9 +209,14 @@ static void write_env(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 	put(f, fmt, files);
 	fprintf(f, " (%zu run%s)\n", s->n_runs, s->n_runs == 1 ? "" : "s");
 	for (size_t i = 0; i < s->n_runs; i++) {
+		if (!s->runs[i].first) {
+			fprintf(f, "%s... and %zu more runs\n", fmt == TB_CMPF_MARKDOWN ? "  - " : "  ",
+				s->n_runs - i);
+			break;
+		}
 		tb_env_line(&s->runs[i], line, sizeof(line));
 		fprintf(f, fmt == TB_CMPF_MARKDOWN ? "  - run `" : "  run ");
-		put(f, fmt, s->runs[i].first->f[TB_COL_RUN_ID]);
+		put(f, fmt, s->runs[i].id);
 		fprintf(f, fmt == TB_CMPF_MARKDOWN ? "`: " : ": ");
 		put(f, fmt, line);
 		fputc('\n', f);
@@ -393,7 +398,7 @@ static void env_summary(const struct tb_side *s, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < s->n_runs; i++) {
+	for (size_t i = 0; i < s->n_runs && s->runs[i].first; i++) {
 		const char *const *f = s->runs[i].first->f;
 		int n = snprintf(buf + used, len - used,
 				 "%scc_level=%s kernel=%s cpu_model=%s vcpus=%s run_id=%s",

@@ -377,7 +377,7 @@ int tb_compare(const struct tb_side *base, const struct tb_side *cand,
 		if (tb_interrupted())
 			return -EINTR;
 		if (o && o->progress)
-			tb_progress_tick(o->progress, "comparing: %zu of %zu metrics", i, base->n);
+			tb_progress_tick(o->progress, "comparing metric %zu of %zu", i + 1, base->n);
 		struct tb_cmp_row row = { .b = &base->s[i] };
 		row.c = tb_side_find(cand, row.b->bench, row.b->variant, row.b->metric);
 		if (!row.c)

@@ -48,6 +48,18 @@ static void runs_table(FILE *f, const struct tb_table *t, const struct tb_side *
 		tb_side_files(&sides[k], t, files, sizeof(files));
 		for (size_t r = 0; r < sides[k].n_runs; r++) {
 			const struct tb_run_env *e = &sides[k].runs[r];
+			if (!e->first) {
+				char more[96];
+				snprintf(more, sizeof(more), "... and %zu more runs",
+					 sides[k].n_runs - r);
+				fputs("<tr>", f);
+				cell(f, "td", NULL, "");
+				cell(f, "td", NULL, sides[k].label);
+				fputs("<td colspan=\"12\">", f);
+				tb_xml_put(f, more);
+				fputs("</td></tr>\n", f);
+				break;
+			}
 			const char *const *x = e->first->f;
 			char num[32], counts[96];
 			snprintf(num, sizeof(num), "%zu", k + 1);

@@ -73,18 +73,32 @@ const struct tb_series *tb_side_find(const struct tb_side *s, const char *bench,
 	return i == SIZE_MAX ? NULL : &s->s[i];
 }
 
+static const char *level_of(struct tb_side *s, const char *lvl)
+{
+	for (size_t i = 0; i < s->n_levels; i++)
+		if (strcmp(s->levels[i], lvl) == 0)
+			return s->levels[i];
+	s->levels = realloc(s->levels, (s->n_levels + 1) * sizeof(*s->levels));
+	if (!s->levels || !(s->levels[s->n_levels] = strdup(lvl)))
+		abort();
+	return s->levels[s->n_levels++];
+}
+
 static size_t run_of(struct tb_side *s, const struct tb_row *r)
 {
 	const char *id = r->f[TB_COL_RUN_ID];
-	if (s->last_run < s->n_runs && strcmp(s->runs[s->last_run].first->f[TB_COL_RUN_ID], id) == 0)
+	if (s->last_run < s->n_runs && strcmp(s->runs[s->last_run].id, id) == 0)
 		return s->last_run;
 	size_t i = tb_strmap_get(&s->run_idx, id);
 	if (i == SIZE_MAX) {
 		s->runs = grow(s->runs, &s->cap_runs, s->n_runs, sizeof(*s->runs));
 		i = s->n_runs++;
-		memset(&s->runs[i], 0, sizeof(s->runs[i]));
-		s->runs[i].first = tb_row_dup(r);
-		tb_strmap_put(&s->run_idx, id, i);
+		struct tb_run_env *e = &s->runs[i];
+		memset(e, 0, sizeof(*e));
+		e->cc_level = level_of(s, r->f[TB_COL_CC_LEVEL]);
+		if (i < TB_RUNS_LISTED)
+			e->first = tb_row_dup(r);
+		e->id = tb_strmap_put(&s->run_idx, id, i);
 	}
 	s->last_run = i;
 	return i;
@@ -173,25 +187,15 @@ void tb_side_add(struct tb_side *s, const struct tb_row *r)
 
 bool tb_side_mixed_cc(const struct tb_side *s, char *buf, size_t len)
 {
-	bool mixed = false;
 	size_t used = 0;
 	if (len)
 		buf[0] = '\0';
-	for (size_t i = 0; i < s->n_runs; i++) {
-		const char *lvl = s->runs[i].first->f[TB_COL_CC_LEVEL];
-		bool seen = false;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(s->runs[j].first->f[TB_COL_CC_LEVEL], lvl) == 0)
-				seen = true;
-		if (seen)
-			continue;
-		if (i > 0)
-			mixed = true;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", lvl);
+	for (size_t i = 0; i < s->n_levels; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", s->levels[i]);
 		if (n > 0 && (size_t)n < len - used)
 			used += (size_t)n;
 	}
-	return mixed;
+	return s->n_levels > 1;
 }
 
 void tb_side_free(struct tb_side *s)
@@ -211,6 +215,9 @@ void tb_side_free(struct tb_side *s)
 	for (size_t i = 0; i < s->n_runs; i++)
 		tb_row_free(s->runs[i].first);
 	free(s->runs);
+	for (size_t i = 0; i < s->n_levels; i++)
+		free(s->levels[i]);
+	free(s->levels);
 	for (size_t i = 0; i < s->n_notok; i++)
 		tb_row_free(s->notok[i]);
 	free(s->notok);

@@ -36,7 +36,7 @@ static void insert(struct tb_strmap_slot *tab, size_t cap, struct tb_strmap_slot
 	tab[i] = e;
 }
 
-void tb_strmap_put(struct tb_strmap *m, const char *key, size_t val)
+const char *tb_strmap_put(struct tb_strmap *m, const char *key, size_t val)
 {
 	if (2 * (m->n + 1) > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 64;
@@ -55,6 +55,7 @@ void tb_strmap_put(struct tb_strmap *m, const char *key, size_t val)
 		abort();
 	insert(m->slot, m->cap, e);
 	m->n++;
+	return e.key;
 }
 
 void tb_strmap_free(struct tb_strmap *m)

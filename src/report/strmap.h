@@ -13,8 +13,9 @@ struct tb_strmap {
 
 /* Index stored for key, or SIZE_MAX when absent. */
 size_t tb_strmap_get(const struct tb_strmap *m, const char *key);
-/* Stores key (copied) -> val; key must be absent. */
-void tb_strmap_put(struct tb_strmap *m, const char *key, size_t val);
+/* Stores key (copied) -> val; key must be absent. Returns the map's copy of the key
+ * (valid until tb_strmap_free), so that callers need not keep another. */
+const char *tb_strmap_put(struct tb_strmap *m, const char *key, size_t val);
 void tb_strmap_free(struct tb_strmap *m);
 
 #endif

@@ -69,9 +69,15 @@ struct tb_series {
 
 /* A distinct run (run_id) seen on a side, with its environment. */
 struct tb_run_env {
-	struct tb_row *first;  /* copied: cc_level, kernel, cpu_model, vcpus, ... */
+	const char *id;        /* owned by tb_side.run_idx */
+	const char *cc_level;  /* one of tb_side.levels */
+	struct tb_row *first;  /* copied: kernel, cpu_model, vcpus, ...; NULL beyond
+				  TB_RUNS_LISTED runs (a million runs must fit in memory) */
 	size_t n_ok, n_skipped, n_failed;
 };
+
+/* Runs whose environment is kept and listed; the others are counted. */
+#define TB_RUNS_LISTED 1000
 
 /* Skipped and failed rows listed per side; beyond this many only counted (a file of a
  * million failed rows must not fill the memory or the report). */
@@ -85,6 +91,8 @@ struct tb_side {
 	size_t n, cap;
 	struct tb_run_env *runs;
 	size_t n_runs, cap_runs;
+	char **levels;                 /* distinct cc_level values, first-seen order */
+	size_t n_levels;
 	struct tb_row **notok;         /* skipped and failed rows: not samples, listed */
 	size_t n_notok, cap_notok;
 	size_t n_notok_unlisted;       /* beyond TB_NOTOK_LISTED */
