@@ -102,15 +102,15 @@ class Stream(tbtest.TempDirTest):
         self.assertLess(rss, 300 * MIB, f"peak RSS {rss / MIB:.0f} MiB")
 
     def test_a_million_runs_fit_too(self):
-        # Every row its own run: runs are kept as an id each, environments of the first
-        # 1000 only.
+        # Every row its own run: runs are kept as an id each (about 250 bytes a run with
+        # its index; both sides hold 300000), environments of the first 1000 only.
         p = self.path("runs.csv")
         with open(p, "w", newline="") as f:
             bigcsv.write(f, 300000, runs=300000, series=1, seed=3)
         rc, out, err, rss = max_rss("compare", p, p)
         self.assertEqual(rc, 0, err)
         self.assertIn("... and 299000 more runs", out)
-        self.assertLess(rss, 150 * MIB, f"peak RSS {rss / MIB:.0f} MiB")
+        self.assertLess(rss, 200 * MIB, f"peak RSS {rss / MIB:.0f} MiB")
 
     def test_dev_zero_is_one_clear_error(self):
         good = self.path("good.csv")
