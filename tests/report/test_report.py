@@ -152,6 +152,52 @@ class Report(tbtest.TempDirTest):
         self.assertIn("undetermined (", p.stdout)
         self.assertFalse([l for l in p.stdout.splitlines() if l.endswith(" yes")])
 
+    def test_margin_equivalence_verdicts(self):
+        same3 = [self.path(f"same{i}.csv") for i in range(3)]
+        for i, f in enumerate(same3):
+            data.craft(f, "none", f"r-same{i}", 1.0, seed=30 + i)
+        key = ("cpu.lz4", "compress", "speed")
+        # Same machine, same code: within +-5% for sure (3% noise a sample).
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(*self.sides3(self.plain3, same3), "--margin", "5")}
+        self.assertEqual(rows[key]["margin_pct"], "5")
+        self.assertEqual(rows[key]["equivalence"], "equivalent")
+        lo90, hi90 = float(rows[key]["ratio_ci90_lo"]), float(rows[key]["ratio_ci90_hi"])
+        self.assertTrue(float(rows[key]["ratio_ci_lo"]) < lo90 < hi90 <
+                        float(rows[key]["ratio_ci_hi"]))
+        # 25% slower: the whole interval lies beyond the margin.
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(*self.sides3(self.plain3, self.snp3), "--margin", "5")}
+        self.assertEqual(rows[key]["equivalence"], "different")
+        # An edge of the band inside the interval cannot be decided; nor anything from
+        # one run.
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(*self.sides3(self.plain3, same3), "--margin", "5")}
+        ov = sorted((1 / float(rows[key][k]) - 1) * 100 for k in ("ratio_ci90_lo", "ratio_ci90_hi"))
+        edge = (ov[0] + ov[1]) / 2 if ov[0] > 0 or ov[1] < 0 else min(-ov[0], ov[1]) / 2
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(*self.sides3(self.plain3, same3), "--margin", f"{abs(edge):.6f}")}
+        self.assertEqual(rows[key]["equivalence"], "undetermined", (ov, edge))
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(self.plain, self.snp, "--margin", "5")}
+        self.assertEqual(rows[key]["equivalence"], "undetermined")
+        p = run("compare", *self.sides3(self.plain3, same3), "--margin", "5")
+        self.assertIn("equivalent +-5%", p.stdout)
+        self.assertIn("equivalent: the 90% interval of the overhead lies inside +-5%", p.stdout)
+        out = self.path("m.html")
+        p = run("report", "--margin", "5", "-o", out, *self.plain3, *same3)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        html = slurp(out)
+        self.assertIn("margin +-5%: overhead inside it is equivalent", html)
+        self.assertIn("equivalent +-5%", html)
+        xmllint(out)
+        tbtest.assert_usage_errors(self, [
+            (["compare", "--margin", "0", self.plain, self.snp], "--margin '0': expected a "
+             "percentage above 0 and below 100"),
+            (["compare", "--margin", "x", self.plain, self.snp], "--margin 'x'"),
+            (["report", "--margin", "100", "-o", self.path("x.html"), self.plain], "--margin '100'"),
+        ])
+
     def test_compare_is_deterministic(self):
         p1 = run("compare", self.plain, self.snp, "--format", "csv")
         p2 = run("compare", self.plain, self.snp, "--format", "csv")
