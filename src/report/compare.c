@@ -14,16 +14,18 @@
 #include "report/progress.h"
 
 static const char usage[] =
-	"usage: tinyben compare BASE.csv CAND.csv [--format text|csv|markdown]\n"
+	"usage: tinyben compare BASE.csv CAND.csv [--format text|csv|markdown] [--margin PCT]\n"
 	"       tinyben compare --base A1.csv [--base A2.csv]... --cand B1.csv [--cand B2.csv]...\n"
 	"  BASE and CAND are CSV files written by 'tinyben run'; several files (or one file\n"
-	"  of concatenated runs) on a side are pooled into one set of samples per metric.\n"
+	"  of concatenated runs, or of 'run --runs N') make up a side, and each run (run_id)\n"
+	"  in it counts once: the interval comes from how much runs differ, and a verdict\n"
+	"  needs 3 runs a side (else: undetermined).\n"
 	"      --format FMT   text (default), csv or markdown\n"
-	"      --margin PCT   also say whether the sides are equivalent within +-PCT %%\n"
+	"      --margin PCT   also say whether the sides are equivalent within +-PCT %\n"
 	"      --allow-truncated  drop a cut-off last row (power cut, full disk) with a\n"
 	"                     warning instead of rejecting the file\n"
-	"  For every (bench, variant, metric) on both sides: medians, ratio cand/base, overhead\n"
-	"  (positive = cand worse), 95% bootstrap CI of the ratio, significance.\n";
+	"  For every (bench, variant, metric) on both sides: centres, ratio cand/base, overhead\n"
+	"  (positive = cand worse), 95% interval of the ratio, significant yes/no/undetermined.\n";
 
 static const struct option long_options[] = {
 	{ "format", required_argument, NULL, 'f' },

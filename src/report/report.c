@@ -27,7 +27,7 @@ static const char usage[] =
 	"      --force        replace an existing FILE\n"
 	"      --by KEY       what one run (one bar colour) is: file (default: each CSV file),\n"
 	"                     run (each run_id), cc_level, or tag.NAME (the value of a --tag)\n"
-	"      --margin PCT   draw the +-PCT %% band and say whether each run is equivalent\n"
+	"      --margin PCT   draw the +-PCT % band and say whether each run is equivalent\n"
 	"      --allow-truncated  drop a cut-off last row (power cut, full disk) with a\n"
 	"                     warning instead of rejecting the file\n";
 
