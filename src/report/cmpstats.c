@@ -24,13 +24,11 @@
 
 #define Z975 1.959963984540054
 
-/* Why a bootstrap of medians: samples of one benchmark are few (3-10), often skewed by
- * the shared machine's noise (a slow outlier), so the median is the robust figure and
- * the Student-t interval of the mean (tb_summarize) fits neither. The percentile
- * bootstrap of median(cand*)/median(base*) needs no distribution, handles two
- * independent samples of different sizes, and with a fixed seed gives the same interval
- * on every run. Caveat (said in the output): with fewer than ~5 samples a side the
- * bootstrap distribution has few distinct values and the interval is optimistic. */
+/* The within-run interval (shown, with no verdict, when a side has too few runs): the
+ * samples of a run are few (3-10) and often skewed by a slow outlier, so the median is
+ * the robust figure; the percentile bootstrap of median(cand*)/median(base*) needs no
+ * distribution and, with a fixed seed, gives the same interval every time. It treats the
+ * samples as independent, which they are not across runs: hence no verdict from it. */
 
 uint64_t tb_hash_str(uint64_t h, const char *s)
 {
