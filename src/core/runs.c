@@ -202,6 +202,10 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 		if (!a->quiet)
 			fprintf(stderr, "tinyben: run %d of %d (%s, order %s)\n", i + 1, a->runs,
 				fresh ? "fresh process" : "in this process", seed_s);
+		/* In this process the run ends with tb_cleanup_all(), which would remove the
+		 * file before we read it: it is ours to remove then. */
+		if (!fresh)
+			tb_tmp_forget(path);
 		int rc = fresh ? spawn(exe, cargv) : one_run(cargc - 1, cargv + 1);
 		if (rc < 0) {
 			tb_error("--runs: cannot start run %d: %s", i + 1, strerror(-rc));

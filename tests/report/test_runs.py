@@ -4,7 +4,9 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
+import subprocess
 
 import tbtest
 from tbtest import run
@@ -32,6 +34,22 @@ class Runs(tbtest.TempDirTest):
             self.assertEqual(r["ci_method"], "runs")
             self.assertEqual(r["significant"], "no")  # the same runs on both sides
         self.assert_no_leftovers(self.tmp, allowed=("three.csv",))
+
+    def test_in_process_without_proc(self):
+        # Without /proc (a minimal guest), /proc/self/exe cannot be executed: the runs
+        # happen in this process, still each with its own run_id.
+        if not shutil.which("unshare") or subprocess.run(
+                ["unshare", "-m", "true"], capture_output=True).returncode != 0:
+            self.skipTest("unshare -m not permitted here (needs CAP_SYS_ADMIN)")
+        out = self.path("inproc.csv")
+        p = subprocess.run(["unshare", "-m", "sh", "-c", 'umount -l /proc && exec "$@"', "sh",
+                            tbtest.TINYBEN, "run", "--runs", "3", *FAST[:-1], "-o", out],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("run 2 of 3 (in this process", p.stderr)
+        rows = tbtest.read_csv(out)
+        self.assertEqual(len({r["run_id"] for r in rows}), 3)
+        self.assert_no_leftovers(self.tmp, allowed=("inproc.csv",))
 
     def test_json_lines(self):
         out = self.path("two.jsonl")
