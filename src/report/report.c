@@ -100,6 +100,10 @@ static char *file_label(const struct tb_table *t, size_t i)
 	return out;
 }
 
+/* Bars a plot can tell apart (8 colours x hatches, and a legend that fits a page); more
+ * sides means the grouping is not what the user meant (--by run over a million runs). */
+#define MAX_SIDES 64
+
 /* Rows go to their side as they are read: no row outlives the reader's buffer. */
 struct grouping {
 	const struct tb_table *t;
@@ -119,6 +123,8 @@ static int to_side(void *arg, const struct tb_row *r)
 	key_of(g->t, r, g->by, g->tag, key, sizeof(key));
 	size_t k = tb_strmap_get(&g->keys, key);
 	if (k == SIZE_MAX) {
+		if (g->n == MAX_SIDES)
+			return -E2BIG;
 		k = g->n++;
 		g->key = realloc(g->key, g->n * sizeof(*g->key));
 		g->sides = realloc(g->sides, g->n * sizeof(*g->sides));
@@ -243,6 +249,12 @@ static int report_main(int argc, char **argv)
 		int e = tb_csv_read_file(&t, argv[i], &ro, to_side, &g, err, sizeof(err));
 		if (e == -EINTR) {
 			rc = TB_EXIT_INTERRUPTED;
+			goto out;
+		}
+		if (e == -E2BIG) {
+			tb_error("report: more than %d runs to draw under --by %s (at %s): group them "
+				 "with --by cc_level or --by tag.NAME", MAX_SIDES, by_arg, argv[i]);
+			rc = TB_EXIT_USAGE;
 			goto out;
 		}
 		if (e != 0) {

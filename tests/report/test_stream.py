@@ -112,6 +112,18 @@ class Stream(tbtest.TempDirTest):
         self.assertIn("... and 299000 more runs", out)
         self.assertLess(rss, 200 * MIB, f"peak RSS {rss / MIB:.0f} MiB")
 
+    def test_report_refuses_more_bars_than_it_can_draw(self):
+        p = self.path("runs.csv")
+        with open(p, "w", newline="") as f:
+            bigcsv.write(f, 200, runs=100, series=1, seed=5)
+        r = run("report", "--by", "run", "-o", self.path("r.html"), p)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("more than 64 runs to draw under --by run", r.stderr)
+        self.assertFalse(os.path.exists(self.path("r.html")))
+        # One file is one bar by default, with its 100 runs inside.
+        r = run("report", "-o", self.path("r.html"), p)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_dev_zero_is_one_clear_error(self):
         good = self.path("good.csv")
         data.craft(good, "none", "r1")
