@@ -41,6 +41,9 @@ class Runs(tbtest.TempDirTest):
         if not shutil.which("unshare") or subprocess.run(
                 ["unshare", "-m", "true"], capture_output=True).returncode != 0:
             self.skipTest("unshare -m not permitted here (needs CAP_SYS_ADMIN)")
+        with open(tbtest.TINYBEN, "rb") as f:
+            if b"__asan_init" in f.read():
+                self.skipTest("a sanitizer build needs /proc")
         out = self.path("inproc.csv")
         p = subprocess.run(["unshare", "-m", "sh", "-c", 'umount -l /proc && exec "$@"', "sh",
                             tbtest.TINYBEN, "run", "--runs", "3", *FAST[:-1], "-o", out],
