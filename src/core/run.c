@@ -87,8 +87,6 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const stru
 	return 0;
 }
 
-static int run_main(int argc, char **argv);
-
 static int run_main(int argc, char **argv)
 {
 	struct tb_run_args a;
