@@ -12,6 +12,7 @@
 #include "tinyben/verb.h"
 #include "ctx_impl.h"
 #include "run_args.h"
+#include "runs.h"
 
 /* Does "variant" of "b" match one of the -b patterns "GLOB[:VARIANTGLOB]"? */
 static bool selected(const struct tb_run_args *a, const struct tb_bench *b, const char *variant)
@@ -59,7 +60,9 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const stru
 		tb_ctx_flush(ctx);
 		return 0;
 	}
-	for (const char *const *v = b->variants; *v; v++) {
+	const char *order[257];
+	tb_runs_variant_order(b->variants, b->name, a->shuffle_seed, order, 256);
+	for (const char *const *v = order; *v; v++) {
 		if (!selected(a, b, *v))
 			continue;
 		ctx->variant = *v;
@@ -90,6 +93,11 @@ static int run_main(int argc, char **argv)
 	int rc = tb_run_args_parse(argc, argv, &a);
 	if (rc)
 		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	if (a.runs > 1) {
+		rc = tb_runs_main(argc, argv, &a, run_main);
+		tb_run_args_free(&a);
+		return rc;
+	}
 
 	struct tb_ctx ctx;
 	memset(&ctx, 0, sizeof(ctx));
@@ -111,6 +119,7 @@ static int run_main(int argc, char **argv)
 			}
 		}
 	}
+	tb_runs_shuffle(todo, n_todo, sizeof(*todo), a.shuffle_seed);
 	if (n_todo == 0) {
 		tb_error("no benchmark matches '%s' (see 'tinyben list')", a.bench_arg);
 		tb_run_args_free(&a);
@@ -166,7 +175,8 @@ static const struct tb_verb run_verb = {
 	.name = "run",
 	.synopsis = "run [-b GLOB[,GLOB...]] [--quick] [-r REPS] [-o FILE] [--format csv|json] "
 		    "[--force] [--tag KEY=VALUE]... [--set BENCH.KEY=VALUE]... [--dir DIR] "
-		    "[--threads N[,N...]|all] [--redis ADDR] [--allow-device] [--min-time S] [-q]",
+		    "[--threads N[,N...]|all] [--redis ADDR] [--allow-device] [--min-time S] [-q] "
+		    "[--runs N]",
 	.summary = "run benchmarks and write every sample as CSV (or JSON Lines)",
 	.main = run_main,
 	.order = 10,

@@ -14,7 +14,7 @@
 
 enum {
 	OPT_QUICK = 256, OPT_FORMAT, OPT_FORCE, OPT_TAG, OPT_SET, OPT_DIR, OPT_THREADS,
-	OPT_REDIS, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_HELP,
+	OPT_REDIS, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_HELP, OPT_RUNS, OPT_SHUFFLE,
 };
 
 static const struct option long_options[] = {
@@ -34,6 +34,8 @@ static const struct option long_options[] = {
 	{ "min-time", required_argument, NULL, OPT_MIN_TIME },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "runs", required_argument, NULL, OPT_RUNS },
+	{ "shuffle", required_argument, NULL, OPT_SHUFFLE },  /* internal, from --runs */
 	{ 0 },
 };
 
@@ -43,6 +45,9 @@ static const char usage[] =
 	"                            selects variants (e.g. mem.mbw:MEMCPY). Default: all\n"
 	"      --quick               small sizes, 3 repetitions, 0.1 s per repetition\n"
 	"  -r, --reps N              measured repetitions (default 5, --quick 3)\n"
+	"      --runs N              N independent runs (default 1), each a fresh process with\n"
+	"                            its own run_id and a shuffled order of benchmarks and\n"
+	"                            variants, into one output; compare needs 3 a side\n"
 	"      --min-time S          seconds each repetition lasts at least (default 0.5)\n"
 	"  -o, --output FILE         write results to FILE (refuses to replace it without --force)\n"
 	"      --format csv|json     output format (default: from -o's extension, else csv)\n"
@@ -173,7 +178,7 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 	a->settings.thread_counts[0] = 1;
 	a->settings.n_thread_counts = 1;
 	a->bench_arg = "*";
-	const char *format = NULL, *reps = NULL, *min_time = NULL;
+	const char *format = NULL, *reps = NULL, *min_time = NULL, *runs = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -202,6 +207,15 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 		case OPT_ALLOW_DEVICE: a->settings.allow_device = true; break;
 		case OPT_MIN_TIME: min_time = optarg; break;
 		case 'q': a->quiet = true; break;
+		case OPT_RUNS: runs = optarg; break;
+		case OPT_SHUFFLE: {
+			char *end;
+			errno = 0;
+			a->shuffle_seed = strtoull(optarg, &end, 16);
+			if (errno || end == optarg || *end)
+				rc = fail("--shuffle '%s': expected a hexadecimal seed", optarg);
+			break;
+		}
 		case OPT_HELP: fputs(usage, stdout); tb_run_args_free(a); return 1;
 		case ':': rc = fail("option '%s' needs a value", argv[optind - 1]); break;
 		default: rc = fail("unknown option '%s' (see 'tinyben run --help')", argv[optind - 1]); break;
@@ -224,6 +238,13 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 		return -1;
 	}
 	a->settings.reps = (int)v;
+	v = 1;
+	if (runs && tb_parse_ll(runs, 1, 1000, &v) != 0) {
+		fail("--runs '%s': expected a whole number of runs from 1 to 1000", runs);
+		tb_run_args_free(a);
+		return -1;
+	}
+	a->runs = (int)v;
 	a->settings.min_time = a->settings.quick ? 0.1 : 0.5;
 	if (min_time && tb_parse_double(min_time, 0.0001, 3600, &a->settings.min_time) != 0) {
 		fail("--min-time '%s': expected seconds between 0.0001 and 3600", min_time);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ctx_impl.h"
 
@@ -18,6 +19,8 @@ struct tb_run_args {
 	struct tb_override *overrides;
 	size_t n_overrides;
 	char *tags;                  /* " tag.k=v tag.k2=v2" or NULL */
+	int runs;                    /* --runs N (runs.c), 1 by default */
+	uint64_t shuffle_seed;       /* --shuffle SEED (set by --runs for each run), 0: none */
 };
 
 /* Returns 0 when the run can start, 1 when --help was printed, -1 after printing one

@@ -8,10 +8,25 @@
 #include "report/cmpfmt.h"
 
 const char *const tb_cmp_cell_names[TB_CMP_NCELLS] = {
-	"bench", "variant", "metric", "unit", "n base/cand", "base median", "cand median",
-	"ratio", "ratio 95% CI", "overhead", "overhead 95% CI", "significant",
+	"bench", "variant", "metric", "unit", "runs base/cand", "n base/cand", "base median",
+	"cand median", "ratio", "ratio 95% CI", "overhead", "overhead 95% CI", "interval",
+	"significant", "equivalent",
 };
-const unsigned char tb_cmp_cell_numeric[TB_CMP_NCELLS] = { 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0 };
+const unsigned char tb_cmp_cell_numeric[TB_CMP_NCELLS] = { 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+							    0, 0, 0 };
+
+int tb_cmp_ncells(const struct tb_cmp *c)
+{
+	return isnan(c->margin_pct) ? TB_CMP_NCELLS - 1 : TB_CMP_NCELLS;
+}
+
+void tb_cmp_cell_name(const struct tb_cmp *c, int j, char *buf, size_t len)
+{
+	if (j == TB_CMP_NCELLS - 1)
+		snprintf(buf, len, "equivalent +-%g%%", c->margin_pct);
+	else
+		snprintf(buf, len, "%s", tb_cmp_cell_names[j]);
+}
 
 void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_CELL])
 {
@@ -20,27 +35,126 @@ void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_C
 	snprintf(cells[1], TB_CMP_CELL, "%s", b->variant);
 	snprintf(cells[2], TB_CMP_CELL, "%s", b->metric);
 	snprintf(cells[3], TB_CMP_CELL, "%s", b->unit);
-	snprintf(cells[4], TB_CMP_CELL, "%zu/%zu", b->n, c->n);
+	snprintf(cells[4], TB_CMP_CELL, "%zu/%zu", r->r.runs_b, r->r.runs_c);
+	snprintf(cells[5], TB_CMP_CELL, "%zu/%zu", b->n, c->n);
+	snprintf(cells[6], TB_CMP_CELL, "%.6g", r->r.base_med);
+	snprintf(cells[7], TB_CMP_CELL, "%.6g", r->r.cand_med);
 	if (!r->ok) {
-		snprintf(cells[5], TB_CMP_CELL, "%.6g", r->r.base_med);
-		for (int i = 6; i < TB_CMP_NCELLS; i++)
+		for (int i = 8; i < TB_CMP_NCELLS; i++)
 			snprintf(cells[i], TB_CMP_CELL, "n/a");
-		snprintf(cells[6], TB_CMP_CELL, "%.6g", r->r.cand_med);
 		return;
 	}
-	snprintf(cells[5], TB_CMP_CELL, "%.6g", r->r.base_med);
-	snprintf(cells[6], TB_CMP_CELL, "%.6g", r->r.cand_med);
-	snprintf(cells[7], TB_CMP_CELL, "%.4f", r->r.ratio);
+	snprintf(cells[8], TB_CMP_CELL, "%.4f", r->r.ratio);
 	if (r->r.has_ci)
-		snprintf(cells[8], TB_CMP_CELL, "[%.4f, %.4f]", r->r.lo, r->r.hi);
+		snprintf(cells[9], TB_CMP_CELL, "[%.4f, %.4f]", r->r.lo, r->r.hi);
 	else
-		snprintf(cells[8], TB_CMP_CELL, "n/a (n<2)");
-	snprintf(cells[9], TB_CMP_CELL, "%+.2f%%", r->overhead);
+		snprintf(cells[9], TB_CMP_CELL, "n/a (n<2)");
+	snprintf(cells[10], TB_CMP_CELL, "%+.2f%%", r->overhead);
 	if (!isnan(r->ov_lo))
-		snprintf(cells[10], TB_CMP_CELL, "[%+.2f%%, %+.2f%%]", r->ov_lo, r->ov_hi);
+		snprintf(cells[11], TB_CMP_CELL, "[%+.2f%%, %+.2f%%]", r->ov_lo, r->ov_hi);
 	else
-		snprintf(cells[10], TB_CMP_CELL, "n/a");
-	snprintf(cells[11], TB_CMP_CELL, "%s", !r->r.has_ci ? "n/a" : r->significant ? "yes" : "no");
+		snprintf(cells[11], TB_CMP_CELL, "n/a");
+	switch (r->r.method) {
+	case TB_CI_RUNS:
+		snprintf(cells[12], TB_CMP_CELL, "runs, df %.1f", r->r.df);
+		break;
+	case TB_CI_BOOT:
+		snprintf(cells[12], TB_CMP_CELL, "within run, bootstrap");
+		break;
+	case TB_CI_ORDER:
+		snprintf(cells[12], TB_CMP_CELL, "within run, order stat.");
+		break;
+	default:
+		snprintf(cells[12], TB_CMP_CELL, "none");
+	}
+	snprintf(cells[13], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
+	snprintf(cells[14], TB_CMP_CELL, "%s", tb_equiv_name(r->equiv));
+}
+
+void tb_cmp_reasons(const struct tb_cmp *c, void (*fn)(void *arg, const char *reason,
+						       size_t n), void *arg)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct tb_cmp_row *r = &c->rows[i];
+		if (r->kind != TB_CMP_BOTH || r->verdict != TB_VERDICT_UNDETERMINED)
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = c->rows[j].kind == TB_CMP_BOTH &&
+			       c->rows[j].verdict == TB_VERDICT_UNDETERMINED &&
+			       strcmp(c->rows[j].reason, r->reason) == 0;
+		if (seen)
+			continue;
+		size_t n = 0;
+		for (size_t j = i; j < c->n; j++)
+			n += c->rows[j].kind == TB_CMP_BOTH &&
+			     c->rows[j].verdict == TB_VERDICT_UNDETERMINED &&
+			     strcmp(c->rows[j].reason, r->reason) == 0;
+		fn(arg, r->reason, n);
+	}
+}
+
+/* Plain words, wrapped at width columns (0: one line per paragraph, for HTML). */
+static void para(FILE *f, int width, const char *text)
+{
+	if (width <= 0) {
+		fprintf(f, "%s\n", text);
+		return;
+	}
+	const char *p = text;
+	while (*p) {
+		size_t len = strlen(p);
+		if ((int)len <= width) {
+			fprintf(f, "%s\n", p);
+			break;
+		}
+		size_t cut = (size_t)width;
+		while (cut > 0 && p[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			cut = (size_t)width;
+		fprintf(f, "%.*s\n", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+void tb_cmp_explain(FILE *f, const struct tb_cmp *c, int width)
+{
+	char buf[1400];
+	snprintf(buf, sizeof(buf),
+		 "How: the run is the unit. Samples of one run share its conditions (placement, "
+		 "clock, caches, neighbours), so each run is summarised by its median, and the "
+		 "interval of the ratio cand/base comes from the spread between runs: Welch's t "
+		 "interval on the logs of the run medians (base and cand median = geometric mean "
+		 "of their runs' medians). This needs %d runs a side ('tinyben run --runs N'); "
+		 "with fewer, the ratio of the pooled medians is shown with an interval within "
+		 "runs only (bootstrap of the samples, %d resamples, fixed seed; order statistics "
+		 "above %d samples), which leaves the run-to-run variation out and is too narrow "
+		 "to judge by. overhead > 0 means cand is worse: the extra time it needs for the "
+		 "same work.", TB_MIN_RUNS, TB_BOOT_REPLICATES, TB_BOOT_MAX_N);
+	para(f, width, buf);
+	fputc('\n', f);
+	para(f, width, "significant = yes: the 95% interval between runs excludes 1, so cand "
+		       "differs from base by more than the runs differ among themselves; = no: "
+		       "the interval includes 1, no difference was shown (which is not proof "
+		       "that there is none: see --margin).");
+	fputc('\n', f);
+	para(f, width, "undetermined: too few runs on a side (or a run median that is not "
+		       "above 0) to estimate how much runs differ; the numbers are shown, but "
+		       "no verdict is given. Record more runs.");
+	if (!isnan(c->margin_pct)) {
+		fputc('\n', f);
+		snprintf(buf, sizeof(buf),
+			 "equivalent: the 90%% interval of the overhead lies inside +-%g%% (two "
+			 "one-sided tests at 5%%), so cand is shown to cost less than %g%% and to "
+			 "gain less than %g%%; different: the whole 90%% interval lies outside the "
+			 "band, the change is larger than %g%%; undetermined: the interval straddles "
+			 "an edge of the band (or too few runs), more runs are needed to tell.",
+			 c->margin_pct, c->margin_pct, c->margin_pct, c->margin_pct);
+		para(f, width, buf);
+	}
 }
 
 void tb_env_line(const struct tb_run_env *e, char *buf, size_t len)
@@ -95,9 +209,14 @@ static void write_env(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 	put(f, fmt, files);
 	fprintf(f, " (%zu run%s)\n", s->n_runs, s->n_runs == 1 ? "" : "s");
 	for (size_t i = 0; i < s->n_runs; i++) {
+		if (!s->runs[i].first) {
+			fprintf(f, "%s... and %zu more runs\n", fmt == TB_CMPF_MARKDOWN ? "  - " : "  ",
+				s->n_runs - i);
+			break;
+		}
 		tb_env_line(&s->runs[i], line, sizeof(line));
 		fprintf(f, fmt == TB_CMPF_MARKDOWN ? "  - run `" : "  run ");
-		put(f, fmt, s->runs[i].first->f[TB_COL_RUN_ID]);
+		put(f, fmt, s->runs[i].id);
 		fprintf(f, fmt == TB_CMPF_MARKDOWN ? "`: " : ": ");
 		put(f, fmt, line);
 		fputc('\n', f);
@@ -109,10 +228,10 @@ static void write_env(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 }
 
 /* Numbers right-aligned, text left-aligned; no trailing blanks. */
-static void print_line(FILE *f, const char *const *cell, const size_t *w)
+static void print_line(FILE *f, const char *const *cell, const size_t *w, int nc)
 {
-	for (int j = 0; j < TB_CMP_NCELLS; j++) {
-		bool last = j == TB_CMP_NCELLS - 1;
+	for (int j = 0; j < nc; j++) {
+		bool last = j == nc - 1;
 		fprintf(f, tb_cmp_cell_numeric[j] ? "%s%*s" : "%s%-*s", j ? "  " : "",
 			last && !tb_cmp_cell_numeric[j] ? 0 : (int)w[j], cell[j]);
 	}
@@ -131,14 +250,20 @@ static void write_table(FILE *f, enum tb_cmp_format fmt, const struct tb_cmp *c)
 	char (*cells)[TB_CMP_NCELLS][TB_CMP_CELL] = calloc(rows, sizeof(*cells));
 	if (!cells)
 		abort();
+	int nc = tb_cmp_ncells(c);
+	char names[TB_CMP_NCELLS][TB_CMP_CELL];
+	const char *head[TB_CMP_NCELLS];
 	size_t w[TB_CMP_NCELLS], k = 0;
-	for (int j = 0; j < TB_CMP_NCELLS; j++)
-		w[j] = strlen(tb_cmp_cell_names[j]);
+	for (int j = 0; j < nc; j++) {
+		tb_cmp_cell_name(c, j, names[j], sizeof(names[j]));
+		head[j] = names[j];
+		w[j] = strlen(names[j]);
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->rows[i].kind != TB_CMP_BOTH)
 			continue;
 		tb_cmp_cells(&c->rows[i], cells[k]);
-		for (int j = 0; j < TB_CMP_NCELLS; j++)
+		for (int j = 0; j < nc; j++)
 			if (strlen(cells[k][j]) > w[j])
 				w[j] = strlen(cells[k][j]);
 		k++;
@@ -146,15 +271,15 @@ static void write_table(FILE *f, enum tb_cmp_format fmt, const struct tb_cmp *c)
 	fputc('\n', f);
 	if (fmt == TB_CMPF_MARKDOWN) {
 		fputc('|', f);
-		for (int j = 0; j < TB_CMP_NCELLS; j++)
-			fprintf(f, " %s |", tb_cmp_cell_names[j]);
+		for (int j = 0; j < nc; j++)
+			fprintf(f, " %s |", head[j]);
 		fputs("\n|", f);
-		for (int j = 0; j < TB_CMP_NCELLS; j++)
+		for (int j = 0; j < nc; j++)
 			fputs(tb_cmp_cell_numeric[j] ? "---:|" : "---|", f);
 		fputc('\n', f);
 		for (size_t i = 0; i < rows; i++) {
 			fputc('|', f);
-			for (int j = 0; j < TB_CMP_NCELLS; j++) {
+			for (int j = 0; j < nc; j++) {
 				fputc(' ', f);
 				md_put(f, cells[i][j]);
 				fputs(" |", f);
@@ -162,12 +287,12 @@ static void write_table(FILE *f, enum tb_cmp_format fmt, const struct tb_cmp *c)
 			fputc('\n', f);
 		}
 	} else {
-		print_line(f, tb_cmp_cell_names, w);
+		print_line(f, head, w, nc);
 		for (size_t i = 0; i < rows; i++) {
 			const char *line[TB_CMP_NCELLS];
-			for (int j = 0; j < TB_CMP_NCELLS; j++)
+			for (int j = 0; j < nc; j++)
 				line[j] = cells[i][j];
-			print_line(f, line, w);
+			print_line(f, line, w, nc);
 		}
 	}
 	free(cells);
@@ -233,6 +358,9 @@ static void write_lists(FILE *f, enum tb_cmp_format fmt, const struct tb_table *
 			put(f, fmt, t->files[r->file]);
 			fprintf(f, ":%zu)\n", r->line);
 		}
+		if (sides[k]->n_notok_unlisted)
+			fprintf(f, "%s%s: %zu more skipped or failed rows not listed\n", item,
+				k ? "cand" : "base", sides[k]->n_notok_unlisted);
 	}
 }
 
@@ -270,7 +398,7 @@ static void env_summary(const struct tb_side *s, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < s->n_runs; i++) {
+	for (size_t i = 0; i < s->n_runs && s->runs[i].first; i++) {
 		const char *const *f = s->runs[i].first->f;
 		int n = snprintf(buf + used, len - used,
 				 "%scc_level=%s kernel=%s cpu_model=%s vcpus=%s run_id=%s",
@@ -292,7 +420,8 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 	env_summary(cand, ce, sizeof(ce));
 	fputs("bench,variant,metric,unit,better,status,base_n,base_median,cand_n,cand_median,"
 	      "ratio,ratio_ci_lo,ratio_ci_hi,overhead_pct,overhead_ci_lo,overhead_ci_hi,"
-	      "significant,base_env,cand_env\r\n", f);
+	      "significant,base_runs,cand_runs,ci_method,ci_df,ratio_ci90_lo,ratio_ci90_hi,"
+	      "margin_pct,equivalence,reason,base_env,cand_env\r\n", f);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct tb_cmp_row *r = &c->rows[i];
 		const struct tb_series *s = r->b ? r->b : r->c;
@@ -302,12 +431,15 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 		csv_field(f, s->unit, false);
 		csv_field(f, s->better, false);
 		fprintf(f, "%s,", kind_name(r->kind));
+		bool both = r->kind == TB_CMP_BOTH;
 		if (r->b)
-			fprintf(f, "%zu,%.10g,", r->b->n, tb_median(r->b->v, r->b->n));
+			fprintf(f, "%zu,%.10g,", r->b->n,
+				both ? r->r.base_med : tb_median(r->b->v, r->b->n));
 		else
 			fputs(",,", f);
 		if (r->c)
-			fprintf(f, "%zu,%.10g,", r->c->n, tb_median(r->c->v, r->c->n));
+			fprintf(f, "%zu,%.10g,", r->c->n,
+				both ? r->r.cand_med : tb_median(r->c->v, r->c->n));
 		else
 			fputs(",,", f);
 		if (r->ok) {
@@ -317,13 +449,35 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 			csv_num(f, r->overhead);
 			csv_num(f, r->ov_lo);
 			csv_num(f, r->ov_hi);
-			fprintf(f, "%s,", r->r.has_ci ? (r->significant ? "yes" : "no") : "");
+			fprintf(f, "%s,%zu,%zu,%s,", tb_verdict_name(r->verdict), r->r.runs_b,
+				r->r.runs_c, r->r.method == TB_CI_RUNS ? "runs"
+					     : r->r.method == TB_CI_BOOT ? "within_bootstrap"
+					     : r->r.method == TB_CI_ORDER ? "within_order_statistics"
+					     : "");
+			csv_num(f, r->r.method == TB_CI_RUNS ? r->r.df : NAN);
+			csv_num(f, r->r.lo90);
+			csv_num(f, r->r.hi90);
+			csv_num(f, c->margin_pct);
+			fprintf(f, "%s,", tb_equiv_name(r->equiv));
+			csv_field(f, r->reason, false);
 		} else {
-			fputs(",,,,,,,", f);
+			fputs(",,,,,,,,,,,,,,,,", f);
 		}
 		csv_field(f, be, false);
 		csv_field(f, ce, true);
 	}
+}
+
+struct reason_arg {
+	FILE *f;
+	enum tb_cmp_format fmt;
+};
+
+static void print_reason(void *arg, const char *reason, size_t n)
+{
+	struct reason_arg *a = arg;
+	fprintf(a->f, "%sundetermined (%zu metric%s): %s\n", a->fmt == TB_CMPF_MARKDOWN ? "\n" : "",
+		n, n == 1 ? "" : "s", reason);
 }
 
 void tb_cmp_write(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
@@ -338,10 +492,9 @@ void tb_cmp_write(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 	write_env(f, fmt, t, "base", base);
 	write_env(f, fmt, t, "cand", cand);
 	write_table(f, fmt, c);
-	fprintf(f, "\nratio = cand median / base median. overhead > 0 means cand is worse: the extra\n"
-		"time it needs for the same work (ratio - 1 for lower-is-better metrics, 1/ratio - 1\n"
-		"for higher-is-better ones). 95%% CI: percentile bootstrap of the medians (%d\n"
-		"resamples, fixed seed); significant = the CI of the ratio excludes 1. With fewer than\n"
-		"5 samples a side the interval is optimistic.\n", TB_BOOT_REPLICATES);
+	struct reason_arg ra = { f, fmt };
+	tb_cmp_reasons(c, print_reason, &ra);
+	fputc('\n', f);
+	tb_cmp_explain(f, c, fmt == TB_CMPF_MARKDOWN ? 0 : 88);
 	write_lists(f, fmt, t, base, cand, c);
 }

@@ -9,14 +9,25 @@
 
 enum tb_cmp_format { TB_CMPF_TEXT, TB_CMPF_CSV, TB_CMPF_MARKDOWN };
 
-#define TB_CMP_NCELLS 12
+/* The last cell (equivalence) is shown only with --margin. */
+#define TB_CMP_NCELLS 15
 #define TB_CMP_CELL 96
 extern const char *const tb_cmp_cell_names[TB_CMP_NCELLS];
 /* Which display cells are numbers (right-aligned). */
 extern const unsigned char tb_cmp_cell_numeric[TB_CMP_NCELLS];
+/* How many cells a row of c shows. */
+int tb_cmp_ncells(const struct tb_cmp *c);
+/* Header of cell j ("equivalent +-2%" for the margin cell). */
+void tb_cmp_cell_name(const struct tb_cmp *c, int j, char *buf, size_t len);
 
 /* Display cells of a TB_CMP_BOTH row. */
 void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_CELL]);
+
+/* The method and the verdicts in plain words, one paragraph each (text; html escapes). */
+void tb_cmp_explain(FILE *f, const struct tb_cmp *c, int width);
+/* Distinct reasons of undetermined verdicts, with how many rows each: calls fn per reason. */
+void tb_cmp_reasons(const struct tb_cmp *c, void (*fn)(void *arg, const char *reason,
+						       size_t n), void *arg);
 
 /* One line describing a run's environment: "cc_level sev-snp, kernel ..., ...". */
 void tb_env_line(const struct tb_run_env *e, char *buf, size_t len);

@@ -1,19 +1,34 @@
-/* Ratio of medians and its bootstrap CI; overhead; the rows of a comparison. */
+/* Ratio of medians and its intervals (between runs, within runs); verdicts; the rows. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tinyben/ctx.h"
 #include "tinyben/stats.h"
 #include "report/cmpstats.h"
+#include "report/progress.h"
+#include "report/tdist.h"
 
-/* Why a bootstrap of medians: samples of one benchmark are few (3-10), often skewed by
- * the shared machine's noise (a slow outlier), so the median is the robust figure and
- * the Student-t interval of the mean (tb_summarize) fits neither. The percentile
- * bootstrap of median(cand*)/median(base*) needs no distribution, handles two
- * independent samples of different sizes, and with a fixed seed gives the same interval
- * on every run. Caveat (said in the output): with fewer than ~5 samples a side the
- * bootstrap distribution has few distinct values and the interval is optimistic. */
+/* Why the run is the unit: samples of one run share its conditions (placement, clock,
+ * caches, neighbours), so they are not independent. Treating the pooled samples of
+ * several runs as independent (a bootstrap of all of them) leaves the run-to-run
+ * variation out of the interval, and on a shared host A/A comparisons came out
+ * "significant" in 30-70% of cases. The between-run interval summarises each run by its
+ * median and compares the runs' log medians with Welch's t interval: the summary-measures
+ * analysis of nested data (Matthews, Altman, Campbell & Royston, BMJ 1990; 300:230), for
+ * which the t interval is exact when the run effects are normal on the log scale and
+ * holds its level with few runs, where a bootstrap over 3-5 runs is too narrow (its
+ * variance lacks the (k-1)/k factor and a t quantile). */
+
+#define Z975 1.959963984540054
+
+/* The within-run interval (shown, with no verdict, when a side has too few runs): the
+ * samples of a run are few (3-10) and often skewed by a slow outlier, so the median is
+ * the robust figure; the percentile bootstrap of median(cand*)/median(base*) needs no
+ * distribution and, with a fixed seed, gives the same interval every time. It treats the
+ * samples as independent, which they are not across runs: hence no verdict from it. */
 
 uint64_t tb_hash_str(uint64_t h, const char *s)
 {
@@ -62,13 +77,47 @@ static double resample_median(const double *x, size_t n, double *scratch, uint64
 	return tb_quantile_sorted(scratch, n, 0.5);
 }
 
+/* Standard error of a median from order statistics (McKean & Schrader 1984): the
+ * distribution-free 95% interval of the median spans the ranks n/2 -+ 1.96 sqrt(n)/2, and
+ * its half-width over 1.96 estimates the standard error. One sort, no resampling. */
+static double median_se(const double *x, size_t n)
+{
+	double *s = malloc(n * sizeof(*s));
+	if (!s)
+		abort();
+	memcpy(s, x, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	double h = Z975 * sqrt((double)n) / 2;
+	double lo = floor((double)n / 2 - h), hi = ceil((double)n / 2 + h);
+	size_t l = lo < 1 ? 1 : (size_t)lo, u = hi > (double)n ? n : (size_t)hi;
+	double se = (s[u - 1] - s[l - 1]) / (2 * Z975);
+	free(s);
+	return se;
+}
+
+/* Large samples: normal interval of the log ratio from the medians' standard errors. */
+static int order_ci(const double *x, size_t n, const double *y, size_t m, bool self,
+		    struct tb_ratio *out)
+{
+	double sx = median_se(x, n) / fabs(out->base_med);
+	double sy = self ? 0 : median_se(y, m) / fabs(out->cand_med);
+	if (!isfinite(sy) || out->cand_med == 0)
+		return 0;
+	double se = sqrt(sx * sx + sy * sy);
+	out->lo = out->ratio * exp(-Z975 * se);
+	out->hi = out->ratio * exp(Z975 * se);
+	out->has_ci = true;
+	out->method = TB_CI_ORDER;
+	return 0;
+}
+
 /* denom_fixed: when not NAN, the denominator is this fixed value instead of a resampled
  * base median (the CI of one median relative to itself). */
 static int boot(const double *x, size_t n, const double *y, size_t m, int B, uint64_t seed,
 		double denom_fixed, struct tb_ratio *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->lo = out->hi = NAN;
+	out->lo = out->hi = out->lo90 = out->hi90 = NAN;
 	if (n == 0 || m == 0)
 		return -EINVAL;
 	out->base_med = tb_median(x, n);
@@ -78,6 +127,9 @@ static int boot(const double *x, size_t n, const double *y, size_t m, int B, uin
 	out->ratio = out->cand_med / out->base_med;
 	if (n < 2 || m < 2 || B < 2)
 		return 0;
+	if (n > TB_BOOT_MAX_N || m > TB_BOOT_MAX_N)
+		return order_ci(x, n, y, m, !isnan(denom_fixed), out);
+	out->method = TB_CI_BOOT;
 	double *scratch = malloc((n > m ? n : m) * sizeof(double));
 	double *rep = malloc((size_t)B * sizeof(double));
 	if (!scratch || !rep)
@@ -115,6 +167,119 @@ int tb_median_ci(const double *x, size_t n, int B, uint64_t seed, struct tb_rati
 	return boot(x, n, x, n, B, seed, tb_median(x, n), out);
 }
 
+/* The log of the median of every run that has samples (counting sort by run, then one
+ * sort per run). Returns how many runs, or -EINVAL when a median is not > 0. */
+static int run_log_medians(const double *x, const uint32_t *rx, size_t n, size_t nr,
+			   double **out)
+{
+	size_t *at = calloc(nr + 1, sizeof(*at));
+	double *v = malloc((n ? n : 1) * sizeof(*v));
+	double *lm = malloc((nr ? nr : 1) * sizeof(*lm));
+	if (!at || !v || !lm)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		at[rx[i] + 1]++;
+	for (size_t k = 0; k < nr; k++)
+		at[k + 1] += at[k];
+	size_t *fill_at = malloc((nr ? nr : 1) * sizeof(*fill_at));
+	if (!fill_at)
+		abort();
+	memcpy(fill_at, at, nr * sizeof(*at));
+	for (size_t i = 0; i < n; i++)
+		v[fill_at[rx[i]]++] = x[i];
+	free(fill_at);
+	int k = 0, rc = 0;
+	for (size_t r = 0; r < nr; r++) {
+		size_t len = at[r + 1] - at[r];
+		if (!len)
+			continue;
+		sort_small(v + at[r], len);
+		double med = tb_quantile_sorted(v + at[r], len, 0.5);
+		if (!(med > 0) || !isfinite(med))
+			rc = -EINVAL;
+		else
+			lm[k] = log(med);
+		k++;
+	}
+	free(at);
+	free(v);
+	*out = lm;
+	return rc ? rc : k;
+}
+
+static void mean_var(const double *v, int k, double *mean, double *var)
+{
+	double s = 0, q = 0;
+	for (int i = 0; i < k; i++)
+		s += v[i];
+	*mean = s / k;
+	for (int i = 0; i < k; i++)
+		q += (v[i] - *mean) * (v[i] - *mean);
+	*var = k > 1 ? q / (k - 1) : 0;
+}
+
+static void set_interval(struct tb_ratio *out, double d, double se, double df)
+{
+	double t95 = tb_t_upper(0.025, df), t90 = tb_t_upper(0.05, df);
+	out->ratio = exp(d);
+	out->lo = exp(d - t95 * se);
+	out->hi = exp(d + t95 * se);
+	out->lo90 = exp(d - t90 * se);
+	out->hi90 = exp(d + t90 * se);
+	out->df = df;
+	out->has_ci = true;
+	out->method = TB_CI_RUNS;
+}
+
+int tb_runs_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
+	       const double *y, const uint32_t *ry, size_t m, size_t n_runs_y,
+	       struct tb_ratio *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->lo = out->hi = out->lo90 = out->hi90 = NAN;
+	double *lx, *ly;
+	int kx = run_log_medians(x, rx, n, n_runs_x, &lx);
+	int ky = run_log_medians(y, ry, m, n_runs_y, &ly);
+	int rc = kx < 0 || ky < 0 ? -EINVAL : 0;
+	out->runs_b = kx < 0 ? 0 : (size_t)kx;
+	out->runs_c = ky < 0 ? 0 : (size_t)ky;
+	if (!rc && kx >= TB_MIN_RUNS && ky >= TB_MIN_RUNS) {
+		double mx, vx, my, vy;
+		mean_var(lx, kx, &mx, &vx);
+		mean_var(ly, ky, &my, &vy);
+		double ax = vx / kx, ay = vy / ky, se = sqrt(ax + ay);
+		/* Welch-Satterthwaite; identical runs (no spread) keep the pooled df. */
+		double df = ax + ay > 0 ? (ax + ay) * (ax + ay) /
+					  (ax * ax / (kx - 1) + ay * ay / (ky - 1))
+					: (double)(kx + ky - 2);
+		out->base_med = exp(mx);
+		out->cand_med = exp(my);
+		set_interval(out, my - mx, se, df);
+	}
+	free(lx);
+	free(ly);
+	return rc;
+}
+
+int tb_runs_self_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
+		    struct tb_ratio *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->lo = out->hi = out->lo90 = out->hi90 = NAN;
+	double *lx;
+	int kx = run_log_medians(x, rx, n, n_runs_x, &lx);
+	int rc = kx < 0 ? -EINVAL : 0;
+	out->runs_b = out->runs_c = kx < 0 ? 0 : (size_t)kx;
+	if (!rc && kx >= TB_MIN_RUNS) {
+		double mx, vx;
+		mean_var(lx, kx, &mx, &vx);
+		out->base_med = out->cand_med = exp(mx);
+		set_interval(out, 0, sqrt(vx / kx), (double)(kx - 1));
+	}
+	free(lx);
+	return rc;
+}
+
 double tb_overhead_pct(double ratio, bool higher_better)
 {
 	return higher_better ? (1.0 / ratio - 1.0) * 100.0 : (ratio - 1.0) * 100.0;
@@ -136,31 +301,81 @@ static void push(struct tb_cmp *c, size_t *cap, const struct tb_cmp_row *r)
 	c->rows[c->n++] = *r;
 }
 
-static void fill(struct tb_cmp_row *row)
+static uint64_t seed_of(const struct tb_series *b)
+{
+	return tb_hash_str(tb_hash_str(tb_hash_str(TB_BOOT_SEED, b->bench), b->variant),
+			   b->metric);
+}
+
+static void map_ci(bool hb, double lo, double hi, double *a, double *z)
+{
+	double p = tb_overhead_pct(lo, hb), q = tb_overhead_pct(hi, hb);
+	*a = p < q ? p : q;
+	*z = p < q ? q : p;
+}
+
+void tb_cmp_fill(struct tb_cmp_row *row, size_t runs_b, size_t runs_c, double margin_pct)
 {
 	const struct tb_series *b = row->b, *c = row->c;
-	uint64_t seed = tb_hash_str(tb_hash_str(tb_hash_str(TB_BOOT_SEED, b->bench), b->variant),
-				    b->metric);
-	row->ov_lo = row->ov_hi = NAN;
-	if (tb_ratio_ci(b->v, b->n, c->v, c->n, TB_BOOT_REPLICATES, seed, &row->r) != 0 ||
-	    !isfinite(row->r.ratio) || row->r.ratio <= 0)
+	row->ov_lo = row->ov_hi = row->ov_lo90 = row->ov_hi90 = NAN;
+	row->verdict = TB_VERDICT_NA;
+	row->equiv = TB_EQUIV_NONE;
+	struct tb_ratio runs;
+	int rrc = tb_runs_ci(b->v, b->run, b->n, runs_b, c->v, c->run, c->n, runs_c, &runs);
+	if (rrc == 0 && runs.has_ci) {
+		row->r = runs;
+	} else {
+		if (tb_ratio_ci(b->v, b->n, c->v, c->n, TB_BOOT_REPLICATES, seed_of(b), &row->r))
+			return;
+		row->r.runs_b = runs.runs_b;
+		row->r.runs_c = runs.runs_c;
+	}
+	if (!isfinite(row->r.ratio) || row->r.ratio <= 0)
 		return;
 	row->ok = true;
 	bool hb = strcmp(b->better, "higher") == 0;
 	row->overhead = tb_overhead_pct(row->r.ratio, hb);
-	if (row->r.has_ci && row->r.lo > 0) {
-		double a = tb_overhead_pct(row->r.lo, hb), z = tb_overhead_pct(row->r.hi, hb);
-		row->ov_lo = a < z ? a : z;
-		row->ov_hi = a < z ? z : a;
-		row->significant = row->r.lo > 1.0 || row->r.hi < 1.0;
+	if (row->r.has_ci && row->r.lo > 0)
+		map_ci(hb, row->r.lo, row->r.hi, &row->ov_lo, &row->ov_hi);
+	bool margin = !isnan(margin_pct);
+	if (row->r.method != TB_CI_RUNS) {
+		row->verdict = TB_VERDICT_UNDETERMINED;
+		row->equiv = margin ? TB_EQUIV_UNDETERMINED : TB_EQUIV_NONE;
+		if (rrc)
+			snprintf(row->reason, sizeof(row->reason),
+				 "a run's median is not above 0: no interval between runs");
+		else
+			snprintf(row->reason, sizeof(row->reason),
+				 "%zu/%zu runs, need %d a side (tinyben run --runs)",
+				 row->r.runs_b, row->r.runs_c, TB_MIN_RUNS);
+		return;
+	}
+	row->significant = row->r.lo > 1.0 || row->r.hi < 1.0;
+	row->verdict = row->significant ? TB_VERDICT_YES : TB_VERDICT_NO;
+	map_ci(hb, row->r.lo90, row->r.hi90, &row->ov_lo90, &row->ov_hi90);
+	if (margin) {
+		/* Two one-sided tests at 5% each = the 90% interval inside the band; the
+		 * whole 90% interval outside it: the change exceeds the margin. */
+		if (row->ov_lo90 > -margin_pct && row->ov_hi90 < margin_pct)
+			row->equiv = TB_EQUIV_EQUIVALENT;
+		else if (row->ov_lo90 >= margin_pct || row->ov_hi90 <= -margin_pct)
+			row->equiv = TB_EQUIV_DIFFERENT;
+		else
+			row->equiv = TB_EQUIV_UNDETERMINED;
 	}
 }
 
-void tb_compare(const struct tb_side *base, const struct tb_side *cand, struct tb_cmp *out)
+int tb_compare(const struct tb_side *base, const struct tb_side *cand,
+	       const struct tb_cmp_opts *o, struct tb_cmp *out)
 {
 	size_t cap = 0;
 	memset(out, 0, sizeof(*out));
+	out->margin_pct = o ? o->margin_pct : NAN;
 	for (size_t i = 0; i < base->n; i++) {
+		if (tb_interrupted())
+			return -EINTR;
+		if (o && o->progress)
+			tb_progress_tick(o->progress, "comparing metric %zu of %zu", i + 1, base->n);
 		struct tb_cmp_row row = { .b = &base->s[i] };
 		row.c = tb_side_find(cand, row.b->bench, row.b->variant, row.b->metric);
 		if (!row.c)
@@ -170,7 +385,7 @@ void tb_compare(const struct tb_side *base, const struct tb_side *cand, struct t
 			 row.c->unit_mixed)
 			row.kind = TB_CMP_UNIT_MISMATCH;
 		else
-			fill(&row);
+			tb_cmp_fill(&row, base->n_runs, cand->n_runs, out->margin_pct);
 		push(out, &cap, &row);
 	}
 	for (size_t i = 0; i < cand->n; i++) {
@@ -179,6 +394,37 @@ void tb_compare(const struct tb_side *base, const struct tb_side *cand, struct t
 			continue;
 		struct tb_cmp_row row = { .kind = TB_CMP_CAND_ONLY, .c = c };
 		push(out, &cap, &row);
+	}
+	return 0;
+}
+
+const char *tb_verdict_name(enum tb_verdict v)
+{
+	switch (v) {
+	case TB_VERDICT_YES: return "yes";
+	case TB_VERDICT_NO: return "no";
+	case TB_VERDICT_UNDETERMINED: return "undetermined";
+	default: return "n/a";
+	}
+}
+
+const char *tb_equiv_name(enum tb_equiv e)
+{
+	switch (e) {
+	case TB_EQUIV_EQUIVALENT: return "equivalent";
+	case TB_EQUIV_DIFFERENT: return "different";
+	case TB_EQUIV_UNDETERMINED: return "undetermined";
+	default: return "";
+	}
+}
+
+const char *tb_ci_method_name(enum tb_ci_method m)
+{
+	switch (m) {
+	case TB_CI_RUNS: return "between runs";
+	case TB_CI_BOOT: return "within runs (bootstrap)";
+	case TB_CI_ORDER: return "within runs (order statistics)";
+	default: return "none";
 	}
 }
 

@@ -1,26 +1,38 @@
 /* `tinyben compare`: overhead of CAND against BASE with bootstrap CIs, per metric. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
+#include "tinyben/ctx.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 #include "report/cmpfmt.h"
+#include "report/progress.h"
 
 static const char usage[] =
-	"usage: tinyben compare BASE.csv CAND.csv [--format text|csv|markdown]\n"
+	"usage: tinyben compare BASE.csv CAND.csv [--format text|csv|markdown] [--margin PCT]\n"
 	"       tinyben compare --base A1.csv [--base A2.csv]... --cand B1.csv [--cand B2.csv]...\n"
 	"  BASE and CAND are CSV files written by 'tinyben run'; several files (or one file\n"
-	"  of concatenated runs) on a side are pooled into one set of samples per metric.\n"
+	"  of concatenated runs, or of 'run --runs N') make up a side, and each run (run_id)\n"
+	"  in it counts once: the interval comes from how much runs differ, and a verdict\n"
+	"  needs 3 runs a side (else: undetermined).\n"
 	"      --format FMT   text (default), csv or markdown\n"
-	"  For every (bench, variant, metric) on both sides: medians, ratio cand/base, overhead\n"
-	"  (positive = cand worse), 95% bootstrap CI of the ratio, significance.\n";
+	"      --margin PCT   also say whether the sides are equivalent within +-PCT %\n"
+	"      --allow-truncated  drop a cut-off last row (power cut, full disk) with a\n"
+	"                     warning instead of rejecting the file\n"
+	"  For every (bench, variant, metric) on both sides: centres, ratio cand/base, overhead\n"
+	"  (positive = cand worse), 95% interval of the ratio, significant yes/no/undetermined.\n";
 
 static const struct option long_options[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "base", required_argument, NULL, 'B' },
 	{ "cand", required_argument, NULL, 'C' },
+	{ "margin", required_argument, NULL, 'm' },
+	{ "allow-truncated", no_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -38,31 +50,37 @@ static void add(struct files *l, const char *p)
 	l->v[l->n++] = p;
 }
 
-static int read_side(struct tb_table *t, const struct files *l)
+static int to_side(void *arg, const struct tb_row *r)
 {
-	char err[512];
-	for (size_t i = 0; i < l->n; i++) {
-		if (tb_csv_read_file(t, l->v[i], err, sizeof(err)) != 0) {
-			tb_error("compare: %s", err);
-			return -1;
-		}
-	}
+	tb_side_add(arg, r);
 	return 0;
 }
 
-static void build_side(struct tb_side *s, const char *label, const struct tb_table *t,
-		       size_t lo, size_t hi)
+/* Streams the files of one side into s. Returns 0, TB_EXIT_USAGE (bad input, said) or
+ * TB_EXIT_INTERRUPTED. */
+static int read_side(struct tb_table *t, const struct files *l, struct tb_side *s,
+		     const struct tb_read_opts *o)
 {
-	tb_side_init(s, label, t->n_files);
-	for (size_t i = 0; i < t->n; i++)
-		if (t->rows[i].file >= lo && t->rows[i].file < hi)
-			tb_side_add(s, &t->rows[i]);
+	char err[512];
+	for (size_t i = 0; i < l->n; i++) {
+		int rc = tb_csv_read_file(t, l->v[i], o, to_side, s, err, sizeof(err));
+		if (rc == -EINTR)
+			return TB_EXIT_INTERRUPTED;
+		if (rc != 0) {
+			tb_error("compare: %s", err);
+			return TB_EXIT_USAGE;
+		}
+	}
+	return 0;
 }
 
 static int compare_main(int argc, char **argv)
 {
 	struct files base = { 0 }, cand = { 0 };
 	enum tb_cmp_format fmt = TB_CMPF_TEXT;
+	struct tb_progress progress;
+	struct tb_read_opts ro = { .verb = "compare", .progress = &progress };
+	struct tb_cmp_opts co = { .margin_pct = NAN };
 	int c, rc = TB_EXIT_USAGE;
 	optind = 1;
 	opterr = 0;
@@ -81,6 +99,15 @@ static int compare_main(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'm':
+			if (tb_parse_double(optarg, 0, 100, &co.margin_pct) != 0 ||
+			    !(co.margin_pct > 0 && co.margin_pct < 100)) {
+				tb_error("compare: --margin '%s': expected a percentage above 0 and "
+					 "below 100 (e.g. 2 for +-2%%)", optarg);
+				goto out;
+			}
+			break;
+		case 'T': ro.allow_truncated = true; break;
 		case 'B': add(&base, optarg); break;
 		case 'C': add(&cand, optarg); break;
 		case 'h':
@@ -113,24 +140,33 @@ static int compare_main(int argc, char **argv)
 	}
 
 	struct tb_table t = { 0 };
-	if (read_side(&t, &base) || read_side(&t, &cand)) {
-		tb_table_free(&t);
-		goto out;
-	}
 	struct tb_side bs, cs;
-	build_side(&bs, "base", &t, 0, base.n);
-	build_side(&cs, "cand", &t, base.n, base.n + cand.n);
+	tb_side_init(&bs, "base", base.n + cand.n);
+	tb_side_init(&cs, "cand", base.n + cand.n);
+	struct tb_cmp cmp = { 0 };
+	tb_progress_init(&progress, "compare");
+	if ((rc = read_side(&t, &base, &bs, &ro)) != 0 ||
+	    (rc = read_side(&t, &cand, &cs, &ro)) != 0)
+		goto done;
 	char lv[256];
 	if (tb_side_mixed_cc(&bs, lv, sizeof(lv)))
 		tb_warn("compare: base mixes cc_levels (%s): its samples are pooled", lv);
 	if (tb_side_mixed_cc(&cs, lv, sizeof(lv)))
 		tb_warn("compare: cand mixes cc_levels (%s): its samples are pooled", lv);
-	struct tb_cmp cmp;
-	tb_compare(&bs, &cs, &cmp);
+	co.progress = &progress;
+	if (tb_compare(&bs, &cs, &co, &cmp) == -EINTR) {
+		rc = TB_EXIT_INTERRUPTED;
+		goto done;
+	}
+	tb_progress_done(&progress);
 	tb_cmp_write(stdout, fmt, &t, &bs, &cs, &cmp);
 	rc = fflush(stdout) == 0 && !ferror(stdout) ? TB_EXIT_OK : TB_EXIT_FAILED;
 	if (rc)
 		tb_error("compare: cannot write the output");
+done:
+	tb_progress_done(&progress);
+	if (rc == TB_EXIT_INTERRUPTED)
+		tb_error("compare: interrupted");
 	tb_cmp_free(&cmp);
 	tb_side_free(&bs);
 	tb_side_free(&cs);
@@ -143,8 +179,8 @@ out:
 
 static const struct tb_verb compare_verb = {
 	.name = "compare",
-	.synopsis = "compare BASE.csv CAND.csv [--format text|csv|markdown] "
-		    "(or --base FILE... --cand FILE...)",
+	.synopsis = "compare BASE.csv CAND.csv [--format text|csv|markdown] [--margin PCT] "
+		    "[--allow-truncated] (or --base FILE... --cand FILE...)",
 	.summary = "overhead of one run against another: medians, ratio, 95% CI, significance",
 	.main = compare_main,
 	.order = 50,

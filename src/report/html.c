@@ -7,6 +7,7 @@
 #include "report/cmpfmt.h"
 #include "report/html.h"
 #include "report/svg.h"
+#include "tinyben/ctx.h"
 #include "version.h"
 
 /* No scripts, no fonts or images fetched: the file must open offline, years later. */
@@ -47,6 +48,18 @@ static void runs_table(FILE *f, const struct tb_table *t, const struct tb_side *
 		tb_side_files(&sides[k], t, files, sizeof(files));
 		for (size_t r = 0; r < sides[k].n_runs; r++) {
 			const struct tb_run_env *e = &sides[k].runs[r];
+			if (!e->first) {
+				char more[96];
+				snprintf(more, sizeof(more), "... and %zu more runs",
+					 sides[k].n_runs - r);
+				fputs("<tr>", f);
+				cell(f, "td", NULL, "");
+				cell(f, "td", NULL, sides[k].label);
+				fputs("<td colspan=\"12\">", f);
+				tb_xml_put(f, more);
+				fputs("</td></tr>\n", f);
+				break;
+			}
 			const char *const *x = e->first->f;
 			char num[32], counts[96];
 			snprintf(num, sizeof(num), "%zu", k + 1);
@@ -92,14 +105,27 @@ static void series_name(FILE *f, const struct tb_series *s)
 	tb_xml_put(f, s->metric);
 }
 
+static void html_reason(void *arg, const char *reason, size_t n)
+{
+	FILE *f = arg;
+	fprintf(f, "<p class=\"note\">undetermined (%zu metric%s): ", n, n == 1 ? "" : "s");
+	tb_xml_put(f, reason);
+	fputs("</p>\n", f);
+}
+
 static void compare_table(FILE *f, const struct tb_table *t, const struct tb_side *base,
-			  const struct tb_side *cand)
+			  const struct tb_side *cand, double margin_pct)
 {
 	struct tb_cmp c;
-	tb_compare(base, cand, &c);
+	struct tb_cmp_opts o = { .margin_pct = margin_pct };
+	tb_compare(base, cand, &o, &c);
+	int nc = tb_cmp_ncells(&c);
 	fputs("<table>\n<tr>", f);
-	for (int j = 0; j < TB_CMP_NCELLS; j++)
-		cell(f, "th", NULL, tb_cmp_cell_names[j]);
+	for (int j = 0; j < nc; j++) {
+		char name[TB_CMP_CELL];
+		tb_cmp_cell_name(&c, j, name, sizeof(name));
+		cell(f, "th", NULL, name);
+	}
 	fputs("</tr>\n", f);
 	size_t both = 0;
 	for (size_t i = 0; i < c.n; i++) {
@@ -110,13 +136,14 @@ static void compare_table(FILE *f, const struct tb_table *t, const struct tb_sid
 		char cells[TB_CMP_NCELLS][TB_CMP_CELL];
 		tb_cmp_cells(r, cells);
 		fputs(r->significant ? "<tr class=\"sig\">" : "<tr>", f);
-		for (int j = 0; j < TB_CMP_NCELLS; j++)
+		for (int j = 0; j < nc; j++)
 			cell(f, "td", tb_cmp_cell_numeric[j] ? "n" : NULL, cells[j]);
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
 	if (!both)
 		fputs("<p>No (bench, variant, metric) was measured in both runs.</p>\n", f);
+	tb_cmp_reasons(&c, html_reason, f);
 	static const struct { enum tb_cmp_kind kind; const char *what; } sec[] = {
 		{ TB_CMP_BASE_ONLY, "Only in the first run (not compared)" },
 		{ TB_CMP_CAND_ONLY, "Only in this run (not compared)" },
@@ -165,12 +192,23 @@ static void not_measured(FILE *f, const struct tb_table *t, const struct tb_side
 			cell(f, "td", NULL, where);
 			fputs("</tr>\n", f);
 		}
+		if (sides[k].n_notok_unlisted) {
+			char more[96];
+			snprintf(more, sizeof(more), "%zu more skipped or failed rows not listed",
+				 sides[k].n_notok_unlisted);
+			fputs("<tr>", f);
+			cell(f, "td", NULL, sides[k].label);
+			fputs("<td colspan=\"5\">", f);
+			tb_xml_put(f, more);
+			fputs("</td></tr>\n", f);
+		}
 	}
 	if (any)
 		fputs("</table>\n", f);
 }
 
-void tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *sides, size_t n)
+int tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *sides, size_t n,
+		   double margin_pct)
 {
 	fputs("<!DOCTYPE html>\n"
 	      "<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
@@ -185,9 +223,14 @@ void tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *sid
 
 	fputs("<h2>Relative performance</h2>\n<p class=\"note\">Median of each metric divided by "
 	      "the first run's median, inverted for lower-is-better metrics (times, latencies), so "
-	      "that higher is always better. Error bars: 95% bootstrap interval of that ratio (for "
-	      "the first run: of its own median). A bar whose interval excludes 1.0 differs "
-	      "significantly from the first run.</p>\n", f);
+	      "that higher is always better. Error bars: 95% interval of that ratio (for the first "
+	      "run: of its own centre), between runs when a side has at least 3 runs, else within "
+	      "runs only (too narrow to judge by: no verdict). A bar whose interval between runs "
+	      "excludes 1.0 differs significantly from the first run.", f);
+	if (!isnan(margin_pct))
+		fprintf(f, " The grey band is the --margin of +-%g%% overhead: a bar whose "
+			   "interval lies inside it is equivalent to the first run.", margin_pct);
+	fputs("</p>\n", f);
 	const char *groups[64];
 	size_t ng = tb_report_groups(sides, n, groups, 64);
 	int id = 0;
@@ -196,7 +239,9 @@ void tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *sid
 		tb_xml_put(f, groups[g]);
 		fputs("</h3>\n<div class=\"plot\">\n", f);
 		double w, h;
-		if (tb_svg_bars(f, sides, n, groups[g], id++, &w, &h) != 0) {
+		if (tb_interrupted())
+			return -EINTR;
+		if (tb_svg_bars(f, sides, n, groups[g], id++, margin_pct, &w, &h) != 0) {
 			fputs("<p class=\"note\">No ", f);
 			tb_xml_put(f, groups[g]);
 			fputs(" samples in the first run (the base of the plot).</p>\n", f);
@@ -220,27 +265,39 @@ void tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *sid
 	free(fam);
 
 	for (size_t k = 1; k < n; k++) {
+		if (tb_interrupted())
+			return -EINTR;
 		fputs("<h2>", f);
 		tb_xml_put(f, sides[k].label);
 		fputs(" against ", f);
 		tb_xml_put(f, sides[0].label);
 		fputs("</h2>\n", f);
-		compare_table(f, t, &sides[0], &sides[k]);
+		compare_table(f, t, &sides[0], &sides[k], margin_pct);
 	}
-	if (n > 1)
-		fprintf(f, "<p class=\"note\">ratio = median of the run / median of the first run. "
-			   "overhead &gt; 0 means the run is worse: the extra time it needs for the "
-			   "same work (ratio &#8722; 1 for lower-is-better metrics, 1/ratio &#8722; 1 "
-			   "for higher-is-better ones). 95%% CI: percentile bootstrap of the medians "
-			   "(%d resamples, fixed seed); significant (bold) = the interval of the ratio "
-			   "excludes 1. With fewer than 5 samples a side the interval is optimistic."
-			   "</p>\n", TB_BOOT_REPLICATES);
+	if (n > 1) {
+		/* The same paragraphs as compare's, one <p> each. */
+		char *text = NULL;
+		size_t tl = 0;
+		FILE *m = open_memstream(&text, &tl);
+		if (!m)
+			abort();
+		struct tb_cmp none = { .margin_pct = margin_pct };
+		tb_cmp_explain(m, &none, 0);
+		fclose(m);
+		for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+			fputs("<p class=\"note\">", f);
+			tb_xml_put(f, line);
+			fputs("</p>\n", f);
+		}
+		free(text);
+	}
 	not_measured(f, t, sides, n);
 	fputs("</body>\n</html>\n", f);
+	return 0;
 }
 
 /* The plots only, stacked in one SVG document (nested <svg> elements keep their ids). */
-void tb_report_svg(FILE *f, const struct tb_side *sides, size_t n)
+int tb_report_svg(FILE *f, const struct tb_side *sides, size_t n, double margin_pct)
 {
 	char *parts[96];
 	double ws[96], hs[96];
@@ -254,7 +311,18 @@ void tb_report_svg(FILE *f, const struct tb_side *sides, size_t n)
 		FILE *m = open_memstream(&parts[np], &len);
 		if (!m)
 			abort();
-		int rc = i < ng ? tb_svg_bars(m, sides, n, groups[i], (int)i, &ws[np], &hs[np])
+		if (tb_interrupted()) {
+			fclose(m);
+			free(parts[np]);
+			for (size_t j = 0; j < np; j++)
+				free(parts[j]);
+			for (size_t j = 0; j < nf; j++)
+				free(fam[j]);
+			free(fam);
+			return -EINTR;
+		}
+		int rc = i < ng ? tb_svg_bars(m, sides, n, groups[i], (int)i, margin_pct, &ws[np],
+					      &hs[np])
 				: tb_svg_latency(m, sides, n, fam[i - ng], (int)i, &ws[np], &hs[np]);
 		fclose(m);
 		if (rc == 0)
@@ -288,4 +356,5 @@ void tb_report_svg(FILE *f, const struct tb_side *sides, size_t n)
 	for (size_t i = 0; i < nf; i++)
 		free(fam[i]);
 	free(fam);
+	return 0;
 }

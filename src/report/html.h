@@ -6,8 +6,10 @@
 
 #include "report/table.h"
 
-/* sides[0] is the base (= 1.0) of every plot and table; n >= 1. */
-void tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *sides, size_t n);
-void tb_report_svg(FILE *f, const struct tb_side *sides, size_t n);
+/* sides[0] is the base (= 1.0) of every plot and table; n >= 1. margin_pct: the --margin
+ * band and equivalence verdicts (NAN: none). Return 0, or -EINTR on SIGINT/SIGTERM. */
+int tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *sides, size_t n,
+		   double margin_pct);
+int tb_report_svg(FILE *f, const struct tb_side *sides, size_t n, double margin_pct);
 
 #endif

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tinyben/ctx.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 #include "report/html.h"
+#include "report/progress.h"
 
 static const char usage[] =
 	"usage: tinyben report -o FILE.html|FILE.svg [--force] [--by KEY] CSV...\n"
@@ -23,12 +26,17 @@ static const char usage[] =
 	"  -o, --output FILE  where to write (refuses to replace it without --force)\n"
 	"      --force        replace an existing FILE\n"
 	"      --by KEY       what one run (one bar colour) is: file (default: each CSV file),\n"
-	"                     run (each run_id), cc_level, or tag.NAME (the value of a --tag)\n";
+	"                     run (each run_id), cc_level, or tag.NAME (the value of a --tag)\n"
+	"      --margin PCT   draw the +-PCT % band and say whether each run is equivalent\n"
+	"      --allow-truncated  drop a cut-off last row (power cut, full disk) with a\n"
+	"                     warning instead of rejecting the file\n";
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "force", no_argument, NULL, 'F' },
 	{ "by", required_argument, NULL, 'b' },
+	{ "margin", required_argument, NULL, 'm' },
+	{ "allow-truncated", no_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -92,48 +100,63 @@ static char *file_label(const struct tb_table *t, size_t i)
 	return out;
 }
 
-static size_t build_sides(const struct tb_table *t, enum by by, const char *tag,
-			  struct tb_side **out)
+/* Bars a plot can tell apart (8 colours x hatches, and a legend that fits a page); more
+ * sides means the grouping is not what the user meant (--by run over a million runs). */
+#define MAX_SIDES 64
+
+/* Rows go to their side as they are read: no row outlives the reader's buffer. */
+struct grouping {
+	const struct tb_table *t;
+	enum by by;
+	const char *tag;
+	size_t n_files;
+	struct tb_strmap keys;
+	char **key;
+	struct tb_side *sides;
+	size_t n;
+};
+
+static int to_side(void *arg, const struct tb_row *r)
 {
-	size_t n = 0;
-	char **keys = NULL;
-	struct tb_side *sides = NULL;
-	for (size_t i = 0; i < t->n; i++) {
-		char key[512];
-		key_of(t, &t->rows[i], by, tag, key, sizeof(key));
-		size_t k = 0;
-		while (k < n && strcmp(keys[k], key) != 0)
-			k++;
-		if (k == n) {
-			keys = realloc(keys, (n + 1) * sizeof(*keys));
-			sides = realloc(sides, (n + 1) * sizeof(*sides));
-			if (!keys || !sides || !(keys[n] = strdup(key)))
-				abort();
-			tb_side_init(&sides[n], key, t->n_files);
-			n++;
-		}
-		tb_side_add(&sides[k], &t->rows[i]);
+	struct grouping *g = arg;
+	char key[512];
+	key_of(g->t, r, g->by, g->tag, key, sizeof(key));
+	size_t k = tb_strmap_get(&g->keys, key);
+	if (k == SIZE_MAX) {
+		if (g->n == MAX_SIDES)
+			return -E2BIG;
+		k = g->n++;
+		g->key = realloc(g->key, g->n * sizeof(*g->key));
+		g->sides = realloc(g->sides, g->n * sizeof(*g->sides));
+		if (!g->key || !g->sides || !(g->key[k] = strdup(key)))
+			abort();
+		tb_side_init(&g->sides[k], key, g->n_files);
+		tb_strmap_put(&g->keys, key, k);
 	}
-	for (size_t k = 0; k < n; k++) {
+	tb_side_add(&g->sides[k], r);
+	return 0;
+}
+
+/* Labels, once every row is in: they depend on the other files' names. */
+static void label_sides(struct grouping *g)
+{
+	const struct tb_table *t = g->t;
+	for (size_t k = 0; k < g->n; k++) {
 		/* Say the cc_level in every label: it is what the reader compares. */
 		char lv[256], *base = NULL;
-		tb_side_mixed_cc(&sides[k], lv, sizeof(lv));
-		if (by == BY_FILE) {
+		tb_side_mixed_cc(&g->sides[k], lv, sizeof(lv));
+		if (g->by == BY_FILE) {
 			for (size_t i = 0; i < t->n_files && !base; i++)
-				if (strcmp(t->files[i], keys[k]) == 0)
+				if (strcmp(t->files[i], g->key[k]) == 0)
 					base = file_label(t, i);
 		}
-		if (by != BY_CC) {
-			char *l = tb_strdupf("%s (%s)", base ? base : keys[k], lv);
-			free(sides[k].label);
-			sides[k].label = l;
+		if (g->by != BY_CC) {
+			char *l = tb_strdupf("%s (%s)", base ? base : g->key[k], lv);
+			free(g->sides[k].label);
+			g->sides[k].label = l;
 		}
 		free(base);
-		free(keys[k]);
 	}
-	free(keys);
-	*out = sides;
-	return n;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -146,6 +169,9 @@ static int report_main(int argc, char **argv)
 {
 	const char *output = NULL, *by_arg = "file";
 	bool force = false;
+	double margin = NAN;
+	struct tb_progress progress;
+	struct tb_read_opts ro = { .verb = "report", .progress = &progress };
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -154,6 +180,15 @@ static int report_main(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'F': force = true; break;
 		case 'b': by_arg = optarg; break;
+		case 'm':
+			if (tb_parse_double(optarg, 0, 100, &margin) != 0 ||
+			    !(margin > 0 && margin < 100)) {
+				tb_error("report: --margin '%s': expected a percentage above 0 and "
+					 "below 100 (e.g. 2 for +-2%%)", optarg);
+				return TB_EXIT_USAGE;
+			}
+			break;
+		case 'T': ro.allow_truncated = true; break;
 		case 'h': fputs(usage, stdout); return TB_EXIT_OK;
 		case ':':
 			tb_error("report: %s needs a value", argv[optind - 1]);
@@ -198,45 +233,61 @@ static int report_main(int argc, char **argv)
 		tb_error("report: %s: already exists (use --force to replace it)", output);
 		return TB_EXIT_USAGE;
 	}
-	struct tb_table t = { 0 };
-	char err[512];
 	for (int i = optind; i < argc; i++) {
 		if (strcmp(argv[i], output) == 0) {
 			tb_error("report: %s is both an input and the output", argv[i]);
-			tb_table_free(&t);
-			return TB_EXIT_USAGE;
-		}
-		if (tb_csv_read_file(&t, argv[i], err, sizeof(err)) != 0) {
-			tb_error("report: %s", err);
-			tb_table_free(&t);
 			return TB_EXIT_USAGE;
 		}
 	}
-	struct tb_side *sides;
-	size_t n = build_sides(&t, by, tag, &sides);
+	struct tb_table t = { 0 };
+	struct grouping g = { .t = &t, .by = by, .tag = tag, .n_files = (size_t)(argc - optind) };
+	char err[512];
 	int rc = TB_EXIT_OK;
-	if (n == 0) {
+	char *doc = NULL;
+	tb_progress_init(&progress, "report");
+	for (int i = optind; i < argc; i++) {
+		int e = tb_csv_read_file(&t, argv[i], &ro, to_side, &g, err, sizeof(err));
+		if (e == -EINTR) {
+			rc = TB_EXIT_INTERRUPTED;
+			goto out;
+		}
+		if (e == -E2BIG) {
+			tb_error("report: more than %d runs to draw under --by %s (at %s): group them "
+				 "with --by cc_level or --by tag.NAME", MAX_SIDES, by_arg, argv[i]);
+			rc = TB_EXIT_USAGE;
+			goto out;
+		}
+		if (e != 0) {
+			tb_error("report: %s", err);
+			rc = TB_EXIT_USAGE;
+			goto out;
+		}
+	}
+	tb_progress_done(&progress);
+	if (g.n == 0) {
 		tb_error("report: the files hold no rows");
 		rc = TB_EXIT_USAGE;
 		goto out;
 	}
-	for (size_t k = 0; k < n; k++) {
+	label_sides(&g);
+	for (size_t k = 0; k < g.n; k++) {
 		char lv[256];
-		if (tb_side_mixed_cc(&sides[k], lv, sizeof(lv)))
+		if (tb_side_mixed_cc(&g.sides[k], lv, sizeof(lv)))
 			tb_warn("report: %s mixes cc_levels (%s): its samples are pooled",
-				sides[k].label, lv);
+				g.sides[k].label, lv);
 	}
 	/* The document is built in memory first: no half-written file on a bad input. */
-	char *doc = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&doc, &len);
 	if (!m)
 		abort();
-	if (svg)
-		tb_report_svg(m, sides, n);
-	else
-		tb_report_html(m, &t, sides, n);
+	int drc = svg ? tb_report_svg(m, g.sides, g.n, margin)
+		      : tb_report_html(m, &t, g.sides, g.n, margin);
 	fclose(m);
+	if (drc == -EINTR || tb_interrupted()) {
+		rc = TB_EXIT_INTERRUPTED;
+		goto out;
+	}
 	FILE *f = NULL;
 	if (tb_output_open(output, force, &f) != 0) {
 		rc = TB_EXIT_USAGE;
@@ -248,18 +299,26 @@ static int report_main(int argc, char **argv)
 			rc = TB_EXIT_FAILED;
 		}
 	}
-	free(doc);
 out:
-	for (size_t k = 0; k < n; k++)
-		tb_side_free(&sides[k]);
-	free(sides);
+	tb_progress_done(&progress);
+	if (rc == TB_EXIT_INTERRUPTED)
+		tb_error("report: interrupted (nothing written)");
+	free(doc);
+	for (size_t k = 0; k < g.n; k++) {
+		tb_side_free(&g.sides[k]);
+		free(g.key[k]);
+	}
+	free(g.sides);
+	free(g.key);
+	tb_strmap_free(&g.keys);
 	tb_table_free(&t);
 	return rc;
 }
 
 static const struct tb_verb report_verb = {
 	.name = "report",
-	.synopsis = "report -o FILE.html|FILE.svg [--force] [--by file|run|cc_level|tag.NAME] CSV...",
+	.synopsis = "report -o FILE.html|FILE.svg [--force] [--by file|run|cc_level|tag.NAME] "
+		    "[--margin PCT] [--allow-truncated] CSV...",
 	.summary = "one self-contained HTML report: environments, bar plots with CIs, latency curves",
 	.main = report_main,
 	.order = 60,

@@ -1,4 +1,6 @@
 /* Groups rows into a side: its series (bench, variant, metric), its runs, its non-samples. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,7 @@ void tb_side_init(struct tb_side *s, const char *label, size_t n_files)
 	s->label = strdup(label);
 	s->n_files = n_files;
 	s->files_used = calloc(n_files ? n_files : 1, sizeof(*s->files_used));
+	s->last_series = s->last_run = SIZE_MAX;
 	if (!s->label || !s->files_used)
 		abort();
 }
@@ -47,103 +50,179 @@ bool tb_detail_get(const char *detail, const char *key, char *buf, size_t len)
 	return false;
 }
 
+/* Key of a series in the map: the three names joined by a byte no name contains. */
+static char *series_key(const char *bench, const char *variant, const char *metric, char *buf,
+			size_t len)
+{
+	size_t n = strlen(bench) + strlen(variant) + strlen(metric) + 3;
+	char *k = n <= len ? buf : malloc(n);
+	if (!k)
+		abort();
+	snprintf(k, n, "%s\x1f%s\x1f%s", bench, variant, metric);
+	return k;
+}
+
 const struct tb_series *tb_side_find(const struct tb_side *s, const char *bench,
 				     const char *variant, const char *metric)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		const struct tb_series *x = &s->s[i];
-		if (strcmp(x->bench, bench) == 0 && strcmp(x->variant, variant) == 0 &&
-		    strcmp(x->metric, metric) == 0)
-			return x;
-	}
-	return NULL;
+	char buf[256];
+	char *k = series_key(bench, variant, metric, buf, sizeof(buf));
+	size_t i = tb_strmap_get(&s->series_idx, k);
+	if (k != buf)
+		free(k);
+	return i == SIZE_MAX ? NULL : &s->s[i];
 }
 
-static struct tb_run_env *run_of(struct tb_side *s, const struct tb_row *r)
+static const char *level_of(struct tb_side *s, const char *lvl)
 {
-	for (size_t i = 0; i < s->n_runs; i++)
-		if (strcmp(s->runs[i].first->f[TB_COL_RUN_ID], r->f[TB_COL_RUN_ID]) == 0)
-			return &s->runs[i];
-	s->runs = grow(s->runs, &s->cap_runs, s->n_runs, sizeof(*s->runs));
-	struct tb_run_env *e = &s->runs[s->n_runs++];
-	memset(e, 0, sizeof(*e));
-	e->first = r;
-	return e;
+	for (size_t i = 0; i < s->n_levels; i++)
+		if (strcmp(s->levels[i], lvl) == 0)
+			return s->levels[i];
+	s->levels = realloc(s->levels, (s->n_levels + 1) * sizeof(*s->levels));
+	if (!s->levels || !(s->levels[s->n_levels] = strdup(lvl)))
+		abort();
+	return s->levels[s->n_levels++];
+}
+
+static size_t run_of(struct tb_side *s, const struct tb_row *r)
+{
+	const char *id = r->f[TB_COL_RUN_ID];
+	if (s->last_run < s->n_runs && strcmp(s->runs[s->last_run].id, id) == 0)
+		return s->last_run;
+	size_t i = tb_strmap_get(&s->run_idx, id);
+	if (i == SIZE_MAX) {
+		s->runs = grow(s->runs, &s->cap_runs, s->n_runs, sizeof(*s->runs));
+		i = s->n_runs++;
+		struct tb_run_env *e = &s->runs[i];
+		memset(e, 0, sizeof(*e));
+		e->cc_level = level_of(s, r->f[TB_COL_CC_LEVEL]);
+		if (i < TB_RUNS_LISTED)
+			e->first = tb_row_dup(r);
+		e->id = tb_strmap_put(&s->run_idx, id, i);
+	}
+	s->last_run = i;
+	return i;
+}
+
+static char *dup(const char *x)
+{
+	char *d = strdup(x);
+	if (!d)
+		abort();
+	return d;
+}
+
+static struct tb_series *series_of(struct tb_side *s, const struct tb_row *r)
+{
+	const char *bench = r->f[TB_COL_BENCH], *variant = r->f[TB_COL_VARIANT],
+		   *metric = r->f[TB_COL_METRIC];
+	if (s->last_series < s->n) {
+		struct tb_series *x = &s->s[s->last_series];
+		if (strcmp(x->metric, metric) == 0 && strcmp(x->variant, variant) == 0 &&
+		    strcmp(x->bench, bench) == 0)
+			return x;
+	}
+	char buf[256];
+	char *k = series_key(bench, variant, metric, buf, sizeof(buf));
+	size_t i = tb_strmap_get(&s->series_idx, k);
+	if (i == SIZE_MAX) {
+		s->s = grow(s->s, &s->cap, s->n, sizeof(*s->s));
+		i = s->n++;
+		struct tb_series *x = &s->s[i];
+		memset(x, 0, sizeof(*x));
+		x->group = dup(r->f[TB_COL_GROUP]);
+		x->bench = dup(bench);
+		x->variant = dup(variant);
+		x->metric = dup(metric);
+		x->unit = dup(r->f[TB_COL_UNIT]);
+		x->better = dup(r->f[TB_COL_BETTER]);
+		x->block_bytes = -1;
+		char bb_s[32];
+		long long bb;
+		if (tb_detail_get(r->f[TB_COL_DETAIL], "block_bytes", bb_s, sizeof(bb_s)) &&
+		    tb_parse_ll(bb_s, 1, 1LL << 50, &bb) == 0)
+			x->block_bytes = bb;
+		tb_strmap_put(&s->series_idx, k, i);
+	}
+	if (k != buf)
+		free(k);
+	s->last_series = i;
+	return &s->s[i];
 }
 
 void tb_side_add(struct tb_side *s, const struct tb_row *r)
 {
 	if (r->file < s->n_files)
 		s->files_used[r->file] = true;
-	struct tb_run_env *run = run_of(s, r);
+	size_t ri = run_of(s, r);
+	struct tb_run_env *run = &s->runs[ri];
 	const char *st = r->f[TB_COL_STATUS];
 	if (strcmp(st, "ok") != 0) {
 		if (strcmp(st, "skipped") == 0)
 			run->n_skipped++;
 		else
 			run->n_failed++;
+		if (s->n_notok >= TB_NOTOK_LISTED) {
+			s->n_notok_unlisted++;
+			return;
+		}
 		s->notok = grow(s->notok, &s->cap_notok, s->n_notok, sizeof(*s->notok));
-		s->notok[s->n_notok++] = r;
+		s->notok[s->n_notok++] = tb_row_dup(r);
 		return;
 	}
 	run->n_ok++;
-	struct tb_series *x = (struct tb_series *)tb_side_find(s, r->f[TB_COL_BENCH],
-							       r->f[TB_COL_VARIANT],
-							       r->f[TB_COL_METRIC]);
-	if (!x) {
-		s->s = grow(s->s, &s->cap, s->n, sizeof(*s->s));
-		x = &s->s[s->n++];
-		memset(x, 0, sizeof(*x));
-		x->group = r->f[TB_COL_GROUP];
-		x->bench = r->f[TB_COL_BENCH];
-		x->variant = r->f[TB_COL_VARIANT];
-		x->metric = r->f[TB_COL_METRIC];
-		x->unit = r->f[TB_COL_UNIT];
-		x->better = r->f[TB_COL_BETTER];
-		x->block_bytes = -1;
-		char buf[32];
-		long long bb;
-		if (tb_detail_get(r->f[TB_COL_DETAIL], "block_bytes", buf, sizeof(buf)) &&
-		    tb_parse_ll(buf, 1, 1LL << 50, &bb) == 0)
-			x->block_bytes = bb;
-	} else if (strcmp(x->unit, r->f[TB_COL_UNIT]) != 0 ||
-		   strcmp(x->better, r->f[TB_COL_BETTER]) != 0) {
+	struct tb_series *x = series_of(s, r);
+	if (strcmp(x->unit, r->f[TB_COL_UNIT]) != 0 || strcmp(x->better, r->f[TB_COL_BETTER]) != 0)
 		x->unit_mixed = true;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 16;
+		x->v = realloc(x->v, x->cap * sizeof(*x->v));
+		x->run = realloc(x->run, x->cap * sizeof(*x->run));
+		if (!x->v || !x->run)
+			abort();
 	}
-	x->v = grow(x->v, &x->cap, x->n, sizeof(*x->v));
-	x->v[x->n++] = r->value;
+	x->v[x->n] = r->value;
+	x->run[x->n++] = (uint32_t)ri;
 }
 
 bool tb_side_mixed_cc(const struct tb_side *s, char *buf, size_t len)
 {
-	bool mixed = false;
 	size_t used = 0;
 	if (len)
 		buf[0] = '\0';
-	for (size_t i = 0; i < s->n_runs; i++) {
-		const char *lvl = s->runs[i].first->f[TB_COL_CC_LEVEL];
-		bool seen = false;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(s->runs[j].first->f[TB_COL_CC_LEVEL], lvl) == 0)
-				seen = true;
-		if (seen)
-			continue;
-		if (i > 0)
-			mixed = true;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", lvl);
+	for (size_t i = 0; i < s->n_levels; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", s->levels[i]);
 		if (n > 0 && (size_t)n < len - used)
 			used += (size_t)n;
 	}
-	return mixed;
+	return s->n_levels > 1;
 }
 
 void tb_side_free(struct tb_side *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->s[i].v);
+	for (size_t i = 0; i < s->n; i++) {
+		struct tb_series *x = &s->s[i];
+		free(x->v);
+		free(x->run);
+		free(x->group);
+		free(x->bench);
+		free(x->variant);
+		free(x->metric);
+		free(x->unit);
+		free(x->better);
+	}
 	free(s->s);
+	for (size_t i = 0; i < s->n_runs; i++)
+		tb_row_free(s->runs[i].first);
 	free(s->runs);
+	for (size_t i = 0; i < s->n_levels; i++)
+		free(s->levels[i]);
+	free(s->levels);
+	for (size_t i = 0; i < s->n_notok; i++)
+		tb_row_free(s->notok[i]);
 	free(s->notok);
+	tb_strmap_free(&s->series_idx);
+	tb_strmap_free(&s->run_idx);
 	free(s->files_used);
 	free(s->label);
 	memset(s, 0, sizeof(*s));

@@ -38,9 +38,9 @@ size_t tb_report_groups(const struct tb_side *sides, size_t n, const char **out,
 
 /* One <svg> element each; *w and *h receive its size. Return 0, or -ENOENT when there is
  * nothing to draw (no series of that group on the first side). id keeps element ids
- * unique within one document. */
+ * unique within one document. margin_pct (NAN: none) draws the --margin band. */
 int tb_svg_bars(FILE *f, const struct tb_side *sides, size_t n, const char *group, int id,
-		double *w, double *h);
+		double margin_pct, double *w, double *h);
 /* mem.latency curve families ("single-4k" from "single-4k-1048576"), first-seen order. */
 size_t tb_latency_families(const struct tb_side *sides, size_t n, char ***out);
 int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *family, int id,

@@ -23,7 +23,8 @@ struct bar {
 	bool present;
 	double v, lo, hi;     /* normalized performance and its CI (NAN without one) */
 	double base_med, med; /* raw medians, for the tooltip */
-	size_t n;
+	size_t n, runs;
+	bool between;         /* the interval is between runs (else within runs only) */
 };
 
 /* Seeds as in tb_compare, so the bars' CIs are the numbers of the compare table. */
@@ -33,17 +34,29 @@ static uint64_t seed_of(const struct tb_series *s)
 			   s->metric);
 }
 
+/* The same statistics as the compare table (tb_cmp_fill), so a bar and its row agree;
+ * the base bar: its own centre's interval, between its runs when it has enough. */
 static void compute(const struct tb_series *b, const struct tb_series *c, bool self,
-		    struct bar *out)
+		    size_t runs_b, size_t runs_c, struct bar *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->lo = out->hi = NAN;
 	if (!c || strcmp(b->unit, c->unit) != 0 || strcmp(b->better, c->better) != 0)
 		return;
 	struct tb_ratio r;
-	int rc = self ? tb_median_ci(b->v, b->n, TB_BOOT_REPLICATES, seed_of(b), &r)
-		      : tb_ratio_ci(b->v, b->n, c->v, c->n, TB_BOOT_REPLICATES, seed_of(b), &r);
-	if (rc || !(r.ratio > 0) || !isfinite(r.ratio))
+	if (self) {
+		if (tb_runs_self_ci(b->v, b->run, b->n, runs_b, &r) != 0 || !r.has_ci) {
+			if (tb_median_ci(b->v, b->n, TB_BOOT_REPLICATES, seed_of(b), &r) != 0)
+				return;
+		}
+	} else {
+		struct tb_cmp_row row = { .kind = TB_CMP_BOTH, .b = b, .c = c };
+		tb_cmp_fill(&row, runs_b, runs_c, NAN);
+		if (!row.ok)
+			return;
+		r = row.r;
+	}
+	if (!(r.ratio > 0) || !isfinite(r.ratio))
 		return;
 	bool hb = strcmp(b->better, "higher") == 0;
 	out->present = true;
@@ -51,6 +64,8 @@ static void compute(const struct tb_series *b, const struct tb_series *c, bool s
 	out->base_med = r.base_med;
 	out->med = r.cand_med;
 	out->n = c->n;
+	out->runs = self ? r.runs_b : r.runs_c;
+	out->between = r.method == TB_CI_RUNS;
 	if (r.has_ci && r.lo > 0) {
 		double a = tb_norm_perf(r.lo, hb), z = tb_norm_perf(r.hi, hb);
 		out->lo = a < z ? a : z;
@@ -64,7 +79,7 @@ static void label_of(const struct tb_series *s, char *buf, size_t len)
 }
 
 int tb_svg_bars(FILE *f, const struct tb_side *sides, size_t n, const char *group, int id,
-		double *w_out, double *h_out)
+		double margin_pct, double *w_out, double *h_out)
 {
 	const struct tb_side *base = &sides[0];
 	size_t ni = 0;
@@ -94,7 +109,7 @@ int tb_svg_bars(FILE *f, const struct tb_side *sides, size_t n, const char *grou
 								     items[i]->metric)
 						      : items[i];
 			struct bar *b = &bars[i * n + k];
-			compute(items[i], c, k == 0, b);
+			compute(items[i], c, k == 0, sides[0].n_runs, sides[k].n_runs, b);
 			if (b->present)
 				ymax = fmax(ymax, isnan(b->hi) ? b->v : fmax(b->v, b->hi));
 		}
@@ -166,7 +181,8 @@ int tb_svg_bars(FILE *f, const struct tb_side *sides, size_t n, const char *grou
 				fprintf(f, " [%.4f, %.4f]", b->lo, b->hi);
 			fprintf(f, " (median %.6g ", b->med);
 			tb_xml_put(f, items[i]->unit);
-			fprintf(f, ", n=%zu)</title>", b->n);
+			fprintf(f, ", n=%zu, %zu run%s; interval %s)</title>", b->n, b->runs,
+				b->runs == 1 ? "" : "s", b->between ? "between runs" : "within runs");
 			tb_svg_fill(f, id, k, x + 1, YPX(b->v), BAR_W - 2, YPX(0) - YPX(b->v));
 			if (!isnan(b->lo)) {
 				double cx = x + BAR_W / 2.0;
@@ -187,6 +203,15 @@ int tb_svg_bars(FILE *f, const struct tb_side *sides, size_t n, const char *grou
 		fputs("</title>", f);
 		tb_xml_put_cut(f, lab, LABEL_MAX);
 		fputs("</text>\n", f);
+	}
+	/* The --margin band: performance whose overhead is within +-margin. */
+	if (!isnan(margin_pct)) {
+		double top_v = fmin(100.0 / (100.0 - margin_pct), ymax);
+		double bot_v = 100.0 / (100.0 + margin_pct);
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			   "fill=\"#7f7f7f\" fill-opacity=\"0.18\"><title>margin +-%g%%: "
+			   "overhead inside it is equivalent</title></rect>\n", left, YPX(top_v),
+			plot_w, YPX(bot_v) - YPX(top_v), margin_pct);
 	}
 	/* Axes last, and the 1.0 line: the reference every bar is read against. */
 	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\" "

@@ -74,7 +74,9 @@ static size_t points_of(const struct tb_side *side, const char *family, struct p
 			continue;
 		struct tb_ratio r;
 		uint64_t seed = tb_hash_str(tb_hash_str(TB_BOOT_SEED, s->bench), s->variant);
-		if (tb_median_ci(s->v, s->n, TB_BOOT_REPLICATES, seed, &r) != 0)
+		/* Between the side's runs when it has enough, as the bars; else within runs. */
+		if ((tb_runs_self_ci(s->v, s->run, s->n, side->n_runs, &r) != 0 || !r.has_ci) &&
+		    tb_median_ci(s->v, s->n, TB_BOOT_REPLICATES, seed, &r) != 0)
 			continue;
 		struct point *p = &(*out)[k++];
 		p->x = (double)s->block_bytes;

@@ -5,17 +5,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "tinyben/csv.h"
+#include <stdint.h>
 
-/* One CSV row: its fields (NUL-terminated, in one allocation), where it came from. */
+#include "tinyben/csv.h"
+#include "report/strmap.h"
+
+/* One CSV row: its fields (NUL-terminated), where it came from. While streaming, the
+ * fields live in the reader's buffer and are valid only during the sink call; a row kept
+ * longer (a run's environment, a skipped row) is copied with tb_row_dup. */
 struct tb_row {
 	const char *f[TB_NCOLS];
-	char *mem;            /* owns the field strings */
+	char *mem;            /* owns the field strings of a copied row; NULL while streaming */
 	double value;         /* parsed for status "ok" rows, NAN otherwise */
 	size_t file;          /* index into tb_table.files */
 	size_t line;          /* physical line where the record starts (1-based) */
 };
 
+/* The input files (every reader) and, for tb_csv_parse only, the rows themselves. */
 struct tb_table {
 	struct tb_row *rows;
 	size_t n, cap;
@@ -23,19 +29,39 @@ struct tb_table {
 	size_t n_files;
 };
 
-/* Parses one tinyben CSV held in memory and appends its rows to t. name is used in
- * messages. Returns 0, or -EINVAL with one line "NAME:LINE: what is wrong" in err
- * (rows of a bad file are not kept). */
+struct tb_progress;
+
+struct tb_read_opts {
+	const char *verb;        /* "compare" or "report", for warnings */
+	bool allow_truncated;    /* drop a cut-off last row with a warning instead of failing */
+	struct tb_progress *progress;  /* optional */
+};
+
+/* Called for every data row, in file order; a nonzero return stops the reading. */
+typedef int (*tb_row_sink)(void *arg, const struct tb_row *row);
+
+/* Streams one tinyben CSV file to sink, holding at most one record (1 MiB at most) in
+ * memory, and adds its name to t->files first. Returns 0; -EINVAL with one line
+ * "NAME:LINE: what is wrong" in err; -EINTR when SIGINT/SIGTERM arrived; or the
+ * negative errno of open/read (message in err). */
+int tb_csv_read_file(struct tb_table *t, const char *path, const struct tb_read_opts *o,
+		     tb_row_sink sink, void *arg, char *err, size_t errlen);
+/* Parses a CSV held in memory and keeps its rows in t (tests, fuzzing); the rows of a bad
+ * file are not kept. Same messages as tb_csv_read_file. */
 int tb_csv_parse(struct tb_table *t, const char *name, const char *buf, size_t len,
 		 char *err, size_t errlen);
-/* Same for a file (read whole). */
-int tb_csv_read_file(struct tb_table *t, const char *path, char *err, size_t errlen);
 void tb_table_free(struct tb_table *t);
 
-/* The samples of one (bench, variant, metric) on one side. */
+/* A heap copy of a row that owns its strings; freed with tb_row_free. */
+struct tb_row *tb_row_dup(const struct tb_row *r);
+void tb_row_free(struct tb_row *r);
+
+/* The samples of one (bench, variant, metric) on one side, each with the index of the
+ * run (into tb_side.runs) it came from: the run is the unit of replication. */
 struct tb_series {
-	const char *group, *bench, *variant, *metric, *unit, *better;
+	char *group, *bench, *variant, *metric, *unit, *better;
 	double *v;
+	uint32_t *run;
 	size_t n, cap;
 	long long block_bytes;  /* from detail "block_bytes=N" (mem.latency), -1 if absent */
 	bool unit_mixed;        /* rows of this series disagree on unit or better */
@@ -43,24 +69,41 @@ struct tb_series {
 
 /* A distinct run (run_id) seen on a side, with its environment. */
 struct tb_run_env {
-	const struct tb_row *first;  /* fields: cc_level, kernel, cpu_model, vcpus, ... */
+	const char *id;        /* owned by tb_side.run_idx */
+	const char *cc_level;  /* one of tb_side.levels */
+	struct tb_row *first;  /* copied: kernel, cpu_model, vcpus, ...; NULL beyond
+				  TB_RUNS_LISTED runs (a million runs must fit in memory) */
 	size_t n_ok, n_skipped, n_failed;
 };
 
-/* One side of a comparison, or one bar colour of a report: a set of rows. */
+/* Runs whose environment is kept and listed; the others are counted. */
+#define TB_RUNS_LISTED 1000
+
+/* Skipped and failed rows listed per side; beyond this many only counted (a file of a
+ * million failed rows must not fill the memory or the report). */
+#define TB_NOTOK_LISTED 200
+
+/* One side of a comparison, or one bar colour of a report: what its rows contribute.
+ * Only numbers are kept per sample; strings once per series and per run. */
 struct tb_side {
 	char *label;
 	struct tb_series *s;
 	size_t n, cap;
 	struct tb_run_env *runs;
 	size_t n_runs, cap_runs;
-	const struct tb_row **notok;   /* skipped and failed rows: not samples, listed */
+	char **levels;                 /* distinct cc_level values, first-seen order */
+	size_t n_levels;
+	struct tb_row **notok;         /* skipped and failed rows: not samples, listed */
 	size_t n_notok, cap_notok;
-	bool *files_used;              /* per table file: did it contribute rows? */
+	size_t n_notok_unlisted;       /* beyond TB_NOTOK_LISTED */
+	bool *files_used;              /* per input file: did it contribute rows? */
 	size_t n_files;
+	struct tb_strmap series_idx, run_idx;
+	size_t last_series, last_run;  /* rows come in runs of one series: skip the lookup */
 };
 
 void tb_side_init(struct tb_side *s, const char *label, size_t n_files);
+/* Adds what a row contributes (copies what it keeps: the row may be a streaming one). */
 void tb_side_add(struct tb_side *s, const struct tb_row *r);
 void tb_side_free(struct tb_side *s);
 const struct tb_series *tb_side_find(const struct tb_side *s, const char *bench,

@@ -20,7 +20,8 @@ static void one(const char *data, size_t size)
 		for (size_t i = 0; i < t.n; i++)
 			tb_side_add(i % 2 ? &b : &a, &t.rows[i]);
 		struct tb_cmp c;
-		tb_compare(&a, &b, &c);
+		struct tb_cmp_opts o = { .margin_pct = 2.0 };
+		tb_compare(&a, &b, &o, &c);
 		tb_cmp_free(&c);
 		tb_side_free(&a);
 		tb_side_free(&b);

@@ -82,6 +82,12 @@ class Report(tbtest.TempDirTest):
         data.craft(cls.plain, "none", "r-plain", 1.0, seed=1)
         data.craft(cls.snp, "sev-snp", "r-snp", 1.25, seed=2)
         data.craft(cls.sev, "sev", "r-sev", 1.05, seed=3)
+        # Three runs a side: enough for a verdict between runs.
+        cls.plain3 = [os.path.join(d, f"plain{i}.csv") for i in range(3)]
+        cls.snp3 = [os.path.join(d, f"snp{i}.csv") for i in range(3)]
+        for i in range(3):
+            data.craft(cls.plain3[i], "none", f"r-plain{i}", 1.0, seed=10 + i)
+            data.craft(cls.snp3[i], "sev-snp", f"r-snp{i}", 1.25, seed=20 + i)
 
     @classmethod
     def tearDownClass(cls):
@@ -111,9 +117,17 @@ class Report(tbtest.TempDirTest):
             self.assertIn("cc_level=", r["base_env"])
             self.assertIn(base[0]["run_id"], r["base_env"])
 
+    def sides3(self, base, cand):
+        args = []
+        for f in base:
+            args += ["--base", f]
+        for f in cand:
+            args += ["--cand", f]
+        return args
+
     def test_compare_crafted_overhead_sign_and_significance(self):
         rows = {(r["bench"], r["variant"], r["metric"]): r
-                for r in self.compare_csv(self.plain, self.snp)}
+                for r in self.compare_csv(*self.sides3(self.plain3, self.snp3))}
         # snp is 1.25x worse everywhere beyond noise: positive overhead near 25%, significant.
         for key in (("cpu.lz4", "compress", "speed"), ("cpu.exits", "cpuid", "cost"),
                     ("io.redis", "SET", "rps")):
@@ -124,10 +138,65 @@ class Report(tbtest.TempDirTest):
         self.assertGreater(float(rows[("cpu.exits", "cpuid", "cost")]["ratio"]), 1)
         # Reverse: the candidate is better, overhead negative.
         rev = {(r["bench"], r["variant"], r["metric"]): r
-               for r in self.compare_csv(self.snp, self.plain)}
+               for r in self.compare_csv(*self.sides3(self.snp3, self.plain3))}
         self.assertLess(float(rev[("cpu.lz4", "compress", "speed")]["overhead_pct"]), -15)
         # Latency below 1 MiB is the same on both: not significant (noise only).
         self.assertEqual(rows[("mem.latency", "single-4k-4096", "latency")]["significant"], "no")
+        # One run a side: the same numbers, but no verdict, and the reason says why.
+        one = {(r["bench"], r["variant"], r["metric"]): r
+               for r in self.compare_csv(self.plain, self.snp)}
+        r = one[("cpu.lz4", "compress", "speed")]
+        self.assertEqual(r["significant"], "undetermined")
+        self.assertIn("need 3 a side", r["reason"])
+        p = run("compare", self.plain, self.snp)
+        self.assertIn("undetermined (", p.stdout)
+        self.assertFalse([l for l in p.stdout.splitlines() if l.endswith(" yes")])
+
+    def test_margin_equivalence_verdicts(self):
+        same3 = [self.path(f"same{i}.csv") for i in range(3)]
+        for i, f in enumerate(same3):
+            data.craft(f, "none", f"r-same{i}", 1.0, seed=30 + i)
+        key = ("cpu.lz4", "compress", "speed")
+        # Same machine, same code: within +-5% for sure (3% noise a sample).
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(*self.sides3(self.plain3, same3), "--margin", "5")}
+        self.assertEqual(rows[key]["margin_pct"], "5")
+        self.assertEqual(rows[key]["equivalence"], "equivalent")
+        lo90, hi90 = float(rows[key]["ratio_ci90_lo"]), float(rows[key]["ratio_ci90_hi"])
+        self.assertTrue(float(rows[key]["ratio_ci_lo"]) < lo90 < hi90 <
+                        float(rows[key]["ratio_ci_hi"]))
+        # 25% slower: the whole interval lies beyond the margin.
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(*self.sides3(self.plain3, self.snp3), "--margin", "5")}
+        self.assertEqual(rows[key]["equivalence"], "different")
+        # An edge of the band inside the interval cannot be decided; nor anything from
+        # one run.
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(*self.sides3(self.plain3, same3), "--margin", "5")}
+        ov = sorted((1 / float(rows[key][k]) - 1) * 100 for k in ("ratio_ci90_lo", "ratio_ci90_hi"))
+        edge = (ov[0] + ov[1]) / 2 if ov[0] > 0 or ov[1] < 0 else min(-ov[0], ov[1]) / 2
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(*self.sides3(self.plain3, same3), "--margin", f"{abs(edge):.6f}")}
+        self.assertEqual(rows[key]["equivalence"], "undetermined", (ov, edge))
+        rows = {(r["bench"], r["variant"], r["metric"]): r for r in
+                self.compare_csv(self.plain, self.snp, "--margin", "5")}
+        self.assertEqual(rows[key]["equivalence"], "undetermined")
+        p = run("compare", *self.sides3(self.plain3, same3), "--margin", "5")
+        self.assertIn("equivalent +-5%", p.stdout)
+        self.assertIn("equivalent: the 90% interval of the overhead lies inside +-5%", p.stdout)
+        out = self.path("m.html")
+        p = run("report", "--margin", "5", "-o", out, *self.plain3, *same3)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        html = slurp(out)
+        self.assertIn("margin +-5%: overhead inside it is equivalent", html)
+        self.assertIn("equivalent +-5%", html)
+        xmllint(out)
+        tbtest.assert_usage_errors(self, [
+            (["compare", "--margin", "0", self.plain, self.snp], "--margin '0': expected a "
+             "percentage above 0 and below 100"),
+            (["compare", "--margin", "x", self.plain, self.snp], "--margin 'x'"),
+            (["report", "--margin", "100", "-o", self.path("x.html"), self.plain], "--margin '100'"),
+        ])
 
     def test_compare_is_deterministic(self):
         p1 = run("compare", self.plain, self.snp, "--format", "csv")

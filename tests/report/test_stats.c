@@ -1,4 +1,5 @@
 /* Unit tests of the comparison statistics and the CSV reader, against hand-computed values. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,8 @@
 #include "../lib/check.h"
 #include "report/cmpstats.h"
 #include "report/table.h"
+#include "report/tdist.h"
+#include "tinyben/stats.h"
 
 #define HDR "timestamp,run_id,host,cc_level,cc_features,kernel,cpu_model,vcpus,mem_mib," \
 	    "tinyben_version,group,bench,variant,metric,unit,better,rep,value,status,detail"
@@ -33,7 +36,8 @@ static void test_reader(void)
 	CHECK(t.n_files == 2);
 	size_t before = t.n;
 	CHECK(parse(HDR "\n" ROW("1") "\n" ROW("1"), err, sizeof(err), &t) == -22);
-	CHECK_STR(err, "x.csv:3: truncated last line (no line end: the file was cut off)");
+	CHECK_STR(err, "x.csv:3: truncated last line (no line end: the file was cut off; "
+		       "--allow-truncated drops it)");
 	CHECK(t.n == before); /* rows of a bad file are dropped */
 	CHECK(parse(HDR "\n" ROW("abc") "\n", err, sizeof(err), &t) == -22);
 	CHECK_STR(err, "x.csv:2: value 'abc' is not a finite number");
@@ -45,7 +49,8 @@ static void test_reader(void)
 	CHECK_STR(err, "x.csv:1: not a tinyben CSV: header has 21 columns, expected 20 "
 		       "(timestamp,...,detail)");
 	CHECK(parse(HDR "\n\"unterminated\n", err, sizeof(err), &t) == -22);
-	CHECK_STR(err, "x.csv:2: truncated last line (a quoted field is never closed)");
+	CHECK_STR(err, "x.csv:2: truncated last line (a quoted field is never closed; "
+		       "--allow-truncated drops it)");
 	CHECK(parse(HDR "\na\"b\n", err, sizeof(err), &t) == -22);
 	CHECK(parse(HDR "\n" "t,r1,h,none,,k,c,2,100,0.1.0,mem,m,v,x,u,maybe,1,3,ok,\n", err,
 		    sizeof(err), &t) == -22);
@@ -147,13 +152,17 @@ static void test_compare_rows(void)
 	for (int i = 4; i < 8; i++)
 		tb_side_add(&c, &rows[i]);
 	struct tb_cmp cmp;
-	tb_compare(&b, &c, &cmp);
+	tb_compare(&b, &c, NULL, &cmp);
 	CHECK(cmp.n == 3);
 	CHECK(cmp.rows[0].kind == TB_CMP_BOTH && cmp.rows[0].ok);
 	CHECK_NEAR(cmp.rows[0].r.ratio, 2.0, 1e-12);
 	CHECK_NEAR(cmp.rows[0].overhead, 100, 1e-9);
-	/* Every resampled ratio is in [1.8/1.1, 2.2/0.9]: excludes 1, significant. */
-	CHECK(cmp.rows[0].significant);
+	/* Every resampled ratio is in [1.8/1.1, 2.2/0.9], but within one run only: no
+	 * verdict from one run a side. */
+	CHECK(!cmp.rows[0].significant);
+	CHECK(cmp.rows[0].verdict == TB_VERDICT_UNDETERMINED);
+	CHECK(cmp.rows[0].r.method == TB_CI_BOOT);
+	CHECK_STR(cmp.rows[0].reason, "1/1 runs, need 3 a side (tinyben run --runs)");
 	CHECK(cmp.rows[0].r.lo >= 1.8 / 1.1 - 1e-12 && cmp.rows[0].r.hi <= 2.2 / 0.9 + 1e-12);
 	CHECK(cmp.rows[1].kind == TB_CMP_BASE_ONLY);
 	CHECK(cmp.rows[2].kind == TB_CMP_CAND_ONLY);
@@ -162,8 +171,64 @@ static void test_compare_rows(void)
 	tb_side_free(&c);
 }
 
+static void test_tdist(void)
+{
+	/* Tables of Student's t (e.g. Abramowitz & Stegun table 26.10). */
+	CHECK_NEAR(tb_t_upper(0.025, 1), 12.706204736, 1e-6);
+	CHECK_NEAR(tb_t_upper(0.025, 5), 2.570581836, 1e-8);
+	CHECK_NEAR(tb_t_upper(0.025, 10), 2.228138852, 1e-8);
+	CHECK_NEAR(tb_t_upper(0.05, 4), 2.131846786, 1e-8);
+	CHECK_NEAR(tb_t_upper(0.05, 30), 1.697260887, 1e-8);
+	CHECK_NEAR(tb_t_upper(0.025, 1e6), 1.959966, 1e-5);
+	for (size_t df = 1; df <= 30; df++)
+		CHECK_NEAR(tb_t_upper(0.025, (double)df), tb_student_t975(df), 1e-3);
+	CHECK_NEAR(tb_t_upper(0.025, 32), 2.036933343, 1e-8);
+	CHECK_NEAR(tb_t_upper(0.025, 40), 2.021075390, 1e-8);
+	/* Fractional df (Welch) lies between its integer neighbours, and the tail inverts. */
+	double t55 = tb_t_upper(0.025, 5.5);
+	CHECK(t55 < tb_t_upper(0.025, 5) && t55 > tb_t_upper(0.025, 6));
+	CHECK_NEAR(tb_t_two_sided(t55, 5.5), 0.05, 1e-12);
+	CHECK_NEAR(tb_incbeta(0.5, 2, 2), 0.5, 1e-14);
+	CHECK_NEAR(tb_incbeta(0.25, 1, 1), 0.25, 1e-14);
+}
+
+/* Runs of 4 samples each: the interval comes from the runs' medians, exactly as Welch's
+ * t interval on their logs computed by hand. */
+static void test_runs_ci(void)
+{
+	double x[] = { 10, 11, 9, 10.5, 12, 12.5, 11.5, 12.2, 9.5, 9.9, 10.1, 9.8 };
+	uint32_t rx[] = { 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2 };
+	double y[] = { 13, 12, 14, 13.5, 12.5, 12.9, 13.1, 12.7, 14, 14.5, 13.8, 14.2 };
+	uint32_t ry[] = { 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2 };
+	struct tb_ratio r;
+	CHECK(tb_runs_ci(x, rx, 12, 3, y, ry, 12, 3, &r) == 0);
+	CHECK(r.has_ci && r.method == TB_CI_RUNS && r.runs_b == 3 && r.runs_c == 3);
+	/* Run medians: base 10.25, 12.1, 9.85; cand 13.25, 12.8, 14.1. */
+	double lb[] = { log(10.25), log(12.1), log(9.85) }, lc[] = { log(13.25), log(12.8), log(14.1) };
+	double mb = (lb[0] + lb[1] + lb[2]) / 3, mc = (lc[0] + lc[1] + lc[2]) / 3, vb = 0, vc = 0;
+	for (int i = 0; i < 3; i++) {
+		vb += (lb[i] - mb) * (lb[i] - mb) / 2;
+		vc += (lc[i] - mc) * (lc[i] - mc) / 2;
+	}
+	double se = sqrt(vb / 3 + vc / 3);
+	double df = pow(vb / 3 + vc / 3, 2) / (pow(vb / 3, 2) / 2 + pow(vc / 3, 2) / 2);
+	CHECK_NEAR(r.df, df, 1e-9);
+	CHECK_NEAR(r.ratio, exp(mc - mb), 1e-12);
+	CHECK_NEAR(r.base_med, exp(mb), 1e-9);
+	CHECK_NEAR(log(r.hi) - log(r.ratio), tb_t_upper(0.025, df) * se, 1e-9);
+	CHECK_NEAR(log(r.ratio) - log(r.lo90), tb_t_upper(0.05, df) * se, 1e-9);
+	/* Two runs a side: no interval between runs. */
+	CHECK(tb_runs_ci(x, rx, 8, 2, y, ry, 8, 2, &r) == 0 && !r.has_ci && r.runs_b == 2);
+	/* A run median of 0 has no log. */
+	double z[] = { 0, 0, 0, 1, 1, 1, 2, 2, 2 };
+	uint32_t rz[] = { 0, 0, 0, 1, 1, 1, 2, 2, 2 };
+	CHECK(tb_runs_ci(z, rz, 9, 3, y, ry, 12, 3, &r) == -EINVAL);
+}
+
 int main(void)
 {
+	test_tdist();
+	test_runs_ci();
 	test_reader();
 	test_detail();
 	test_ratio();
