@@ -30,6 +30,8 @@ int tb_tmpdir_create(const char *dir, const char *prefix, char *path, size_t pat
  * file unless force, and anything but a regular file always. Prints one error line;
  * returns 0 or a negative errno (-EEXIST: exists without force). */
 int tb_output_open(const char *path, bool force, FILE **out);
+/* Same, as a file descriptor (path must not be NULL). */
+int tb_output_open_fd(const char *path, bool force, int *fd);
 
 /* Child processes (e.g. redis-server) sent SIGTERM, then SIGKILL, at cleanup. */
 int tb_child_register(pid_t pid);

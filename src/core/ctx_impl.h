@@ -6,8 +6,7 @@
 
 #include "tinyben/ctx.h"
 #include "env.h"
-
-enum tb_format { TB_FORMAT_CSV, TB_FORMAT_JSON };
+#include "sink.h"
 
 /* One --set BENCH.KEY=VALUE. */
 struct tb_override {
@@ -25,8 +24,7 @@ struct tb_kept {
 struct tb_ctx {
 	struct tb_settings settings;
 	struct tb_env env;
-	enum tb_format format;
-	FILE *out;
+	struct tb_sink sink;
 	bool progress;
 	char *tags;                  /* " tag.k=v" ... appended to every detail, or NULL */
 
@@ -37,21 +35,14 @@ struct tb_ctx {
 	const struct tb_bench *bench;
 	const char *variant;
 	bool variant_reported_failure;
-	int rows_this_variant;
-
-	/* Rows waiting to be flushed (whole lines). */
-	char *pending;
-	size_t pending_len, pending_cap;
-	bool write_error;
 
 	struct tb_kept *kept;
 	size_t n_kept, cap_kept;
 	int n_failed, n_skipped, n_ok;
 };
 
-/* Writes the pending rows and flushes; false when the output cannot be written. */
-bool tb_ctx_flush(struct tb_ctx *ctx);
-void tb_ctx_write_header(struct tb_ctx *ctx);
+/* Writes the rows so far, whole, fdatasync'ed when durable; false once the output failed. */
+bool tb_ctx_flush(struct tb_ctx *ctx, bool durable);
 /* Validates an option value against its declaration; message into err on failure. */
 int tb_option_check(const struct tb_option *opt, const char *value, char *err, size_t errlen);
 void tb_summary_print(const struct tb_ctx *ctx, FILE *f);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "tinyben/cc.h"
+#include "tinyben/csv.h"
 #include "env.h"
 #include "version.h"
 
@@ -63,6 +64,20 @@ static int vcpu_count(void)
 	return 0;
 }
 
+/* A host name is whatever bytes sethostname() was given; rows are UTF-8 text (CSV readers
+ * decode it, JSON requires it), so a byte outside valid UTF-8 becomes '?'. */
+static void keep_utf8(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p;) {
+		size_t n = tb_utf8_valid_len(p);
+		if (n == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
 void tb_env_stamp(struct tb_env *env)
 {
 	struct timespec ts;
@@ -86,7 +101,10 @@ void tb_env_collect(struct tb_env *env)
 		snprintf(env->host, sizeof(env->host), "unknown");
 		snprintf(env->kernel, sizeof(env->kernel), "unknown");
 	}
+	keep_utf8(env->host);
+	keep_utf8(env->kernel);
 	tb_cpu_brand(env->cpu_model, sizeof(env->cpu_model));
+	keep_utf8(env->cpu_model);
 
 	int n = vcpu_count();
 	if (n > 0)

@@ -32,11 +32,6 @@ static bool selected(const struct tb_run_args *a, const struct tb_bench *b, cons
 	return false;
 }
 
-static int open_output(const struct tb_run_args *a, FILE **out)
-{
-	return tb_output_open(a->output, a->force, out);
-}
-
 static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const struct tb_bench *b,
 		     size_t index, size_t total)
 {
@@ -50,13 +45,13 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const stru
 		if (state && b->teardown)
 			b->teardown(ctx, state);
 		if (rc == -EINTR || tb_interrupted()) {
-			tb_ctx_flush(ctx);
+			tb_ctx_flush(ctx, true);
 			return -EINTR;
 		}
 		if (!ctx->variant_reported_failure)
 			tb_fail(ctx, NULL, "setup failed: %s", strerror(-rc));
 		ctx->variant_reported_failure = false;
-		tb_ctx_flush(ctx);
+		tb_ctx_flush(ctx, true);
 		return 0;
 	}
 	for (const char *const *v = b->variants; *v; v++) {
@@ -64,23 +59,26 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const stru
 			continue;
 		ctx->variant = *v;
 		ctx->variant_reported_failure = false;
-		ctx->rows_this_variant = 0;
 		if (ctx->progress)
 			fprintf(stderr, "  %s %s ...\n", b->name, *v);
 		rc = b->run(ctx, state, *v);
 		if (rc == -EINTR || tb_interrupted()) {
-			tb_ctx_flush(ctx);
+			tb_ctx_flush(ctx, true);
 			if (b->teardown)
 				b->teardown(ctx, state);
 			return -EINTR;
 		}
 		if (rc < 0 && !ctx->variant_reported_failure)
 			tb_fail(ctx, *v, "%s", strerror(-rc));
-		tb_ctx_flush(ctx);
+		/* Every variant's rows reach the disk before the next one starts: a crash or a
+		 * power cut keeps what was measured. */
+		if (!tb_ctx_flush(ctx, true))
+			break;
 	}
+	ctx->variant = NULL;
 	if (b->teardown)
 		b->teardown(ctx, state);
-	tb_ctx_flush(ctx);
+	tb_ctx_flush(ctx, true);
 	return 0;
 }
 
@@ -94,7 +92,6 @@ static int run_main(int argc, char **argv)
 	struct tb_ctx ctx;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.settings = a.settings;
-	ctx.format = a.format;
 	ctx.overrides = a.overrides;
 	ctx.n_overrides = a.n_overrides;
 	ctx.tags = a.tags;
@@ -116,7 +113,7 @@ static int run_main(int argc, char **argv)
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
-	if (open_output(&a, &ctx.out) < 0) {
+	if (tb_sink_open(&ctx.sink, a.output, a.force, a.format) < 0) {
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
@@ -126,20 +123,16 @@ static int run_main(int argc, char **argv)
 		fprintf(stderr, "tinyben %s: run %s on %s (%s, %s vCPUs, cc_level %s)\n",
 			ctx.env.version, ctx.env.run_id, ctx.env.host, ctx.env.cpu_model,
 			ctx.env.vcpus, ctx.env.cc_level);
-	tb_ctx_write_header(&ctx);
-	tb_ctx_flush(&ctx);
+	tb_sink_header(&ctx.sink);
+	tb_ctx_flush(&ctx, true);
 
 	bool interrupted = false;
-	for (size_t i = 0; i < n_todo && !interrupted && !ctx.write_error; i++) {
+	for (size_t i = 0; i < n_todo && !interrupted && !ctx.sink.error; i++) {
 		if (tb_interrupted() || run_bench(&ctx, &a, todo[i], i + 1, n_todo) == -EINTR)
 			interrupted = true;
 	}
-	tb_ctx_flush(&ctx);
+	bool written = tb_sink_close(&ctx.sink, NULL);
 	tb_cleanup_all();
-	if (ctx.out != stdout)
-		fclose(ctx.out);
-	else
-		fflush(stdout);
 	if (!a.quiet)
 		tb_summary_print(&ctx, stderr);
 
@@ -147,7 +140,7 @@ static int run_main(int argc, char **argv)
 	if (interrupted) {
 		tb_error("interrupted: the rows measured so far are written");
 		exit_code = TB_EXIT_INTERRUPTED;
-	} else if (ctx.write_error || ctx.n_failed) {
+	} else if (!written || ctx.n_failed) {
 		exit_code = TB_EXIT_FAILED;
 	}
 	for (size_t i = 0; i < ctx.n_kept; i++) {
@@ -157,7 +150,6 @@ static int run_main(int argc, char **argv)
 		free(ctx.kept[i].unit);
 	}
 	free(ctx.kept);
-	free(ctx.pending);
 	tb_run_args_free(&a);
 	return exit_code;
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tinyben/csv.h"
 #include "tinyben/threads.h"
 #include "tinyben/util.h"
 #include "registry.h"
@@ -139,6 +140,12 @@ static int add_tag(struct tb_run_args *a, const char *arg)
 	const char *eq = strchr(arg, '=');
 	if (!eq || eq == arg || strpbrk(arg, " \t\r\n"))
 		return fail("--tag '%s': expected KEY=VALUE without spaces", arg);
+	for (const unsigned char *p = (const unsigned char *)arg; *p;) {
+		size_t n = tb_utf8_valid_len(p);
+		if (n == 0)
+			return fail("--tag: %s", "KEY=VALUE must be valid UTF-8 text");
+		p += n;
+	}
 	char *t = tb_strdupf("%s tag.%s", a->tags ? a->tags : "", arg);
 	free(a->tags);
 	a->tags = t;

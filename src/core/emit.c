@@ -1,0 +1,125 @@
+/* Rows of a run: samples, skipped and failed rows, each stamped with the environment and
+ * handed to the sink; flushed whole and durable after every variant. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tinyben/csv.h"
+#include "tinyben/util.h"
+#include "ctx_impl.h"
+
+static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric, const char *unit,
+		    const char *better, const char *rep, const char *value, const char *status,
+		    const char *detail)
+{
+	tb_env_stamp(&ctx->env);
+	char *full_detail = NULL;
+	if (ctx->tags)
+		full_detail = tb_strdupf("%s%s", detail ? detail : "",
+					 detail && *detail ? ctx->tags : ctx->tags + 1);
+	const char *f[TB_NCOLS] = {
+		ctx->env.timestamp, ctx->env.run_id, ctx->env.host, ctx->env.cc_level,
+		ctx->env.cc_features, ctx->env.kernel, ctx->env.cpu_model, ctx->env.vcpus,
+		ctx->env.mem_mib, ctx->env.version, ctx->bench->group, ctx->bench->name,
+		variant ? variant : "", metric ? metric : "", unit ? unit : "",
+		better ? better : "", rep, value, status,
+		full_detail ? full_detail : (detail ? detail : ""),
+	};
+	tb_sink_row(&ctx->sink, f);
+	free(full_detail);
+}
+
+static void keep(struct tb_ctx *ctx, const struct tb_sample *s)
+{
+	if (ctx->n_kept == ctx->cap_kept) {
+		ctx->cap_kept = ctx->cap_kept ? ctx->cap_kept * 2 : 256;
+		ctx->kept = realloc(ctx->kept, ctx->cap_kept * sizeof(*ctx->kept));
+		if (!ctx->kept)
+			abort();
+	}
+	struct tb_kept *k = &ctx->kept[ctx->n_kept++];
+	k->bench = strdup(ctx->bench->name);
+	k->variant = strdup(s->variant ? s->variant : "");
+	k->metric = strdup(s->metric);
+	k->unit = strdup(s->unit ? s->unit : "");
+	k->value = s->value;
+}
+
+void tb_emit(struct tb_ctx *ctx, const struct tb_sample *s)
+{
+	char rep[16], value[40];
+	snprintf(rep, sizeof(rep), "%d", s->rep);
+	if (!isfinite(s->value)) {
+		tb_fail(ctx, s->variant, "%s: measured a non-finite value", s->metric);
+		return;
+	}
+	/* Ten significant digits are finer than any timer here; integers print as integers. */
+	snprintf(value, sizeof(value), "%.10g", s->value);
+	add_row(ctx, s->variant, s->metric, s->unit, s->better, rep, value, "ok", s->detail);
+	keep(ctx, s);
+	ctx->n_ok++;
+}
+
+void tb_emit_value(struct tb_ctx *ctx, const char *variant, const char *metric, const char *unit,
+		   const char *better, int rep, double value, const char *detail)
+{
+	struct tb_sample s = {
+		.variant = variant, .metric = metric, .unit = unit, .better = better,
+		.rep = rep, .value = value, .detail = detail,
+	};
+	tb_emit(ctx, &s);
+}
+
+static void status_row(struct tb_ctx *ctx, const char *variant, const char *status,
+		       const char *fmt, va_list ap)
+{
+	char *reason;
+	if (vasprintf(&reason, fmt, ap) < 0)
+		abort();
+	add_row(ctx, variant, "", "", "", "", "", status, reason);
+	if (ctx->progress)
+		fprintf(stderr, "  %s %s%s%s: %s\n", status, ctx->bench->name, variant ? " " : "",
+			variant ? variant : "", reason);
+	free(reason);
+}
+
+void tb_skip(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	status_row(ctx, variant, "skipped", fmt, ap);
+	va_end(ap);
+	ctx->n_skipped++;
+}
+
+void tb_fail(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	status_row(ctx, variant, "failed", fmt, ap);
+	va_end(ap);
+	ctx->n_failed++;
+	ctx->variant_reported_failure = true;
+}
+
+void tb_progress(struct tb_ctx *ctx, const char *fmt, ...)
+{
+	if (!ctx->progress)
+		return;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "  %s\n", line);
+}
+
+bool tb_ctx_flush(struct tb_ctx *ctx, bool durable)
+{
+	char what[256];
+	snprintf(what, sizeof(what), "%s%s%s", ctx->bench ? ctx->bench->name : "",
+		 ctx->variant ? " " : "", ctx->variant ? ctx->variant : "");
+	return tb_sink_flush(&ctx->sink, durable, what);
+}

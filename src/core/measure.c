@@ -1,0 +1,62 @@
+/* The shared calibration loop: warm-up, calibration and timed repetitions of a kernel. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "tinyben/timer.h"
+#include "ctx_impl.h"
+
+static double elapsed(tb_kernel_fn kernel, void *arg, uint64_t iters, int *rc)
+{
+	double t0 = tb_now();
+	*rc = kernel(arg, iters);
+	return tb_now() - t0;
+}
+
+int tb_time_reps_n(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, double min_time, int reps,
+		   struct tb_timing *out)
+{
+	(void)ctx;
+	int rc;
+	uint64_t iters = 1;
+	/* Calibrate (tinymembench doubles until 0.5 s; we double until an eighth of the target,
+	 * then scale once): every call here is also warm-up. */
+	for (;;) {
+		if (tb_interrupted())
+			return 0;
+		double t = elapsed(kernel, arg, iters, &rc);
+		if (rc < 0)
+			return rc == -EINTR ? 0 : rc;
+		if (t >= min_time)
+			break;
+		if (t >= min_time / 8) {
+			double scaled = ceil((double)iters * min_time * 1.05 / t);
+			iters = scaled > (double)iters ? (uint64_t)scaled : iters + 1;
+			break;
+		}
+		if (iters > (UINT64_MAX >> 2))
+			break;
+		iters *= 2;
+	}
+	/* One full-length warm-up at the final size: caches, TLB, frequency settle. */
+	if (tb_interrupted())
+		return 0;
+	elapsed(kernel, arg, iters, &rc);
+	if (rc < 0)
+		return rc == -EINTR ? 0 : rc;
+	for (int r = 0; r < reps; r++) {
+		out[r].iters = iters;
+		out[r].seconds = elapsed(kernel, arg, iters, &rc);
+		/* A repetition cut short by the signal is not a sample. */
+		if (rc == -EINTR || tb_interrupted())
+			return r;
+		if (rc < 0)
+			return rc;
+	}
+	return reps;
+}
+
+int tb_time_reps(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, struct tb_timing *out)
+{
+	return tb_time_reps_n(ctx, kernel, arg, ctx->settings.min_time, ctx->settings.reps, out);
+}
