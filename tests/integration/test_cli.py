@@ -3,6 +3,8 @@ import json
 import os
 import signal
 import stat
+import subprocess
+import sys
 
 import tbtest
 from tbtest import run, parse_csv, read_csv, ok_rows
@@ -103,6 +105,7 @@ class Cli(tbtest.TempDirTest):
             (["run", "--set", "nosuch.x=1"], "unknown benchmark 'nosuch'"),
             (["run", "--threads", "zero"], "--threads 'zero'"),
             (["run", "--tag", "novalue"], "--tag 'novalue'"),
+            (["run", "--tag", "k=caf\udcff"], "must be valid UTF-8"),
             (["run", "--dir", "/nonexistent/dir"], "--dir"),
             (["run", "-o", "/nonexistent/dir/x.csv", *MBW_TINY], "cannot create"),
             (["run", "-o", "/dev/null", *MBW_TINY], "not a regular file"),
@@ -112,6 +115,24 @@ class Cli(tbtest.TempDirTest):
         tbtest.assert_usage_errors(self, cases)
         for args, _ in cases:
             self.assertEqual(run(*args).stdout, "", args)
+
+    def test_host_name_not_utf8_keeps_json_parsable(self):
+        # The host name is any bytes sethostname() took; a private UTS namespace lets the
+        # test set one that is not UTF-8 without touching the machine's.
+        probe = subprocess.run(["unshare", "--uts", "true"], capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest("cannot create a UTS namespace here (needs root)")
+        code = ("import ctypes, os, sys; n = b'guest\\xff\\xc0x'; "
+                "assert ctypes.CDLL(None).sethostname(n, len(n)) == 0; "
+                "os.execv(sys.argv[1], sys.argv[1:])")
+        out = self.path("host.json")
+        p = subprocess.run(["unshare", "--uts", sys.executable, "-c", code, tbtest.TINYBEN,
+                            "run", "-q", "--quick", "-b", "cpu.exits:rdtsc", "-o", out],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        recs = [json.loads(line) for line in open(out, encoding="utf-8")]
+        self.assertTrue(recs)
+        self.assertEqual(recs[0]["host"], "guest??x")
 
     def test_unwritable_output_dir(self):
         if os.geteuid() == 0:

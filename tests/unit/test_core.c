@@ -32,6 +32,12 @@ static void test_json_quote(void)
 	char b[64];
 	tb_json_quote(b, sizeof(b), "a\"b\\c\n\x01");
 	CHECK_STR(b, "\"a\\\"b\\\\c\\n\\u0001\"");
+	/* Valid UTF-8 passes as is; a stray byte, an overlong form, a surrogate and a cut
+	 * sequence each become U+FFFD, so the line stays parsable JSON. */
+	tb_json_quote(b, sizeof(b), "h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	CHECK_STR(b, "\"h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	tb_json_quote(b, sizeof(b), "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82");
+	CHECK_STR(b, "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\"");
 }
 
 static void test_parse(void)
