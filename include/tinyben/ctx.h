@@ -76,6 +76,12 @@ struct tb_timing {
 	double seconds;
 };
 typedef int (*tb_kernel_fn)(void *arg, uint64_t iters);
+
+/* The runner's sample storage, on the heap and sized by -r (up to 1,000,000): slot 0 and
+ * slot 1 each hold settings->reps timings, valid for the current variant (two slots for a
+ * benchmark that times two operations per variant, e.g. compress and decompress). */
+#define TB_TIMING_SLOTS 2
+struct tb_timing *tb_timings(struct tb_ctx *ctx, int slot);
 int tb_time_reps(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, struct tb_timing *out);
 
 /* Same with explicit minimum time and repetition count (for benchmarks with their own plan). */

@@ -36,6 +36,8 @@ struct tb_ctx {
 	const char *variant;
 	bool variant_reported_failure;
 
+	struct tb_timing *timings[TB_TIMING_SLOTS]; /* tb_timings(), settings.reps each */
+
 	struct tb_kept *kept;
 	size_t n_kept, cap_kept;
 	int n_failed, n_skipped, n_ok;
@@ -46,5 +48,8 @@ bool tb_ctx_flush(struct tb_ctx *ctx, bool durable);
 /* Validates an option value against its declaration; message into err on failure. */
 int tb_option_check(const struct tb_option *opt, const char *value, char *err, size_t errlen);
 void tb_summary_print(const struct tb_ctx *ctx, FILE *f);
+/* Allocates (0) or frees the sample storage for settings.reps; -ENOMEM when it cannot. */
+int tb_ctx_timings_alloc(struct tb_ctx *ctx);
+void tb_ctx_timings_free(struct tb_ctx *ctx);
 
 #endif

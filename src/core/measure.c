@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "tinyben/timer.h"
 #include "ctx_impl.h"
@@ -59,4 +60,29 @@ int tb_time_reps_n(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, double mi
 int tb_time_reps(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, struct tb_timing *out)
 {
 	return tb_time_reps_n(ctx, kernel, arg, ctx->settings.min_time, ctx->settings.reps, out);
+}
+
+struct tb_timing *tb_timings(struct tb_ctx *ctx, int slot)
+{
+	return ctx->timings[slot];
+}
+
+int tb_ctx_timings_alloc(struct tb_ctx *ctx)
+{
+	for (int i = 0; i < TB_TIMING_SLOTS; i++) {
+		ctx->timings[i] = calloc((size_t)ctx->settings.reps, sizeof(struct tb_timing));
+		if (!ctx->timings[i]) {
+			tb_ctx_timings_free(ctx);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void tb_ctx_timings_free(struct tb_ctx *ctx)
+{
+	for (int i = 0; i < TB_TIMING_SLOTS; i++) {
+		free(ctx->timings[i]);
+		ctx->timings[i] = NULL;
+	}
 }

@@ -12,13 +12,15 @@ struct tb_ctx *tb_rows_open(const struct tb_bench *bench, const char *output, bo
 	struct tb_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
-	if (tb_sink_open(&ctx->sink, output, force, TB_FORMAT_CSV) < 0) {
+	ctx->settings.reps = 1;
+	if (tb_ctx_timings_alloc(ctx) < 0 ||
+	    tb_sink_open(&ctx->sink, output, force, TB_FORMAT_CSV) < 0) {
+		tb_ctx_timings_free(ctx);
 		free(ctx);
 		return NULL;
 	}
 	ctx->bench = bench;
 	ctx->progress = progress;
-	ctx->settings.reps = 1;
 	tb_env_collect(&ctx->env);
 	tb_sink_header(&ctx->sink);
 	tb_ctx_flush(ctx, true);
@@ -40,6 +42,7 @@ int tb_rows_close(struct tb_ctx *ctx)
 		free(ctx->kept[i].unit);
 	}
 	free(ctx->kept);
+	tb_ctx_timings_free(ctx);
 	free(ctx);
 	return bad ? TB_EXIT_FAILED : TB_EXIT_OK;
 }

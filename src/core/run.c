@@ -113,7 +113,13 @@ static int run_main(int argc, char **argv)
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
+	if (tb_ctx_timings_alloc(&ctx) < 0) {
+		tb_error("run: -r %d: not enough memory to keep that many samples", a.settings.reps);
+		tb_run_args_free(&a);
+		return TB_EXIT_USAGE;
+	}
 	if (tb_sink_open(&ctx.sink, a.output, a.force, a.format) < 0) {
+		tb_ctx_timings_free(&ctx);
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
@@ -150,6 +156,7 @@ static int run_main(int argc, char **argv)
 		free(ctx.kept[i].unit);
 	}
 	free(ctx.kept);
+	tb_ctx_timings_free(&ctx);
 	tb_run_args_free(&a);
 	return exit_code;
 }

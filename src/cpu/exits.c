@@ -186,7 +186,7 @@ static int run_faults(struct tb_ctx *ctx, const struct exits *e, const char *var
 	const struct tb_settings *s = tb_settings(ctx);
 	size_t bytes = (size_t)tb_opt_int(ctx, "fault_mib") << 20;
 	long page = sysconf(_SC_PAGESIZE);
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	double ovh_sum = 0;
 	uint64_t ovh_pages = 0;
 	int measured = 0;
@@ -236,8 +236,7 @@ static int run_pipe(struct tb_ctx *ctx, const struct exits *e, const char *varia
 		tb_skip(ctx, variant, "needs 2 CPUs (the two threads run on different CPUs)");
 		return 0;
 	}
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	struct pipes p = { .ctx = ctx, .t = t };
 	if (pipe2(p.ping, O_CLOEXEC) != 0)
 		return -errno;
@@ -283,8 +282,7 @@ static int setup(struct tb_ctx *ctx, void **state)
 	*state = e;
 	e->tsc_hz = tb_tsc_hz();
 	/* The empty loop, timed like every kernel: its per-iteration cost is subtracted. */
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	int n = tb_time_reps(ctx, k_empty, NULL, t);
 	if (n <= 0)
 		return n < 0 ? n : -EINTR;
@@ -338,8 +336,7 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	} else {
 		k = k_yield;
 	}
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	int measured = tb_time_reps(ctx, k, &leaf, t);
 	if (measured < 0)
 		return measured;

@@ -281,8 +281,7 @@ static int worker(struct tb_team *team, int index, void *arg)
 			tb_team_barrier(team);
 		}
 	}
-	const struct tb_settings *s = tb_settings(j->ctx);
-	struct tb_timing tc[s->reps], td[s->reps];
+	struct tb_timing *tc = tb_timings(j->ctx, 0), *td = tb_timings(j->ctx, 1);
 	int rc = 0, nc = 0, nd = 0;
 	for (int i = 0; i < j->threads; i++)
 		if (j->lanes[i].err)

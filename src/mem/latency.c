@@ -24,6 +24,7 @@
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
+#include "tinyben/stats.h"
 #include "mem/procfs.h"
 
 #define LINE 64
@@ -147,18 +148,6 @@ static int map_block(struct lat *l, bool huge, char *why, size_t why_len)
 	return 0;
 }
 
-static double median_ns(const double *v, int n)
-{
-	double tmp[n];
-	memcpy(tmp, v, sizeof(tmp));
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && tmp[j - 1] > tmp[j]; j--) {
-			double t = tmp[j];
-			tmp[j] = tmp[j - 1];
-			tmp[j - 1] = t;
-		}
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
 
 /* One block size, one mode: emits a row pair per repetition. *l1 is the mode's baseline
  * (set from the first block, 1 KiB). Returns 0 or -EINTR / a kernel error. */
@@ -166,18 +155,20 @@ static int measure(struct tb_ctx *ctx, struct chase *c, bool dual, const char *p
 		   size_t bytes, long long huge_kib, double *l1)
 {
 	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	/* A quarter of the usual minimum per point: 19 sizes x 2 chains x 2 page kinds would
 	 * otherwise take minutes; 0.125 s is still >= 1 M dependent loads at 100 ns. */
 	int m = tb_time_reps_n(ctx, dual ? dual_kernel : single_kernel, c, s->min_time / 4,
 			       s->reps, t);
 	if (m < 0)
 		return m;
-	double ns[s->reps];
+	double *ns = malloc((size_t)s->reps * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
 	for (int r = 0; r < m; r++)
 		ns[r] = t[r].seconds * 1e9 / ((double)t[r].iters * STEPS);
 	if (bytes == MIN_BLOCK && m > 0)
-		*l1 = median_ns(ns, m);
+		*l1 = tb_median(ns, (size_t)m);
 	char variant[64], detail[256];
 	snprintf(variant, sizeof(variant), "%s-%s-%zu", dual ? "dual" : "single", pages, bytes);
 	for (int r = 0; r < m; r++) {
@@ -190,6 +181,7 @@ static int measure(struct tb_ctx *ctx, struct chase *c, bool dual, const char *p
 		double above = ns[r] - *l1 > 0 ? ns[r] - *l1 : 0;
 		tb_emit_value(ctx, variant, "latency_above_l1", "ns", "lower", r + 1, above, detail);
 	}
+	free(ns);
 	return tb_interrupted() ? -EINTR : 0;
 }
 

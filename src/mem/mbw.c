@@ -178,7 +178,7 @@ static void emit(struct tb_ctx *ctx, const struct mbw *m, int kind, const char *
 static int run_threads(struct tb_ctx *ctx, struct mbw *m, int kind, const char *variant)
 {
 	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	for (int c = 0; c < s->n_thread_counts; c++) {
 		int n = s->thread_counts[c];
 		struct mbw_job *jobs = calloc((size_t)n, sizeof(*jobs));
@@ -220,7 +220,7 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		return run_threads(ctx, m, kind, variant);
 
 	struct mbw_job job = { .m = m, .kind = kind };
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	int measured = tb_time_reps(ctx, kernel, &job, t);
 	if (measured < 0)
 		return measured;

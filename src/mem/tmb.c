@@ -167,7 +167,7 @@ static void emit(struct tb_ctx *ctx, const struct tmb *t, const struct tb_tmb_ke
 static int run_threads(struct tb_ctx *ctx, struct tmb *t, const struct tb_tmb_kernel *k)
 {
 	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing tm[s->reps];
+	struct tb_timing *tm = tb_timings(ctx, 0);
 	for (int c = 0; c < s->n_thread_counts; c++) {
 		int n = s->thread_counts[c];
 		struct bufs *b = calloc((size_t)n, sizeof(*b));
@@ -217,8 +217,7 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	if (tb_settings(ctx)->threads_given)
 		return run_threads(ctx, t, k);
 
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing tm[s->reps];
+	struct tb_timing *tm = tb_timings(ctx, 0);
 	t->one.k = k;
 	int measured = tb_time_reps(ctx, kernel, &t->one, tm);
 	if (measured < 0)

@@ -116,6 +116,17 @@ class Cli(tbtest.TempDirTest):
         for args, _ in cases:
             self.assertEqual(run(*args).stdout, "", args)
 
+    def test_a_million_repetitions_run_until_interrupted(self):
+        # -r accepts up to 1,000,000: the samples live on the heap, not on the stack.
+        out = self.path("million.csv")
+        # Rows reach the file when the variant ends, so the run is stopped after a while
+        # (the crash this guards against came at once, exit 139).
+        rc, _, err = tbtest.interrupt_after(
+            ["run", "-b", "cpu.exits:rdtsc", "-r", "1000000", "--min-time", "0.0001",
+             "-o", out], 1.5)
+        self.assertEqual(rc, 130, err)
+        self.assertTrue(all(r["status"] == "ok" for r in read_csv(out)))
+
     def test_host_name_not_utf8_keeps_json_parsable(self):
         # The host name is any bytes sethostname() took; a private UTS namespace lets the
         # test set one that is not UTF-8 without touching the machine's.
