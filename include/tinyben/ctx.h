@@ -77,6 +77,25 @@ struct tb_timing {
 };
 typedef int (*tb_kernel_fn)(void *arg, uint64_t iters);
 
+/* The runner's repetition loop for a benchmark whose repetition is a fixed amount of work
+ * (sqlite, firsttouch, redis, page faults) or a fixed duration (io.uring's jobs), where the
+ * calibrated loop above does not apply. rep 0 is the warm-up when plan->warmup (never
+ * recorded); reps 1..settings->reps are measured. Per repetition:
+ *   prepare(arg, rep)  untimed set-up (optional); < 0 stops the loop with that error
+ *   measure(arg, rep)  the repetition itself; 0 or a negative errno
+ *   finish(arg, rep)   untimed clean-up, whenever prepare succeeded (optional)
+ *   record(arg, rep)   writes the samples of a repetition that completed
+ * A repetition during which SIGINT/SIGTERM arrived is cut short and never recorded: the
+ * loop returns -EINTR at once. Returns 0, -EINTR, or the first error (rows so far kept). */
+struct tb_rep_plan {
+	bool warmup;
+	int (*prepare)(void *arg, int rep);
+	int (*measure)(void *arg, int rep);
+	void (*finish)(void *arg, int rep);
+	void (*record)(void *arg, int rep);
+};
+int tb_reps_run(struct tb_ctx *ctx, const struct tb_rep_plan *plan, void *arg);
+
 /* The runner's sample storage, on the heap and sized by -r (up to 1,000,000): slot 0 and
  * slot 1 each hold settings->reps timings, valid for the current variant (two slots for a
  * benchmark that times two operations per variant, e.g. compress and decompress). */

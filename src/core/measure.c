@@ -86,3 +86,25 @@ void tb_ctx_timings_free(struct tb_ctx *ctx)
 		ctx->timings[i] = NULL;
 	}
 }
+
+int tb_reps_run(struct tb_ctx *ctx, const struct tb_rep_plan *plan, void *arg)
+{
+	for (int rep = plan->warmup ? 0 : 1; rep <= ctx->settings.reps; rep++) {
+		if (tb_interrupted())
+			return -EINTR;
+		int rc = plan->prepare ? plan->prepare(arg, rep) : 0;
+		if (rc < 0)
+			return rc;
+		rc = plan->measure(arg, rep);
+		if (plan->finish)
+			plan->finish(arg, rep);
+		/* Checked after the repetition: one the signal cut short is not a sample. */
+		if (rc == -EINTR || tb_interrupted())
+			return -EINTR;
+		if (rc < 0)
+			return rc;
+		if (rep > 0)
+			plan->record(arg, rep);
+	}
+	return 0;
+}

@@ -157,6 +157,48 @@ static int one_run(struct uring_state *s, struct uring_job *job, void *bufs, boo
 	return tb_uring_psync_run(job, bufs, res);
 }
 
+/* One variant's repetitions, driven by the runner's loop (tb_reps_run). */
+struct job_reps {
+	struct tb_ctx *ctx;
+	struct uring_state *s;
+	const char *variant;
+	struct uring_job job;
+	void *bufs;
+	bool psync;
+	double ramp, runtime;
+	struct uring_result res;
+};
+
+static int job_measure(void *arg, int rep)
+{
+	struct job_reps *j = arg;
+	j->job.seconds = rep == 0 ? j->ramp : j->runtime;
+	j->job.seed = 0x9e3779b97f4a7c15ull * (uint64_t)(rep + 1);
+	int rc = one_run(j->s, &j->job, j->bufs, &j->psync, &j->res);
+	if ((rc < 0 || j->res.error[0]) && !tb_interrupted()) {
+		tb_fail(j->ctx, j->variant, "%s", j->res.error[0] ? j->res.error : strerror(-rc));
+		return rc < 0 ? rc : -EIO;
+	}
+	return rc;
+}
+
+static void job_record(void *arg, int rep)
+{
+	struct job_reps *j = arg;
+	const struct uring_state *s = j->s;
+	if (j->res.ios == 0 || j->res.elapsed <= 0)
+		return;
+	char detail[320];
+	snprintf(detail, sizeof(detail), "%s bs=%zu qd=%u%s direct=%s size_mib=%llu "
+		 "runtime_s=%.3f ios=%llu%s",
+		 s->engine_note, j->job.bs, j->psync ? 1 : j->job.qd,
+		 j->psync && j->job.qd > 1 ? " qd_requested_but_psync_is_synchronous=1" : "",
+		 s->t.direct ? "1" : s->t.direct_note,
+		 (unsigned long long)(j->job.size >> 20), j->res.elapsed,
+		 (unsigned long long)j->res.ios, s->t.is_device ? " device=1" : "");
+	emit_rep(j->ctx, j->variant, rep, &j->res, j->job.bs, detail);
+}
+
 static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *variant)
 {
 	struct uring_job job = { 0 };
@@ -174,49 +216,37 @@ static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *varian
 			(unsigned long long)job.size, job.bs);
 		return 0;
 	}
-	bool psync = s->want_psync;
-	void *bufs;
-	if (posix_memalign(&bufs, 4096, job.bs * job.qd))
+	struct job_reps j = {
+		.ctx = ctx, .s = s, .variant = variant, .job = job, .psync = s->want_psync,
+		.ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3,
+		.runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3,
+	};
+	if (posix_memalign(&j.bufs, 4096, job.bs * job.qd))
 		return -ENOMEM;
-	tb_uring_fill_random(bufs, job.bs * job.qd, 0x51ed270b7a3f1c4dull);
-
-	const struct tb_settings *set = tb_settings(ctx);
-	double ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3;
-	double runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3;
-	int rc = 0;
-	struct uring_result res;
-	/* rep 0: the warm-up (fio's ramp_time), skipped when ramp_ms=0. */
-	for (int rep = ramp > 0 ? 0 : 1; rep <= set->reps && rc == 0; rep++) {
-		job.seconds = rep == 0 ? ramp : runtime;
-		job.seed = 0x9e3779b97f4a7c15ull * (uint64_t)(rep + 1);
-		rc = one_run(s, &job, bufs, &psync, &res);
-		if (rc < 0 || res.error[0]) {
-			if (tb_interrupted())
-				break;
-			tb_fail(ctx, variant, "%s", res.error[0] ? res.error : strerror(-rc));
-			rc = rc < 0 ? rc : -EIO;
-			break;
-		}
-		if (rep == 0 || res.ios == 0 || res.elapsed <= 0)
-			continue;
-		char detail[320];
-		snprintf(detail, sizeof(detail), "%s bs=%zu qd=%u%s direct=%s size_mib=%llu "
-			 "runtime_s=%.3f ios=%llu%s",
-			 s->engine_note, job.bs, psync ? 1 : job.qd,
-			 psync && job.qd > 1 ? " qd_requested_but_psync_is_synchronous=1" : "",
-			 s->t.direct ? "1" : s->t.direct_note,
-			 (unsigned long long)(job.size >> 20), res.elapsed,
-			 (unsigned long long)res.ios, s->t.is_device ? " device=1" : "");
-		emit_rep(ctx, variant, rep, &res, job.bs, detail);
-	}
-	free(bufs);
-	return tb_interrupted() ? -EINTR : rc;
+	tb_uring_fill_random(j.bufs, job.bs * job.qd, 0x51ed270b7a3f1c4dull);
+	/* rep 0: the warm-up (fio's ramp_time), none when ramp_ms=0. */
+	struct tb_rep_plan plan = { .warmup = j.ramp > 0, .measure = job_measure,
+				    .record = job_record };
+	int rc = tb_reps_run(ctx, &plan, &j);
+	free(j.bufs);
+	return rc;
 }
 
 /* pwrite 4 KiB + fdatasync through the page cache, as SQLite commits: sequential 4 KiB
  * overwrites inside the already written file, so no allocation and no size change. */
-static int fsync_run(struct tb_ctx *ctx, struct uring_state *s, double seconds, int rep)
+struct fsync_reps {
+	struct tb_ctx *ctx;
+	struct uring_state *s;
+	double ramp, runtime;
+	uint64_t ios;
+	double elapsed;
+};
+
+static int fsync_measure(void *arg, int rep)
 {
+	struct fsync_reps *f = arg;
+	struct uring_state *s = f->s;
+	double seconds = rep == 0 ? f->ramp : f->runtime;
 	enum { BS = 4096 };
 	static char page[BS] __attribute__((aligned(4096)));
 	tb_uring_fill_random(page, BS, 0x7f4a7c159e3779b9ull + (uint64_t)rep);
@@ -232,7 +262,7 @@ static int fsync_run(struct tb_ctx *ctx, struct uring_state *s, double seconds, 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != BS) {
-			tb_fail(ctx, "fsync", "pwrite+fdatasync: %s",
+			tb_fail(f->ctx, "fsync", "pwrite+fdatasync: %s",
 				n < 0 ? strerror(errno) : "short write");
 			return -EIO;
 		}
@@ -240,10 +270,21 @@ static int fsync_run(struct tb_ctx *ctx, struct uring_state *s, double seconds, 
 		ios++;
 		off = off + BS >= s->t.size ? 0 : off + BS;
 	}
-	if (rep == 0 || ios == 0)
-		return 0;
+	f->ios = ios;
+	f->elapsed = (double)(now - start) / 1e9;
+	return 0;
+}
+
+static void fsync_record(void *arg, int rep)
+{
+	struct fsync_reps *f = arg;
+	struct tb_ctx *ctx = f->ctx;
+	const struct uring_state *s = f->s;
+	uint64_t ios = f->ios;
+	double el = f->elapsed;
+	if (ios == 0)
+		return;
 	char detail[200];
-	double el = (double)(now - start) / 1e9;
 	snprintf(detail, sizeof(detail), "engine=pwrite+fdatasync bs=4096 buffered=1 size_mib=%llu "
 		 "runtime_s=%.3f ios=%llu%s", (unsigned long long)(s->t.size >> 20), el,
 		 (unsigned long long)ios, s->t.is_device ? " device=1" : "");
@@ -255,7 +296,6 @@ static int fsync_run(struct tb_ctx *ctx, struct uring_state *s, double seconds, 
 		      tb_hist_quantile(res.clat, 0.99) / 1e3, detail);
 	tb_emit_value(ctx, "fsync", "lat_p99.9", "us", "lower", rep,
 		      tb_hist_quantile(res.clat, 0.999) / 1e3, detail);
-	return 0;
 }
 
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
@@ -271,16 +311,12 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	}
 	if (strcmp(variant, "fsync") != 0)
 		return run_job(ctx, s, variant);
-	double ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3;
-	double runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3;
-	for (int rep = ramp > 0 ? 0 : 1; rep <= tb_settings(ctx)->reps; rep++) {
-		int rc = fsync_run(ctx, s, rep == 0 ? ramp : runtime, rep);
-		if (rc < 0)
-			return rc;
-		if (tb_interrupted())
-			return -EINTR;
-	}
-	return 0;
+	struct fsync_reps f = { .ctx = ctx, .s = s,
+				.ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3,
+				.runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3 };
+	struct tb_rep_plan plan = { .warmup = f.ramp > 0, .measure = fsync_measure,
+				    .record = fsync_record };
+	return tb_reps_run(ctx, &plan, &f);
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)

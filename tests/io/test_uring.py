@@ -180,6 +180,28 @@ class Uring(tbtest.TempDirTest):
         parse_csv(out)
         self.assert_no_leftovers(self.tmp)
 
+    def test_interrupted_repetition_is_never_a_sample(self):
+        # Repetitions of 0.4 s; the signal lands during a later one (the first two are
+        # whole by then). Only whole repetitions may be rows: runtime_s is the full 0.4 s,
+        # never the part of one that the signal cut short, and nothing follows the signal.
+        out = self.path("int.csv")
+        for delay in (1.3, 1.55):
+            with self.subTest(delay=delay):
+                if os.path.exists(out):
+                    os.unlink(out)
+                code, _, err = tbtest.interrupt_after(
+                    ["run", "-q", "-b", "io.uring:randread-qd1,io.uring:fsync", "-r", "20",
+                     "--set", "io.uring.size=4M", "--set", "io.uring.runtime_ms=400",
+                     "--set", "io.uring.ramp_ms=100", "--dir", self.tmp, "-o", out], delay)
+                self.assertEqual(code, 130, err)
+                rows = tbtest.read_csv(out)
+                self.assertTrue(rows)
+                for r in rows:
+                    self.assertEqual(r["status"], "ok")
+                    runtime = float(r["detail"].split("runtime_s=")[1].split()[0])
+                    self.assertGreaterEqual(runtime, 0.399, r["detail"])
+                self.assertLessEqual(len({r["rep"] for r in rows}), 3)
+
 
 if __name__ == "__main__":
     tbtest.main()
