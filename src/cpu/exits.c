@@ -181,53 +181,77 @@ static void emit(struct tb_ctx *ctx, const struct exits *e, const char *variant,
 /* Minor faults: fresh anonymous mappings touched once per 4 KiB page, self-timed so that
  * mmap and munmap stay outside the clock; the loop overhead is a second pass over the
  * same, now present, pages. Transparent huge pages are refused so a fault is one page. */
+struct faults {
+	size_t bytes;
+	long page;
+	double min_time;
+	double faults, touch;   /* this repetition */
+	uint64_t pages;
+	struct tb_timing *t;    /* the repetitions recorded */
+	int measured;
+	double ovh_sum;
+	uint64_t ovh_pages;
+};
+
+/* One repetition: fresh mappings faulted in until min_time of faults has passed. */
+static int faults_measure(void *arg, int rep)
+{
+	(void)rep;
+	struct faults *f = arg;
+	f->faults = f->touch = 0;
+	f->pages = 0;
+	do {
+		if (tb_interrupted())
+			return -EINTR;
+		volatile char *p = mmap(NULL, f->bytes, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		madvise((void *)p, f->bytes, MADV_NOHUGEPAGE);
+		double t0 = tb_now();
+		for (size_t off = 0; off < f->bytes; off += (size_t)f->page)
+			p[off] = 1;
+		double t1 = tb_now();
+		for (size_t off = 0; off < f->bytes; off += (size_t)f->page)
+			p[off] = 2;
+		double t2 = tb_now();
+		munmap((void *)p, f->bytes);
+		f->faults += t1 - t0;
+		f->touch += t2 - t1;
+		f->pages += f->bytes / (size_t)f->page;
+	} while (f->faults < f->min_time);
+	return 0;
+}
+
+/* Kept, not written yet: the rows subtract the overhead averaged over every repetition. */
+static void faults_record(void *arg, int rep)
+{
+	struct faults *f = arg;
+	f->t[rep - 1] = (struct tb_timing){ .iters = f->pages, .seconds = f->faults };
+	f->ovh_sum += f->touch;
+	f->ovh_pages += f->pages;
+	f->measured = rep;
+}
+
 static int run_faults(struct tb_ctx *ctx, const struct exits *e, const char *variant)
 {
-	const struct tb_settings *s = tb_settings(ctx);
-	size_t bytes = (size_t)tb_opt_int(ctx, "fault_mib") << 20;
-	long page = sysconf(_SC_PAGESIZE);
-	struct tb_timing *t = tb_timings(ctx, 0);
-	double ovh_sum = 0;
-	uint64_t ovh_pages = 0;
-	int measured = 0;
-	for (int r = -1; r < s->reps; r++) { /* r == -1: warm-up */
-		double faults = 0, touch = 0;
-		uint64_t pages = 0;
-		do {
-			if (tb_interrupted())
-				goto out;
-			volatile char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-						MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-			if (p == MAP_FAILED)
-				return -errno;
-			madvise((void *)p, bytes, MADV_NOHUGEPAGE);
-			double t0 = tb_now();
-			for (size_t off = 0; off < bytes; off += (size_t)page)
-				p[off] = 1;
-			double t1 = tb_now();
-			for (size_t off = 0; off < bytes; off += (size_t)page)
-				p[off] = 2;
-			double t2 = tb_now();
-			munmap((void *)p, bytes);
-			faults += t1 - t0;
-			touch += t2 - t1;
-			pages += bytes / (size_t)page;
-		} while (faults < s->min_time);
-		if (r < 0)
-			continue;
-		t[r].iters = pages;
-		t[r].seconds = faults;
-		ovh_sum += touch;
-		ovh_pages += pages;
-		measured = r + 1;
+	struct faults f = {
+		.bytes = (size_t)tb_opt_int(ctx, "fault_mib") << 20,
+		.page = sysconf(_SC_PAGESIZE),
+		.min_time = tb_settings(ctx)->min_time,
+		.t = tb_timings(ctx, 0),
+	};
+	struct tb_rep_plan plan = { .warmup = true, .measure = faults_measure,
+				    .record = faults_record };
+	int rc = tb_reps_run(ctx, &plan, &f);
+	if (f.measured > 0) {
+		char extra[64];
+		snprintf(extra, sizeof(extra), "page_bytes=%ld mapping_mib=%zu thp=off", f.page,
+			 f.bytes >> 20);
+		emit(ctx, e, variant, f.t, f.measured, f.ovh_sum * 1e9 / (double)f.ovh_pages,
+		     extra);
 	}
-out:
-	if (measured == 0)
-		return tb_interrupted() ? -EINTR : 0;
-	char extra[64];
-	snprintf(extra, sizeof(extra), "page_bytes=%ld mapping_mib=%zu thp=off", page, bytes >> 20);
-	emit(ctx, e, variant, t, measured, ovh_sum * 1e9 / (double)ovh_pages, extra);
-	return tb_interrupted() ? -EINTR : 0;
+	return rc;
 }
 
 static int run_pipe(struct tb_ctx *ctx, const struct exits *e, const char *variant)

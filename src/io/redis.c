@@ -211,6 +211,61 @@ static bool prepare(struct redis_state *st, const struct command *cmd, uint64_t 
 	return true;
 }
 
+/* One variant's repetitions: the keys a command needs are loaded untimed (prepare), then
+ * the load runs (measure). */
+struct redis_reps {
+	struct tb_ctx *ctx;
+	struct redis_state *st;
+	const struct command *cmd;
+	const char *variant;
+	struct tb_redis_load l;
+	uint64_t full, warm;
+	struct tb_redis_result res;
+};
+
+static int rep_prepare(void *arg, int rep)
+{
+	struct redis_reps *r = arg;
+	r->l.requests = rep == 0 ? (r->warm < r->full ? r->warm : r->full) : r->full;
+	char err[256];
+	if (!prepare(r->st, r->cmd, r->l.requests, err, sizeof(err))) {
+		tb_fail(r->ctx, r->variant, "%s", err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int rep_measure(void *arg, int rep)
+{
+	(void)rep;
+	struct redis_reps *r = arg;
+	int rc = tb_redis_load_run(&r->l, &r->res);
+	if (rc < 0 && rc != -EINTR)
+		tb_fail(r->ctx, r->variant, "%s", r->res.error);
+	return rc;
+}
+
+static void rep_record(void *arg, int rep)
+{
+	struct redis_reps *r = arg;
+	const struct redis_state *st = r->st;
+	const struct tb_redis_result *res = &r->res;
+	char detail[512];
+	snprintf(detail, sizeof(detail),
+		 "clients=%d pipeline=%d data_bytes=%zu requests=%llu keyspace=%llu "
+		 "seconds=%.6f client_cpu_s=%.6f %s",
+		 r->l.clients, r->l.pipeline, st->payload_len, (unsigned long long)res->done,
+		 (unsigned long long)r->l.keyspace, res->seconds, res->cpu_seconds, st->where);
+	tb_emit_value(r->ctx, r->variant, "rps", "req/s", "higher", rep,
+		      (double)res->done / res->seconds, detail);
+	tb_emit_value(r->ctx, r->variant, "latency_p50", "us", "lower", rep,
+		      tb_hist_quantile(st->hist, 0.50) / 1000.0, detail);
+	tb_emit_value(r->ctx, r->variant, "latency_p99", "us", "lower", rep,
+		      tb_hist_quantile(st->hist, 0.99) / 1000.0, detail);
+	tb_emit_value(r->ctx, r->variant, "latency_p99.9", "us", "lower", rep,
+		      tb_hist_quantile(st->hist, 0.999) / 1000.0, detail);
+}
+
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	struct redis_state *st = state;
@@ -250,47 +305,16 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	l.cmd = buf;
 	l.cmd_len = (size_t)len;
 
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_redis_result res = { .hist = st->hist };
-	uint64_t full = l.requests;
+	struct redis_reps r = { .ctx = ctx, .st = st, .cmd = cmd, .variant = variant, .l = l,
+				.full = l.requests, .res = { .hist = st->hist } };
 	/* Warm-up: a tenth of the load (at least one batch per client) fills the server's
 	 * allocator, the connections and the caches; its figures are dropped. */
-	uint64_t warm = full / 10;
-	if (warm < (uint64_t)l.clients * (uint64_t)l.pipeline)
-		warm = (uint64_t)l.clients * (uint64_t)l.pipeline;
-	int rc = 0;
-	for (int rep = 0; rep <= s->reps && rc == 0; rep++) {
-		l.requests = rep == 0 ? (warm < full ? warm : full) : full;
-		char err[256];
-		if (!prepare(st, cmd, l.requests, err, sizeof(err))) {
-			tb_fail(ctx, variant, "%s", err);
-			rc = -EIO;
-			break;
-		}
-		rc = tb_redis_load_run(&l, &res);
-		if (rc == -EINTR)
-			break;
-		if (rc < 0) {
-			tb_fail(ctx, variant, "%s", res.error);
-			break;
-		}
-		if (rep == 0)
-			continue;
-		char detail[512];
-		snprintf(detail, sizeof(detail),
-			 "clients=%d pipeline=%d data_bytes=%zu requests=%llu keyspace=%llu "
-			 "seconds=%.6f client_cpu_s=%.6f %s",
-			 l.clients, l.pipeline, st->payload_len, (unsigned long long)res.done,
-			 (unsigned long long)l.keyspace, res.seconds, res.cpu_seconds, st->where);
-		tb_emit_value(ctx, variant, "rps", "req/s", "higher", rep, (double)res.done / res.seconds,
-			      detail);
-		tb_emit_value(ctx, variant, "latency_p50", "us", "lower", rep,
-			      tb_hist_quantile(st->hist, 0.50) / 1000.0, detail);
-		tb_emit_value(ctx, variant, "latency_p99", "us", "lower", rep,
-			      tb_hist_quantile(st->hist, 0.99) / 1000.0, detail);
-		tb_emit_value(ctx, variant, "latency_p99.9", "us", "lower", rep,
-			      tb_hist_quantile(st->hist, 0.999) / 1000.0, detail);
-	}
+	r.warm = r.full / 10;
+	if (r.warm < (uint64_t)l.clients * (uint64_t)l.pipeline)
+		r.warm = (uint64_t)l.clients * (uint64_t)l.pipeline;
+	struct tb_rep_plan plan = { .warmup = true, .prepare = rep_prepare, .measure = rep_measure,
+				    .record = rep_record };
+	int rc = tb_reps_run(ctx, &plan, &r);
 	free(buf);
 	return rc;
 }

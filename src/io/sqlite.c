@@ -196,29 +196,40 @@ static int one_rep(struct tb_ctx *ctx, const char *variant, const struct sq *q, 
 	return rc;
 }
 
+struct sq_reps {
+	struct tb_ctx *ctx;
+	const struct sq *q;
+	const char *variant;
+	char detail[160];
+	double seconds;
+	long long inserts;
+};
+
+static int rep_measure(void *arg, int rep)
+{
+	(void)rep;
+	struct sq_reps *r = arg;
+	return one_rep(r->ctx, r->variant, r->q, &r->seconds, &r->inserts);
+}
+
+static void rep_record(void *arg, int rep)
+{
+	struct sq_reps *r = arg;
+	tb_emit_value(r->ctx, r->variant, "total", "s", "lower", rep, r->seconds, r->detail);
+	tb_emit_value(r->ctx, r->variant, "inserts", "inserts/s", "higher", rep,
+		      (double)r->inserts / r->seconds, r->detail);
+}
+
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
-	const struct sq *q = state;
-	const struct tb_settings *s = tb_settings(ctx);
+	struct sq_reps r = { .ctx = ctx, .q = state, .variant = variant };
 	bool wal = strcmp(variant, "wal") == 0;
-	char detail[160];
-	snprintf(detail, sizeof(detail), "rows=%lld passes=%d journal=%s synchronous=FULL txn=%s "
-		 "sqlite=%s", q->rows, wal ? q->passes : 1, wal ? "wal" : "delete",
+	snprintf(r.detail, sizeof(r.detail), "rows=%lld passes=%d journal=%s synchronous=FULL "
+		 "txn=%s sqlite=%s", r.q->rows, wal ? r.q->passes : 1, wal ? "wal" : "delete",
 		 strcmp(variant, "batch") == 0 ? "one" : "per-insert", sqlite3_libversion());
 	/* rep 0 is the warm-up: file-system metadata, page cache and the library's code. */
-	for (int r = 0; r <= s->reps; r++) {
-		double sec = 0;
-		long long n = 0;
-		int rc = one_rep(ctx, variant, q, &sec, &n);
-		if (rc < 0)
-			return rc;
-		if (r == 0)
-			continue;
-		tb_emit_value(ctx, variant, "total", "s", "lower", r, sec, detail);
-		tb_emit_value(ctx, variant, "inserts", "inserts/s", "higher", r, (double)n / sec,
-			      detail);
-	}
-	return 0;
+	struct tb_rep_plan plan = { .warmup = true, .measure = rep_measure, .record = rep_record };
+	return tb_reps_run(ctx, &plan, &r);
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)

@@ -102,12 +102,70 @@ static void emit_pair(struct tb_ctx *ctx, const char *variant, const char *which
 		      detail);
 }
 
+/* One repetition: a fresh mapping (untimed), its first and second touch, the unmapping. */
+struct ft_reps {
+	struct tb_ctx *ctx;
+	const char *variant;
+	size_t bytes;
+	bool huge;
+	struct region r;
+	double first, second;
+	long long un0, un1, huge0, huge1;
+};
+
+static int rep_prepare(void *arg, int rep)
+{
+	(void)rep;
+	struct ft_reps *f = arg;
+	char why[160];
+	int rc = map_fresh(&f->r, f->bytes, f->huge, why, sizeof(why));
+	if (rc < 0)
+		tb_fail(f->ctx, f->variant, "%s", why);
+	return rc;
+}
+
+static int rep_measure(void *arg, int rep)
+{
+	(void)rep;
+	struct ft_reps *f = arg;
+	f->un0 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
+	f->huge0 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
+	f->first = touch(f->r.base, f->bytes, 1);
+	f->un1 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
+	f->huge1 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
+	f->second = f->first < 0 ? -1 : touch(f->r.base, f->bytes, 2);
+	return f->first < 0 || f->second < 0 ? -EINTR : 0;
+}
+
+static void rep_finish(void *arg, int rep)
+{
+	(void)rep;
+	struct ft_reps *f = arg;
+	munmap(f->r.map, f->r.map_len);
+}
+
+static void rep_record(void *arg, int rep)
+{
+	struct ft_reps *f = arg;
+	char detail[256];
+	int len = snprintf(detail, sizeof(detail), "size_mib=%zu pages=%s touch_stride=4096",
+			   f->bytes >> 20, f->r.method);
+	if (f->huge0 >= 0 && f->huge1 >= 0 && strcmp(f->r.method, "hugetlb") != 0)
+		len += snprintf(detail + len, sizeof(detail) - (size_t)len, " anon_huge_kib=%lld",
+				f->huge1 - f->huge0);
+	if (f->un0 >= 0 && f->un1 >= 0)
+		snprintf(detail + len, sizeof(detail) - (size_t)len,
+			 " unaccepted_kib_before=%lld unaccepted_kib_after=%lld", f->un0, f->un1);
+	emit_pair(f->ctx, f->variant, "first_touch", rep, f->bytes, f->first, detail);
+	emit_pair(f->ctx, f->variant, "second_touch", rep, f->bytes, f->second, detail);
+}
+
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	(void)state;
 	bool huge = strcmp(variant, "2m") == 0;
 	size_t bytes = ((size_t)tb_opt_int(ctx, "size_mib") << 20) & ~(size_t)(HUGE - 1);
-	char why[160], mode[32];
+	char mode[32];
 	if (huge && !tb_thp_usable(mode, sizeof(mode)) &&
 	    tb_proc_kib("/proc/meminfo", "HugePages_Free:") * (long long)HUGE < (long long)bytes) {
 		tb_skip(ctx, variant, "no 2 MiB pages: transparent huge pages are '%s' and too few "
@@ -120,39 +178,11 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 			bytes >> 20, (unsigned long long)si.freeram * si.mem_unit >> 20);
 		return 0;
 	}
-	const struct tb_settings *s = tb_settings(ctx);
 	/* Rep 0 is the warm-up (page-table pages, the allocator's own caches); not written. */
-	for (int rep = 0; rep <= s->reps; rep++) {
-		struct region r;
-		int rc = map_fresh(&r, bytes, huge, why, sizeof(why));
-		if (rc < 0) {
-			tb_fail(ctx, variant, "%s", why);
-			return rc;
-		}
-		long long un0 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
-		long long huge0 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
-		double first = touch(r.base, bytes, 1);
-		long long un1 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
-		long long huge1 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
-		double second = first < 0 ? -1 : touch(r.base, bytes, 2);
-		munmap(r.map, r.map_len);
-		if (first < 0 || second < 0 || tb_interrupted())
-			return -EINTR;
-		if (rep == 0)
-			continue;
-		char detail[256];
-		int len = snprintf(detail, sizeof(detail), "size_mib=%zu pages=%s touch_stride=4096",
-				   bytes >> 20, r.method);
-		if (huge0 >= 0 && huge1 >= 0 && strcmp(r.method, "hugetlb") != 0)
-			len += snprintf(detail + len, sizeof(detail) - (size_t)len,
-					" anon_huge_kib=%lld", huge1 - huge0);
-		if (un0 >= 0 && un1 >= 0)
-			snprintf(detail + len, sizeof(detail) - (size_t)len,
-				 " unaccepted_kib_before=%lld unaccepted_kib_after=%lld", un0, un1);
-		emit_pair(ctx, variant, "first_touch", rep, bytes, first, detail);
-		emit_pair(ctx, variant, "second_touch", rep, bytes, second, detail);
-	}
-	return 0;
+	struct ft_reps f = { .ctx = ctx, .variant = variant, .bytes = bytes, .huge = huge };
+	struct tb_rep_plan plan = { .warmup = true, .prepare = rep_prepare, .measure = rep_measure,
+				    .finish = rep_finish, .record = rep_record };
+	return tb_reps_run(ctx, &plan, &f);
 }
 
 static const struct tb_bench firsttouch_bench = {
