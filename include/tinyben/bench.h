@@ -25,7 +25,9 @@ struct tb_option {
 	const char *help;
 };
 
-/* A benchmark. The runner calls setup once, run once per selected variant, then teardown
+/* A benchmark. The runner calls setup once; then, for each selected variant in table order,
+ * supported() and memory() (both optional) and, when the variant can run here, run(); then
+ * teardown
  * (also after a failure or an interrupt, and after a failed setup whenever setup had
  * already stored a non-NULL *state: store it as soon as it is allocated). run reports samples with tb_emit()/tb_skip()/
  * tb_fail() and returns 0, or a negative errno for "failed" (the runner writes the row if
@@ -36,7 +38,19 @@ struct tb_bench {
 	const char *description;        /* one line */
 	const char *const *variants;    /* NULL-terminated; the runner runs each in order */
 	const struct tb_option *options;/* terminated by { 0 }; may be NULL */
+	/* Optional: false when the options leave this variant out of the run altogether (no
+	 * row at all, e.g. mem.latency's block sizes above max_kib). Called before setup. */
+	bool (*planned)(const struct tb_ctx *ctx, const char *variant);
 	int (*setup)(struct tb_ctx *ctx, void **state);
+	/* Optional: false, with the reason in why, when this selected variant cannot run here
+	 * (an instruction set, a kernel feature, a server missing): the runner writes the one
+	 * skipped row. Only selected variants are asked. */
+	bool (*supported)(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+			  size_t why_len);
+	/* Optional: bytes of memory one run of this variant needs on one thread; the runner
+	 * skips the variant (one row) when the memory available is less. Benchmarks that run
+	 * a thread team check each team size with tb_memory_check() too. */
+	uint64_t (*memory)(struct tb_ctx *ctx, void *state, const char *variant);
 	int (*run)(struct tb_ctx *ctx, void *state, const char *variant);
 	void (*teardown)(struct tb_ctx *ctx, void *state);
 };

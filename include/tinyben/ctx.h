@@ -57,6 +57,11 @@ void tb_skip(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
 void tb_fail(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The one free-memory check of every benchmark: true when `bytes` fit in the memory
+ * available now (MemAvailable, else free + buffers); otherwise writes the skipped row of
+ * variant ("needs N MiB, only M MiB available") and returns false. */
+bool tb_memory_check(struct tb_ctx *ctx, const char *variant, uint64_t bytes);
+
 /* True once SIGINT/SIGTERM arrived: long loops check it and return -EINTR. */
 bool tb_interrupted(void);
 

@@ -13,9 +13,13 @@
 #include "ctx_impl.h"
 #include "run_args.h"
 
-/* Does "variant" of "b" match one of the -b patterns "GLOB[:VARIANTGLOB]"? */
-static bool selected(const struct tb_run_args *a, const struct tb_bench *b, const char *variant)
+/* Does "variant" of "b" match one of the -b patterns "GLOB[:VARIANTGLOB]", and do the
+ * options keep it in the run? */
+static bool selected(const struct tb_run_args *a, const struct tb_ctx *ctx,
+		     const struct tb_bench *b, const char *variant)
 {
+	if (b->planned && !b->planned(ctx, variant))
+		return false;
 	if (a->n_patterns == 0)
 		return true;
 	for (size_t i = 0; i < a->n_patterns; i++) {
@@ -55,13 +59,20 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const stru
 		return 0;
 	}
 	for (const char *const *v = b->variants; *v; v++) {
-		if (!selected(a, b, *v))
+		if (!selected(a, ctx, b, *v))
 			continue;
 		ctx->variant = *v;
 		ctx->variant_reported_failure = false;
-		if (ctx->progress)
-			fprintf(stderr, "  %s %s ...\n", b->name, *v);
-		rc = b->run(ctx, state, *v);
+		char why[512];
+		if (b->supported && !b->supported(ctx, state, *v, why, sizeof(why))) {
+			tb_skip(ctx, *v, "%s", why);
+		} else if (!b->memory || tb_memory_check(ctx, *v, b->memory(ctx, state, *v))) {
+			if (ctx->progress)
+				fprintf(stderr, "  %s %s ...\n", b->name, *v);
+			rc = b->run(ctx, state, *v);
+		} else {
+			rc = 0;
+		}
 		if (rc == -EINTR || tb_interrupted()) {
 			tb_ctx_flush(ctx, true);
 			if (b->teardown)
@@ -101,8 +112,9 @@ static int run_main(int argc, char **argv)
 	size_t n_todo = 0;
 	for (size_t i = 0; i < tb_bench_count() && n_todo < 256; i++) {
 		const struct tb_bench *b = tb_bench_at(i);
+		ctx.bench = b;
 		for (const char *const *v = b->variants; *v; v++) {
-			if (selected(&a, b, *v)) {
+			if (selected(&a, &ctx, b, *v)) {
 				todo[n_todo++] = b;
 				break;
 			}

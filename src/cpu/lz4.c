@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <lz4.h>
@@ -322,15 +321,6 @@ static int worker(struct tb_team *team, int index, void *arg)
 	return 0;
 }
 
-static bool fits(const struct lz4 *z, int threads)
-{
-	struct sysinfo si;
-	if (sysinfo(&si) != 0)
-		return true;
-	unsigned long long avail = (unsigned long long)(si.freeram + si.bufferram) * si.mem_unit;
-	return (unsigned long long)threads * (z->cbytes + z->len) < avail;
-}
-
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	struct lz4 *z = state;
@@ -347,11 +337,9 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 			snprintf(name, sizeof(name), "%s", variant);
 		else
 			snprintf(name, sizeof(name), "%s-t%d", variant, threads);
-		if (!fits(z, threads)) {
-			tb_skip(ctx, name, "needs %d x %zu MiB of free memory", threads,
-				(z->cbytes + z->len) >> 20);
+		/* Each stream has its own compressed and decompressed buffers. */
+		if (!tb_memory_check(ctx, name, (uint64_t)threads * (z->cbytes + z->len)))
 			continue;
-		}
 		tb_progress(ctx, "%s: %d thread(s), %zu bytes, level %d", name, threads, z->len, level);
 		struct job j = { .z = z, .ctx = ctx, .variant = name, .level = level,
 				 .threads = threads };

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/sysinfo.h>
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
@@ -160,24 +159,40 @@ static void rep_record(void *arg, int rep)
 	emit_pair(f->ctx, f->variant, "second_touch", rep, f->bytes, f->second, detail);
 }
 
+static size_t size_bytes(struct tb_ctx *ctx)
+{
+	return ((size_t)tb_opt_int(ctx, "size_mib") << 20) & ~(size_t)(HUGE - 1);
+}
+
+static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+		      size_t len)
+{
+	(void)state;
+	char mode[32];
+	if (strcmp(variant, "2m") == 0 && !tb_thp_usable(mode, sizeof(mode)) &&
+	    tb_proc_kib("/proc/meminfo", "HugePages_Free:") * (long long)HUGE <
+		    (long long)size_bytes(ctx)) {
+		snprintf(why, len, "no 2 MiB pages: transparent huge pages are '%s' and too few "
+			 "hugetlb pages are reserved", mode);
+		return false;
+	}
+	return true;
+}
+
+/* Twice the region: fresh pages must come from free memory, not from reclaim, or the
+ * reclaim is what gets timed. */
+static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	(void)state;
+	(void)variant;
+	return 2ull * size_bytes(ctx);
+}
+
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	(void)state;
 	bool huge = strcmp(variant, "2m") == 0;
-	size_t bytes = ((size_t)tb_opt_int(ctx, "size_mib") << 20) & ~(size_t)(HUGE - 1);
-	char mode[32];
-	if (huge && !tb_thp_usable(mode, sizeof(mode)) &&
-	    tb_proc_kib("/proc/meminfo", "HugePages_Free:") * (long long)HUGE < (long long)bytes) {
-		tb_skip(ctx, variant, "no 2 MiB pages: transparent huge pages are '%s' and too few "
-			"hugetlb pages are reserved", mode);
-		return 0;
-	}
-	struct sysinfo si;
-	if (sysinfo(&si) == 0 && (unsigned long long)si.freeram * si.mem_unit < 2ull * bytes) {
-		tb_skip(ctx, variant, "needs %zu MiB free (x2 margin), only %llu MiB free",
-			bytes >> 20, (unsigned long long)si.freeram * si.mem_unit >> 20);
-		return 0;
-	}
+	size_t bytes = size_bytes(ctx);
 	/* Rep 0 is the warm-up (page-table pages, the allocator's own caches); not written. */
 	struct ft_reps f = { .ctx = ctx, .variant = variant, .bytes = bytes, .huge = huge };
 	struct tb_rep_plan plan = { .warmup = true, .prepare = rep_prepare, .measure = rep_measure,
@@ -192,6 +207,8 @@ static const struct tb_bench firsttouch_bench = {
 		       "4 KiB and 2 MiB pages; Unaccepted: from /proc/meminfo in detail",
 	.variants = variants,
 	.options = options,
+	.supported = supported,
+	.memory = memory,
 	.run = run,
 };
 TB_REGISTER_BENCH(firsttouch_bench);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/sysinfo.h>
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
@@ -105,31 +104,15 @@ static int setup(struct tb_ctx *ctx, void **state)
 	m->bytes = (size_t)tb_opt_int(ctx, "size_mib") << 20;
 	m->block = (size_t)tb_opt_int(ctx, "block_bytes");
 	*state = m;
-
-	/* --threads: every thread allocates its own arrays in run(); the free-memory check
-	 * counts them all. */
-	const struct tb_settings *s = tb_settings(ctx);
-	int most = 1;
-	for (int i = 0; s->threads_given && i < s->n_thread_counts; i++)
-		most = s->thread_counts[i] > most ? s->thread_counts[i] : most;
-	struct sysinfo si;
-	if (sysinfo(&si) == 0) {
-		unsigned long long avail = (unsigned long long)(si.freeram + si.bufferram) * si.mem_unit;
-		if (2ull * m->bytes * (unsigned)most > avail) {
-			for (const char *const *v = variants; *v; v++)
-				tb_skip(ctx, *v, "needs %d x 2 x %zu MiB, only %llu MiB free", most,
-					m->bytes >> 20, avail >> 20);
-			m->bytes = 0;
-			return 0;
-		}
-	}
-	if (s->threads_given)
-		return 0;
-	m->src = alloc_touched(m->bytes);
-	m->dst = alloc_touched(m->bytes);
-	if (!m->src || !m->dst)
-		return -ENOMEM;
 	return 0;
+}
+
+/* Two arrays per thread; the runner checks them against free memory before run(). */
+static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	(void)ctx;
+	(void)variant;
+	return 2ull * ((struct mbw *)state)->bytes;
 }
 
 static int prepare(void *arg)
@@ -196,12 +179,17 @@ static int run_threads(struct tb_ctx *ctx, struct mbw *m, int kind, const char *
 		struct tb_bwteam team = { .n = n, .kernel = kernel, .args = args,
 					  .prepare = prepare, .release = release };
 		char pinning[768], name[64];
+		tb_bwteam_variant(name, sizeof(name), variant, n);
+		if (!tb_memory_check(ctx, name, 2ull * m->bytes * (unsigned)n)) {
+			free(jobs);
+			free(args);
+			continue;
+		}
 		int measured = tb_bwteam_time(ctx, &team, t, pinning, sizeof(pinning));
 		free(jobs);
 		free(args);
 		if (measured < 0)
 			return measured;
-		tb_bwteam_variant(name, sizeof(name), variant, n);
 		emit(ctx, m, kind, name, n, pinning, t, measured);
 		if (tb_interrupted())
 			return -EINTR;
@@ -212,13 +200,18 @@ static int run_threads(struct tb_ctx *ctx, struct mbw *m, int kind, const char *
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	struct mbw *m = state;
-	if (m->bytes == 0)
-		return 0; /* skipped in setup */
 	int kind = strcmp(variant, "MEMCPY") == 0 ? MEMCPY : strcmp(variant, "DUMB") == 0 ? DUMB : MCBLOCK;
 	const struct tb_settings *s = tb_settings(ctx);
 	if (s->threads_given)
 		return run_threads(ctx, m, kind, variant);
 
+	/* Allocated at the first variant that runs: after the runner's memory check. */
+	if (!m->src) {
+		m->src = alloc_touched(m->bytes);
+		m->dst = alloc_touched(m->bytes);
+		if (!m->src || !m->dst)
+			return -ENOMEM;
+	}
 	struct mbw_job job = { .m = m, .kind = kind };
 	struct tb_timing *t = tb_timings(ctx, 0);
 	int measured = tb_time_reps(ctx, kernel, &job, t);
@@ -248,6 +241,7 @@ static const struct tb_bench mbw_bench = {
 	.variants = variants,
 	.options = options,
 	.setup = setup,
+	.memory = memory,
 	.run = run,
 	.teardown = teardown,
 };

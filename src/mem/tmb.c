@@ -134,12 +134,46 @@ static int setup(struct tb_ctx *ctx, void **state)
 		t->erms = b & (1u << 9);  /* CPUID.7.0:EBX[9] enhanced REP MOVSB/STOSB */
 		t->fsrm = d & (1u << 4);  /* CPUID.7.0:EDX[4] fast short REP MOVSB */
 	}
-	if (tb_settings(ctx)->threads_given)
-		return 0; /* every thread allocates its own buffers */
-	return bufs_alloc(&t->one);
+	return 0;
 }
 
 static const char *const isa_names[] = { "SSE2", "AVX2", "AVX-512F" };
+
+static const struct tb_tmb_kernel *kernel_of(const char *variant)
+{
+	for (size_t i = 0; i < tb_tmb_kernel_count; i++)
+		if (strcmp(tb_tmb_kernels[i].variant, variant) == 0)
+			return &tb_tmb_kernels[i];
+	return NULL;
+}
+
+static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+		      size_t len)
+{
+	(void)ctx;
+	const struct tmb *t = state;
+	const struct tb_tmb_kernel *k = kernel_of(variant);
+	if (!t->have[k->isa])
+		snprintf(why, len, "CPU (or OS) lacks %s: cpuid/xgetbv", isa_names[k->isa]);
+	else if ((int)k->isa > t->max_isa)
+		snprintf(why, len, "%s excluded by max_isa=%d", isa_names[k->isa], t->max_isa);
+	else
+		return true;
+	return false;
+}
+
+/* The buffers of one thread (bufs_alloc's region); the runner checks them before run(). */
+static uint64_t region_bytes(const struct tmb *t)
+{
+	return 2 * t->one.size + TB_TMB_BLOCK + 4 * (size_t)ALIGN_PAD;
+}
+
+static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	(void)ctx;
+	(void)variant;
+	return region_bytes(state);
+}
 
 static void emit(struct tb_ctx *ctx, const struct tmb *t, const struct tb_tmb_kernel *k,
 		 const char *variant, size_t size, int threads, const char *pinning,
@@ -184,12 +218,17 @@ static int run_threads(struct tb_ctx *ctx, struct tmb *t, const struct tb_tmb_ke
 		struct tb_bwteam team = { .n = n, .kernel = kernel, .args = args,
 					  .prepare = prepare, .release = release };
 		char pinning[768], name[64];
+		tb_bwteam_variant(name, sizeof(name), k->variant, n);
+		if (!tb_memory_check(ctx, name, region_bytes(t) * (unsigned)n)) {
+			free(b);
+			free(args);
+			continue;
+		}
 		int measured = tb_bwteam_time(ctx, &team, tm, pinning, sizeof(pinning));
 		free(b);
 		free(args);
 		if (measured < 0)
 			return measured;
-		tb_bwteam_variant(name, sizeof(name), k->variant, n);
 		emit(ctx, t, k, name, t->one.size, n, pinning, tm, measured);
 		if (tb_interrupted())
 			return -EINTR;
@@ -200,22 +239,15 @@ static int run_threads(struct tb_ctx *ctx, struct tmb *t, const struct tb_tmb_ke
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	struct tmb *t = state;
-	const struct tb_tmb_kernel *k = NULL;
-	for (size_t i = 0; i < tb_tmb_kernel_count; i++)
-		if (strcmp(tb_tmb_kernels[i].variant, variant) == 0)
-			k = &tb_tmb_kernels[i];
-	if (!k)
-		return -EINVAL;
-	if (!t->have[k->isa]) {
-		tb_skip(ctx, variant, "CPU (or OS) lacks %s: cpuid/xgetbv", isa_names[k->isa]);
-		return 0;
-	}
-	if ((int)k->isa > t->max_isa) {
-		tb_skip(ctx, variant, "%s excluded by max_isa=%d", isa_names[k->isa], t->max_isa);
-		return 0;
-	}
+	const struct tb_tmb_kernel *k = kernel_of(variant);
 	if (tb_settings(ctx)->threads_given)
 		return run_threads(ctx, t, k);
+	/* Allocated at the first variant that runs: after the runner's memory check. */
+	if (!t->one.region) {
+		int rc = bufs_alloc(&t->one);
+		if (rc < 0)
+			return rc;
+	}
 
 	struct tb_timing *tm = tb_timings(ctx, 0);
 	t->one.k = k;
@@ -244,6 +276,8 @@ static const struct tb_bench tmb_bench = {
 	.variants = tb_tmb_variants,
 	.options = options,
 	.setup = setup,
+	.supported = supported,
+	.memory = memory,
 	.run = run,
 	.teardown = teardown,
 };
