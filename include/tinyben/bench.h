@@ -3,19 +3,22 @@
 #define TINYBEN_BENCH_H
 
 #include <stdbool.h>
-#include <stddef.h>
+#include <stddef.h> /* offsetof, for struct tb_option */
 #include <stdint.h>
 
 struct tb_ctx;
 
+/* The type of an option, and the C type of its field in the benchmark's options struct. */
 enum tb_opt_type {
-	TB_OPT_INT,    /* whole number in [min, max]; accepts k/K/M/G suffixes (powers of 1024) */
-	TB_OPT_STR,    /* any text, e.g. a path */
-	TB_OPT_BOOL,   /* 0/1, true/false, yes/no */
+	TB_OPT_INT,    /* long long in [min, max]; accepts k/K/M/G suffixes (powers of 1024) */
+	TB_OPT_STR,    /* const char *: any text, e.g. a path (check() may restrict it) */
+	TB_OPT_BOOL,   /* bool: 0/1, true/false, yes/no */
+	TB_OPT_CHOICE, /* int: the index of the value in choices */
 };
 
-/* One option of a benchmark, set with `--set BENCH.NAME=VALUE`.
- * `quick` (optional) replaces `def` under --quick. */
+/* One option of a benchmark, set with `--set BENCH.NAME=VALUE`, validated before anything
+ * runs (a bad value is exit 2) and stored at `offset` in the benchmark's options struct
+ * (tb_opts()). `quick` (optional) replaces `def` under --quick. */
 struct tb_option {
 	const char *name;
 	enum tb_opt_type type;
@@ -23,6 +26,11 @@ struct tb_option {
 	const char *quick;
 	long long min, max;
 	const char *help;
+	size_t offset;                /* offsetof(struct ..._opts, field) */
+	const char *const *choices;   /* TB_OPT_CHOICE: the accepted words, NULL-terminated */
+	/* Optional: what the type cannot say (an address, a readable file); 0, or < 0 with
+	 * the reason in err. */
+	int (*check)(const char *value, char *err, size_t err_len);
 };
 
 /* A benchmark. The runner calls setup once; then, for each selected variant in table order,
@@ -38,6 +46,7 @@ struct tb_bench {
 	const char *description;        /* one line */
 	const char *const *variants;    /* NULL-terminated; the runner runs each in order */
 	const struct tb_option *options;/* terminated by { 0 }; may be NULL */
+	size_t opts_size;               /* sizeof the struct the options are stored in */
 	/* Optional: false when the options leave this variant out of the run altogether (no
 	 * row at all, e.g. mem.latency's block sizes above max_kib). Called before setup. */
 	bool (*planned)(const struct tb_ctx *ctx, const char *variant);

@@ -16,9 +16,6 @@ struct tb_settings {
 	int reps;                 /* measured repetitions (default 5, --quick 3) */
 	double min_time;          /* seconds one calibrated repetition lasts at least */
 	const char *dir;          /* where I/O benchmarks create their files */
-	const char *redis;        /* --redis ADDR, or NULL */
-	const char *corpus;       /* --corpus FILE for compression benchmarks, or NULL */
-	bool allow_device;        /* --allow-device: io benchmarks may use a block device */
 	int thread_counts[TB_MAX_THREAD_COUNTS]; /* --threads 1,2,all; {1} by default */
 	int n_thread_counts;
 	bool threads_given;       /* the user asked for --threads */
@@ -29,10 +26,10 @@ struct tb_ctx;
 const struct tb_settings *tb_settings(const struct tb_ctx *ctx);
 const struct tb_bench *tb_current_bench(const struct tb_ctx *ctx);
 
-/* Options of the current benchmark (validated before it runs, so these cannot fail). */
-long long tb_opt_int(const struct tb_ctx *ctx, const char *name);
-const char *tb_opt_str(const struct tb_ctx *ctx, const char *name);
-bool tb_opt_bool(const struct tb_ctx *ctx, const char *name);
+/* The options struct of the current benchmark (opts_size bytes), filled from defaults,
+ * --quick values and --set before planned() and setup(); read-only. */
+const void *tb_opts(const struct tb_ctx *ctx);
+#define TB_OPTS(ctx, type) ((const type *)tb_opts(ctx))
 
 /* One sample: a row of the CSV. `rep` is 1-based. detail may be NULL. */
 struct tb_sample {

@@ -31,8 +31,9 @@ struct tb_ctx {
 	const struct tb_override *overrides;
 	size_t n_overrides;
 
-	/* Current benchmark and variant. */
+	/* Current benchmark, its options (tb_opts) and variant. */
 	const struct tb_bench *bench;
+	void *opts;
 	const char *variant;
 	bool variant_reported_failure;
 
@@ -45,6 +46,8 @@ struct tb_ctx {
 
 /* Writes the rows so far, whole, fdatasync'ed when durable; false once the output failed. */
 bool tb_ctx_flush(struct tb_ctx *ctx, bool durable);
+/* Makes bench the current benchmark and fills its options struct. */
+void tb_ctx_set_bench(struct tb_ctx *ctx, const struct tb_bench *bench);
 /* Validates an option value against its declaration; message into err on failure. */
 int tb_option_check(const struct tb_option *opt, const char *value, char *err, size_t errlen);
 void tb_summary_print(const struct tb_ctx *ctx, FILE *f);

@@ -14,6 +14,7 @@ static const char *type_name(enum tb_opt_type t)
 	case TB_OPT_INT: return "int";
 	case TB_OPT_BOOL: return "bool";
 	case TB_OPT_STR: return "string";
+	case TB_OPT_CHOICE: return "choice";
 	}
 	return "?";
 }
@@ -55,6 +56,15 @@ static void list_json(void)
 			json_str(o->quick ? o->quick : o->def);
 			if (o->type == TB_OPT_INT)
 				printf(",\"min\":%lld,\"max\":%lld", o->min, o->max);
+			if (o->type == TB_OPT_CHOICE) {
+				fputs(",\"choices\":[", stdout);
+				for (int k = 0; o->choices[k]; k++) {
+					if (k)
+						fputc(',', stdout);
+					json_str(o->choices[k]);
+				}
+				fputc(']', stdout);
+			}
 			fputs(",\"help\":", stdout);
 			json_str(o->help);
 			fputc('}', stdout);
@@ -79,6 +89,8 @@ static void list_text(bool options)
 			       type_name(o->type));
 			if (o->type == TB_OPT_INT)
 				printf(", %lld..%lld", o->min, o->max);
+			for (int k = 0; o->type == TB_OPT_CHOICE && o->choices[k]; k++)
+				printf("%s%s", k ? "|" : ": ", o->choices[k]);
 			if (o->quick)
 				printf(", --quick: %s", o->quick);
 			printf(") %s\n", o->help);

@@ -18,22 +18,13 @@ const struct tb_bench *tb_current_bench(const struct tb_ctx *ctx)
 	return ctx->bench;
 }
 
-static const struct tb_option *find_option(const struct tb_bench *b, const char *name)
+const void *tb_opts(const struct tb_ctx *ctx)
 {
-	for (const struct tb_option *o = b->options; o && o->name; o++)
-		if (strcmp(o->name, name) == 0)
-			return o;
-	return NULL;
+	return ctx->opts;
 }
 
-static const char *option_value(const struct tb_ctx *ctx, const char *name)
+static const char *option_value(const struct tb_ctx *ctx, const struct tb_option *o)
 {
-	const struct tb_option *o = find_option(ctx->bench, name);
-	if (!o) {
-		/* A benchmark asking for an option it did not declare is a programming error. */
-		tb_error("internal: %s has no option '%s'", ctx->bench->name, name);
-		abort();
-	}
 	for (size_t i = ctx->n_overrides; i-- > 0;)
 		if (ctx->overrides[i].option == o)
 			return ctx->overrides[i].value;
@@ -42,23 +33,44 @@ static const char *option_value(const struct tb_ctx *ctx, const char *name)
 	return o->def;
 }
 
-long long tb_opt_int(const struct tb_ctx *ctx, const char *name)
+static int choice_index(const struct tb_option *o, const char *value)
 {
-	long long v = 0;
-	tb_parse_ll(option_value(ctx, name), LLONG_MIN, LLONG_MAX, &v);
-	return v;
+	for (int i = 0; o->choices && o->choices[i]; i++)
+		if (strcmp(o->choices[i], value) == 0)
+			return i;
+	return -1;
 }
 
-const char *tb_opt_str(const struct tb_ctx *ctx, const char *name)
+void tb_ctx_set_bench(struct tb_ctx *ctx, const struct tb_bench *bench)
 {
-	return option_value(ctx, name);
-}
-
-bool tb_opt_bool(const struct tb_ctx *ctx, const char *name)
-{
-	bool v = false;
-	tb_parse_bool(option_value(ctx, name), &v);
-	return v;
+	ctx->bench = bench;
+	free(ctx->opts);
+	ctx->opts = NULL;
+	if (!bench || !bench->opts_size)
+		return;
+	ctx->opts = calloc(1, bench->opts_size);
+	if (!ctx->opts)
+		abort();
+	/* Every value was checked when the command line was read (defaults by the unit
+	 * tests), so these conversions cannot fail. */
+	for (const struct tb_option *o = bench->options; o && o->name; o++) {
+		const char *v = option_value(ctx, o);
+		char *field = (char *)ctx->opts + o->offset;
+		switch (o->type) {
+		case TB_OPT_INT:
+			tb_parse_ll(v, LLONG_MIN, LLONG_MAX, (long long *)field);
+			break;
+		case TB_OPT_STR:
+			*(const char **)field = v;
+			break;
+		case TB_OPT_BOOL:
+			tb_parse_bool(v, (bool *)field);
+			break;
+		case TB_OPT_CHOICE:
+			*(int *)field = choice_index(o, v);
+			break;
+		}
+	}
 }
 
 int tb_option_check(const struct tb_option *opt, const char *value, char *err, size_t errlen)
@@ -80,8 +92,19 @@ int tb_option_check(const struct tb_option *opt, const char *value, char *err, s
 		if (rc)
 			snprintf(err, errlen, "'%s' is not a boolean (true/false)", value);
 		break;
+	case TB_OPT_CHOICE:
+		if (choice_index(opt, value) < 0) {
+			int n = snprintf(err, errlen, "'%s' is not one of", value);
+			for (int i = 0; opt->choices && opt->choices[i] && n > 0 && (size_t)n < errlen; i++)
+				n += snprintf(err + n, errlen - (size_t)n, "%s%s", i ? ", " : " ",
+					      opt->choices[i]);
+			rc = -EINVAL;
+		}
+		break;
 	case TB_OPT_STR:
 		break;
 	}
+	if (rc == 0 && opt->check)
+		rc = opt->check(value, err, errlen);
 	return rc;
 }

@@ -39,7 +39,7 @@ static bool selected(const struct tb_run_args *a, const struct tb_ctx *ctx,
 static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const struct tb_bench *b,
 		     size_t index, size_t total)
 {
-	ctx->bench = b;
+	tb_ctx_set_bench(ctx, b);
 	void *state = NULL;
 	if (ctx->progress)
 		fprintf(stderr, "[%zu/%zu] %s: %s\n", index, total, b->name, b->description);
@@ -112,7 +112,7 @@ static int run_main(int argc, char **argv)
 	size_t n_todo = 0;
 	for (size_t i = 0; i < tb_bench_count() && n_todo < 256; i++) {
 		const struct tb_bench *b = tb_bench_at(i);
-		ctx.bench = b;
+		tb_ctx_set_bench(&ctx, b);
 		for (const char *const *v = b->variants; *v; v++) {
 			if (selected(&a, &ctx, b, *v)) {
 				todo[n_todo++] = b;
@@ -168,6 +168,7 @@ static int run_main(int argc, char **argv)
 		free(ctx.kept[i].unit);
 	}
 	free(ctx.kept);
+	tb_ctx_set_bench(&ctx, NULL);
 	tb_ctx_timings_free(&ctx);
 	tb_run_args_free(&a);
 	return exit_code;

@@ -52,9 +52,9 @@ static const char usage[] =
 	"      --set BENCH.KEY=VAL   set an option of one benchmark (see 'tinyben list --options')\n"
 	"      --dir DIR             where I/O benchmarks create their files (default: .)\n"
 	"      --threads LIST        thread counts for scalable benchmarks: N, 1,2,4 or all\n"
-	"      --redis ADDR          use this redis server (host:port or socket path)\n"
-	"      --corpus FILE         compress FILE instead of the generated corpus (cpu.lz4)\n"
-	"      --allow-device        let io benchmarks open a block device (never by default)\n"
+	"      --redis ADDR          = --set io.redis.server=ADDR (host:port or socket path)\n"
+	"      --corpus FILE         = --set cpu.lz4.corpus=FILE\n"
+	"      --allow-device        = --set io.uring.allow_device=1 (never by default)\n"
 	"  -q, --quiet               no progress and no summary on stderr\n";
 
 static int fail(const char *fmt, const char *arg)
@@ -92,6 +92,44 @@ int tb_parse_thread_list(const char *s, int all, int *counts, int max, int *n)
 	return rc;
 }
 
+/* Checks value for option opt of b and records it; errors name the flag as shown. */
+static int set_option(struct tb_run_args *a, const struct tb_bench *b, const struct tb_option *opt,
+		      const char *value, const char *shown)
+{
+	char err[300];
+	if (tb_option_check(opt, value, err, sizeof(err)) != 0) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "%s: %s", shown, err);
+		return fail("%s", msg);
+	}
+	a->overrides = realloc(a->overrides, (a->n_overrides + 1) * sizeof(*a->overrides));
+	if (!a->overrides)
+		abort();
+	a->overrides[a->n_overrides++] = (struct tb_override){ b, opt, value };
+	return 0;
+}
+
+static const struct tb_option *find_option(const struct tb_bench *b, const char *name)
+{
+	for (const struct tb_option *o = b->options; o && o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+/* --redis, --corpus, --allow-device: the options of one benchmark, under their old flags. */
+static int set_alias(struct tb_run_args *a, const char *bench, const char *name, const char *value,
+		     const char *flag)
+{
+	const struct tb_bench *b = tb_bench_find(bench);
+	const struct tb_option *opt = b ? find_option(b, name) : NULL;
+	if (!opt)
+		return fail("%s: this build has no benchmark for it", flag);
+	if (!*value)
+		return fail("%s: an empty value (leave the flag out for the default)", flag);
+	return set_option(a, b, opt, value, flag);
+}
+
 static int add_override(struct tb_run_args *a, const char *arg)
 {
 	/* BENCH.KEY=VALUE where BENCH itself contains a dot: the key follows the last dot
@@ -112,27 +150,16 @@ static int add_override(struct tb_run_args *a, const char *arg)
 	const struct tb_bench *b = tb_bench_find(name);
 	if (!b)
 		return fail("--set: unknown benchmark '%s' (see 'tinyben list')", name);
-	const struct tb_option *opt = NULL;
-	for (const struct tb_option *o = b->options; o && o->name; o++)
-		if (strcmp(o->name, dot + 1) == 0)
-			opt = o;
+	const struct tb_option *opt = find_option(b, dot + 1);
 	if (!opt) {
 		char msg[300];
 		snprintf(msg, sizeof(msg), "%s has no option '%s' (see 'tinyben list --options')",
 			 b->name, dot + 1);
 		return fail("--set: %s", msg);
 	}
-	char err[200];
-	if (tb_option_check(opt, eq + 1, err, sizeof(err)) != 0) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "--set %s.%s: %s", b->name, opt->name, err);
-		return fail("%s", msg);
-	}
-	a->overrides = realloc(a->overrides, (a->n_overrides + 1) * sizeof(*a->overrides));
-	if (!a->overrides)
-		abort();
-	a->overrides[a->n_overrides++] = (struct tb_override){ b, opt, eq + 1 };
-	return 0;
+	char shown[300];
+	snprintf(shown, sizeof(shown), "--set %s.%s", b->name, opt->name);
+	return set_option(a, b, opt, eq + 1, shown);
 }
 
 static int add_tag(struct tb_run_args *a, const char *arg)
@@ -204,9 +231,11 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 					  optarg);
 			a->settings.threads_given = true;
 			break;
-		case OPT_REDIS: a->settings.redis = optarg; break;
-		case OPT_CORPUS: a->settings.corpus = optarg; break;
-		case OPT_ALLOW_DEVICE: a->settings.allow_device = true; break;
+		case OPT_REDIS: rc = set_alias(a, "io.redis", "server", optarg, "--redis"); break;
+		case OPT_CORPUS: rc = set_alias(a, "cpu.lz4", "corpus", optarg, "--corpus"); break;
+		case OPT_ALLOW_DEVICE:
+			rc = set_alias(a, "io.uring", "allow_device", "1", "--allow-device");
+			break;
 		case OPT_MIN_TIME: min_time = optarg; break;
 		case 'q': a->quiet = true; break;
 		case OPT_HELP: fputs(usage, stdout); tb_run_args_free(a); return 1;
@@ -250,12 +279,6 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 		a->format = TB_FORMAT_JSON;
 
 	struct stat st;
-	if (a->settings.corpus && (stat(a->settings.corpus, &st) != 0 || !S_ISREG(st.st_mode) ||
-				   access(a->settings.corpus, R_OK) != 0)) {
-		fail("--corpus '%s': not a readable regular file", a->settings.corpus);
-		tb_run_args_free(a);
-		return -1;
-	}
 	if (stat(a->settings.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fail("--dir '%s': not an existing directory", a->settings.dir);
 		tb_run_args_free(a);

@@ -25,9 +25,15 @@ static const char *const variants[] = {
 	"clock_gettime", "page_fault", "mmap_munmap", "pipe_roundtrip", "sched_yield", NULL,
 };
 
+struct exits_opts {
+	long long fault_mib;
+};
+
 static const struct tb_option options[] = {
-	{ "fault_mib", TB_OPT_INT, "64", "16", 1, 1 << 16,
-	  "page_fault: size of each fresh mapping that is touched page by page, MiB" },
+	{ .name = "fault_mib", .type = TB_OPT_INT, .def = "64", .quick = "16",
+	  .min = 1, .max = 1 << 16,
+	  .offset = offsetof(struct exits_opts, fault_mib),
+	  .help = "page_fault: size of each fresh mapping that is touched page by page, MiB" },
 	{ 0 },
 };
 
@@ -236,7 +242,7 @@ static void faults_record(void *arg, int rep)
 static int run_faults(struct tb_ctx *ctx, const struct exits *e, const char *variant)
 {
 	struct faults f = {
-		.bytes = (size_t)tb_opt_int(ctx, "fault_mib") << 20,
+		.bytes = (size_t)TB_OPTS(ctx, struct exits_opts)->fault_mib << 20,
 		.page = sysconf(_SC_PAGESIZE),
 		.min_time = tb_settings(ctx)->min_time,
 		.t = tb_timings(ctx, 0),
@@ -388,6 +394,7 @@ static const struct tb_bench exits_bench = {
 	.description = "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
 	.variants = variants,
 	.options = options,
+	.opts_size = sizeof(struct exits_opts),
 	.setup = setup,
 	.supported = supported,
 	.run = run,

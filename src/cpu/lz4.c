@@ -20,13 +20,26 @@
 
 static const char *const variants[] = { "level1", "level9", "level12", NULL };
 
+struct lz4_opts {
+	long long size_mib;
+	long long block_kib;
+	const char *corpus;
+};
+
 static const struct tb_option options[] = {
-	{ "size_mib", TB_OPT_INT, "64", "8", 1, 2047,
-	  "size of the generated corpus, MiB (ignored with --corpus)" },
+	{ .name = "size_mib", .type = TB_OPT_INT, .def = "64", .quick = "8",
+	  .min = 1, .max = 2047,
+	  .offset = offsetof(struct lz4_opts, size_mib),
+	  .help = "size of the generated corpus, MiB (ignored with --corpus)" },
 	/* lz4 -b without -B benches each file as one block (bench.c: g_blockSize 0 means the
 	 * whole input), so that is the default here too. */
-	{ "block_kib", TB_OPT_INT, "0", NULL, 0, 2047 * 1024,
-	  "split the input into independent blocks of this size, KiB (lz4 -b -B); 0: one block" },
+	{ .name = "block_kib", .type = TB_OPT_INT, .def = "0",
+	  .min = 0, .max = 2047 * 1024,
+	  .offset = offsetof(struct lz4_opts, block_kib),
+	  .help = "split the input into independent blocks of this size, KiB (lz4 -b -B); 0: one block" },
+	{ .name = "corpus", .type = TB_OPT_STR, .def = "",
+	  .offset = offsetof(struct lz4_opts, corpus), .check = tb_check_input_file,
+	  .help = "compress this file instead of the generated corpus (--corpus FILE)" },
 	{ 0 },
 };
 
@@ -115,8 +128,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	if (!z)
 		return -ENOMEM;
 	*state = z;
-	const char *file = tb_settings(ctx)->corpus;
-	if (file) {
+	const char *file = TB_OPTS(ctx, struct lz4_opts)->corpus;
+	if (*file) {
 		int rc = load_file(z, file);
 		if (rc < 0) {
 			const char *why = rc == -EINVAL ? "not a regular non-empty file under 2 GiB"
@@ -126,14 +139,14 @@ static int setup(struct tb_ctx *ctx, void **state)
 			return rc;
 		}
 	} else {
-		z->len = (size_t)tb_opt_int(ctx, "size_mib") << 20;
+		z->len = (size_t)TB_OPTS(ctx, struct lz4_opts)->size_mib << 20;
 		z->src = map_touched(z->len, 0);
 		if (!z->src)
 			return -ENOMEM;
 		tb_corpus_fill(z->src, z->len);
 	}
 	z->hash = tb_fnv1a64(z->src, z->len);
-	size_t bs = (size_t)tb_opt_int(ctx, "block_kib") << 10;
+	size_t bs = (size_t)TB_OPTS(ctx, struct lz4_opts)->block_kib << 10;
 	if (bs == 0 || bs > z->len)
 		bs = z->len;
 	z->n_blocks = (z->len + bs - 1) / bs;
@@ -391,6 +404,7 @@ static const struct tb_bench lz4_bench = {
 	.description = "liblz4 in memory, as lz4 -b: levels 1, 9, 12 (HC); MB/s of input and ratio",
 	.variants = variants,
 	.options = options,
+	.opts_size = sizeof(struct lz4_opts),
 	.setup = setup,
 	.run = run,
 	.teardown = teardown,

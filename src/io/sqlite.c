@@ -16,11 +16,20 @@
 
 static const char *const variants[] = { "autocommit", "wal", "batch", NULL };
 
+struct sqlite_opts {
+	long long rows;
+	long long wal_passes;
+};
+
 static const struct tb_option options[] = {
-	{ "rows", TB_OPT_INT, "2500", NULL, 1, 1000000,
-	  "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)" },
-	{ "wal_passes", TB_OPT_INT, "3", NULL, 1, 1000,
-	  "passes of the wal variant, each a new connection (pts/sqlite 2.3.0: 3)" },
+	{ .name = "rows", .type = TB_OPT_INT, .def = "2500",
+	  .min = 1, .max = 1000000,
+	  .offset = offsetof(struct sqlite_opts, rows),
+	  .help = "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)" },
+	{ .name = "wal_passes", .type = TB_OPT_INT, .def = "3",
+	  .min = 1, .max = 1000,
+	  .offset = offsetof(struct sqlite_opts, wal_passes),
+	  .help = "passes of the wal variant, each a new connection (pts/sqlite 2.3.0: 3)" },
 	{ 0 },
 };
 
@@ -60,8 +69,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	if (!q)
 		return -ENOMEM;
 	*state = q;
-	q->rows = tb_opt_int(ctx, "rows");
-	q->passes = (int)tb_opt_int(ctx, "wal_passes");
+	q->rows = TB_OPTS(ctx, struct sqlite_opts)->rows;
+	q->passes = (int)TB_OPTS(ctx, struct sqlite_opts)->wal_passes;
 	q->stmts = make_statements(q->rows);
 	return q->stmts ? 0 : -ENOMEM;
 }
@@ -250,6 +259,7 @@ static const struct tb_bench sqlite_bench = {
 	.description = "SQLite single-row INSERTs: autocommit+FULL sync, WAL (pts/sqlite), one batch",
 	.variants = variants,
 	.options = options,
+	.opts_size = sizeof(struct sqlite_opts),
 	.setup = setup,
 	.run = run,
 	.teardown = teardown,

@@ -19,22 +19,46 @@ static const char *const variants[] = {
 	"read-qd1", "read-qd32", "write-qd1", "write-qd32", "fsync", NULL,
 };
 
+static const char *const engines[] = { "auto", "io_uring", "psync", NULL };
+
 static const struct tb_option options[] = {
-	{ "size", TB_OPT_INT, "1G", "128M", 1 << 20, 1LL << 50,
-	  "test file size, bytes (k/M/G suffixes); checked against free space first" },
-	{ "rand_bs", TB_OPT_INT, "4k", NULL, 512, 16 << 20, "block size of randread/randwrite" },
-	{ "seq_bs", TB_OPT_INT, "128k", NULL, 512, 16 << 20, "block size of read/write" },
-	{ "qd_deep", TB_OPT_INT, "32", NULL, 2, 4096,
-	  "queue depth of the -qd32 variants (detail qd= records the depth used)" },
-	{ "runtime_ms", TB_OPT_INT, "5000", "1000", 10, 3600000,
-	  "length of each time-based repetition, ms" },
-	{ "ramp_ms", TB_OPT_INT, "1000", "200", 0, 600000, "unrecorded warm-up run per job, ms" },
-	{ "direct", TB_OPT_BOOL, "1", NULL, 0, 1,
-	  "O_DIRECT (falls back to buffered where the file system refuses it)" },
-	{ "engine", TB_OPT_STR, "auto", NULL, 0, 0,
-	  "auto (io_uring, else psync, said in detail), psync, or io_uring (as auto, but ignores TINYBEN_NO_IO_URING=1)" },
-	{ "file", TB_OPT_STR, "", NULL, 0, 0,
-	  "a block device to measure instead of a file under --dir (needs --allow-device)" },
+	{ .name = "size", .type = TB_OPT_INT, .def = "1G", .quick = "128M",
+	  .min = 1 << 20, .max = 1LL << 50,
+	  .offset = offsetof(struct uring_opts, size),
+	  .help = "test file size, bytes (k/M/G suffixes); checked against free space first" },
+	{ .name = "rand_bs", .type = TB_OPT_INT, .def = "4k",
+	  .min = 512, .max = 16 << 20,
+	  .offset = offsetof(struct uring_opts, rand_bs),
+	  .help = "block size of randread/randwrite" },
+	{ .name = "seq_bs", .type = TB_OPT_INT, .def = "128k",
+	  .min = 512, .max = 16 << 20,
+	  .offset = offsetof(struct uring_opts, seq_bs),
+	  .help = "block size of read/write" },
+	{ .name = "qd_deep", .type = TB_OPT_INT, .def = "32",
+	  .min = 2, .max = 4096,
+	  .offset = offsetof(struct uring_opts, qd_deep),
+	  .help = "queue depth of the -qd32 variants (detail qd= records the depth used)" },
+	{ .name = "runtime_ms", .type = TB_OPT_INT, .def = "5000", .quick = "1000",
+	  .min = 10, .max = 3600000,
+	  .offset = offsetof(struct uring_opts, runtime_ms),
+	  .help = "length of each time-based repetition, ms" },
+	{ .name = "ramp_ms", .type = TB_OPT_INT, .def = "1000", .quick = "200",
+	  .min = 0, .max = 600000,
+	  .offset = offsetof(struct uring_opts, ramp_ms),
+	  .help = "unrecorded warm-up run per job, ms" },
+	{ .name = "direct", .type = TB_OPT_BOOL, .def = "1",
+	  .offset = offsetof(struct uring_opts, direct),
+	  .help = "O_DIRECT (falls back to buffered where the file system refuses it)" },
+	{ .name = "engine", .type = TB_OPT_CHOICE, .def = "auto",
+	  .offset = offsetof(struct uring_opts, engine), .choices = engines,
+	  .help = "auto (io_uring, else psync, said in detail), psync, or io_uring (as auto, "
+		  "but ignores TINYBEN_NO_IO_URING=1)" },
+	{ .name = "file", .type = TB_OPT_STR, .def = "",
+	  .offset = offsetof(struct uring_opts, file),
+	  .help = "a block device to measure instead of a file under --dir (needs allow_device)" },
+	{ .name = "allow_device", .type = TB_OPT_BOOL, .def = "0",
+	  .offset = offsetof(struct uring_opts, allow_device),
+	  .help = "let file name a block device, whose data the write jobs destroy (--allow-device)" },
 	{ 0 },
 };
 
@@ -75,17 +99,12 @@ static int setup(struct tb_ctx *ctx, void **state)
 	s->clat = malloc(sizeof(*s->clat));
 	if (!s->clat)
 		return -ENOMEM;
-	const char *eng = tb_opt_str(ctx, "engine");
-	if (strcmp(eng, "auto") && strcmp(eng, "io_uring") && strcmp(eng, "psync")) {
-		snprintf(s->t.fail, sizeof(s->t.fail), "io.uring.engine='%s': want auto, "
-			 "io_uring or psync", eng);
-		return 0;
-	}
+	int eng = TB_OPTS(ctx, struct uring_opts)->engine;
 	const char *no = getenv("TINYBEN_NO_IO_URING");
-	if (strcmp(eng, "psync") == 0) {
+	if (eng == ENGINE_PSYNC) {
 		s->want_psync = true;
 		snprintf(s->engine_note, sizeof(s->engine_note), "engine=psync forced=option");
-	} else if (no && *no && strcmp(no, "0") && strcmp(eng, "io_uring")) {
+	} else if (no && *no && strcmp(no, "0") && eng != ENGINE_IO_URING) {
 		s->want_psync = true;
 		snprintf(s->engine_note, sizeof(s->engine_note),
 			 "engine=psync forced=TINYBEN_NO_IO_URING");
@@ -109,8 +128,9 @@ static int parse_variant(const char *v, struct uring_job *job, const struct tb_c
 		job->rw = RW_WRITE;
 	else
 		return -EINVAL;
-	job->qd = qd == 1 ? 1 : (unsigned)tb_opt_int(ctx, "qd_deep");
-	job->bs = (size_t)tb_opt_int(ctx, job->random ? "rand_bs" : "seq_bs");
+	job->qd = qd == 1 ? 1 : (unsigned)TB_OPTS(ctx, struct uring_opts)->qd_deep;
+	const struct uring_opts *o = TB_OPTS(ctx, struct uring_opts);
+	job->bs = (size_t)(job->random ? o->rand_bs : o->seq_bs);
 	return 0;
 }
 
@@ -218,8 +238,8 @@ static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *varian
 	}
 	struct job_reps j = {
 		.ctx = ctx, .s = s, .variant = variant, .job = job, .psync = s->want_psync,
-		.ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3,
-		.runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3,
+		.ramp = (double)TB_OPTS(ctx, struct uring_opts)->ramp_ms / 1e3,
+		.runtime = (double)TB_OPTS(ctx, struct uring_opts)->runtime_ms / 1e3,
 	};
 	if (posix_memalign(&j.bufs, 4096, job.bs * job.qd))
 		return -ENOMEM;
@@ -319,8 +339,8 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	if (strcmp(variant, "fsync") != 0)
 		return run_job(ctx, s, variant);
 	struct fsync_reps f = { .ctx = ctx, .s = s,
-				.ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3,
-				.runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3 };
+				.ramp = (double)TB_OPTS(ctx, struct uring_opts)->ramp_ms / 1e3,
+				.runtime = (double)TB_OPTS(ctx, struct uring_opts)->runtime_ms / 1e3 };
 	struct tb_rep_plan plan = { .warmup = f.ramp > 0, .measure = fsync_measure,
 				    .record = fsync_record };
 	return tb_reps_run(ctx, &plan, &f);
@@ -344,6 +364,7 @@ static const struct tb_bench uring_bench = {
 	.description = "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
 	.variants = variants,
 	.options = options,
+	.opts_size = sizeof(struct uring_opts),
 	.setup = setup,
 	.supported = supported,
 	.run = run,

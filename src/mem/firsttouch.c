@@ -27,9 +27,15 @@
 
 static const char *const variants[] = { "4k", "2m", NULL };
 
+struct firsttouch_opts {
+	long long size_mib;
+};
+
 static const struct tb_option options[] = {
-	{ "size_mib", TB_OPT_INT, "1024", "64", 2, 1 << 20,
-	  "fresh memory mapped and touched per repetition, MiB (rounded down to 2 MiB)" },
+	{ .name = "size_mib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
+	  .min = 2, .max = 1 << 20,
+	  .offset = offsetof(struct firsttouch_opts, size_mib),
+	  .help = "fresh memory mapped and touched per repetition, MiB (rounded down to 2 MiB)" },
 	{ 0 },
 };
 
@@ -161,7 +167,7 @@ static void rep_record(void *arg, int rep)
 
 static size_t size_bytes(struct tb_ctx *ctx)
 {
-	return ((size_t)tb_opt_int(ctx, "size_mib") << 20) & ~(size_t)(HUGE - 1);
+	return ((size_t)TB_OPTS(ctx, struct firsttouch_opts)->size_mib << 20) & ~(size_t)(HUGE - 1);
 }
 
 static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
@@ -207,6 +213,7 @@ static const struct tb_bench firsttouch_bench = {
 		       "4 KiB and 2 MiB pages; Unaccepted: from /proc/meminfo in detail",
 	.variants = variants,
 	.options = options,
+	.opts_size = sizeof(struct firsttouch_opts),
 	.supported = supported,
 	.memory = memory,
 	.run = run,

@@ -62,9 +62,15 @@ struct lat {
 	BLOCK(p, 8589934592) BLOCK(p, 17179869184)
 static const char *const variants[] = { BLOCKS("4k") BLOCKS("thp") NULL };
 
+struct latency_opts {
+	long long max_kib;
+};
+
 static const struct tb_option options[] = {
-	{ "max_kib", TB_OPT_INT, "262144", "65536", 2, 1 << 24,
-	  "largest block, KiB (blocks double from 1 KiB up to it)" },
+	{ .name = "max_kib", .type = TB_OPT_INT, .def = "262144", .quick = "65536",
+	  .min = 2, .max = 1 << 24,
+	  .offset = offsetof(struct latency_opts, max_kib),
+	  .help = "largest block, KiB (blocks double from 1 KiB up to it)" },
 	{ 0 },
 };
 
@@ -135,7 +141,7 @@ static uint64_t next_rand(uint64_t *s)
 static bool planned(const struct tb_ctx *ctx, const char *variant)
 {
 	struct point pt;
-	return parse_point(variant, &pt) && pt.bytes <= (size_t)tb_opt_int(ctx, "max_kib") << 10;
+	return parse_point(variant, &pt) && pt.bytes <= (size_t)TB_OPTS(ctx, struct latency_opts)->max_kib << 10;
 }
 
 static int setup(struct tb_ctx *ctx, void **state)
@@ -361,6 +367,7 @@ static const struct tb_bench latency_bench = {
 		       "dual chains, 4 KiB pages and THP; rows single|dual-4k|thp-BYTES",
 	.variants = variants,
 	.options = options,
+	.opts_size = sizeof(struct latency_opts),
 	.planned = planned,
 	.setup = setup,
 	.supported = supported,

@@ -26,10 +26,20 @@ enum { MEMCPY, DUMB, MCBLOCK };
 
 static const char *const variants[] = { "MEMCPY", "DUMB", "MCBLOCK", NULL };
 
+struct mbw_opts {
+	long long size_mib;
+	long long block_bytes;
+};
+
 static const struct tb_option options[] = {
-	{ "size_mib", TB_OPT_INT, "1024", "64", 1, 1 << 20, "size of each of the two arrays, MiB" },
-	{ "block_bytes", TB_OPT_INT, "262144", NULL, 8, 1LL << 30,
-	  "block size of MCBLOCK, bytes (mbw -b)" },
+	{ .name = "size_mib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
+	  .min = 1, .max = 1 << 20,
+	  .offset = offsetof(struct mbw_opts, size_mib),
+	  .help = "size of each of the two arrays, MiB" },
+	{ .name = "block_bytes", .type = TB_OPT_INT, .def = "262144",
+	  .min = 8, .max = 1LL << 30,
+	  .offset = offsetof(struct mbw_opts, block_bytes),
+	  .help = "block size of MCBLOCK, bytes (mbw -b)" },
 	{ 0 },
 };
 
@@ -101,8 +111,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	struct mbw *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->bytes = (size_t)tb_opt_int(ctx, "size_mib") << 20;
-	m->block = (size_t)tb_opt_int(ctx, "block_bytes");
+	m->bytes = (size_t)TB_OPTS(ctx, struct mbw_opts)->size_mib << 20;
+	m->block = (size_t)TB_OPTS(ctx, struct mbw_opts)->block_bytes;
 	*state = m;
 	return 0;
 }
@@ -240,6 +250,7 @@ static const struct tb_bench mbw_bench = {
 	.description = "mbw's copy kernels: MEMCPY, DUMB (element loop), MCBLOCK (blocked memcpy)",
 	.variants = variants,
 	.options = options,
+	.opts_size = sizeof(struct mbw_opts),
 	.setup = setup,
 	.memory = memory,
 	.run = run,

@@ -44,11 +44,20 @@ struct tmb {
 	bool erms, fsrm;
 };
 
+struct tmb_opts {
+	long long size_mib;
+	long long max_isa;
+};
+
 static const struct tb_option options[] = {
-	{ "size_mib", TB_OPT_INT, "32", NULL, 1, 1 << 16,
-	  "size of the source and of the destination buffer, MiB (tinymembench: 32)" },
-	{ "max_isa", TB_OPT_INT, "2", NULL, 0, 2,
-	  "highest instruction set to use: 0 SSE2, 1 AVX2, 2 AVX-512 (higher ones are skipped)" },
+	{ .name = "size_mib", .type = TB_OPT_INT, .def = "32",
+	  .min = 1, .max = 1 << 16,
+	  .offset = offsetof(struct tmb_opts, size_mib),
+	  .help = "size of the source and of the destination buffer, MiB (tinymembench: 32)" },
+	{ .name = "max_isa", .type = TB_OPT_INT, .def = "2",
+	  .min = 0, .max = 2,
+	  .offset = offsetof(struct tmb_opts, max_isa),
+	  .help = "highest instruction set to use: 0 SSE2, 1 AVX2, 2 AVX-512 (higher ones are skipped)" },
 	{ 0 },
 };
 
@@ -122,8 +131,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	if (!t)
 		return -ENOMEM;
 	*state = t;
-	t->one.size = (size_t)tb_opt_int(ctx, "size_mib") << 20;
-	t->max_isa = (int)tb_opt_int(ctx, "max_isa");
+	t->one.size = (size_t)TB_OPTS(ctx, struct tmb_opts)->size_mib << 20;
+	t->max_isa = (int)TB_OPTS(ctx, struct tmb_opts)->max_isa;
 	/* libgcc's cpu model checks CPUID and that the OS saves the registers (XGETBV). */
 	__builtin_cpu_init();
 	t->have[TB_ISA_BASE] = true;
@@ -275,6 +284,7 @@ static const struct tb_bench tmb_bench = {
 		       "AVX2, AVX-512), MB/s = 10^6 bytes/s",
 	.variants = tb_tmb_variants,
 	.options = options,
+	.opts_size = sizeof(struct tmb_opts),
 	.setup = setup,
 	.supported = supported,
 	.memory = memory,

@@ -88,13 +88,18 @@ class Uring(tbtest.TempDirTest):
         self.assertEqual(len(rows), 10)
         self.assertTrue(all("engine=psync forced=option" in r["detail"] for r in rows))
 
-    def test_bad_engine_fails(self):
-        p = run("run", "-b", "io.uring:read-qd1", *TINY, "--set", "io.uring.engine=aio",
-                "--dir", self.tmp)
-        self.assertEqual(p.returncode, 1)
-        rows = parse_csv(p.stdout)
-        self.assertEqual([r["status"] for r in rows], ["failed"])
-        self.assertIn("io.uring.engine='aio'", rows[0]["detail"])
+    def test_bad_engine_is_bad_usage(self):
+        # A choice outside its words is bad usage, like a bad number: exit 2 before
+        # anything runs, one line naming the words.
+        for engine in ("aio", "bogus", ""):
+            p = run("run", "-b", "io.uring:read-qd1", *TINY, "--set", "io.uring.engine=" + engine,
+                    "--dir", self.tmp)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(p.stdout, "")
+            self.assertEqual(p.stderr.strip().splitlines(),
+                             [f"tinyben: run: --set io.uring.engine: '{engine}' is not one of "
+                              "auto, io_uring, psync"])
+        self.assert_no_leftovers(self.tmp)
 
     def test_too_little_space_is_skipped(self):
         # 1 PiB cannot fit: every variant is a skipped row, and nothing is written.

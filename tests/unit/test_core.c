@@ -77,16 +77,46 @@ static void test_threads_list(void)
 
 static void test_option_check(void)
 {
-	struct tb_option o = { "size", TB_OPT_INT, "8", NULL, 1, 64, "" };
+	struct tb_option o = { .name = "size", .type = TB_OPT_INT, .def = "8", .min = 1, .max = 64 };
 	char err[128];
 	CHECK(tb_option_check(&o, "64", err, sizeof(err)) == 0);
 	CHECK(tb_option_check(&o, "65", err, sizeof(err)) != 0);
 	CHECK(strstr(err, "out of range") != NULL);
 	CHECK(tb_option_check(&o, "x", err, sizeof(err)) != 0);
 	CHECK(strstr(err, "not a whole number") != NULL);
-	struct tb_option ob = { "flag", TB_OPT_BOOL, "0", NULL, 0, 0, "" };
+	struct tb_option ob = { .name = "flag", .type = TB_OPT_BOOL, .def = "0" };
 	CHECK(tb_option_check(&ob, "true", err, sizeof(err)) == 0);
 	CHECK(tb_option_check(&ob, "2", err, sizeof(err)) != 0);
+	static const char *const words[] = { "auto", "psync", NULL };
+	struct tb_option oc = { .name = "engine", .type = TB_OPT_CHOICE, .def = "auto",
+				.choices = words };
+	CHECK(tb_option_check(&oc, "psync", err, sizeof(err)) == 0);
+	CHECK(tb_option_check(&oc, "aio", err, sizeof(err)) != 0);
+	CHECK_STR(err, "'aio' is not one of auto, psync");
+	struct tb_option of = { .name = "corpus", .type = TB_OPT_STR, .def = "",
+				.check = tb_check_input_file };
+	CHECK(tb_option_check(&of, "", err, sizeof(err)) == 0);
+	CHECK(tb_option_check(&of, "/", err, sizeof(err)) != 0);
+}
+
+/* Every declared option: its default and --quick value pass its own check (the runner
+ * converts them unchecked), its field lies inside the options struct, a choice has words. */
+static void test_registered_options(void)
+{
+	char err[300];
+	CHECK(tb_bench_count() >= 9);
+	for (size_t i = 0; i < tb_bench_count(); i++) {
+		const struct tb_bench *b = tb_bench_at(i);
+		for (const struct tb_option *o = b->options; o && o->name; o++) {
+			bool ok = tb_option_check(o, o->def, err, sizeof(err)) == 0 &&
+				  (!o->quick || tb_option_check(o, o->quick, err, sizeof(err)) == 0) &&
+				  o->offset < b->opts_size &&
+				  (o->type != TB_OPT_CHOICE || o->choices);
+			if (!ok)
+				printf("# %s.%s: %s\n", b->name, o->name, err);
+			CHECK(ok);
+		}
+	}
 }
 
 static void test_stats(void)
@@ -153,6 +183,7 @@ int main(void)
 	test_parse();
 	test_threads_list();
 	test_option_check();
+	test_registered_options();
 	test_stats();
 	return check_done();
 }
