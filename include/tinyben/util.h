@@ -41,6 +41,13 @@ int tb_child_register(pid_t pid);
 void tb_child_forget(pid_t pid);
 void tb_cleanup_all(void);
 
+/* The confidential-computing level of the rows (cc_level, cc_features) comes from above the
+ * core: main() hands the probe in (tinyben/cc.h), so the core depends on nothing of the
+ * features built on it. Without one, rows say "unknown". */
+typedef void (*tb_cc_probe_fn)(char *level, size_t level_len, char *features,
+			       size_t features_len);
+void tb_env_set_cc_probe(tb_cc_probe_fn probe);
+
 /* SIGINT/SIGTERM: installed once by main(). */
 void tb_signals_install(void);
 

@@ -9,10 +9,17 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-#include "tinyben/cc.h"
 #include "tinyben/csv.h"
+#include "tinyben/util.h"
 #include "env.h"
 #include "version.h"
+
+static tb_cc_probe_fn cc_probe;
+
+void tb_env_set_cc_probe(tb_cc_probe_fn probe)
+{
+	cc_probe = probe;
+}
 
 void tb_cpu_brand(char *buf, size_t len)
 {
@@ -134,6 +141,11 @@ void tb_env_collect(struct tb_env *env)
 	snprintf(env->run_id, sizeof(env->run_id), "%s-%02x%02x%02x%02x", compact, rnd[0], rnd[1],
 		 rnd[2], rnd[3]);
 
-	tb_cc_current(env->cc_level, sizeof(env->cc_level), env->cc_features,
-		      sizeof(env->cc_features));
+	if (cc_probe) {
+		cc_probe(env->cc_level, sizeof(env->cc_level), env->cc_features,
+			 sizeof(env->cc_features));
+	} else {
+		snprintf(env->cc_level, sizeof(env->cc_level), "unknown");
+		env->cc_features[0] = '\0';
+	}
 }
