@@ -33,6 +33,16 @@ struct tb_option {
 	int (*check)(const char *value, char *err, size_t err_len);
 };
 
+/* One metric a benchmark writes, declared once: its name, unit and direction are the
+ * same in every row (the naming scheme is in DESIGN.md, "Metrics"). */
+enum tb_better { TB_LOWER, TB_HIGHER };
+struct tb_metric {
+	const char *name;             /* e.g. "bw", "latency_p99" */
+	const char *unit;             /* e.g. "MB/s" (10^6 bytes/s), "us" */
+	enum tb_better better;
+	const char *help;             /* one line: what is measured, how it is derived */
+};
+
 /* A benchmark. The runner calls setup once; then, for each selected variant in table order,
  * supported() and memory() (both optional) and, when the variant can run here, run(); then
  * teardown
@@ -45,8 +55,12 @@ struct tb_bench {
 	const char *group;              /* "cpu", "mem" or "io" */
 	const char *description;        /* one line */
 	const char *const *variants;    /* NULL-terminated; the runner runs each in order */
+	const struct tb_metric *metrics;/* what its rows hold; terminated by { 0 } */
 	const struct tb_option *options;/* terminated by { 0 }; may be NULL */
 	size_t opts_size;               /* sizeof the struct the options are stored in */
+	/* Optional: the detail key whose value is the x axis of a curve over the variants
+	 * (mem.latency: "block_bytes"); the report draws such benchmarks as curves. */
+	const char *curve_axis;
 	/* Optional: false when the options leave this variant out of the run altogether (no
 	 * row at all, e.g. mem.latency's block sizes above max_kib). Called before setup. */
 	bool (*planned)(const struct tb_ctx *ctx, const char *variant);

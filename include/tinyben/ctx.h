@@ -31,22 +31,10 @@ const struct tb_bench *tb_current_bench(const struct tb_ctx *ctx);
 const void *tb_opts(const struct tb_ctx *ctx);
 #define TB_OPTS(ctx, type) ((const type *)tb_opts(ctx))
 
-/* One sample: a row of the CSV. `rep` is 1-based. detail may be NULL. */
-struct tb_sample {
-	const char *variant;
-	const char *metric;
-	const char *unit;
-	const char *better;       /* "higher" or "lower" */
-	int rep;
-	double value;
-	const char *detail;
-};
-void tb_emit(struct tb_ctx *ctx, const struct tb_sample *s);
-
-/* Shorthand for the common case. */
-void tb_emit_value(struct tb_ctx *ctx, const char *variant, const char *metric,
-		   const char *unit, const char *better, int rep, double value,
-		   const char *detail);
+/* One sample: a row of the CSV. m is an entry of the benchmark's metrics table (its name,
+ * unit and direction go in the row); `rep` is 1-based; detail may be NULL. */
+void tb_emit(struct tb_ctx *ctx, const char *variant, const struct tb_metric *m, int rep,
+	     double value, const char *detail);
 
 /* A row with status "skipped" or "failed" and the reason in detail (printf format). */
 void tb_skip(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)

@@ -31,7 +31,8 @@ static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric,
 	free(full_detail);
 }
 
-static void keep(struct tb_ctx *ctx, const struct tb_sample *s)
+static void keep(struct tb_ctx *ctx, const char *variant, const struct tb_metric *m,
+		 double value)
 {
 	if (ctx->n_kept == ctx->cap_kept) {
 		ctx->cap_kept = ctx->cap_kept ? ctx->cap_kept * 2 : 256;
@@ -41,35 +42,27 @@ static void keep(struct tb_ctx *ctx, const struct tb_sample *s)
 	}
 	struct tb_kept *k = &ctx->kept[ctx->n_kept++];
 	k->bench = strdup(ctx->bench->name);
-	k->variant = strdup(s->variant ? s->variant : "");
-	k->metric = strdup(s->metric);
-	k->unit = strdup(s->unit ? s->unit : "");
-	k->value = s->value;
+	k->variant = strdup(variant ? variant : "");
+	k->metric = strdup(m->name);
+	k->unit = strdup(m->unit);
+	k->value = value;
 }
 
-void tb_emit(struct tb_ctx *ctx, const struct tb_sample *s)
+void tb_emit(struct tb_ctx *ctx, const char *variant, const struct tb_metric *m, int rep,
+	     double value, const char *detail)
 {
-	char rep[16], value[40];
-	snprintf(rep, sizeof(rep), "%d", s->rep);
-	if (!isfinite(s->value)) {
-		tb_fail(ctx, s->variant, "%s: measured a non-finite value", s->metric);
+	char rep_s[16], value_s[40];
+	snprintf(rep_s, sizeof(rep_s), "%d", rep);
+	if (!isfinite(value)) {
+		tb_fail(ctx, variant, "%s: measured a non-finite value", m->name);
 		return;
 	}
 	/* Ten significant digits are finer than any timer here; integers print as integers. */
-	snprintf(value, sizeof(value), "%.10g", s->value);
-	add_row(ctx, s->variant, s->metric, s->unit, s->better, rep, value, "ok", s->detail);
-	keep(ctx, s);
+	snprintf(value_s, sizeof(value_s), "%.10g", value);
+	add_row(ctx, variant, m->name, m->unit, m->better == TB_HIGHER ? "higher" : "lower", rep_s,
+		value_s, "ok", detail);
+	keep(ctx, variant, m, value);
 	ctx->n_ok++;
-}
-
-void tb_emit_value(struct tb_ctx *ctx, const char *variant, const char *metric, const char *unit,
-		   const char *better, int rep, double value, const char *detail)
-{
-	struct tb_sample s = {
-		.variant = variant, .metric = metric, .unit = unit, .better = better,
-		.rep = rep, .value = value, .detail = detail,
-	};
-	tb_emit(ctx, &s);
 }
 
 static void status_row(struct tb_ctx *ctx, const char *variant, const char *status,

@@ -42,6 +42,18 @@ static void list_json(void)
 				fputc(',', stdout);
 			json_str(*v);
 		}
+		fputs("],\"metrics\":[", stdout);
+		for (const struct tb_metric *m = b->metrics; m && m->name; m++) {
+			if (m != b->metrics)
+				fputc(',', stdout);
+			fputs("{\"name\":", stdout);
+			json_str(m->name);
+			fputs(",\"unit\":", stdout);
+			json_str(m->unit);
+			printf(",\"better\":\"%s\",\"help\":", m->better == TB_HIGHER ? "higher" : "lower");
+			json_str(m->help);
+			fputc('}', stdout);
+		}
 		fputs("],\"options\":[", stdout);
 		for (const struct tb_option *o = b->options; o && o->name; o++) {
 			if (o != b->options)
@@ -81,6 +93,10 @@ static void list_text(bool options)
 		printf("%-21s variants:", "");
 		for (const char *const *v = b->variants; *v; v++)
 			printf(" %s", *v);
+		putchar('\n');
+		printf("%-21s metrics:", "");
+		for (const struct tb_metric *m = b->metrics; m && m->name; m++)
+			printf(" %s (%s)", m->name, m->unit);
 		putchar('\n');
 		if (!options)
 			continue;

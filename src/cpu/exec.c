@@ -160,6 +160,15 @@ static double tv(struct timeval t)
 }
 
 /* Runs the repetitions; returns the exit code. */
+enum { M_WALL, M_USER, M_SYS, M_RSS };
+static const struct tb_metric exec_metrics[] = {
+	[M_WALL] = { "wall_s", "s", TB_LOWER, "wall time of the command" },
+	[M_USER] = { "user_s", "s", TB_LOWER, "user CPU time of the command and its children" },
+	[M_SYS] = { "sys_s", "s", TB_LOWER, "system CPU time of the command and its children" },
+	[M_RSS] = { "max_rss_kib", "KiB", TB_LOWER, "largest resident set (getrusage)" },
+	{ 0 },
+};
+
 static int measure(struct tb_ctx *ctx, int reps, const char *prep, char *const argv[],
 		   bool to_stdout, bool quiet)
 {
@@ -203,12 +212,11 @@ static int measure(struct tb_ctx *ctx, int reps, const char *prep, char *const a
 		/* `command=` comes last and runs to the end of detail: it may hold spaces. */
 		char *detail = tb_strdupf("exit_status=%d prepare=%s command=%s",
 					  WEXITSTATUS(o.status), prep ? "yes" : "no", command);
-		tb_emit_value(ctx, "", "wall_s", "s", "lower", r, o.wall, detail);
-		tb_emit_value(ctx, "", "user_s", "s", "lower", r, tv(o.ru.ru_utime), detail);
-		tb_emit_value(ctx, "", "sys_s", "s", "lower", r, tv(o.ru.ru_stime), detail);
+		tb_emit(ctx, "", &exec_metrics[M_WALL], r, o.wall, detail);
+		tb_emit(ctx, "", &exec_metrics[M_USER], r, tv(o.ru.ru_utime), detail);
+		tb_emit(ctx, "", &exec_metrics[M_SYS], r, tv(o.ru.ru_stime), detail);
 		/* Linux reports ru_maxrss in KiB (getrusage(2)). */
-		tb_emit_value(ctx, "", "max_rss_kib", "KiB", "lower", r, (double)o.ru.ru_maxrss,
-			      detail);
+		tb_emit(ctx, "", &exec_metrics[M_RSS], r, (double)o.ru.ru_maxrss, detail);
 		free(detail);
 		if (!tb_rows_flush(ctx))
 			code = TB_EXIT_FAILED;
@@ -284,6 +292,7 @@ static int exec_main(int argc, char **argv)
 		.group = "exec",
 		.description = "a whole command, timed",
 		.variants = no_variants,
+		.metrics = exec_metrics,
 	};
 	struct tb_ctx *ctx = tb_rows_open(&desc, out, force, !quiet);
 	if (!ctx) {

@@ -29,6 +29,14 @@ struct exits_opts {
 	long long fault_mib;
 };
 
+enum { M_NS, M_CYCLES };
+static const struct tb_metric metrics[] = {
+	[M_NS] = { "ns_per_op", "ns", TB_LOWER,
+		   "time per operation, the empty loop's cost per iteration subtracted" },
+	[M_CYCLES] = { "cycles_per_op", "cycles", TB_LOWER, "ns_per_op in TSC cycles" },
+	{ 0 },
+};
+
 static const struct tb_option options[] = {
 	{ .name = "fault_mib", .type = TB_OPT_INT, .def = "64", .quick = "16",
 	  .min = 1, .max = 1 << 16,
@@ -178,9 +186,8 @@ static void emit(struct tb_ctx *ctx, const struct exits *e, const char *variant,
 			 "ops=%llu raw_ns=%.3f loop_overhead_ns=%.3f tsc_hz=%.0f%s%s",
 			 (unsigned long long)t[r].iters, raw, overhead_ns, e->tsc_hz,
 			 extra ? " " : "", extra ? extra : "");
-		tb_emit_value(ctx, variant, "ns_per_op", "ns", "lower", r + 1, ns, detail);
-		tb_emit_value(ctx, variant, "cycles_per_op", "cycles", "lower", r + 1,
-			      ns * e->tsc_hz / 1e9, detail);
+		tb_emit(ctx, variant, &metrics[M_NS], r + 1, ns, detail);
+		tb_emit(ctx, variant, &metrics[M_CYCLES], r + 1, ns * e->tsc_hz / 1e9, detail);
 	}
 }
 
@@ -393,6 +400,7 @@ static const struct tb_bench exits_bench = {
 	.group = "cpu",
 	.description = "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
 	.variants = variants,
+	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct exits_opts),
 	.setup = setup,

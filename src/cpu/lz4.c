@@ -21,6 +21,17 @@
 
 static const char *const variants[] = { "level1", "level9", "level12", NULL };
 
+enum { M_COMPRESS, M_DECOMPRESS, M_RATIO };
+static const struct tb_metric metrics[] = {
+	/* lz4 -b's MB/s: 10^6 bytes of input per second (bench.c divides by 1000000). */
+	[M_COMPRESS] = { "compress_bw", "MB/s", TB_HIGHER,
+			 "input bytes compressed per second, all streams together" },
+	[M_DECOMPRESS] = { "decompress_bw", "MB/s", TB_HIGHER,
+			   "input bytes restored per second, all streams together" },
+	[M_RATIO] = { "ratio", "x", TB_HIGHER, "input size / compressed size" },
+	{ 0 },
+};
+
 struct lz4_opts {
 	long long size_mib;
 	long long block_kib;
@@ -257,8 +268,7 @@ static void lane_free(const struct lz4 *z, struct lane *l)
 	free(l->state);
 }
 
-static void emit(struct job *j, const char *metric, const char *unit, const struct tb_timing *t,
-		 int measured)
+static void emit(struct job *j, int metric, const struct tb_timing *t, int measured)
 {
 	const struct lz4 *z = j->z;
 	size_t csum = 0;
@@ -269,11 +279,10 @@ static void emit(struct job *j, const char *metric, const char *unit, const stru
 		snprintf(detail, sizeof(detail), "%s threads=%d %s passes=%" PRIu64 " compressed=%zu",
 			 z->origin, j->threads, j->pinning, t[r].iters, csum);
 		double mb = (double)z->len * (double)t[r].iters * j->threads / 1e6;
-		tb_emit_value(j->ctx, j->variant, metric, unit, "higher", r + 1, mb / t[r].seconds,
-			      detail);
-		if (strcmp(metric, "compress_speed") == 0)
-			tb_emit_value(j->ctx, j->variant, "ratio", "x", "higher", r + 1,
-				      (double)z->len / (double)csum, detail);
+		tb_emit(j->ctx, j->variant, &metrics[metric], r + 1, mb / t[r].seconds, detail);
+		if (metric == M_COMPRESS)
+			tb_emit(j->ctx, j->variant, &metrics[M_RATIO], r + 1,
+				(double)z->len / (double)csum, detail);
 	}
 }
 
@@ -332,8 +341,8 @@ static int worker(struct tb_team *team, int index, void *arg)
 		j->rc = -EBADMSG;
 		return 0;
 	}
-	emit(j, "compress_speed", "MB/s", tc, nc);
-	emit(j, "decompress_speed", "MB/s", td, nd);
+	emit(j, M_COMPRESS, tc, nc);
+	emit(j, M_DECOMPRESS, td, nd);
 	j->rc = tb_interrupted() ? -EINTR : 0;
 	return 0;
 }
@@ -407,6 +416,7 @@ static const struct tb_bench lz4_bench = {
 	.group = "cpu",
 	.description = "liblz4 in memory, as lz4 -b: levels 1, 9, 12 (HC); MB/s of input and ratio",
 	.variants = variants,
+	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct lz4_opts),
 	.setup = setup,

@@ -46,6 +46,15 @@ struct redis_opts {
 	const char *server;
 };
 
+enum { M_RPS, M_P50, M_P99, M_P999 };
+static const struct tb_metric metrics[] = {
+	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests answered per second of wall time" },
+	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to answer, median (histogram)" },
+	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to answer, 99th percentile" },
+	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "request to answer, 99.9th percentile" },
+	{ 0 },
+};
+
 /* A malformed address is bad usage, found before anything runs. */
 static int check_server(const char *value, char *err, size_t len)
 {
@@ -300,14 +309,14 @@ static void rep_record(void *arg, int rep)
 		 "seconds=%.6f client_cpu_s=%.6f %s",
 		 r->l.clients, r->l.pipeline, st->payload_len, (unsigned long long)res->done,
 		 (unsigned long long)r->l.keyspace, res->seconds, res->cpu_seconds, st->where);
-	tb_emit_value(r->ctx, r->variant, "rps", "req/s", "higher", rep,
-		      (double)res->done / res->seconds, detail);
-	tb_emit_value(r->ctx, r->variant, "latency_p50", "us", "lower", rep,
-		      tb_hist_quantile(st->hist, 0.50) / 1000.0, detail);
-	tb_emit_value(r->ctx, r->variant, "latency_p99", "us", "lower", rep,
-		      tb_hist_quantile(st->hist, 0.99) / 1000.0, detail);
-	tb_emit_value(r->ctx, r->variant, "latency_p99.9", "us", "lower", rep,
-		      tb_hist_quantile(st->hist, 0.999) / 1000.0, detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_RPS], rep, (double)res->done / res->seconds,
+		detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_P50], rep, tb_hist_quantile(st->hist, 0.50) / 1e3,
+		detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_P99], rep, tb_hist_quantile(st->hist, 0.99) / 1e3,
+		detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_P999], rep,
+		tb_hist_quantile(st->hist, 0.999) / 1e3, detail);
 }
 
 /* What setup found (no server and no redis-server to start) applies to every variant. */
@@ -375,6 +384,7 @@ static const struct tb_bench redis_bench = {
 	.group = "io",
 	.description = "redis-benchmark's SET/GET/INCR/LPUSH/LPOP/SADD: rps and latency, 50 clients, P=1 and 16",
 	.variants = variants,
+	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct redis_opts),
 	.setup = setup,

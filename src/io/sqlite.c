@@ -21,6 +21,13 @@ struct sqlite_opts {
 	long long wal_passes;
 };
 
+enum { M_ELAPSED, M_INSERTS };
+static const struct tb_metric metrics[] = {
+	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds for all the inserts of a repetition" },
+	[M_INSERTS] = { "inserts", "inserts/s", TB_HIGHER, "rows inserted per second" },
+	{ 0 },
+};
+
 static const struct tb_option options[] = {
 	{ .name = "rows", .type = TB_OPT_INT, .def = "2500",
 	  .min = 1, .max = 1000000,
@@ -224,9 +231,9 @@ static int rep_measure(void *arg, int rep)
 static void rep_record(void *arg, int rep)
 {
 	struct sq_reps *r = arg;
-	tb_emit_value(r->ctx, r->variant, "total", "s", "lower", rep, r->seconds, r->detail);
-	tb_emit_value(r->ctx, r->variant, "inserts", "inserts/s", "higher", rep,
-		      (double)r->inserts / r->seconds, r->detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_ELAPSED], rep, r->seconds, r->detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_INSERTS], rep, (double)r->inserts / r->seconds,
+		r->detail);
 }
 
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
@@ -258,6 +265,7 @@ static const struct tb_bench sqlite_bench = {
 	.group = "io",
 	.description = "SQLite single-row INSERTs: autocommit+FULL sync, WAL (pts/sqlite), one batch",
 	.variants = variants,
+	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct sqlite_opts),
 	.setup = setup,

@@ -19,6 +19,30 @@ static const char *const variants[] = {
 	"read-qd1", "read-qd32", "write-qd1", "write-qd32", "fsync", NULL,
 };
 
+enum { M_IOPS, M_BW, M_P50, M_P99, M_P999 };
+static const struct tb_metric metrics[] = {
+	[M_IOPS] = { "iops", "IO/s", TB_HIGHER, "I/Os completed per second of the repetition" },
+	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
+	[M_BW] = { "bw", "MB/s", TB_HIGHER, "iops x block size (not for fsync)" },
+	[M_P50] = { "latency_p50", "us", TB_LOWER, "completion latency, median (fio clat)" },
+	[M_P99] = { "latency_p99", "us", TB_LOWER, "completion latency, 99th percentile" },
+	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "completion latency, 99.9th percentile" },
+	{ 0 },
+};
+
+/* iops and the latency percentiles of one repetition (bw too when bs is not 0). */
+static void emit_rep(struct tb_ctx *ctx, const char *variant, int rep, uint64_t ios,
+		     double elapsed, const struct tb_hist *clat, size_t bs, const char *detail)
+{
+	double iops = (double)ios / elapsed;
+	tb_emit(ctx, variant, &metrics[M_IOPS], rep, iops, detail);
+	if (bs)
+		tb_emit(ctx, variant, &metrics[M_BW], rep, iops * (double)bs / 1e6, detail);
+	tb_emit(ctx, variant, &metrics[M_P50], rep, tb_hist_quantile(clat, 0.50) / 1e3, detail);
+	tb_emit(ctx, variant, &metrics[M_P99], rep, tb_hist_quantile(clat, 0.99) / 1e3, detail);
+	tb_emit(ctx, variant, &metrics[M_P999], rep, tb_hist_quantile(clat, 0.999) / 1e3, detail);
+}
+
 static const char *const engines[] = { "auto", "io_uring", "psync", NULL };
 
 static const struct tb_option options[] = {
@@ -134,21 +158,6 @@ static int parse_variant(const char *v, struct uring_job *job, const struct tb_c
 	return 0;
 }
 
-static void emit_rep(struct tb_ctx *ctx, const char *variant, int rep,
-		     const struct uring_result *res, size_t bs, const char *detail)
-{
-	double iops = (double)res->ios / res->elapsed;
-	tb_emit_value(ctx, variant, "iops", "IO/s", "higher", rep, iops, detail);
-	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
-	tb_emit_value(ctx, variant, "bw", "MB/s", "higher", rep, iops * (double)bs / 1e6, detail);
-	tb_emit_value(ctx, variant, "clat_p50", "us", "lower", rep,
-		      tb_hist_quantile(res->clat, 0.50) / 1e3, detail);
-	tb_emit_value(ctx, variant, "clat_p99", "us", "lower", rep,
-		      tb_hist_quantile(res->clat, 0.99) / 1e3, detail);
-	tb_emit_value(ctx, variant, "clat_p99.9", "us", "lower", rep,
-		      tb_hist_quantile(res->clat, 0.999) / 1e3, detail);
-}
-
 /* One time-based run with the engine chosen; *psync tells which one ran. */
 static int one_run(struct uring_state *s, struct uring_job *job, void *bufs, bool *psync,
 		   struct uring_result *res)
@@ -216,7 +225,8 @@ static void job_record(void *arg, int rep)
 		 s->t.direct ? "1" : s->t.direct_note,
 		 (unsigned long long)(j->job.size >> 20), j->res.elapsed,
 		 (unsigned long long)j->res.ios, s->t.is_device ? " device=1" : "");
-	emit_rep(j->ctx, j->variant, rep, &j->res, j->job.bs, detail);
+	emit_rep(j->ctx, j->variant, rep, j->res.ios, j->res.elapsed, j->res.clat, j->job.bs,
+		 detail);
 }
 
 static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *variant)
@@ -308,14 +318,7 @@ static void fsync_record(void *arg, int rep)
 	snprintf(detail, sizeof(detail), "engine=pwrite+fdatasync bs=4096 buffered=1 size_mib=%llu "
 		 "runtime_s=%.3f ios=%llu%s", (unsigned long long)(s->t.size >> 20), el,
 		 (unsigned long long)ios, s->t.is_device ? " device=1" : "");
-	struct uring_result res = { .ios = ios, .elapsed = el, .clat = s->clat };
-	tb_emit_value(ctx, "fsync", "iops", "IO/s", "higher", rep, (double)ios / el, detail);
-	tb_emit_value(ctx, "fsync", "lat_p50", "us", "lower", rep,
-		      tb_hist_quantile(res.clat, 0.50) / 1e3, detail);
-	tb_emit_value(ctx, "fsync", "lat_p99", "us", "lower", rep,
-		      tb_hist_quantile(res.clat, 0.99) / 1e3, detail);
-	tb_emit_value(ctx, "fsync", "lat_p99.9", "us", "lower", rep,
-		      tb_hist_quantile(res.clat, 0.999) / 1e3, detail);
+	emit_rep(ctx, "fsync", rep, ios, el, s->clat, 0, detail);
 }
 
 /* What setup found (no room under --dir, a device refused) applies to every variant. */
@@ -363,6 +366,7 @@ static const struct tb_bench uring_bench = {
 	.group = "io",
 	.description = "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
 	.variants = variants,
+	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct uring_opts),
 	.setup = setup,

@@ -95,16 +95,23 @@ static double touch(char *base, size_t bytes, char value)
 	return tb_now() - t0;
 }
 
-static void emit_pair(struct tb_ctx *ctx, const char *variant, const char *which, int rep,
+enum { M_FIRST_BW, M_FIRST_NS, M_SECOND_BW, M_SECOND_NS };
+static const struct tb_metric metrics[] = {
+	[M_FIRST_BW] = { "first_touch_bw", "MB/s", TB_HIGHER,
+			 "fresh memory made usable per second (faults, zeroing, acceptance)" },
+	[M_FIRST_NS] = { "first_touch_ns_per_page", "ns", TB_LOWER, "first touch per 4 KiB" },
+	[M_SECOND_BW] = { "second_touch_bw", "MB/s", TB_HIGHER, "the same pages touched again" },
+	[M_SECOND_NS] = { "second_touch_ns_per_page", "ns", TB_LOWER, "second touch per 4 KiB" },
+	{ 0 },
+};
+
+/* bw and ns per page of one touch (the metric pair starting at bw_metric). */
+static void emit_pair(struct tb_ctx *ctx, const char *variant, int bw_metric, int rep,
 		      size_t bytes, double secs, const char *detail)
 {
-	char metric[32];
-	snprintf(metric, sizeof(metric), "%s_bw", which);
-	tb_emit_value(ctx, variant, metric, "GB/s", "higher", rep, (double)bytes / secs / 1e9,
-		      detail);
-	snprintf(metric, sizeof(metric), "%s_ns_per_page", which);
-	tb_emit_value(ctx, variant, metric, "ns", "lower", rep, secs * 1e9 / (double)(bytes / PAGE),
-		      detail);
+	tb_emit(ctx, variant, &metrics[bw_metric], rep, (double)bytes / secs / 1e6, detail);
+	tb_emit(ctx, variant, &metrics[bw_metric + 1], rep, secs * 1e9 / (double)(bytes / PAGE),
+		detail);
 }
 
 /* One repetition: a fresh mapping (untimed), its first and second touch, the unmapping. */
@@ -161,8 +168,8 @@ static void rep_record(void *arg, int rep)
 	if (f->un0 >= 0 && f->un1 >= 0)
 		snprintf(detail + len, sizeof(detail) - (size_t)len,
 			 " unaccepted_kib_before=%lld unaccepted_kib_after=%lld", f->un0, f->un1);
-	emit_pair(f->ctx, f->variant, "first_touch", rep, f->bytes, f->first, detail);
-	emit_pair(f->ctx, f->variant, "second_touch", rep, f->bytes, f->second, detail);
+	emit_pair(f->ctx, f->variant, M_FIRST_BW, rep, f->bytes, f->first, detail);
+	emit_pair(f->ctx, f->variant, M_SECOND_BW, rep, f->bytes, f->second, detail);
 }
 
 static size_t size_bytes(struct tb_ctx *ctx)
@@ -212,6 +219,7 @@ static const struct tb_bench firsttouch_bench = {
 	.description = "first and second touch of fresh anonymous memory (one byte per 4 KiB), "
 		       "4 KiB and 2 MiB pages; Unaccepted: from /proc/meminfo in detail",
 	.variants = variants,
+	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct firsttouch_opts),
 	.supported = supported,

@@ -66,6 +66,15 @@ struct latency_opts {
 	long long max_kib;
 };
 
+enum { M_LATENCY, M_ABOVE_L1 };
+static const struct tb_metric metrics[] = {
+	[M_LATENCY] = { "latency", "ns", TB_LOWER, "time per dependent load (per step of both "
+			"loads for dual)" },
+	[M_ABOVE_L1] = { "latency_above_l1", "ns", TB_LOWER,
+			 "latency minus the 1 KiB block's (L1) median, clamped at 0" },
+	{ 0 },
+};
+
 static const struct tb_option options[] = {
 	{ .name = "max_kib", .type = TB_OPT_INT, .def = "262144", .quick = "65536",
 	  .min = 2, .max = 1 << 24,
@@ -340,10 +349,10 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 			 pt.bytes, pages, pt.dual ? 2 : 1,
 			 (unsigned long long)tb_timings(ctx, 0)[r].iters * STEPS * (pt.dual ? 2 : 1),
 			 *l1, l->huge_kib);
-		tb_emit_value(ctx, variant, "latency", "ns", "lower", r + 1, ns[r], detail);
+		tb_emit(ctx, variant, &metrics[M_LATENCY], r + 1, ns[r], detail);
 		/* Clamped at 0 as tinymembench does: below the baseline is timer noise. */
 		double above = ns[r] - *l1 > 0 ? ns[r] - *l1 : 0;
-		tb_emit_value(ctx, variant, "latency_above_l1", "ns", "lower", r + 1, above, detail);
+		tb_emit(ctx, variant, &metrics[M_ABOVE_L1], r + 1, above, detail);
 	}
 	free(ns);
 	return tb_interrupted() ? -EINTR : 0;
@@ -366,8 +375,10 @@ static const struct tb_bench latency_bench = {
 	.description = "random-read latency (pointer chase) per block size 1 KiB..max, single and "
 		       "dual chains, 4 KiB pages and THP; rows single|dual-4k|thp-BYTES",
 	.variants = variants,
+	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct latency_opts),
+	.curve_axis = "block_bytes",
 	.planned = planned,
 	.setup = setup,
 	.supported = supported,

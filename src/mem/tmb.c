@@ -49,6 +49,11 @@ struct tmb_opts {
 	long long max_isa;
 };
 
+static const struct tb_metric metrics[] = {
+	{ "bw", "MB/s", TB_HIGHER, "buffer bytes per second, MB = 10^6 bytes (tinymembench)" },
+	{ 0 },
+};
+
 static const struct tb_option options[] = {
 	{ .name = "size_mib", .type = TB_OPT_INT, .def = "32",
 	  .min = 1, .max = 1 << 16,
@@ -203,7 +208,7 @@ static void emit(struct tb_ctx *ctx, const struct tmb *t, const struct tb_tmb_ke
 			snprintf(detail + len, sizeof(detail) - (size_t)len,
 				 " threads=%d buffers=private bw=aggregate %s", threads, pinning);
 		double mbs = (double)n * (double)size * (double)tm[r].iters / tm[r].seconds / 1e6;
-		tb_emit_value(ctx, variant, "bandwidth", "MB/s", "higher", r + 1, mbs, detail);
+		tb_emit(ctx, variant, &metrics[0], r + 1, mbs, detail);
 	}
 }
 
@@ -283,6 +288,7 @@ static const struct tb_bench tmb_bench = {
 	.description = "tinymembench's copy/fill bandwidth kernels (C, memcpy/memset, MOVSB, SSE2, "
 		       "AVX2, AVX-512), MB/s = 10^6 bytes/s",
 	.variants = tb_tmb_variants,
+	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct tmb_opts),
 	.setup = setup,

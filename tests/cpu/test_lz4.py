@@ -28,7 +28,7 @@ class Lz4(tbtest.TempDirTest):
         rows = parse_csv(p.stdout)
         self.assertEqual({r["variant"] for r in rows}, {"level1", "level9", "level12"})
         for variant in ("level1", "level9", "level12"):
-            for metric, unit in (("compress_speed", "MB/s"), ("decompress_speed", "MB/s"),
+            for metric, unit in (("compress_bw", "MB/s"), ("decompress_bw", "MB/s"),
                                  ("ratio", "x")):
                 got = ok_rows(rows, "cpu.lz4", variant, metric)
                 self.assertEqual(len(got), 3, (variant, metric))

@@ -47,7 +47,7 @@ class Cli(tbtest.TempDirTest):
             self.assertGreater(float(r["value"]), 0)
             self.assertEqual(r["group"], "mem")
             self.assertIn(r["better"], ("higher", "lower"))
-        bw = ok_rows(rows, metric="copy_bw")
+        bw = ok_rows(rows, metric="bw")
         self.assertEqual({r["unit"] for r in bw}, {"MiB/s"})
         self.assertEqual(sorted({int(r["rep"]) for r in bw}), [1, 2, 3])
         self.assertEqual(len({r["run_id"] for r in rows}), 1)

@@ -35,8 +35,8 @@ class Uring(tbtest.TempDirTest):
             units = {r["metric"]: (r["unit"], r["better"]) for r in got}
             self.assertEqual(units, {
                 "iops": ("IO/s", "higher"), "bw": ("MB/s", "higher"),
-                "clat_p50": ("us", "lower"), "clat_p99": ("us", "lower"),
-                "clat_p99.9": ("us", "lower")})
+                "latency_p50": ("us", "lower"), "latency_p99": ("us", "lower"),
+                "latency_p99.9": ("us", "lower")})
             for r in got:
                 self.assertGreater(float(r["value"]), 0)
                 self.assertIn("engine=" + engine, r["detail"])
@@ -48,12 +48,12 @@ class Uring(tbtest.TempDirTest):
                 self.assertAlmostEqual(bw, iops * bs / 1e6, delta=bw * 1e-6)
                 p50, p99, p999 = ([float(r["value"]) for r in got
                                    if r["metric"] == m and r["rep"] == rep][0]
-                                  for m in ("clat_p50", "clat_p99", "clat_p99.9"))
+                                  for m in ("latency_p50", "latency_p99", "latency_p99.9"))
                 self.assertLessEqual(p50, p99)
                 self.assertLessEqual(p99, p999)
         fs = ok_rows(rows, variant="fsync")
         self.assertEqual(sorted({r["metric"] for r in fs}),
-                         ["iops", "lat_p50", "lat_p99", "lat_p99.9"])
+                         ["iops", "latency_p50", "latency_p99", "latency_p99.9"])
         self.assertIn("engine=pwrite+fdatasync", fs[0]["detail"])
 
     def test_all_jobs_tiny(self):

@@ -54,7 +54,7 @@ class Tmb(tbtest.TempDirTest):
             if flags is not None:
                 self.assertEqual(len(ok), 2, f"{v}: {mine}")
             for r in ok:
-                self.assertEqual(r["metric"], "bandwidth")
+                self.assertEqual(r["metric"], "bw")
                 self.assertEqual(r["unit"], "MB/s")
                 self.assertEqual(r["better"], "higher")
                 self.assertGreater(float(r["value"]), 0)
@@ -133,7 +133,7 @@ class MbwThreads(tbtest.TempDirTest):
         want = {f"{v}-t{n}" for v in ("MEMCPY", "DUMB", "MCBLOCK") for n in (1, 2)}
         self.assertEqual({r["variant"] for r in rows}, want)
         self.assertEqual(len(rows), 6 * 2 * 2)
-        for r in ok_rows(rows, metric="copy_bw"):
+        for r in ok_rows(rows, metric="bw"):
             self.assertEqual(r["unit"], "MiB/s")
             self.assertGreater(float(r["value"]), 0)
             self.assertRegex(r["detail"], r"threads=\d .*cpus=\d")

@@ -107,6 +107,11 @@ static void test_registered_options(void)
 	CHECK(tb_bench_count() >= 9);
 	for (size_t i = 0; i < tb_bench_count(); i++) {
 		const struct tb_bench *b = tb_bench_at(i);
+		/* Every benchmark declares what its rows hold, each name once. */
+		CHECK(b->metrics && b->metrics[0].name);
+		for (const struct tb_metric *m = b->metrics; m && m->name; m++)
+			for (const struct tb_metric *n = m + 1; n->name; n++)
+				CHECK(strcmp(m->name, n->name) != 0);
 		for (const struct tb_option *o = b->options; o && o->name; o++) {
 			bool ok = tb_option_check(o, o->def, err, sizeof(err)) == 0 &&
 				  (!o->quick || tb_option_check(o, o->quick, err, sizeof(err)) == 0) &&
