@@ -8,7 +8,7 @@
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
-#include "mem/bwteam.h"
+#include "tinyben/threads.h"
 
 struct mbw {
 	long *src, *dst;
@@ -19,7 +19,7 @@ struct mbw {
 struct mbw_job {
 	struct mbw *m;
 	int kind;
-	struct mbw own; /* --threads: this thread's private arrays */
+	struct mbw own; /* this thread's arrays (the team driver gives each its own) */
 };
 
 enum { MEMCPY, DUMB, MCBLOCK };
@@ -125,14 +125,6 @@ static int setup(struct tb_ctx *ctx, void **state)
 	return 0;
 }
 
-/* Two arrays per thread; the runner checks them against free memory before run(). */
-static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
-{
-	(void)ctx;
-	(void)variant;
-	return 2ull * ((struct mbw *)state)->bytes;
-}
-
 static int prepare(void *arg)
 {
 	struct mbw_job *j = arg;
@@ -152,20 +144,40 @@ static void release(void *arg)
 	j->own.src = j->own.dst = NULL;
 }
 
-/* One row pair per repetition. threads == 0: the default single-thread run (no pinning). */
-static void emit(struct tb_ctx *ctx, const struct mbw *m, int kind, const char *variant,
-		 int threads, const char *pinning, const struct tb_timing *t, int measured)
+/* The variant being run, for init_job and record. */
+struct variant_run {
+	const struct mbw *m;
+	int kind;
+};
+
+/* One thread's job: its own arrays, allocated by prepare on its CPU. */
+static void init_job(void *thread_arg, void *arg)
 {
+	const struct variant_run *v = arg;
+	struct mbw_job *j = thread_arg;
+	j->kind = v->kind;
+	j->own.bytes = v->m->bytes;
+	j->own.block = v->m->block;
+}
+
+/* One row pair per repetition; threads is 0 for the default run. */
+static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
+		   const char *pinning, void *const *thread_args, const int *measured_in)
+{
+	(void)thread_args;
+	const struct variant_run *v = arg;
+	const struct tb_timing *t = tb_timings(ctx, 0);
+	int measured = measured_in[0];
 	char detail[1024];
-	double mib = (double)m->bytes / (1 << 20);
+	double mib = (double)v->m->bytes / (1 << 20);
 	int n = threads ? threads : 1;
 	for (int r = 0; r < measured; r++) {
 		double per_copy = t[r].seconds / (double)t[r].iters;
 		int len = snprintf(detail, sizeof(detail), "size_mib=%.0f copies=%llu", mib,
 				   (unsigned long long)t[r].iters);
-		if (kind == MCBLOCK)
-			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " block_bytes=%zu src=first_block",
-					m->block);
+		if (v->kind == MCBLOCK)
+			len += snprintf(detail + len, sizeof(detail) - (size_t)len,
+					" block_bytes=%zu src=first_block", v->m->block);
 		if (threads)
 			snprintf(detail + len, sizeof(detail) - (size_t)len,
 				 " threads=%d arrays=private bw=aggregate %s", threads, pinning);
@@ -174,68 +186,20 @@ static void emit(struct tb_ctx *ctx, const struct mbw *m, int kind, const char *
 	}
 }
 
-/* --threads: the same kernel on N pinned threads started together, aggregate MiB/s. */
-static int run_threads(struct tb_ctx *ctx, struct mbw *m, int kind, const char *variant)
-{
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing *t = tb_timings(ctx, 0);
-	for (int c = 0; c < s->n_thread_counts; c++) {
-		int n = s->thread_counts[c];
-		struct mbw_job *jobs = calloc((size_t)n, sizeof(*jobs));
-		void **args = calloc((size_t)n, sizeof(*args));
-		if (!jobs || !args) {
-			free(jobs);
-			free(args);
-			return -ENOMEM;
-		}
-		for (int i = 0; i < n; i++) {
-			jobs[i] = (struct mbw_job){ .kind = kind,
-						    .own = { .bytes = m->bytes, .block = m->block } };
-			args[i] = &jobs[i];
-		}
-		struct tb_bwteam team = { .n = n, .kernel = kernel, .args = args,
-					  .prepare = prepare, .release = release };
-		char pinning[768], name[64];
-		tb_bwteam_variant(name, sizeof(name), variant, n);
-		if (!tb_memory_check(ctx, name, 2ull * m->bytes * (unsigned)n)) {
-			free(jobs);
-			free(args);
-			continue;
-		}
-		int measured = tb_bwteam_time(ctx, &team, t, pinning, sizeof(pinning));
-		free(jobs);
-		free(args);
-		if (measured < 0)
-			return measured;
-		emit(ctx, m, kind, name, n, pinning, t, measured);
-		if (tb_interrupted())
-			return -EINTR;
-	}
-	return 0;
-}
-
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
-	struct mbw *m = state;
-	int kind = strcmp(variant, "MEMCPY") == 0 ? MEMCPY : strcmp(variant, "DUMB") == 0 ? DUMB : MCBLOCK;
-	const struct tb_settings *s = tb_settings(ctx);
-	if (s->threads_given)
-		return run_threads(ctx, m, kind, variant);
-
-	/* Allocated at the first variant that runs: after the runner's memory check. */
-	if (!m->src) {
-		m->src = alloc_touched(m->bytes);
-		m->dst = alloc_touched(m->bytes);
-		if (!m->src || !m->dst)
-			return -ENOMEM;
-	}
-	struct mbw_job job = { .m = m, .kind = kind };
-	struct tb_timing *t = tb_timings(ctx, 0);
-	int measured = tb_time_reps(ctx, kernel, &job, t);
-	if (measured < 0)
-		return measured;
-	emit(ctx, m, kind, variant, 0, NULL, t, measured);
-	return tb_interrupted() ? -EINTR : 0;
+	struct variant_run v = {
+		.m = state,
+		.kind = strcmp(variant, "MEMCPY") == 0 ? MEMCPY
+			: strcmp(variant, "DUMB") == 0 ? DUMB : MCBLOCK,
+	};
+	/* With --threads: aggregate MiB/s of N pinned threads started together. */
+	struct tb_scaling sc = {
+		.arg_size = sizeof(struct mbw_job), .bytes_per_thread = 2ull * v.m->bytes,
+		.arg = &v, .init = init_job, .phase = { { kernel, prepare } }, .record = record,
+		.release = release,
+	};
+	return tb_team_variants(ctx, variant, &sc);
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)
@@ -244,10 +208,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	struct mbw *m = state;
 	if (!m)
 		return;
-	if (m->src)
-		munmap(m->src, m->bytes);
-	if (m->dst)
-		munmap(m->dst, m->bytes);
 	free(m);
 }
 
@@ -260,7 +220,6 @@ static const struct tb_bench mbw_bench = {
 	.options = options,
 	.opts_size = sizeof(struct mbw_opts),
 	.setup = setup,
-	.memory = memory,
 	.run = run,
 	.teardown = teardown,
 };

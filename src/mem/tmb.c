@@ -16,7 +16,7 @@
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
-#include "mem/bwteam.h"
+#include "tinyben/threads.h"
 #include "mem/tmb_kernels.h"
 
 /* tinymembench's anti-aliasing: every buffer starts on a 1 MiB boundary plus a different
@@ -38,7 +38,7 @@ struct bufs {
 };
 
 struct tmb {
-	struct bufs one;               /* the default single-thread run */
+	size_t size;                   /* of each of a thread's buffers */
 	bool have[3];                  /* usable ISA levels (cpuid and OS state, xgetbv) */
 	int max_isa;
 	bool erms, fsrm;
@@ -136,7 +136,7 @@ static int setup(struct tb_ctx *ctx, void **state)
 	if (!t)
 		return -ENOMEM;
 	*state = t;
-	t->one.size = (size_t)TB_OPTS(ctx, struct tmb_opts)->size_mib << 20;
+	t->size = (size_t)TB_OPTS(ctx, struct tmb_opts)->size_mib << 20;
 	t->max_isa = (int)TB_OPTS(ctx, struct tmb_opts)->max_isa;
 	/* libgcc's cpu model checks CPUID and that the OS saves the registers (XGETBV). */
 	__builtin_cpu_init();
@@ -176,34 +176,47 @@ static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char
 	return false;
 }
 
-/* The buffers of one thread (bufs_alloc's region); the runner checks them before run(). */
+/* The buffers of one thread: bufs_alloc's region. */
 static uint64_t region_bytes(const struct tmb *t)
 {
-	return 2 * t->one.size + TB_TMB_BLOCK + 4 * (size_t)ALIGN_PAD;
+	return 2 * t->size + TB_TMB_BLOCK + 4 * (size_t)ALIGN_PAD;
 }
 
-static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+/* The variant being run, for init_bufs and record. */
+struct variant_run {
+	const struct tmb *t;
+	const struct tb_tmb_kernel *k;
+};
+
+/* One thread's buffers, allocated by prepare on its CPU. */
+static void init_bufs(void *thread_arg, void *arg)
 {
-	(void)ctx;
-	(void)variant;
-	return region_bytes(state);
+	const struct variant_run *v = arg;
+	struct bufs *b = thread_arg;
+	b->size = v->t->size;
+	b->k = v->k;
 }
 
-static void emit(struct tb_ctx *ctx, const struct tmb *t, const struct tb_tmb_kernel *k,
-		 const char *variant, size_t size, int threads, const char *pinning,
-		 const struct tb_timing *tm, int measured)
+/* One row per repetition; threads is 0 for the default run. */
+static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
+		   const char *pinning, void *const *thread_args, const int *measured_in)
 {
+	(void)thread_args;
+	const struct variant_run *v = arg;
+	const struct tb_timing *tm = tb_timings(ctx, 0);
+	int measured = measured_in[0];
+	size_t size = v->t->size;
 	char detail[1024];
 	int n = threads ? threads : 1;
 	for (int r = 0; r < measured; r++) {
 		int len = snprintf(detail, sizeof(detail), "size_bytes=%zu iters=%llu mb_bytes=1000000",
 				   size, (unsigned long long)tm[r].iters);
-		if (k->two_pass)
+		if (v->k->two_pass)
 			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " block_bytes=%d",
 					TB_TMB_BLOCK);
-		if (strcmp(k->variant, "movsb-copy") == 0)
+		if (strcmp(v->k->variant, "movsb-copy") == 0)
 			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " erms=%d fsrm=%d",
-					t->erms, t->fsrm);
+					v->t->erms, v->t->fsrm);
 		if (threads)
 			snprintf(detail + len, sizeof(detail) - (size_t)len,
 				 " threads=%d buffers=private bw=aggregate %s", threads, pinning);
@@ -212,64 +225,16 @@ static void emit(struct tb_ctx *ctx, const struct tmb *t, const struct tb_tmb_ke
 	}
 }
 
-static int run_threads(struct tb_ctx *ctx, struct tmb *t, const struct tb_tmb_kernel *k)
-{
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing *tm = tb_timings(ctx, 0);
-	for (int c = 0; c < s->n_thread_counts; c++) {
-		int n = s->thread_counts[c];
-		struct bufs *b = calloc((size_t)n, sizeof(*b));
-		void **args = calloc((size_t)n, sizeof(*args));
-		if (!b || !args) {
-			free(b);
-			free(args);
-			return -ENOMEM;
-		}
-		for (int i = 0; i < n; i++) {
-			b[i] = (struct bufs){ .size = t->one.size, .k = k };
-			args[i] = &b[i];
-		}
-		struct tb_bwteam team = { .n = n, .kernel = kernel, .args = args,
-					  .prepare = prepare, .release = release };
-		char pinning[768], name[64];
-		tb_bwteam_variant(name, sizeof(name), k->variant, n);
-		if (!tb_memory_check(ctx, name, region_bytes(t) * (unsigned)n)) {
-			free(b);
-			free(args);
-			continue;
-		}
-		int measured = tb_bwteam_time(ctx, &team, tm, pinning, sizeof(pinning));
-		free(b);
-		free(args);
-		if (measured < 0)
-			return measured;
-		emit(ctx, t, k, name, t->one.size, n, pinning, tm, measured);
-		if (tb_interrupted())
-			return -EINTR;
-	}
-	return 0;
-}
-
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
-	struct tmb *t = state;
-	const struct tb_tmb_kernel *k = kernel_of(variant);
-	if (tb_settings(ctx)->threads_given)
-		return run_threads(ctx, t, k);
-	/* Allocated at the first variant that runs: after the runner's memory check. */
-	if (!t->one.region) {
-		int rc = bufs_alloc(&t->one);
-		if (rc < 0)
-			return rc;
-	}
-
-	struct tb_timing *tm = tb_timings(ctx, 0);
-	t->one.k = k;
-	int measured = tb_time_reps(ctx, kernel, &t->one, tm);
-	if (measured < 0)
-		return measured;
-	emit(ctx, t, k, variant, t->one.size, 0, NULL, tm, measured);
-	return tb_interrupted() ? -EINTR : 0;
+	struct variant_run v = { .t = state, .k = kernel_of(variant) };
+	/* With --threads: aggregate MB/s of N pinned threads started together. */
+	struct tb_scaling sc = {
+		.arg_size = sizeof(struct bufs), .bytes_per_thread = region_bytes(v.t), .arg = &v,
+		.init = init_bufs, .phase = { { kernel, prepare } }, .record = record,
+		.release = release,
+	};
+	return tb_team_variants(ctx, variant, &sc);
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)
@@ -278,7 +243,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	struct tmb *t = state;
 	if (!t)
 		return;
-	bufs_free(&t->one);
 	free(t);
 }
 
@@ -293,7 +257,6 @@ static const struct tb_bench tmb_bench = {
 	.opts_size = sizeof(struct tmb_opts),
 	.setup = setup,
 	.supported = supported,
-	.memory = memory,
 	.run = run,
 	.teardown = teardown,
 };

@@ -87,11 +87,13 @@ class Lz4(tbtest.TempDirTest):
         self.assertEqual(run("corpus", "-o", self.path("x"), "--size", "0").returncode, 2)
 
     def test_threads_variant_and_block_split(self):
-        p = run("run", *TINY[:1], "cpu.lz4:level1", *TINY[2:], "--threads", "2",
+        # One naming rule with mem.mbw and mem.tmb: every count given is NAME-tN, t1 too.
+        p = run("run", *TINY[:1], "cpu.lz4:level1", *TINY[2:], "--threads", "1,2",
                 "--set", "cpu.lz4.block_kib=256")
         self.assertEqual(p.returncode, 0, p.stderr)
         rows = parse_csv(p.stdout)
-        self.assertEqual({r["variant"] for r in rows}, {"level1-t2"})
+        self.assertEqual({r["variant"] for r in rows}, {"level1-t1", "level1-t2"})
+        rows = [r for r in rows if r["variant"] == "level1-t2"]
         self.assertIn("threads=2", rows[0]["detail"])
         self.assertIn("blocks=4", rows[0]["detail"])
 
