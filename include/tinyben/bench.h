@@ -61,6 +61,9 @@ struct tb_bench {
 	/* Optional: the detail key whose value is the x axis of a curve over the variants
 	 * (mem.latency: "block_bytes"); the report draws such benchmarks as curves. */
 	const char *curve_axis;
+	/* A thread team is meaningful (tb_team_variants): --threads gives NAME-tN rows. The
+	 * others run as always, one thread, and say threads=not-applicable in detail. */
+	bool scales;
 	/* Optional: false when the options leave this variant out of the run altogether (no
 	 * row at all, e.g. mem.latency's block sizes above max_kib). Called before setup. */
 	bool (*planned)(const struct tb_ctx *ctx, const char *variant);

@@ -15,10 +15,16 @@ static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric,
 		    const char *detail)
 {
 	tb_env_stamp(&ctx->env);
+	/* --threads that a benchmark cannot honour is said in every row it wrote instead. */
+	const char *threads = ctx->settings.threads_given && !ctx->bench->scales
+				      ? " threads=not-applicable" : "";
+	const char *tags = ctx->tags ? ctx->tags : "";
 	char *full_detail = NULL;
-	if (ctx->tags)
-		full_detail = tb_strdupf("%s%s", detail ? detail : "",
-					 detail && *detail ? ctx->tags : ctx->tags + 1);
+	if (*threads || *tags) {
+		full_detail = tb_strdupf("%s%s%s", detail ? detail : "", threads, tags);
+		if (!detail || !*detail)
+			memmove(full_detail, full_detail + 1, strlen(full_detail));
+	}
 	const char *f[TB_NCOLS] = {
 		ctx->env.timestamp, ctx->env.run_id, ctx->env.host, ctx->env.cc_level,
 		ctx->env.cc_features, ctx->env.kernel, ctx->env.cpu_model, ctx->env.vcpus,

@@ -43,6 +43,8 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const stru
 	void *state = NULL;
 	if (ctx->progress)
 		fprintf(stderr, "[%zu/%zu] %s: %s\n", index, total, b->name, b->description);
+	if (ctx->progress && ctx->settings.threads_given && !b->scales)
+		fprintf(stderr, "  %s: --threads does not apply, it runs as one thread\n", b->name);
 	int rc = b->setup ? b->setup(ctx, &state) : 0;
 	if (rc < 0) {
 		/* What setup allocated before it failed is released by teardown (bench.h). */

@@ -349,6 +349,7 @@ static const struct tb_bench lz4_bench = {
 	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct lz4_opts),
+	.scales = true,
 	.setup = setup,
 	.run = run,
 	.teardown = teardown,

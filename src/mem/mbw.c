@@ -219,6 +219,7 @@ static const struct tb_bench mbw_bench = {
 	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct mbw_opts),
+	.scales = true,
 	.setup = setup,
 	.run = run,
 	.teardown = teardown,

@@ -255,6 +255,7 @@ static const struct tb_bench tmb_bench = {
 	.metrics = metrics,
 	.options = options,
 	.opts_size = sizeof(struct tmb_opts),
+	.scales = true,
 	.setup = setup,
 	.supported = supported,
 	.run = run,

@@ -127,6 +127,15 @@ class Cli(tbtest.TempDirTest):
         self.assertEqual(rc, 130, err)
         self.assertTrue(all(r["status"] == "ok" for r in read_csv(out)))
 
+    def test_threads_on_a_benchmark_that_does_not_scale(self):
+        # No -tN variant for a benchmark without a team: its one-thread rows say so.
+        p = run("run", "-b", "cpu.exits:rdtsc", "--quick", "-r", "2", "--threads", "2")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual({r["variant"] for r in rows}, {"rdtsc"})
+        self.assertTrue(all("threads=not-applicable" in r["detail"] for r in rows))
+        self.assertIn("--threads does not apply", p.stderr)
+
     def test_host_name_not_utf8_keeps_json_parsable(self):
         # The host name is any bytes sethostname() took; a private UTS namespace lets the
         # test set one that is not UTF-8 without touching the machine's.
