@@ -1,9 +1,9 @@
 /* `tinyben list`: every benchmark and option, generated from the registry. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tinyben/bench.h"
+#include "tinyben/cli.h"
 #include "tinyben/csv.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
@@ -114,36 +114,38 @@ static void list_text(bool options)
 	}
 }
 
+struct list_args {
+	bool json, options;
+};
+
+static int on_option(void *user, int id, const char *value)
+{
+	(void)value;
+	struct list_args *l = user;
+	if (id == 'j')
+		l->json = true;
+	else
+		l->options = true;
+	return 0;
+}
+
 static int list_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "options", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct tb_arg args[] = {
+		{ "json", 0, false, 'j' },
+		{ "options", 0, false, 'o' },
 		{ 0 },
 	};
-	bool json = false, options = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'o': options = true; break;
-		case 'h': puts("usage: tinyben list [--json] [--options]"); return TB_EXIT_OK;
-		default:
-			tb_error("list: unknown option '%s'", argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		tb_error("list: unexpected argument '%s'", argv[optind]);
-		return TB_EXIT_USAGE;
-	}
-	if (json)
+	struct list_args l = { 0 };
+	struct tb_args spec = { .verb = "list", .table = args,
+				.usage = "usage: tinyben list [--json] [--options]\n" };
+	int rc = tb_args_parse(&spec, argc, argv, on_option, &l);
+	if (rc != 0)
+		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	if (l.json)
 		list_json();
 	else
-		list_text(options);
+		list_text(l.options);
 	return TB_EXIT_OK;
 }
 

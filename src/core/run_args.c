@@ -1,12 +1,12 @@
 /* Parsing and validation of `tinyben run` options: every mistake is one line and exit 2. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tinyben/cli.h"
 #include "tinyben/csv.h"
 #include "tinyben/threads.h"
 #include "tinyben/util.h"
@@ -15,26 +15,25 @@
 
 enum {
 	OPT_QUICK = 256, OPT_FORMAT, OPT_FORCE, OPT_TAG, OPT_SET, OPT_DIR, OPT_THREADS,
-	OPT_REDIS, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_HELP,
+	OPT_REDIS, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME,
 };
 
-static const struct option long_options[] = {
-	{ "bench", required_argument, NULL, 'b' },
-	{ "quick", no_argument, NULL, OPT_QUICK },
-	{ "reps", required_argument, NULL, 'r' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "tag", required_argument, NULL, OPT_TAG },
-	{ "set", required_argument, NULL, OPT_SET },
-	{ "dir", required_argument, NULL, OPT_DIR },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "corpus", required_argument, NULL, OPT_CORPUS },
-	{ "allow-device", no_argument, NULL, OPT_ALLOW_DEVICE },
-	{ "min-time", required_argument, NULL, OPT_MIN_TIME },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, OPT_HELP },
+static const struct tb_arg args[] = {
+	{ "bench", 'b', true, 'b' },
+	{ "quick", 0, false, OPT_QUICK },
+	{ "reps", 'r', true, 'r' },
+	{ "output", 'o', true, 'o' },
+	{ "format", 0, true, OPT_FORMAT },
+	{ "force", 0, false, OPT_FORCE },
+	{ "tag", 0, true, OPT_TAG },
+	{ "set", 0, true, OPT_SET },
+	{ "dir", 0, true, OPT_DIR },
+	{ "threads", 0, true, OPT_THREADS },
+	{ "redis", 0, true, OPT_REDIS },
+	{ "corpus", 0, true, OPT_CORPUS },
+	{ "allow-device", 0, false, OPT_ALLOW_DEVICE },
+	{ "min-time", 0, true, OPT_MIN_TIME },
+	{ "quiet", 'q', false, 'q' },
 	{ 0 },
 };
 
@@ -200,6 +199,41 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* What the options say, before they are checked together. */
+struct raw {
+	struct tb_run_args *a;
+	const char *format, *reps, *min_time;
+};
+
+static int on_option(void *user, int id, const char *value)
+{
+	struct raw *r = user;
+	struct tb_run_args *a = r->a;
+	switch (id) {
+	case 'b': a->bench_arg = value; return split_patterns(a, value);
+	case OPT_QUICK: a->settings.quick = true; return 0;
+	case 'r': r->reps = value; return 0;
+	case 'o': a->output = value; return 0;
+	case OPT_FORMAT: r->format = value; return 0;
+	case OPT_FORCE: a->force = true; return 0;
+	case OPT_TAG: return add_tag(a, value);
+	case OPT_SET: return add_override(a, value);
+	case OPT_DIR: a->settings.dir = value; return 0;
+	case OPT_THREADS:
+		a->settings.threads_given = true;
+		if (tb_parse_thread_list(value, tb_cpu_count_allowed(), a->settings.thread_counts,
+					 TB_MAX_THREAD_COUNTS, &a->settings.n_thread_counts) != 0)
+			return fail("--threads '%s': expected N, a list like 1,2,4, or all", value);
+		return 0;
+	case OPT_REDIS: return set_alias(a, "io.redis", "server", value, "--redis");
+	case OPT_CORPUS: return set_alias(a, "cpu.lz4", "corpus", value, "--corpus");
+	case OPT_ALLOW_DEVICE: return set_alias(a, "io.uring", "allow_device", "1", "--allow-device");
+	case OPT_MIN_TIME: r->min_time = value; return 0;
+	case 'q': a->quiet = true; return 0;
+	}
+	return -1;
+}
+
 int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -207,51 +241,14 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 	a->settings.thread_counts[0] = 1;
 	a->settings.n_thread_counts = 1;
 	a->bench_arg = "*";
-	const char *format = NULL, *reps = NULL, *min_time = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:r:o:q", long_options, NULL)) != -1) {
-		int rc = 0;
-		switch (c) {
-		case 'b': a->bench_arg = optarg; rc = split_patterns(a, optarg); break;
-		case OPT_QUICK: a->settings.quick = true; break;
-		case 'r': reps = optarg; break;
-		case 'o': a->output = optarg; break;
-		case OPT_FORMAT: format = optarg; break;
-		case OPT_FORCE: a->force = true; break;
-		case OPT_TAG: rc = add_tag(a, optarg); break;
-		case OPT_SET: rc = add_override(a, optarg); break;
-		case OPT_DIR: a->settings.dir = optarg; break;
-		case OPT_THREADS:
-			if (tb_parse_thread_list(optarg, tb_cpu_count_allowed(),
-						 a->settings.thread_counts, TB_MAX_THREAD_COUNTS,
-						 &a->settings.n_thread_counts) != 0)
-				rc = fail("--threads '%s': expected N, a list like 1,2,4, or all",
-					  optarg);
-			a->settings.threads_given = true;
-			break;
-		case OPT_REDIS: rc = set_alias(a, "io.redis", "server", optarg, "--redis"); break;
-		case OPT_CORPUS: rc = set_alias(a, "cpu.lz4", "corpus", optarg, "--corpus"); break;
-		case OPT_ALLOW_DEVICE:
-			rc = set_alias(a, "io.uring", "allow_device", "1", "--allow-device");
-			break;
-		case OPT_MIN_TIME: min_time = optarg; break;
-		case 'q': a->quiet = true; break;
-		case OPT_HELP: fputs(usage, stdout); tb_run_args_free(a); return 1;
-		case ':': rc = fail("option '%s' needs a value", argv[optind - 1]); break;
-		default: rc = fail("unknown option '%s' (see 'tinyben run --help')", argv[optind - 1]); break;
-		}
-		if (rc) {
-			tb_run_args_free(a);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		fail("unexpected argument '%s' (see 'tinyben run --help')", argv[optind]);
+	struct raw r = { .a = a };
+	struct tb_args spec = { .verb = "run", .usage = usage, .table = args };
+	int rc = tb_args_parse(&spec, argc, argv, on_option, &r);
+	if (rc != 0) {
 		tb_run_args_free(a);
-		return -1;
+		return rc;
 	}
+	const char *format = r.format, *reps = r.reps, *min_time = r.min_time;
 
 	long long v = a->settings.quick ? 3 : 5;
 	if (reps && tb_parse_ll(reps, 1, 1000000, &v) != 0) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 
+#include "tinyben/cli.h"
 #include "tinyben/csv.h"
 #include "tinyben/hist.h"
 #include "tinyben/stats.h"
@@ -73,6 +74,49 @@ static void test_threads_list(void)
 	CHECK(tb_parse_thread_list("0", 16, c, 8, &n) == -EINVAL);
 	CHECK(tb_parse_thread_list("two", 16, c, 8, &n) == -EINVAL);
 	CHECK(tb_parse_thread_list(",", 16, c, 8, &n) == -EINVAL);
+}
+
+/* tb_args_parse: the forms of a value, the end of options, and each mistake. */
+static char seen[256];
+
+static int on_arg(void *user, int id, const char *value)
+{
+	(void)user;
+	size_t n = strlen(seen);
+	snprintf(seen + n, sizeof(seen) - n, "%c=%s;", id, value ? value : "-");
+	return 0;
+}
+
+static int parse(bool operands, int *first, const char *const *words)
+{
+	static const struct tb_arg table[] = {
+		{ "reps", 'r', true, 'r' }, { "quick", 0, false, 'q' }, { 0 },
+	};
+	char *argv[16];
+	int argc = 0;
+	argv[argc++] = (char *)"verb";
+	for (; *words; words++)
+		argv[argc++] = (char *)*words;
+	struct tb_args a = { .verb = "verb", .usage = "", .table = table, .operands = operands };
+	seen[0] = '\0';
+	int rc = tb_args_parse(&a, argc, argv, on_arg, NULL);
+	*first = a.first_operand;
+	return rc;
+}
+
+static void test_args(void)
+{
+	int first;
+	CHECK(parse(false, &first, (const char *[]){ "--reps=3", "-r4", "-r", "5", "--quick",
+						   "--reps", "6", NULL }) == 0);
+	CHECK_STR(seen, "r=3;r=4;r=5;q=-;r=6;");
+	CHECK(parse(true, &first, (const char *[]){ "--quick", "cmd", "-r", "1", NULL }) == 0);
+	CHECK(first == 2);
+	CHECK(parse(true, &first, (const char *[]){ "--", "-r", NULL }) == 0 && first == 2);
+	CHECK(parse(false, &first, (const char *[]){ "--bogus", NULL }) == -1);
+	CHECK(parse(false, &first, (const char *[]){ "-r", NULL }) == -1);
+	CHECK(parse(false, &first, (const char *[]){ "--quick=1", NULL }) == -1);
+	CHECK(parse(false, &first, (const char *[]){ "stray", NULL }) == -1);
 }
 
 static void test_option_check(void)
@@ -187,6 +231,7 @@ int main(void)
 	test_json_quote();
 	test_parse();
 	test_threads_list();
+	test_args();
 	test_option_check();
 	test_registered_options();
 	test_stats();
