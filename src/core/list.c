@@ -98,6 +98,17 @@ static void list_text(bool options)
 		for (const struct tb_metric *m = b->metrics; m && m->name; m++)
 			printf(" %s (%s)", m->name, m->unit);
 		putchar('\n');
+		/* What --quick changes, so a quick run's figures are read for what they are. */
+		bool any = false;
+		for (const struct tb_option *o = b->options; o && o->name; o++) {
+			if (!o->quick)
+				continue;
+			printf("%s%s=%s", any ? " " : "                      --quick: ", o->name,
+			       o->quick);
+			any = true;
+		}
+		if (any)
+			putchar('\n');
 		if (!options)
 			continue;
 		for (const struct tb_option *o = b->options; o && o->name; o++) {

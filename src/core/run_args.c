@@ -41,7 +41,7 @@ static const char usage[] =
 	"usage: tinyben run [options]\n"
 	"  -b, --bench GLOB[,GLOB]   benchmarks to run (shell globs, e.g. 'mem.*'); BENCH:VARIANT\n"
 	"                            selects variants (e.g. mem.mbw:MEMCPY). Default: all\n"
-	"      --quick               small sizes, 3 repetitions, 0.1 s per repetition\n"
+	"      --quick               small sizes, 3 repetitions, 0.05 s per repetition\n"
 	"  -r, --reps N              measured repetitions (default 5, --quick 3)\n"
 	"      --min-time S          seconds each repetition lasts at least (default 0.5)\n"
 	"  -o, --output FILE         write results to FILE (refuses to replace it without --force)\n"
@@ -257,7 +257,7 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 		return -1;
 	}
 	a->settings.reps = (int)v;
-	a->settings.min_time = a->settings.quick ? 0.1 : 0.5;
+	a->settings.min_time = a->settings.quick ? 0.05 : 0.5;
 	if (min_time && tb_parse_double(min_time, 0.0001, 3600, &a->settings.min_time) != 0) {
 		fail("--min-time '%s': expected seconds between 0.0001 and 3600", min_time);
 		tb_run_args_free(a);

@@ -17,7 +17,7 @@
 static const char usage[] =
 	"usage: tinyben corpus -o FILE [--size MIB] [--quick] [--force]\n"
 	"  -o, --output FILE   where to write the corpus (refuses an existing file)\n"
-	"      --size MIB      size in MiB (default " "64" ", --quick 8); a shorter corpus is a\n"
+	"      --size MIB      size in MiB (default 64, --quick 4); a shorter corpus is a\n"
 	"                      prefix of a longer one\n"
 	"      --force         replace FILE if it exists (a regular file only)\n"
 	"Prints the size and the FNV-1a 64-bit hash that cpu.lz4 writes in its detail.\n";

@@ -39,7 +39,7 @@ struct lz4_opts {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "size_mib", .type = TB_OPT_INT, .def = "64", .quick = "8",
+	{ .name = "size_mib", .type = TB_OPT_INT, .def = "64", .quick = "4",
 	  .min = 1, .max = 2047,
 	  .offset = offsetof(struct lz4_opts, size_mib),
 	  .help = "size of the generated corpus, MiB (ignored with --corpus)" },

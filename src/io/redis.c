@@ -75,7 +75,7 @@ static const struct tb_option options[] = {
 	  .min = 1, .max = 1 << 20,
 	  .offset = offsetof(struct redis_opts, data_bytes),
 	  .help = "payload of SET and LPUSH, bytes (redis-benchmark -d)" },
-	{ .name = "requests", .type = TB_OPT_INT, .def = "100000", .quick = "20000",
+	{ .name = "requests", .type = TB_OPT_INT, .def = "100000", .quick = "5000",
 	  .min = 1, .max = 1LL << 40,
 	  .offset = offsetof(struct redis_opts, requests),
 	  .help = "requests per repetition (redis-benchmark -n)" },

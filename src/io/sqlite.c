@@ -29,7 +29,7 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "rows", .type = TB_OPT_INT, .def = "2500",
+	{ .name = "rows", .type = TB_OPT_INT, .def = "2500", .quick = "100",
 	  .min = 1, .max = 1000000,
 	  .offset = offsetof(struct sqlite_opts, rows),
 	  .help = "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)" },

@@ -46,7 +46,7 @@ static void emit_rep(struct tb_ctx *ctx, const char *variant, int rep, uint64_t 
 static const char *const engines[] = { "auto", "io_uring", "psync", NULL };
 
 static const struct tb_option options[] = {
-	{ .name = "size", .type = TB_OPT_INT, .def = "1G", .quick = "128M",
+	{ .name = "size", .type = TB_OPT_INT, .def = "1G", .quick = "64M",
 	  .min = 1 << 20, .max = 1LL << 50,
 	  .offset = offsetof(struct uring_opts, size),
 	  .help = "test file size, bytes (k/M/G suffixes); checked against free space first" },
@@ -62,11 +62,11 @@ static const struct tb_option options[] = {
 	  .min = 2, .max = 4096,
 	  .offset = offsetof(struct uring_opts, qd_deep),
 	  .help = "queue depth of the -qd32 variants (detail qd= records the depth used)" },
-	{ .name = "runtime_ms", .type = TB_OPT_INT, .def = "5000", .quick = "1000",
+	{ .name = "runtime_ms", .type = TB_OPT_INT, .def = "5000", .quick = "250",
 	  .min = 10, .max = 3600000,
 	  .offset = offsetof(struct uring_opts, runtime_ms),
 	  .help = "length of each time-based repetition, ms" },
-	{ .name = "ramp_ms", .type = TB_OPT_INT, .def = "1000", .quick = "200",
+	{ .name = "ramp_ms", .type = TB_OPT_INT, .def = "1000", .quick = "50",
 	  .min = 0, .max = 600000,
 	  .offset = offsetof(struct uring_opts, ramp_ms),
 	  .help = "unrecorded warm-up run per job, ms" },

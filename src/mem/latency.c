@@ -76,7 +76,7 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "max_kib", .type = TB_OPT_INT, .def = "262144", .quick = "65536",
+	{ .name = "max_kib", .type = TB_OPT_INT, .def = "262144", .quick = "8192",
 	  .min = 2, .max = 1 << 24,
 	  .offset = offsetof(struct latency_opts, max_kib),
 	  .help = "largest block, KiB (blocks double from 1 KiB up to it)" },
@@ -373,7 +373,7 @@ static const struct tb_bench latency_bench = {
 	.name = "mem.latency",
 	.group = "mem",
 	.description = "random-read latency (pointer chase) per block size 1 KiB..max, single and "
-		       "dual chains, 4 KiB pages and THP; rows single|dual-4k|thp-BYTES",
+		       "dual chains, 4 KiB pages and THP; variants single|dual-4k|thp-BYTES",
 	.variants = variants,
 	.metrics = metrics,
 	.options = options,

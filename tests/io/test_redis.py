@@ -124,7 +124,7 @@ class PrivateServer(ServerTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         rows = ok_rows(parse_csv(p.stdout), metric="rps")
         self.assertEqual(len(rows), 1)
-        self.assertIn("requests=20000", rows[0]["detail"])
+        self.assertIn("requests=5000", rows[0]["detail"])
         self.assert_clean()
 
     def load_running(self, command):
