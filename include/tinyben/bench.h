@@ -51,8 +51,8 @@ struct tb_metric {
  * tb_fail() and returns 0, or a negative errno for "failed" (the runner writes the row if
  * the benchmark did not). A benchmark never prints results itself. */
 struct tb_bench {
-	const char *name;               /* "group.name", e.g. "mem.mbw" */
-	const char *group;              /* "cpu", "mem" or "io" */
+	const char *name;               /* "group.name", e.g. "mem.mbw": the group is what
+					 * comes before the dot ("cpu", "mem", "io") */
 	const char *description;        /* one line */
 	const char *const *variants;    /* NULL-terminated; the runner runs each in order */
 	const struct tb_metric *metrics;/* what its rows hold; terminated by { 0 } */
@@ -87,6 +87,9 @@ struct tb_bench {
 #define TB_REGISTER_BENCH(desc)                                                     \
 	static const struct tb_bench *const tb_bench_entry_##desc                    \
 		__attribute__((used, section("tb_benches"), aligned(sizeof(void *)))) = &(desc)
+
+/* The group of a benchmark: its name up to the dot, into buf. */
+const char *tb_bench_group(const struct tb_bench *b, char *buf, size_t len);
 
 /* Registry access (src/core/registry.c): benchmarks sorted by name. */
 size_t tb_bench_count(void);

@@ -42,6 +42,9 @@ void tb_skip(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
 void tb_fail(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A teardown for a state that is one malloc'd block. */
+void tb_free_state(struct tb_ctx *ctx, void *state);
+
 /* The one free-memory check of every benchmark: true when `bytes` fit in the memory
  * available now (MemAvailable, else free + buffers); otherwise writes the skipped row of
  * variant ("needs N MiB, only M MiB available") and returns false. */

@@ -33,6 +33,7 @@ struct tb_ctx {
 
 	/* Current benchmark, its options (tb_opts) and variant. */
 	const struct tb_bench *bench;
+	char group[32];
 	void *opts;
 	const char *variant;
 	bool variant_reported_failure;

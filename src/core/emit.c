@@ -28,7 +28,7 @@ static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric,
 	const char *f[TB_NCOLS] = {
 		ctx->env.timestamp, ctx->env.run_id, ctx->env.host, ctx->env.cc_level,
 		ctx->env.cc_features, ctx->env.kernel, ctx->env.cpu_model, ctx->env.vcpus,
-		ctx->env.mem_mib, ctx->env.version, ctx->bench->group, ctx->bench->name,
+		ctx->env.mem_mib, ctx->env.version, ctx->group, ctx->bench->name,
 		variant ? variant : "", metric ? metric : "", unit ? unit : "",
 		better ? better : "", rep, value, status,
 		full_detail ? full_detail : (detail ? detail : ""),

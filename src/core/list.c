@@ -33,7 +33,8 @@ static void list_json(void)
 		fputs("{\"name\":", stdout);
 		json_str(b->name);
 		fputs(",\"group\":", stdout);
-		json_str(b->group);
+		char group[32];
+		json_str(tb_bench_group(b, group, sizeof(group)));
 		fputs(",\"description\":", stdout);
 		json_str(b->description);
 		fputs(",\"variants\":[", stdout);
@@ -89,7 +90,9 @@ static void list_text(bool options)
 {
 	for (size_t i = 0; i < tb_bench_count(); i++) {
 		const struct tb_bench *b = tb_bench_at(i);
-		printf("%-16s %-4s %s\n", b->name, b->group, b->description);
+		char group[32];
+		printf("%-16s %-4s %s\n", b->name, tb_bench_group(b, group, sizeof(group)),
+		       b->description);
 		printf("%-21s variants:", "");
 		for (const char *const *v = b->variants; *v; v++)
 			printf(" %s", *v);

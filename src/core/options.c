@@ -44,6 +44,8 @@ static int choice_index(const struct tb_option *o, const char *value)
 void tb_ctx_set_bench(struct tb_ctx *ctx, const struct tb_bench *bench)
 {
 	ctx->bench = bench;
+	if (bench)
+		tb_bench_group(bench, ctx->group, sizeof(ctx->group));
 	free(ctx->opts);
 	ctx->opts = NULL;
 	if (!bench || !bench->opts_size)
@@ -107,4 +109,10 @@ int tb_option_check(const struct tb_option *opt, const char *value, char *err, s
 	if (rc == 0 && opt->check)
 		rc = opt->check(value, err, errlen);
 	return rc;
+}
+
+void tb_free_state(struct tb_ctx *ctx, void *state)
+{
+	(void)ctx;
+	free(state);
 }

@@ -19,7 +19,7 @@ struct tb_ctx *tb_rows_open(const struct tb_bench *bench, const char *output, bo
 		free(ctx);
 		return NULL;
 	}
-	ctx->bench = bench;
+	tb_ctx_set_bench(ctx, bench);
 	ctx->progress = progress;
 	tb_env_collect(&ctx->env);
 	tb_sink_header(&ctx->sink);

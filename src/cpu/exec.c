@@ -296,7 +296,6 @@ static int exec_main(int argc, char **argv)
 	const char *const no_variants[] = { NULL };
 	const struct tb_bench desc = {
 		.name = bench_name,
-		.group = "exec",
 		.description = "a whole command, timed",
 		.variants = no_variants,
 		.metrics = exec_metrics,

@@ -389,23 +389,11 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	return tb_interrupted() ? -EINTR : 0;
 }
 
-static void teardown(struct tb_ctx *ctx, void *state)
-{
-	(void)ctx;
-	free(state);
-}
-
 static const struct tb_bench exits_bench = {
 	.name = "cpu.exits",
-	.group = "cpu",
 	.description = "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
-	.variants = variants,
-	.metrics = metrics,
-	.options = options,
+	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct exits_opts),
-	.setup = setup,
-	.supported = supported,
-	.run = run,
-	.teardown = teardown,
+	.setup = setup, .supported = supported, .run = run, .teardown = tb_free_state,
 };
 TB_REGISTER_BENCH(exits_bench);

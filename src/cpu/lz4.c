@@ -343,15 +343,9 @@ static void teardown(struct tb_ctx *ctx, void *state)
 
 static const struct tb_bench lz4_bench = {
 	.name = "cpu.lz4",
-	.group = "cpu",
 	.description = "liblz4 in memory, as lz4 -b: levels 1, 9, 12 (HC); MB/s of input and ratio",
-	.variants = variants,
-	.metrics = metrics,
-	.options = options,
-	.opts_size = sizeof(struct lz4_opts),
-	.scales = true,
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct lz4_opts), .scales = true,
+	.setup = setup, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(lz4_bench);

@@ -381,15 +381,9 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 
 static const struct tb_bench redis_bench = {
 	.name = "io.redis",
-	.group = "io",
 	.description = "redis-benchmark's SET/GET/INCR/LPUSH/LPOP/SADD: rps and latency, 50 clients, P=1 and 16",
-	.variants = variants,
-	.metrics = metrics,
-	.options = options,
+	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct redis_opts),
-	.setup = setup,
-	.supported = supported,
-	.run = run,
-	.teardown = teardown,
+	.setup = setup, .supported = supported, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(redis_bench);

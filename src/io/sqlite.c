@@ -262,14 +262,9 @@ static void teardown(struct tb_ctx *ctx, void *state)
 
 static const struct tb_bench sqlite_bench = {
 	.name = "io.sqlite",
-	.group = "io",
 	.description = "SQLite single-row INSERTs: autocommit+FULL sync, WAL (pts/sqlite), one batch",
-	.variants = variants,
-	.metrics = metrics,
-	.options = options,
+	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct sqlite_opts),
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.setup = setup, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(sqlite_bench);

@@ -363,15 +363,9 @@ static void teardown(struct tb_ctx *ctx, void *state)
 
 static const struct tb_bench uring_bench = {
 	.name = "io.uring",
-	.group = "io",
 	.description = "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
-	.variants = variants,
-	.metrics = metrics,
-	.options = options,
+	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct uring_opts),
-	.setup = setup,
-	.supported = supported,
-	.run = run,
-	.teardown = teardown,
+	.setup = setup, .supported = supported, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(uring_bench);

@@ -371,19 +371,11 @@ static void teardown(struct tb_ctx *ctx, void *state)
 
 static const struct tb_bench latency_bench = {
 	.name = "mem.latency",
-	.group = "mem",
 	.description = "random-read latency (pointer chase) per block size 1 KiB..max, single and "
 		       "dual chains, 4 KiB pages and THP; variants single|dual-4k|thp-BYTES",
-	.variants = variants,
-	.metrics = metrics,
-	.options = options,
-	.opts_size = sizeof(struct latency_opts),
-	.curve_axis = "block_bytes",
-	.planned = planned,
-	.setup = setup,
-	.supported = supported,
-	.memory = memory,
-	.run = run,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct latency_opts), .curve_axis = "block_bytes",
+	.planned = planned, .setup = setup, .supported = supported, .memory = memory, .run = run,
 	.teardown = teardown,
 };
 TB_REGISTER_BENCH(latency_bench);

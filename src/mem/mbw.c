@@ -202,26 +202,11 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	return tb_team_variants(ctx, variant, &sc);
 }
 
-static void teardown(struct tb_ctx *ctx, void *state)
-{
-	(void)ctx;
-	struct mbw *m = state;
-	if (!m)
-		return;
-	free(m);
-}
-
 static const struct tb_bench mbw_bench = {
 	.name = "mem.mbw",
-	.group = "mem",
 	.description = "mbw's copy kernels: MEMCPY, DUMB (element loop), MCBLOCK (blocked memcpy)",
-	.variants = variants,
-	.metrics = metrics,
-	.options = options,
-	.opts_size = sizeof(struct mbw_opts),
-	.scales = true,
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct mbw_opts), .scales = true,
+	.setup = setup, .run = run, .teardown = tb_free_state,
 };
 TB_REGISTER_BENCH(mbw_bench);

@@ -237,28 +237,12 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	return tb_team_variants(ctx, variant, &sc);
 }
 
-static void teardown(struct tb_ctx *ctx, void *state)
-{
-	(void)ctx;
-	struct tmb *t = state;
-	if (!t)
-		return;
-	free(t);
-}
-
 static const struct tb_bench tmb_bench = {
 	.name = "mem.tmb",
-	.group = "mem",
 	.description = "tinymembench's copy/fill bandwidth kernels (C, memcpy/memset, MOVSB, SSE2, "
 		       "AVX2, AVX-512), MB/s = 10^6 bytes/s",
-	.variants = tb_tmb_variants,
-	.metrics = metrics,
-	.options = options,
-	.opts_size = sizeof(struct tmb_opts),
-	.scales = true,
-	.setup = setup,
-	.supported = supported,
-	.run = run,
-	.teardown = teardown,
+	.variants = tb_tmb_variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct tmb_opts), .scales = true,
+	.setup = setup, .supported = supported, .run = run, .teardown = tb_free_state,
 };
 TB_REGISTER_BENCH(tmb_bench);
