@@ -205,22 +205,22 @@ static int decompress_pass(const struct job *j, struct lane *l)
 }
 
 /* The timed kernels: `iters` passes over every block, on this thread's buffers. */
-static int compress_kernel(void *arg, uint64_t iters)
+static int passes(struct lane *l, uint64_t iters, int (*pass)(const struct job *, struct lane *))
 {
-	struct lane *l = arg;
 	int rc = 0;
 	for (uint64_t k = 0; k < iters && rc == 0; k++)
-		rc = tb_interrupted() ? -EINTR : compress_pass(l->j, l);
+		rc = tb_interrupted() ? -EINTR : pass(l->j, l);
 	return rc;
+}
+
+static int compress_kernel(void *arg, uint64_t iters)
+{
+	return passes(arg, iters, compress_pass);
 }
 
 static int decompress_kernel(void *arg, uint64_t iters)
 {
-	struct lane *l = arg;
-	int rc = 0;
-	for (uint64_t k = 0; k < iters && rc == 0; k++)
-		rc = tb_interrupted() ? -EINTR : decompress_pass(l->j, l);
-	return rc;
+	return passes(arg, iters, decompress_pass);
 }
 
 static void lane_set(void *thread_arg, void *arg)
