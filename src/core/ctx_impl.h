@@ -30,6 +30,8 @@ struct tb_ctx {
 
 	const struct tb_override *overrides;
 	size_t n_overrides;
+	const char *const *patterns; /* -b, split at commas */
+	size_t n_patterns;
 
 	/* Current benchmark, its options (tb_opts) and variant. */
 	const struct tb_bench *bench;
@@ -47,6 +49,8 @@ struct tb_ctx {
 
 /* Writes the rows so far, whole, fdatasync'ed when durable; false once the output failed. */
 bool tb_ctx_flush(struct tb_ctx *ctx, bool durable);
+/* Does this row variant of the current benchmark match -b? */
+bool tb_row_selected(const struct tb_ctx *ctx, const char *variant);
 /* Makes bench the current benchmark and fills its options struct. */
 void tb_ctx_set_bench(struct tb_ctx *ctx, const struct tb_bench *bench);
 /* Validates an option value against its declaration; message into err on failure. */

@@ -8,36 +8,52 @@
 
 #include "tinyben/bench.h"
 #include "tinyben/rows.h"
+#include "tinyben/threads.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 #include "ctx_impl.h"
 #include "run_args.h"
 
-/* Does "variant" of "b" match one of the -b patterns "GLOB[:VARIANTGLOB]", and do the
- * options keep it in the run? */
-static bool selected(const struct tb_run_args *a, const struct tb_ctx *ctx,
-		     const struct tb_bench *b, const char *variant)
+/* Does a row variant of the current benchmark match one of the -b patterns
+ * "GLOB[:VARIANTGLOB]"? */
+bool tb_row_selected(const struct tb_ctx *ctx, const char *variant)
 {
-	if (b->planned && !b->planned(ctx, variant))
-		return false;
-	if (a->n_patterns == 0)
+	if (ctx->n_patterns == 0)
 		return true;
-	for (size_t i = 0; i < a->n_patterns; i++) {
+	for (size_t i = 0; i < ctx->n_patterns; i++) {
 		char pat[256];
-		snprintf(pat, sizeof(pat), "%s", a->patterns[i]);
+		snprintf(pat, sizeof(pat), "%s", ctx->patterns[i]);
 		char *colon = strchr(pat, ':');
 		if (colon)
 			*colon++ = '\0';
-		if (fnmatch(pat, b->name, 0) != 0)
+		if (fnmatch(pat, ctx->bench->name, 0) != 0)
 			continue;
-		if (!colon || !variant || fnmatch(colon, variant, 0) == 0)
+		if (!colon || fnmatch(colon, variant, 0) == 0)
 			return true;
 	}
 	return false;
 }
 
-static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const struct tb_bench *b,
-		     size_t index, size_t total)
+/* Is a variant of the table part of this run: kept by the options, and selected itself or,
+ * for a benchmark that scales, through one of its team rows (MEMCPY-t4)? */
+static bool selected(const struct tb_ctx *ctx, const char *variant)
+{
+	const struct tb_bench *b = ctx->bench;
+	if (b->planned && !b->planned(ctx, variant))
+		return false;
+	if (tb_row_selected(ctx, variant))
+		return true;
+	for (int i = 0; b->scales && ctx->settings.threads_given &&
+			i < ctx->settings.n_thread_counts; i++) {
+		char name[128];
+		tb_thread_variant(ctx, variant, ctx->settings.thread_counts[i], name, sizeof(name));
+		if (tb_row_selected(ctx, name))
+			return true;
+	}
+	return false;
+}
+
+static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index, size_t total)
 {
 	tb_ctx_set_bench(ctx, b);
 	void *state = NULL;
@@ -61,7 +77,7 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const stru
 		return 0;
 	}
 	for (const char *const *v = b->variants; *v; v++) {
-		if (!selected(a, ctx, b, *v))
+		if (!selected(ctx, *v))
 			continue;
 		ctx->variant = *v;
 		ctx->variant_reported_failure = false;
@@ -108,6 +124,8 @@ static int run_main(int argc, char **argv)
 	ctx.overrides = a.overrides;
 	ctx.n_overrides = a.n_overrides;
 	ctx.tags = a.tags;
+	ctx.patterns = (const char *const *)a.patterns;
+	ctx.n_patterns = a.n_patterns;
 	ctx.progress = !a.quiet;
 
 	const struct tb_bench *todo[256];
@@ -116,7 +134,7 @@ static int run_main(int argc, char **argv)
 		const struct tb_bench *b = tb_bench_at(i);
 		tb_ctx_set_bench(&ctx, b);
 		for (const char *const *v = b->variants; *v; v++) {
-			if (selected(&a, &ctx, b, *v)) {
+			if (selected(&ctx, *v)) {
 				todo[n_todo++] = b;
 				break;
 			}
@@ -148,7 +166,7 @@ static int run_main(int argc, char **argv)
 
 	bool interrupted = false;
 	for (size_t i = 0; i < n_todo && !interrupted && !ctx.sink.error; i++) {
-		if (tb_interrupted() || run_bench(&ctx, &a, todo[i], i + 1, n_todo) == -EINTR)
+		if (tb_interrupted() || run_bench(&ctx, todo[i], i + 1, n_todo) == -EINTR)
 			interrupted = true;
 	}
 	bool written = tb_sink_close(&ctx.sink, NULL);

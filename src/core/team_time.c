@@ -112,6 +112,8 @@ int tb_team_variants(struct tb_ctx *ctx, const char *variant, const struct tb_sc
 		int n = s->threads_given ? s->thread_counts[c] : 1;
 		char name[128], pinning[768];
 		tb_thread_variant(ctx, variant, n, name, sizeof(name));
+		if (!tb_row_selected(ctx, name) && !tb_row_selected(ctx, variant))
+			continue; /* -b picked other team sizes (MEMCPY-t4) */
 		/* Every thread has its own buffers: the team needs n times one thread's. */
 		if (!tb_memory_check(ctx, name, sc->bytes_per_thread * (uint64_t)n))
 			continue;

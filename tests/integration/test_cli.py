@@ -127,6 +127,20 @@ class Cli(tbtest.TempDirTest):
         self.assertEqual(rc, 130, err)
         self.assertTrue(all(r["status"] == "ok" for r in read_csv(out)))
 
+    def test_every_row_variant_selects_back(self):
+        # Whatever variant a row carries, -b BENCH:VARIANT runs that one alone: team rows
+        # (MEMCPY-t2) too.
+        tiny = ["--quick", "-r", "1", "--min-time", "0.005", "--set", "mem.mbw.size_mib=2",
+                "--threads", "1,2"]
+        rows = parse_csv(run("run", "-b", "mem.mbw", *tiny).stdout)
+        variants = sorted({r["variant"] for r in rows})
+        self.assertEqual(variants, ["DUMB-t1", "DUMB-t2", "MCBLOCK-t1", "MCBLOCK-t2",
+                                    "MEMCPY-t1", "MEMCPY-t2"])
+        for v in ("MEMCPY-t2", "DUMB-t1"):
+            p = run("run", "-b", "mem.mbw:" + v, *tiny)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual({r["variant"] for r in parse_csv(p.stdout)}, {v})
+
     def test_threads_on_a_benchmark_that_does_not_scale(self):
         # No -tN variant for a benchmark without a team: its one-thread rows say so.
         p = run("run", "-b", "cpu.exits:rdtsc", "--quick", "-r", "2", "--threads", "2")
