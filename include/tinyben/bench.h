@@ -43,13 +43,14 @@ struct tb_metric {
 	const char *help;             /* one line: what is measured, how it is derived */
 };
 
-/* A benchmark. The runner calls setup once; then, for each selected variant in table order,
- * supported() and memory() (both optional) and, when the variant can run here, run(); then
- * teardown
- * (also after a failure or an interrupt, and after a failed setup whenever setup had
- * already stored a non-NULL *state: store it as soon as it is allocated). run reports samples with tb_emit()/tb_skip()/
- * tb_fail() and returns 0, or a negative errno for "failed" (the runner writes the row if
- * the benchmark did not). A benchmark never prints results itself. */
+/* A benchmark (docs/DESIGN.md, "The benchmark contract"). The runner calls setup once; then,
+ * for each selected variant in table order, supported() and memory() (both optional) and,
+ * when the variant can run here, run(); then teardown (also after a failure or an
+ * interrupt, and after a failed setup whenever setup had already stored a non-NULL
+ * *state: store it as soon as it is allocated). run hands its kernel to one of the
+ * runner's plans (tb_time_reps, tb_team_variants, tb_reps_run), writes samples with
+ * tb_emit() and returns 0, or a negative errno for "failed" (the runner writes the row if
+ * the benchmark did not with tb_fail()). A benchmark never prints results itself. */
 struct tb_bench {
 	const char *name;               /* "group.name", e.g. "mem.mbw": the group is what
 					 * comes before the dot ("cpu", "mem", "io") */
@@ -73,9 +74,9 @@ struct tb_bench {
 	 * skipped row. Only selected variants are asked. */
 	bool (*supported)(struct tb_ctx *ctx, void *state, const char *variant, char *why,
 			  size_t why_len);
-	/* Optional: bytes of memory one run of this variant needs on one thread; the runner
-	 * skips the variant (one row) when the memory available is less. Benchmarks that run
-	 * a thread team check each team size with tb_memory_check() too. */
+	/* Optional: bytes of memory one run of this variant needs; the runner skips the
+	 * variant (one row) when the memory available is less. Benchmarks that scale give
+	 * tb_team_variants their bytes per thread instead: it checks each team size. */
 	uint64_t (*memory)(struct tb_ctx *ctx, void *state, const char *variant);
 	int (*run)(struct tb_ctx *ctx, void *state, const char *variant);
 	void (*teardown)(struct tb_ctx *ctx, void *state);
