@@ -140,6 +140,7 @@ static int run_main(int argc, char **argv)
 			}
 		}
 	}
+	tb_ctx_set_bench(&ctx, NULL);
 	if (n_todo == 0) {
 		tb_error("no benchmark matches '%s' (see 'tinyben list')", a.bench_arg);
 		tb_run_args_free(&a);
