@@ -65,6 +65,9 @@ struct tb_bench {
 	/* A thread team is meaningful (tb_team_variants): --threads gives NAME-tN rows. The
 	 * others run as always, one thread, and say threads=not-applicable in detail. */
 	bool scales;
+	/* Optional: the share of --min-time each calibrated repetition lasts (default 1), for
+	 * a benchmark with many short points (mem.latency: 0.25). */
+	double time_share;
 	/* Optional: false when the options leave this variant out of the run altogether (no
 	 * row at all, e.g. mem.latency's block sizes above max_kib). Called before setup. */
 	bool (*planned)(const struct tb_ctx *ctx, const char *variant);

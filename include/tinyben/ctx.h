@@ -58,7 +58,8 @@ void tb_progress(struct tb_ctx *ctx, const char *fmt, ...) __attribute__((format
 
 /* The shared calibration loop (lz4 bench.c / tinymembench style).
  * kernel(arg, iters) performs `iters` iterations of the measured operation.
- * Calibration doubles iters until one call lasts >= min_time (those calls are the
+ * Calibration doubles iters until one call lasts >= --min-time (times the descriptor's
+ * time_share; those calls are the
  * warm-up), then one more warm-up call, then settings->reps measured calls.
  * out[i] receives iterations and seconds of repetition i (0-based).
  * Returns the number of repetitions measured: all of them, or fewer when interrupted
@@ -95,9 +96,5 @@ int tb_reps_run(struct tb_ctx *ctx, const struct tb_rep_plan *plan, void *arg);
 #define TB_TIMING_SLOTS 2
 struct tb_timing *tb_timings(struct tb_ctx *ctx, int slot);
 int tb_time_reps(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, struct tb_timing *out);
-
-/* Same with explicit minimum time and repetition count (for benchmarks with their own plan). */
-int tb_time_reps_n(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, double min_time,
-		   int reps, struct tb_timing *out);
 
 #endif

@@ -14,10 +14,9 @@ static double elapsed(tb_kernel_fn kernel, void *arg, uint64_t iters, int *rc)
 	return tb_now() - t0;
 }
 
-int tb_time_reps_n(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, double min_time, int reps,
-		   struct tb_timing *out)
+static int time_reps(tb_kernel_fn kernel, void *arg, double min_time, int reps,
+		     struct tb_timing *out)
 {
-	(void)ctx;
 	int rc;
 	uint64_t iters = 1;
 	/* Calibrate (tinymembench doubles until 0.5 s; we double until an eighth of the target,
@@ -59,7 +58,9 @@ int tb_time_reps_n(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, double mi
 
 int tb_time_reps(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, struct tb_timing *out)
 {
-	return tb_time_reps_n(ctx, kernel, arg, ctx->settings.min_time, ctx->settings.reps, out);
+	/* A benchmark with many short points declares the share of --min-time each gets. */
+	double share = ctx->bench && ctx->bench->time_share > 0 ? ctx->bench->time_share : 1;
+	return time_reps(kernel, arg, ctx->settings.min_time * share, ctx->settings.reps, out);
 }
 
 struct tb_timing *tb_timings(struct tb_ctx *ctx, int slot)

@@ -285,12 +285,8 @@ static int build_cycle(struct lat *l, size_t bytes)
 /* ns per load of each repetition measured (into ns); returns how many, or < 0. */
 static int time_point(struct tb_ctx *ctx, struct lat *l, bool dual, double *ns)
 {
-	const struct tb_settings *s = tb_settings(ctx);
 	struct tb_timing *t = tb_timings(ctx, 0);
-	/* A quarter of the usual minimum per point: 25 sizes x 2 chains x 2 page kinds would
-	 * otherwise take minutes; 0.125 s is still >= 1 M dependent loads at 100 ns. */
-	int m = tb_time_reps_n(ctx, dual ? dual_kernel : single_kernel, &l->chain,
-			       s->min_time / 4, s->reps, t);
+	int m = tb_time_reps(ctx, dual ? dual_kernel : single_kernel, &l->chain, t);
 	for (int r = 0; r < m; r++)
 		ns[r] = t[r].seconds * 1e9 / ((double)t[r].iters * STEPS);
 	return m;
@@ -375,6 +371,9 @@ static const struct tb_bench latency_bench = {
 		       "dual chains, 4 KiB pages and THP; variants single|dual-4k|thp-BYTES",
 	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct latency_opts), .curve_axis = "block_bytes",
+	/* A quarter of --min-time per point: 25 sizes x 2 chains x 2 page kinds would otherwise
+	 * take minutes; 0.125 s is still >= 1 M dependent loads at 100 ns. */
+	.time_share = 0.25,
 	.planned = planned, .setup = setup, .supported = supported, .memory = memory, .run = run,
 	.teardown = teardown,
 };
