@@ -59,8 +59,8 @@ void tb_progress(struct tb_ctx *ctx, const char *fmt, ...) __attribute__((format
 /* The shared calibration loop (lz4 bench.c / tinymembench style).
  * kernel(arg, iters) performs `iters` iterations of the measured operation.
  * Calibration doubles iters until one call lasts >= --min-time (times the descriptor's
- * time_share; those calls are the
- * warm-up), then one more warm-up call, then settings->reps measured calls.
+ * time_share; those calls are the warm-up), then one more warm-up call, then
+ * settings->reps measured calls.
  * out[i] receives iterations and seconds of repetition i (0-based).
  * Returns the number of repetitions measured: all of them, or fewer when interrupted
  * (tb_interrupted() is then true: emit those samples, then return -EINTR), or the
