@@ -45,7 +45,34 @@ static void append(struct tb_sink *s, const char *p, size_t n)
 	s->len += n;
 }
 
+static void append_quoted_raw(struct tb_sink *s, const char *field, bool json);
+
+/* CSV carries text as is: a byte that is not valid UTF-8 (a file name from anywhere)
+ * becomes '?', so every row decodes (JSON escapes it as U+FFFD instead). */
+static void keep_utf8(char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t len = tb_utf8_valid_len((const unsigned char *)p + i);
+		if (len == 0 || i + len > n) {
+			p[i++] = '?';
+			continue;
+		}
+		i += len;
+	}
+}
+
 static void append_quoted(struct tb_sink *s, const char *field, bool json)
+{
+	if (!json) {
+		size_t at = s->len;
+		append_quoted_raw(s, field, false);
+		keep_utf8(s->buf + at, s->len - at);
+		return;
+	}
+	append_quoted_raw(s, field, true);
+}
+
+static void append_quoted_raw(struct tb_sink *s, const char *field, bool json)
 {
 	char small[512];
 	size_t need = json ? tb_json_quote(small, sizeof(small), field)

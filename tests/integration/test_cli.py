@@ -168,6 +168,24 @@ class Cli(tbtest.TempDirTest):
         self.assertTrue(recs)
         self.assertEqual(recs[0]["host"], "guest??x")
 
+    def test_file_name_not_utf8_keeps_rows_utf8(self):
+        # A corpus whose name is not UTF-8 lands in detail: CSV gets '?', JSON U+FFFD.
+        name = os.path.join(os.fsencode(self.tmp), b"c\xff.bin")
+        with open(name, "wb") as f:
+            f.write(os.urandom(65536))
+        for fmt in ("csv", "json"):
+            p = subprocess.run([os.fsencode(tbtest.TINYBEN), b"run", b"-q", b"--quick", b"-b",
+                                b"cpu.lz4:level1", b"-r", b"1", b"--min-time", b"0.01",
+                                b"--format", fmt.encode(), b"--corpus", name],
+                               capture_output=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            text = p.stdout.decode("utf-8")  # raises on a stray byte
+            if fmt == "csv":
+                self.assertIn("corpus=" + self.tmp + "/c?.bin", parse_csv(text)[0]["detail"])
+            else:
+                rec = json.loads(text.splitlines()[0])
+                self.assertIn("c\ufffd.bin", rec["detail"])
+
     def test_unwritable_output_dir(self):
         if os.geteuid() == 0:
             self.skipTest("root can write anywhere")
