@@ -109,7 +109,6 @@ void tb_sink_header(struct tb_sink *s)
 		append(s, tb_csv_columns[i], strlen(tb_csv_columns[i]));
 	}
 	append(s, "\r\n", 2);
-	s->rows++;
 }
 
 void tb_sink_row(struct tb_sink *s, const char *const f[TB_NCOLS])
@@ -139,14 +138,13 @@ void tb_sink_row(struct tb_sink *s, const char *const f[TB_NCOLS])
 	s->rows++;
 }
 
-/* Cuts an owned file back to its last whole batch; says so when that fails too. */
-static void undo_partial(struct tb_sink *s)
+/* Cuts an owned file back to its last whole batch; false when it cannot (not ours, not a
+ * regular file, or ftruncate failed). */
+static bool undo_partial(struct tb_sink *s)
 {
 	if (!s->owned || !s->regular)
-		return;
-	if (ftruncate(s->fd, s->committed) != 0 || lseek(s->fd, s->committed, SEEK_SET) < 0)
-		tb_error("%s: cannot cut the torn last row off (%s): drop its last line",
-			 s->name, strerror(errno));
+		return false;
+	return ftruncate(s->fd, s->committed) == 0 && lseek(s->fd, s->committed, SEEK_SET) >= 0;
 }
 
 bool tb_sink_flush(struct tb_sink *s, bool durable, const char *what)
@@ -170,10 +168,14 @@ bool tb_sink_flush(struct tb_sink *s, bool durable, const char *what)
 	if (!err && durable && s->regular && fdatasync(s->fd) != 0)
 		err = errno;
 	if (err) {
-		undo_partial(s);
-		tb_error("cannot write results to %s: %s; %zu row%s%s%s lost, the file ends at "
-			 "its last whole row", s->name, strerror(err), s->rows,
-			 s->rows == 1 ? "" : "s", what && *what ? " of " : "", what ? what : "");
+		bool whole = undo_partial(s);
+		char lost[320] = "";
+		if (s->rows)
+			snprintf(lost, sizeof(lost), "; %zu row%s%s%s lost", s->rows,
+				 s->rows == 1 ? "" : "s", what && *what ? " of " : "", what ? what : "");
+		tb_error("cannot write results to %s: %s%s%s", s->name, strerror(err), lost,
+			 whole ? ", the file ends at its last whole row"
+			 : done ? " (the last line may be torn)" : "");
 		s->error = true;
 	} else {
 		s->committed += (off_t)done;

@@ -21,7 +21,7 @@ struct tb_sink {
 	enum tb_format format;
 	char *buf;           /* formatted rows not yet written */
 	size_t len, cap;
-	size_t rows;         /* whole rows in buf */
+	size_t rows;         /* whole rows in buf (the header not counted) */
 	off_t committed;     /* file size after the last batch written whole */
 	bool error;
 };
