@@ -279,6 +279,15 @@ static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char
 	return true;
 }
 
+/* page_fault faults in a whole mapping of fault_mib at a time. */
+static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	(void)state;
+	if (strcmp(variant, "page_fault") != 0)
+		return 0;
+	return (uint64_t)TB_OPTS(ctx, struct exits_opts)->fault_mib << 20;
+}
+
 static int run_pipe(struct tb_ctx *ctx, const struct exits *e, const char *variant)
 {
 	struct tb_timing *t = tb_timings(ctx, 0);
@@ -394,6 +403,7 @@ static const struct tb_bench exits_bench = {
 	.description = "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
 	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct exits_opts),
-	.setup = setup, .supported = supported, .run = run, .teardown = tb_free_state,
+	.setup = setup, .supported = supported, .memory = memory, .run = run,
+	.teardown = tb_free_state,
 };
 TB_REGISTER_BENCH(exits_bench);
