@@ -44,6 +44,10 @@ class Exits(tbtest.TempDirTest):
 
     def test_page_fault_mapping_too_big_is_skipped(self):
         # 64 GiB faulted in at once cannot fit here: a skipped row, not an OOM kill.
+        avail = next(int(line.split()[1]) << 10 for line in open("/proc/meminfo")
+                     if line.startswith("MemAvailable:"))
+        if avail >= 64 << 30:
+            self.skipTest("this machine has 64 GiB available: the mapping would fit")
         p = run("run", "-b", "cpu.exits:page_fault", "--quick", "-q",
                 "--set", "cpu.exits.fault_mib=65536")
         self.assertEqual(p.returncode, 0, p.stderr)
