@@ -17,7 +17,10 @@ struct tb_override {
 
 /* A sample kept for the summary on stderr. */
 struct tb_kept {
-	char *bench, *variant, *metric, *unit;
+	const char *bench;          /* the descriptor's: lives as long as the run */
+	const struct tb_metric *metric;
+	char *variant;              /* shared by consecutive samples of a variant */
+	bool owns_variant;
 	double value;
 };
 
@@ -56,6 +59,8 @@ void tb_ctx_set_bench(struct tb_ctx *ctx, const struct tb_bench *bench);
 /* Validates an option value against its declaration; message into err on failure. */
 int tb_option_check(const struct tb_option *opt, const char *value, char *err, size_t errlen);
 void tb_summary_print(const struct tb_ctx *ctx, FILE *f);
+/* Frees the samples kept for the summary. */
+void tb_kept_free(struct tb_ctx *ctx);
 /* Allocates (0) or frees the sample storage for settings.reps; -ENOMEM when it cannot. */
 int tb_ctx_timings_alloc(struct tb_ctx *ctx);
 void tb_ctx_timings_free(struct tb_ctx *ctx);

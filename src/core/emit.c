@@ -37,6 +37,8 @@ static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric,
 	free(full_detail);
 }
 
+/* Kept for the summary: a few words a sample, so that -r 1000000 stays affordable (the
+ * variant string is shared by the consecutive samples of one variant). */
 static void keep(struct tb_ctx *ctx, const char *variant, const struct tb_metric *m,
 		 double value)
 {
@@ -46,12 +48,28 @@ static void keep(struct tb_ctx *ctx, const char *variant, const struct tb_metric
 		if (!ctx->kept)
 			abort();
 	}
+	variant = variant ? variant : "";
+	struct tb_kept *prev = ctx->n_kept ? &ctx->kept[ctx->n_kept - 1] : NULL;
 	struct tb_kept *k = &ctx->kept[ctx->n_kept++];
-	k->bench = strdup(ctx->bench->name);
-	k->variant = strdup(variant ? variant : "");
-	k->metric = strdup(m->name);
-	k->unit = strdup(m->unit);
-	k->value = value;
+	*k = (struct tb_kept){ .bench = ctx->bench->name, .metric = m, .value = value };
+	if (prev && prev->bench == k->bench && strcmp(prev->variant, variant) == 0) {
+		k->variant = prev->variant;
+	} else {
+		k->variant = strdup(variant);
+		if (!k->variant)
+			abort();
+		k->owns_variant = true;
+	}
+}
+
+void tb_kept_free(struct tb_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n_kept; i++)
+		if (ctx->kept[i].owns_variant)
+			free(ctx->kept[i].variant);
+	free(ctx->kept);
+	ctx->kept = NULL;
+	ctx->n_kept = ctx->cap_kept = 0;
 }
 
 void tb_emit(struct tb_ctx *ctx, const char *variant, const struct tb_metric *m, int rep,

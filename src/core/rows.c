@@ -35,13 +35,7 @@ bool tb_rows_flush(struct tb_ctx *ctx)
 int tb_rows_close(struct tb_ctx *ctx)
 {
 	bool bad = !tb_sink_close(&ctx->sink, ctx->bench->name) || ctx->n_failed;
-	for (size_t i = 0; i < ctx->n_kept; i++) {
-		free(ctx->kept[i].bench);
-		free(ctx->kept[i].variant);
-		free(ctx->kept[i].metric);
-		free(ctx->kept[i].unit);
-	}
-	free(ctx->kept);
+	tb_kept_free(ctx);
 	tb_ctx_timings_free(ctx);
 	free(ctx);
 	return bad ? TB_EXIT_FAILED : TB_EXIT_OK;

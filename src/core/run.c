@@ -182,13 +182,7 @@ static int run_main(int argc, char **argv)
 	} else if (!written || ctx.n_failed) {
 		exit_code = TB_EXIT_FAILED;
 	}
-	for (size_t i = 0; i < ctx.n_kept; i++) {
-		free(ctx.kept[i].bench);
-		free(ctx.kept[i].variant);
-		free(ctx.kept[i].metric);
-		free(ctx.kept[i].unit);
-	}
-	free(ctx.kept);
+	tb_kept_free(&ctx);
 	tb_ctx_set_bench(&ctx, NULL);
 	tb_ctx_timings_free(&ctx);
 	tb_run_args_free(&a);
