@@ -35,6 +35,10 @@ static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric,
 	};
 	tb_sink_row(&ctx->sink, f);
 	free(full_detail);
+	/* A variant with a million repetitions must not hold them all in memory: whole rows
+	 * go out a megabyte at a time (made durable at the end of the variant). */
+	if (ctx->sink.len >= (1u << 20))
+		tb_ctx_flush(ctx, false);
 }
 
 /* Kept for the summary: a few words a sample, so that -r 1000000 stays affordable (the
