@@ -82,14 +82,13 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index,
 		ctx->variant = *v;
 		ctx->variant_reported_failure = false;
 		char why[512];
+		rc = 0;
 		if (b->supported && !b->supported(ctx, state, *v, why, sizeof(why))) {
 			tb_skip(ctx, *v, "%s", why);
 		} else if (!b->memory || tb_memory_check(ctx, *v, b->memory(ctx, state, *v))) {
 			if (ctx->progress)
 				fprintf(stderr, "  %s %s ...\n", b->name, *v);
 			rc = b->run(ctx, state, *v);
-		} else {
-			rc = 0;
 		}
 		if (rc == -EINTR || tb_interrupted()) {
 			tb_ctx_flush(ctx, true);
