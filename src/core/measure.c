@@ -1,4 +1,5 @@
-/* The shared calibration loop: warm-up, calibration and timed repetitions of a kernel. */
+/* The runner's plans of measurement: the calibrated loop, the loop of fixed-work or fixed-time
+ * repetitions, and the storage of their samples. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
