@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tinyben/cc.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 #include "core/registry.h"
@@ -53,6 +54,7 @@ int main(int argc, char **argv)
 		return TB_EXIT_USAGE;
 	}
 	tb_signals_install();
+	tb_env_set_cc_probe(tb_cc_current);
 	int rc = v->main(argc - 1, argv + 1);
 	tb_cleanup_all();
 	return stdout_checked(rc);

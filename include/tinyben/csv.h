@@ -19,7 +19,11 @@ extern const char *const tb_csv_columns[TB_NCOLS];
  * Returns the length it needed (like snprintf). */
 size_t tb_csv_quote(char *buf, size_t cap, const char *field);
 
-/* Appends field as a JSON string (with quotes and escapes). Same return convention. */
+/* Appends field as a JSON string (with quotes and escapes; bytes that are not valid UTF-8
+ * become \ufffd). Same return convention. */
 size_t tb_json_quote(char *buf, size_t cap, const char *field);
+
+/* Length of the valid UTF-8 sequence at p (1 to 4), or 0 when p starts none (or at NUL). */
+size_t tb_utf8_valid_len(const unsigned char *p);
 
 #endif

@@ -13,6 +13,9 @@
 int tb_parse_ll(const char *s, long long min, long long max, long long *out);
 int tb_parse_double(const char *s, double min, double max, double *out);
 int tb_parse_bool(const char *s, bool *out);
+/* An option naming a file to read (struct tb_option.check): "" (none) or a readable
+ * regular file; 0, or -EINVAL with the reason in err. */
+int tb_check_input_file(const char *value, char *err, size_t err_len);
 /* Value of one hex digit, or -1. */
 int tb_hex_digit(int c);
 
@@ -30,11 +33,20 @@ int tb_tmpdir_create(const char *dir, const char *prefix, char *path, size_t pat
  * file unless force, and anything but a regular file always. Prints one error line;
  * returns 0 or a negative errno (-EEXIST: exists without force). */
 int tb_output_open(const char *path, bool force, FILE **out);
+/* Same, as a file descriptor (path must not be NULL). */
+int tb_output_open_fd(const char *path, bool force, int *fd);
 
 /* Child processes (e.g. redis-server) sent SIGTERM, then SIGKILL, at cleanup. */
 int tb_child_register(pid_t pid);
 void tb_child_forget(pid_t pid);
 void tb_cleanup_all(void);
+
+/* The confidential-computing level of the rows (cc_level, cc_features) comes from above the
+ * core: main() hands the probe in (tinyben/cc.h), so the core depends on nothing of the
+ * features built on it. Without one, rows say "unknown". */
+typedef void (*tb_cc_probe_fn)(char *level, size_t level_len, char *features,
+			       size_t features_len);
+void tb_env_set_cc_probe(tb_cc_probe_fn probe);
 
 /* SIGINT/SIGTERM: installed once by main(). */
 void tb_signals_install(void);

@@ -2,8 +2,10 @@
  *
  * The first signal only sets a flag: benchmarks notice it within one inner loop, the
  * runner writes the rows measured so far and exits 130 after cleaning up. A second
- * signal means the user will not wait: clean up from the handler (unlink, rmdir and
- * kill are async-signal-safe) and _exit(130) at once. */
+ * signal means the user will not wait: clean up from the handler (unlink, rmdir, kill,
+ * waitpid and nanosleep are async-signal-safe) and _exit(130) at once; children get
+ * SIGTERM and a short grace, then SIGKILL, so none (a redis-server that ignores SIGTERM)
+ * outlives us. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -84,15 +86,48 @@ void tb_child_forget(pid_t pid)
 			children[i] = 0;
 }
 
-/* Async-signal-safe: only kill, unlink, rmdir. Files first, then directories, newest last. */
+/* Registered children lead their own process group (exec's COMMAND, redis-server): the
+ * group goes too, so that grandchildren do not outlive tinyben. */
+static int signal_child(pid_t pid, int sig)
+{
+	return kill(-pid, sig) == 0 ? 0 : kill(pid, sig);
+}
+
+/* Async-signal-safe: SIGTERM to every child, up to grace_ms for them to go, SIGKILL to the
+ * rest (a child that ignores SIGTERM would outlive tinyben otherwise), each one reaped. */
+static void end_children_signal_safe(int grace_ms)
+{
+	int left = 0;
+	for (int i = 0; i < MAX_ENTRIES; i++)
+		if (children[i] > 0 && signal_child(children[i], SIGTERM) == 0)
+			left++;
+	for (int waited = 0; left > 0 && waited < grace_ms; waited += 10) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		left = 0;
+		for (int i = 0; i < MAX_ENTRIES; i++) {
+			pid_t pid = children[i];
+			if (pid <= 0)
+				continue;
+			if (waitpid(pid, NULL, WNOHANG) == 0)
+				left++;
+			else
+				children[i] = 0;
+		}
+	}
+	for (int i = 0; i < MAX_ENTRIES; i++) {
+		pid_t pid = children[i];
+		if (pid > 0) {
+			signal_child(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			children[i] = 0;
+		}
+	}
+}
+
+/* Async-signal-safe: only unlink, rmdir. Files first, then directories, newest last. */
 static void remove_all_signal_safe(void)
 {
-	/* Registered children lead their own process group (exec's COMMAND, redis-server):
-	 * the group goes too. Nobody waits after a second signal, so SIGKILL: a child that
-	 * ignores SIGTERM would outlive tinyben otherwise. */
-	for (int i = 0; i < MAX_ENTRIES; i++)
-		if (children[i] > 0 && kill(-children[i], SIGKILL) != 0)
-			kill(children[i], SIGKILL);
 	for (int i = 0; i < MAX_ENTRIES; i++)
 		if (paths[i].used && !paths[i].is_dir)
 			unlink(paths[i].path);
@@ -104,23 +139,7 @@ static void remove_all_signal_safe(void)
 void tb_cleanup_all(void)
 {
 	/* Children get SIGTERM and up to 2 s to leave, then SIGKILL: never leave a server behind. */
-	for (int i = 0; i < MAX_ENTRIES; i++) {
-		pid_t pid = children[i];
-		if (pid <= 0)
-			continue;
-		kill(pid, SIGTERM);
-		int waited = 0;
-		while (waitpid(pid, NULL, WNOHANG) == 0 && waited < 200) {
-			struct timespec ts = { 0, 10 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-			waited++;
-		}
-		if (waited >= 200) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-		children[i] = 0;
-	}
+	end_children_signal_safe(2000);
 	remove_all_signal_safe();
 	for (int i = 0; i < MAX_ENTRIES; i++)
 		paths[i].used = 0;
@@ -130,6 +149,7 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	if (interrupted) {
+		end_children_signal_safe(300);
 		remove_all_signal_safe();
 		_exit(TB_EXIT_INTERRUPTED);
 	}

@@ -44,6 +44,33 @@ size_t tb_csv_quote(char *buf, size_t cap, const char *field)
 	return finish(buf, cap, n);
 }
 
+size_t tb_utf8_valid_len(const unsigned char *p)
+{
+	/* RFC 3629: the shortest form only, no surrogates, nothing above U+10FFFF. */
+	unsigned char c = p[0];
+	int n;
+	unsigned int cp;
+	if (c < 0x80)
+		return c ? 1 : 0;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 2, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 3, cp = c & 0x07;
+	else
+		return 0;
+	for (int i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return (size_t)n + 1;
+}
+
 size_t tb_json_quote(char *buf, size_t cap, const char *field)
 {
 	size_t n = 0;
@@ -67,8 +94,20 @@ size_t tb_json_quote(char *buf, size_t cap, const char *field)
 			snprintf(u, sizeof(u), "\\u%04x", *p);
 			for (char *q = u; *q; q++)
 				put(buf, cap, &n, *q);
-		} else {
+		} else if (*p < 0x80) {
 			put(buf, cap, &n, (char)*p);
+		} else {
+			/* A byte that is not part of valid UTF-8 (a host name or a file name
+			 * from anywhere) would make the line unparsable JSON: U+FFFD instead. */
+			size_t len = tb_utf8_valid_len(p);
+			if (len == 0) {
+				for (const char *q = "\\ufffd"; *q; q++)
+					put(buf, cap, &n, *q);
+				continue;
+			}
+			for (size_t i = 0; i < len; i++)
+				put(buf, cap, &n, (char)p[i]);
+			p += len - 1;
 		}
 	}
 	put(buf, cap, &n, '"');

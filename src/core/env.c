@@ -9,9 +9,17 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-#include "tinyben/cc.h"
+#include "tinyben/csv.h"
+#include "tinyben/util.h"
 #include "env.h"
 #include "version.h"
+
+static tb_cc_probe_fn cc_probe;
+
+void tb_env_set_cc_probe(tb_cc_probe_fn probe)
+{
+	cc_probe = probe;
+}
 
 void tb_cpu_brand(char *buf, size_t len)
 {
@@ -63,6 +71,20 @@ static int vcpu_count(void)
 	return 0;
 }
 
+/* A host name is whatever bytes sethostname() was given; rows are UTF-8 text (CSV readers
+ * decode it, JSON requires it), so a byte outside valid UTF-8 becomes '?'. */
+static void keep_utf8(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p;) {
+		size_t n = tb_utf8_valid_len(p);
+		if (n == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
 void tb_env_stamp(struct tb_env *env)
 {
 	struct timespec ts;
@@ -86,7 +108,10 @@ void tb_env_collect(struct tb_env *env)
 		snprintf(env->host, sizeof(env->host), "unknown");
 		snprintf(env->kernel, sizeof(env->kernel), "unknown");
 	}
+	keep_utf8(env->host);
+	keep_utf8(env->kernel);
 	tb_cpu_brand(env->cpu_model, sizeof(env->cpu_model));
+	keep_utf8(env->cpu_model);
 
 	int n = vcpu_count();
 	if (n > 0)
@@ -116,6 +141,11 @@ void tb_env_collect(struct tb_env *env)
 	snprintf(env->run_id, sizeof(env->run_id), "%s-%02x%02x%02x%02x", compact, rnd[0], rnd[1],
 		 rnd[2], rnd[3]);
 
-	tb_cc_current(env->cc_level, sizeof(env->cc_level), env->cc_features,
-		      sizeof(env->cc_features));
+	if (cc_probe) {
+		cc_probe(env->cc_level, sizeof(env->cc_level), env->cc_features,
+			 sizeof(env->cc_features));
+	} else {
+		snprintf(env->cc_level, sizeof(env->cc_level), "unknown");
+		env->cc_features[0] = '\0';
+	}
 }

@@ -1,10 +1,10 @@
 /* `tinyben list`: every benchmark and option, generated from the registry. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tinyben/bench.h"
+#include "tinyben/cli.h"
 #include "tinyben/csv.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
@@ -15,6 +15,7 @@ static const char *type_name(enum tb_opt_type t)
 	case TB_OPT_INT: return "int";
 	case TB_OPT_BOOL: return "bool";
 	case TB_OPT_STR: return "string";
+	case TB_OPT_CHOICE: return "choice";
 	}
 	return "?";
 }
@@ -33,7 +34,8 @@ static void list_json(void)
 		fputs("{\"name\":", stdout);
 		json_str(b->name);
 		fputs(",\"group\":", stdout);
-		json_str(b->group);
+		char group[32];
+		json_str(tb_bench_group(b, group, sizeof(group)));
 		fputs(",\"description\":", stdout);
 		json_str(b->description);
 		fputs(",\"variants\":[", stdout);
@@ -41,6 +43,18 @@ static void list_json(void)
 			if (v != b->variants)
 				fputc(',', stdout);
 			json_str(*v);
+		}
+		fputs("],\"metrics\":[", stdout);
+		for (const struct tb_metric *m = b->metrics; m && m->name; m++) {
+			if (m != b->metrics)
+				fputc(',', stdout);
+			fputs("{\"name\":", stdout);
+			json_str(m->name);
+			fputs(",\"unit\":", stdout);
+			json_str(m->unit);
+			printf(",\"better\":\"%s\",\"help\":", m->better == TB_HIGHER ? "higher" : "lower");
+			json_str(m->help);
+			fputc('}', stdout);
 		}
 		fputs("],\"options\":[", stdout);
 		for (const struct tb_option *o = b->options; o && o->name; o++) {
@@ -56,6 +70,15 @@ static void list_json(void)
 			json_str(o->quick ? o->quick : o->def);
 			if (o->type == TB_OPT_INT)
 				printf(",\"min\":%lld,\"max\":%lld", o->min, o->max);
+			if (o->type == TB_OPT_CHOICE) {
+				fputs(",\"choices\":[", stdout);
+				for (int k = 0; o->choices[k]; k++) {
+					if (k)
+						fputc(',', stdout);
+					json_str(o->choices[k]);
+				}
+				fputc(']', stdout);
+			}
 			fputs(",\"help\":", stdout);
 			json_str(o->help);
 			fputc('}', stdout);
@@ -68,11 +91,28 @@ static void list_text(bool options)
 {
 	for (size_t i = 0; i < tb_bench_count(); i++) {
 		const struct tb_bench *b = tb_bench_at(i);
-		printf("%-16s %-4s %s\n", b->name, b->group, b->description);
+		char group[32];
+		printf("%-16s %-4s %s\n", b->name, tb_bench_group(b, group, sizeof(group)),
+		       b->description);
 		printf("%-21s variants:", "");
 		for (const char *const *v = b->variants; *v; v++)
 			printf(" %s", *v);
 		putchar('\n');
+		printf("%-21s metrics:", "");
+		for (const struct tb_metric *m = b->metrics; m && m->name; m++)
+			printf(" %s (%s)", m->name, m->unit);
+		putchar('\n');
+		/* What --quick changes, so a quick run's figures are read for what they are. */
+		bool any = false;
+		for (const struct tb_option *o = b->options; o && o->name; o++) {
+			if (!o->quick)
+				continue;
+			printf("%s%s=%s", any ? " " : "                      --quick: ", o->name,
+			       o->quick);
+			any = true;
+		}
+		if (any)
+			putchar('\n');
 		if (!options)
 			continue;
 		for (const struct tb_option *o = b->options; o && o->name; o++) {
@@ -80,6 +120,8 @@ static void list_text(bool options)
 			       type_name(o->type));
 			if (o->type == TB_OPT_INT)
 				printf(", %lld..%lld", o->min, o->max);
+			for (int k = 0; o->type == TB_OPT_CHOICE && o->choices[k]; k++)
+				printf("%s%s", k ? "|" : ": ", o->choices[k]);
 			if (o->quick)
 				printf(", --quick: %s", o->quick);
 			printf(") %s\n", o->help);
@@ -87,36 +129,38 @@ static void list_text(bool options)
 	}
 }
 
+struct list_args {
+	bool json, options;
+};
+
+static int on_option(void *user, int id, const char *value)
+{
+	(void)value;
+	struct list_args *l = user;
+	if (id == 'j')
+		l->json = true;
+	else
+		l->options = true;
+	return 0;
+}
+
 static int list_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "options", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct tb_arg args[] = {
+		{ "json", 0, false, 'j' },
+		{ "options", 0, false, 'o' },
 		{ 0 },
 	};
-	bool json = false, options = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'o': options = true; break;
-		case 'h': puts("usage: tinyben list [--json] [--options]"); return TB_EXIT_OK;
-		default:
-			tb_error("list: unknown option '%s'", argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		tb_error("list: unexpected argument '%s'", argv[optind]);
-		return TB_EXIT_USAGE;
-	}
-	if (json)
+	struct list_args l = { 0 };
+	struct tb_args spec = { .verb = "list", .table = args,
+				.usage = "usage: tinyben list [--json] [--options]\n" };
+	int rc = tb_args_parse(&spec, argc, argv, on_option, &l);
+	if (rc != 0)
+		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	if (l.json)
 		list_json();
 	else
-		list_text(options);
+		list_text(l.options);
 	/* A listing that did not arrive (disk full, stdout closed) is a failure. */
 	int e = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
 	if (e)

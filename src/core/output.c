@@ -9,12 +9,8 @@
 
 #include "tinyben/util.h"
 
-int tb_output_open(const char *path, bool force, FILE **out)
+int tb_output_open_fd(const char *path, bool force, int *out)
 {
-	if (!path) {
-		*out = stdout;
-		return 0;
-	}
 	struct stat st;
 	if (stat(path, &st) == 0) {
 		if (!S_ISREG(st.st_mode)) {
@@ -33,6 +29,20 @@ int tb_output_open(const char *path, bool force, FILE **out)
 		tb_error("%s: cannot create: %s", path, strerror(err));
 		return -err;
 	}
+	*out = fd;
+	return 0;
+}
+
+int tb_output_open(const char *path, bool force, FILE **out)
+{
+	if (!path) {
+		*out = stdout;
+		return 0;
+	}
+	int fd;
+	int rc = tb_output_open_fd(path, force, &fd);
+	if (rc < 0)
+		return rc;
 	*out = fdopen(fd, "w");
 	if (!*out) {
 		close(fd);

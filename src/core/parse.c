@@ -2,9 +2,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tinyben/util.h"
 
@@ -82,4 +85,16 @@ int tb_hex_digit(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+int tb_check_input_file(const char *value, char *err, size_t err_len)
+{
+	struct stat st;
+	if (!*value)
+		return 0;
+	if (stat(value, &st) != 0 || !S_ISREG(st.st_mode) || access(value, R_OK) != 0) {
+		snprintf(err, err_len, "'%s' is not a readable regular file", value);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -1,5 +1,6 @@
 /* Registry: finds every benchmark and verb the linker gathered, sorted by name. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tinyben/bench.h"
@@ -91,4 +92,10 @@ const struct tb_verb *tb_verb_find(const char *name)
 		if (strcmp(verbs[i]->name, name) == 0)
 			return verbs[i];
 	return NULL;
+}
+
+const char *tb_bench_group(const struct tb_bench *b, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s", (int)strcspn(b->name, "."), b->name);
+	return buf;
 }

@@ -8,82 +8,108 @@
 
 #include "tinyben/bench.h"
 #include "tinyben/rows.h"
+#include "tinyben/threads.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 #include "ctx_impl.h"
 #include "run_args.h"
 #include "runs.h"
 
-/* Does "variant" of "b" match one of the -b patterns "GLOB[:VARIANTGLOB]"? */
-static bool selected(const struct tb_run_args *a, const struct tb_bench *b, const char *variant)
+/* Does a row variant of the current benchmark match one of the -b patterns
+ * "GLOB[:VARIANTGLOB]"? */
+bool tb_row_selected(const struct tb_ctx *ctx, const char *variant)
 {
-	if (a->n_patterns == 0)
+	if (ctx->n_patterns == 0)
 		return true;
-	for (size_t i = 0; i < a->n_patterns; i++) {
+	for (size_t i = 0; i < ctx->n_patterns; i++) {
 		char pat[256];
-		snprintf(pat, sizeof(pat), "%s", a->patterns[i]);
+		snprintf(pat, sizeof(pat), "%s", ctx->patterns[i]);
 		char *colon = strchr(pat, ':');
 		if (colon)
 			*colon++ = '\0';
-		if (fnmatch(pat, b->name, 0) != 0)
+		if (fnmatch(pat, ctx->bench->name, 0) != 0)
 			continue;
-		if (!colon || !variant || fnmatch(colon, variant, 0) == 0)
+		if (!colon || fnmatch(colon, variant, 0) == 0)
 			return true;
 	}
 	return false;
 }
 
-static int open_output(const struct tb_run_args *a, FILE **out)
+/* Is a variant of the table part of this run: kept by the options, and selected itself or,
+ * for a benchmark that scales, through one of its team rows (MEMCPY-t4)? */
+static bool selected(const struct tb_ctx *ctx, const char *variant)
 {
-	return tb_output_open(a->output, a->force, out);
+	const struct tb_bench *b = ctx->bench;
+	if (b->planned && !b->planned(ctx, variant))
+		return false;
+	if (tb_row_selected(ctx, variant))
+		return true;
+	for (int i = 0; b->scales && ctx->settings.threads_given &&
+			i < ctx->settings.n_thread_counts; i++) {
+		char name[128];
+		tb_thread_variant(ctx, variant, ctx->settings.thread_counts[i], name, sizeof(name));
+		if (tb_row_selected(ctx, name))
+			return true;
+	}
+	return false;
 }
 
-static int run_bench(struct tb_ctx *ctx, const struct tb_run_args *a, const struct tb_bench *b,
-		     size_t index, size_t total)
+static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index, size_t total)
 {
-	ctx->bench = b;
+	tb_ctx_set_bench(ctx, b);
 	void *state = NULL;
 	if (ctx->progress)
 		fprintf(stderr, "[%zu/%zu] %s: %s\n", index, total, b->name, b->description);
+	if (ctx->progress && ctx->settings.threads_given && !b->scales)
+		fprintf(stderr, "  %s: --threads does not apply, it runs as one thread\n", b->name);
 	int rc = b->setup ? b->setup(ctx, &state) : 0;
 	if (rc < 0) {
 		/* What setup allocated before it failed is released by teardown (bench.h). */
 		if (state && b->teardown)
 			b->teardown(ctx, state);
 		if (rc == -EINTR || tb_interrupted()) {
-			tb_ctx_flush(ctx);
+			tb_ctx_flush(ctx, true);
 			return -EINTR;
 		}
 		if (!ctx->variant_reported_failure)
 			tb_fail(ctx, NULL, "setup failed: %s", strerror(-rc));
 		ctx->variant_reported_failure = false;
-		tb_ctx_flush(ctx);
+		tb_ctx_flush(ctx, true);
 		return 0;
 	}
 	const char *order[257];
-	tb_runs_variant_order(b->variants, b->name, a->shuffle_seed, order, 256);
+	tb_runs_variant_order(b->variants, b->name, ctx->shuffle_seed, order, 256);
 	for (const char *const *v = order; *v; v++) {
-		if (!selected(a, b, *v))
+		if (!selected(ctx, *v))
 			continue;
 		ctx->variant = *v;
 		ctx->variant_reported_failure = false;
-		ctx->rows_this_variant = 0;
-		if (ctx->progress)
-			fprintf(stderr, "  %s %s ...\n", b->name, *v);
-		rc = b->run(ctx, state, *v);
+		char why[512];
+		rc = 0;
+		if (b->supported && !b->supported(ctx, state, *v, why, sizeof(why))) {
+			tb_skip(ctx, *v, "%s", why);
+		} else if (!b->memory || tb_memory_check(ctx, *v, b->memory(ctx, state, *v))) {
+			if (ctx->progress)
+				fprintf(stderr, "  %s %s ...\n", b->name, *v);
+			rc = b->run(ctx, state, *v);
+		}
 		if (rc == -EINTR || tb_interrupted()) {
-			tb_ctx_flush(ctx);
+			tb_ctx_flush(ctx, true);
 			if (b->teardown)
 				b->teardown(ctx, state);
 			return -EINTR;
 		}
 		if (rc < 0 && !ctx->variant_reported_failure)
 			tb_fail(ctx, *v, "%s", strerror(-rc));
-		tb_ctx_flush(ctx);
+		/* Every variant's rows reach the disk before the next one starts: a crash or a
+		 * power cut keeps what was measured. */
+		if (!tb_ctx_flush(ctx, true))
+			break;
 	}
+	ctx->variant = NULL;
 	if (b->teardown)
 		b->teardown(ctx, state);
-	tb_ctx_flush(ctx);
+	tb_ctx_flush(ctx, true);
 	return 0;
 }
 
@@ -102,30 +128,40 @@ static int run_main(int argc, char **argv)
 	struct tb_ctx ctx;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.settings = a.settings;
-	ctx.format = a.format;
 	ctx.overrides = a.overrides;
 	ctx.n_overrides = a.n_overrides;
 	ctx.tags = a.tags;
+	ctx.patterns = (const char *const *)a.patterns;
+	ctx.n_patterns = a.n_patterns;
+	ctx.shuffle_seed = a.shuffle_seed;
 	ctx.progress = !a.quiet;
 
 	const struct tb_bench *todo[256];
 	size_t n_todo = 0;
 	for (size_t i = 0; i < tb_bench_count() && n_todo < 256; i++) {
 		const struct tb_bench *b = tb_bench_at(i);
+		tb_ctx_set_bench(&ctx, b);
 		for (const char *const *v = b->variants; *v; v++) {
-			if (selected(&a, b, *v)) {
+			if (selected(&ctx, *v)) {
 				todo[n_todo++] = b;
 				break;
 			}
 		}
 	}
 	tb_runs_shuffle(todo, n_todo, sizeof(*todo), a.shuffle_seed);
+	tb_ctx_set_bench(&ctx, NULL);
 	if (n_todo == 0) {
 		tb_error("no benchmark matches '%s' (see 'tinyben list')", a.bench_arg);
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
-	if (open_output(&a, &ctx.out) < 0) {
+	if (tb_ctx_timings_alloc(&ctx) < 0) {
+		tb_error("run: -r %d: not enough memory to keep that many samples", a.settings.reps);
+		tb_run_args_free(&a);
+		return TB_EXIT_USAGE;
+	}
+	if (tb_sink_open(&ctx.sink, a.output, a.force, a.format) < 0) {
+		tb_ctx_timings_free(&ctx);
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
@@ -135,20 +171,16 @@ static int run_main(int argc, char **argv)
 		fprintf(stderr, "tinyben %s: run %s on %s (%s, %s vCPUs, cc_level %s)\n",
 			ctx.env.version, ctx.env.run_id, ctx.env.host, ctx.env.cpu_model,
 			ctx.env.vcpus, ctx.env.cc_level);
-	tb_ctx_write_header(&ctx);
-	tb_ctx_flush(&ctx);
+	tb_sink_header(&ctx.sink);
+	tb_ctx_flush(&ctx, true);
 
 	bool interrupted = false;
-	for (size_t i = 0; i < n_todo && !interrupted && !ctx.write_error; i++) {
-		if (tb_interrupted() || run_bench(&ctx, &a, todo[i], i + 1, n_todo) == -EINTR)
+	for (size_t i = 0; i < n_todo && !interrupted && !ctx.sink.error; i++) {
+		if (tb_interrupted() || run_bench(&ctx, todo[i], i + 1, n_todo) == -EINTR)
 			interrupted = true;
 	}
-	tb_ctx_flush(&ctx);
+	bool written = tb_sink_close(&ctx.sink, NULL);
 	tb_cleanup_all();
-	if (ctx.out != stdout)
-		fclose(ctx.out);
-	else
-		fflush(stdout);
 	if (!a.quiet)
 		tb_summary_print(&ctx, stderr);
 
@@ -156,17 +188,12 @@ static int run_main(int argc, char **argv)
 	if (interrupted) {
 		tb_error("interrupted: the rows measured so far are written");
 		exit_code = TB_EXIT_INTERRUPTED;
-	} else if (ctx.write_error || ctx.n_failed) {
+	} else if (!written || ctx.n_failed) {
 		exit_code = TB_EXIT_FAILED;
 	}
-	for (size_t i = 0; i < ctx.n_kept; i++) {
-		free(ctx.kept[i].bench);
-		free(ctx.kept[i].variant);
-		free(ctx.kept[i].metric);
-		free(ctx.kept[i].unit);
-	}
-	free(ctx.kept);
-	free(ctx.pending);
+	tb_kept_free(&ctx);
+	tb_ctx_set_bench(&ctx, NULL);
+	tb_ctx_timings_free(&ctx);
 	tb_run_args_free(&a);
 	return exit_code;
 }

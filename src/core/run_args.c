@@ -1,12 +1,13 @@
 /* Parsing and validation of `tinyben run` options: every mistake is one line and exit 2. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tinyben/cli.h"
+#include "tinyben/csv.h"
 #include "tinyben/threads.h"
 #include "tinyben/util.h"
 #include "registry.h"
@@ -14,28 +15,27 @@
 
 enum {
 	OPT_QUICK = 256, OPT_FORMAT, OPT_FORCE, OPT_TAG, OPT_SET, OPT_DIR, OPT_THREADS,
-	OPT_REDIS, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_HELP, OPT_RUNS, OPT_SHUFFLE,
+	OPT_REDIS, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_RUNS, OPT_SHUFFLE,
 };
 
-static const struct option long_options[] = {
-	{ "bench", required_argument, NULL, 'b' },
-	{ "quick", no_argument, NULL, OPT_QUICK },
-	{ "reps", required_argument, NULL, 'r' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "tag", required_argument, NULL, OPT_TAG },
-	{ "set", required_argument, NULL, OPT_SET },
-	{ "dir", required_argument, NULL, OPT_DIR },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "redis", required_argument, NULL, OPT_REDIS },
-	{ "corpus", required_argument, NULL, OPT_CORPUS },
-	{ "allow-device", no_argument, NULL, OPT_ALLOW_DEVICE },
-	{ "min-time", required_argument, NULL, OPT_MIN_TIME },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "runs", required_argument, NULL, OPT_RUNS },
-	{ "shuffle", required_argument, NULL, OPT_SHUFFLE },  /* internal, from --runs */
+static const struct tb_arg args[] = {
+	{ "bench", 'b', true, 'b' },
+	{ "quick", 0, false, OPT_QUICK },
+	{ "reps", 'r', true, 'r' },
+	{ "output", 'o', true, 'o' },
+	{ "format", 0, true, OPT_FORMAT },
+	{ "force", 0, false, OPT_FORCE },
+	{ "tag", 0, true, OPT_TAG },
+	{ "set", 0, true, OPT_SET },
+	{ "dir", 0, true, OPT_DIR },
+	{ "threads", 0, true, OPT_THREADS },
+	{ "redis", 0, true, OPT_REDIS },
+	{ "corpus", 0, true, OPT_CORPUS },
+	{ "allow-device", 0, false, OPT_ALLOW_DEVICE },
+	{ "min-time", 0, true, OPT_MIN_TIME },
+	{ "quiet", 'q', false, 'q' },
+	{ "runs", 0, true, OPT_RUNS },
+	{ "shuffle", 0, true, OPT_SHUFFLE },  /* internal, from --runs */
 	{ 0 },
 };
 
@@ -43,7 +43,7 @@ static const char usage[] =
 	"usage: tinyben run [options]\n"
 	"  -b, --bench GLOB[,GLOB]   benchmarks to run (shell globs, e.g. 'mem.*'); BENCH:VARIANT\n"
 	"                            selects variants (e.g. mem.mbw:MEMCPY). Default: all\n"
-	"      --quick               small sizes, 3 repetitions, 0.1 s per repetition\n"
+	"      --quick               small sizes, 3 repetitions, 0.05 s per repetition\n"
 	"  -r, --reps N              measured repetitions (default 5, --quick 3)\n"
 	"      --runs N              N independent runs (default 1), each a fresh process with\n"
 	"                            its own run_id and a shuffled order of benchmarks and\n"
@@ -56,9 +56,9 @@ static const char usage[] =
 	"      --set BENCH.KEY=VAL   set an option of one benchmark (see 'tinyben list --options')\n"
 	"      --dir DIR             where I/O benchmarks create their files (default: .)\n"
 	"      --threads LIST        thread counts for scalable benchmarks: N, 1,2,4 or all\n"
-	"      --redis ADDR          use this redis server (host:port or socket path)\n"
-	"      --corpus FILE         compress FILE instead of the generated corpus (cpu.lz4)\n"
-	"      --allow-device        let io benchmarks open a block device (never by default)\n"
+	"      --redis ADDR          = --set io.redis.server=ADDR (host:port or socket path)\n"
+	"      --corpus FILE         = --set cpu.lz4.corpus=FILE\n"
+	"      --allow-device        = --set io.uring.allow_device=1 (never by default)\n"
 	"  -q, --quiet               no progress and no summary on stderr\n";
 
 static int fail(const char *fmt, const char *arg)
@@ -96,6 +96,44 @@ int tb_parse_thread_list(const char *s, int all, int *counts, int max, int *n)
 	return rc;
 }
 
+/* Checks value for option opt of b and records it; errors name the flag as shown. */
+static int set_option(struct tb_run_args *a, const struct tb_bench *b, const struct tb_option *opt,
+		      const char *value, const char *shown)
+{
+	char err[300];
+	if (tb_option_check(opt, value, err, sizeof(err)) != 0) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "%s: %s", shown, err);
+		return fail("%s", msg);
+	}
+	a->overrides = realloc(a->overrides, (a->n_overrides + 1) * sizeof(*a->overrides));
+	if (!a->overrides)
+		abort();
+	a->overrides[a->n_overrides++] = (struct tb_override){ b, opt, value };
+	return 0;
+}
+
+static const struct tb_option *find_option(const struct tb_bench *b, const char *name)
+{
+	for (const struct tb_option *o = b->options; o && o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+/* --redis, --corpus, --allow-device: the options of one benchmark, under their old flags. */
+static int set_alias(struct tb_run_args *a, const char *bench, const char *name, const char *value,
+		     const char *flag)
+{
+	const struct tb_bench *b = tb_bench_find(bench);
+	const struct tb_option *opt = b ? find_option(b, name) : NULL;
+	if (!opt)
+		return fail("%s: this build has no benchmark for it", flag);
+	if (!*value)
+		return fail("%s: an empty value (leave the flag out for the default)", flag);
+	return set_option(a, b, opt, value, flag);
+}
+
 static int add_override(struct tb_run_args *a, const char *arg)
 {
 	/* BENCH.KEY=VALUE where BENCH itself contains a dot: the key follows the last dot
@@ -116,27 +154,16 @@ static int add_override(struct tb_run_args *a, const char *arg)
 	const struct tb_bench *b = tb_bench_find(name);
 	if (!b)
 		return fail("--set: unknown benchmark '%s' (see 'tinyben list')", name);
-	const struct tb_option *opt = NULL;
-	for (const struct tb_option *o = b->options; o && o->name; o++)
-		if (strcmp(o->name, dot + 1) == 0)
-			opt = o;
+	const struct tb_option *opt = find_option(b, dot + 1);
 	if (!opt) {
 		char msg[300];
 		snprintf(msg, sizeof(msg), "%s has no option '%s' (see 'tinyben list --options')",
 			 b->name, dot + 1);
 		return fail("--set: %s", msg);
 	}
-	char err[200];
-	if (tb_option_check(opt, eq + 1, err, sizeof(err)) != 0) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "--set %s.%s: %s", b->name, opt->name, err);
-		return fail("%s", msg);
-	}
-	a->overrides = realloc(a->overrides, (a->n_overrides + 1) * sizeof(*a->overrides));
-	if (!a->overrides)
-		abort();
-	a->overrides[a->n_overrides++] = (struct tb_override){ b, opt, eq + 1 };
-	return 0;
+	char shown[300];
+	snprintf(shown, sizeof(shown), "--set %s.%s", b->name, opt->name);
+	return set_option(a, b, opt, eq + 1, shown);
 }
 
 static int add_tag(struct tb_run_args *a, const char *arg)
@@ -144,6 +171,12 @@ static int add_tag(struct tb_run_args *a, const char *arg)
 	const char *eq = strchr(arg, '=');
 	if (!eq || eq == arg || strpbrk(arg, " \t\r\n"))
 		return fail("--tag '%s': expected KEY=VALUE without spaces", arg);
+	for (const unsigned char *p = (const unsigned char *)arg; *p;) {
+		size_t n = tb_utf8_valid_len(p);
+		if (n == 0)
+			return fail("--tag: %s", "KEY=VALUE must be valid UTF-8 text");
+		p += n;
+	}
 	char *t = tb_strdupf("%s tag.%s", a->tags ? a->tags : "", arg);
 	free(a->tags);
 	a->tags = t;
@@ -171,6 +204,50 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* What the options say, before they are checked together. */
+struct raw {
+	struct tb_run_args *a;
+	const char *format, *reps, *min_time, *runs;
+};
+
+static int on_option(void *user, int id, const char *value)
+{
+	struct raw *r = user;
+	struct tb_run_args *a = r->a;
+	switch (id) {
+	case 'b': a->bench_arg = value; return split_patterns(a, value);
+	case OPT_QUICK: a->settings.quick = true; return 0;
+	case 'r': r->reps = value; return 0;
+	case 'o': a->output = value; return 0;
+	case OPT_FORMAT: r->format = value; return 0;
+	case OPT_FORCE: a->force = true; return 0;
+	case OPT_TAG: return add_tag(a, value);
+	case OPT_SET: return add_override(a, value);
+	case OPT_DIR: a->settings.dir = value; return 0;
+	case OPT_THREADS:
+		a->settings.threads_given = true;
+		if (tb_parse_thread_list(value, tb_cpu_count_allowed(), a->settings.thread_counts,
+					 TB_MAX_THREAD_COUNTS, &a->settings.n_thread_counts) != 0)
+			return fail("--threads '%s': expected N, a list like 1,2,4, or all", value);
+		return 0;
+	case OPT_REDIS: return set_alias(a, "io.redis", "server", value, "--redis");
+	case OPT_CORPUS: return set_alias(a, "cpu.lz4", "corpus", value, "--corpus");
+	case OPT_ALLOW_DEVICE: return set_alias(a, "io.uring", "allow_device", "1", "--allow-device");
+	case OPT_MIN_TIME: r->min_time = value; return 0;
+	case 'q': a->quiet = true; return 0;
+	case OPT_RUNS: r->runs = value; return 0;
+	case OPT_SHUFFLE: {
+		char *end;
+		errno = 0;
+		a->shuffle_seed = strtoull(value, &end, 16);
+		if (errno || end == value || *end)
+			return fail("--shuffle '%s': expected a hexadecimal seed", value);
+		return 0;
+	}
+	}
+	return -1;
+}
+
 int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -178,58 +255,14 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 	a->settings.thread_counts[0] = 1;
 	a->settings.n_thread_counts = 1;
 	a->bench_arg = "*";
-	const char *format = NULL, *reps = NULL, *min_time = NULL, *runs = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:r:o:q", long_options, NULL)) != -1) {
-		int rc = 0;
-		switch (c) {
-		case 'b': a->bench_arg = optarg; rc = split_patterns(a, optarg); break;
-		case OPT_QUICK: a->settings.quick = true; break;
-		case 'r': reps = optarg; break;
-		case 'o': a->output = optarg; break;
-		case OPT_FORMAT: format = optarg; break;
-		case OPT_FORCE: a->force = true; break;
-		case OPT_TAG: rc = add_tag(a, optarg); break;
-		case OPT_SET: rc = add_override(a, optarg); break;
-		case OPT_DIR: a->settings.dir = optarg; break;
-		case OPT_THREADS:
-			if (tb_parse_thread_list(optarg, tb_cpu_count_allowed(),
-						 a->settings.thread_counts, TB_MAX_THREAD_COUNTS,
-						 &a->settings.n_thread_counts) != 0)
-				rc = fail("--threads '%s': expected N, a list like 1,2,4, or all",
-					  optarg);
-			a->settings.threads_given = true;
-			break;
-		case OPT_REDIS: a->settings.redis = optarg; break;
-		case OPT_CORPUS: a->settings.corpus = optarg; break;
-		case OPT_ALLOW_DEVICE: a->settings.allow_device = true; break;
-		case OPT_MIN_TIME: min_time = optarg; break;
-		case 'q': a->quiet = true; break;
-		case OPT_RUNS: runs = optarg; break;
-		case OPT_SHUFFLE: {
-			char *end;
-			errno = 0;
-			a->shuffle_seed = strtoull(optarg, &end, 16);
-			if (errno || end == optarg || *end)
-				rc = fail("--shuffle '%s': expected a hexadecimal seed", optarg);
-			break;
-		}
-		case OPT_HELP: fputs(usage, stdout); tb_run_args_free(a); return 1;
-		case ':': rc = fail("option '%s' needs a value", argv[optind - 1]); break;
-		default: rc = fail("unknown option '%s' (see 'tinyben run --help')", argv[optind - 1]); break;
-		}
-		if (rc) {
-			tb_run_args_free(a);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		fail("unexpected argument '%s' (see 'tinyben run --help')", argv[optind]);
+	struct raw r = { .a = a };
+	struct tb_args spec = { .verb = "run", .usage = usage, .table = args };
+	int rc = tb_args_parse(&spec, argc, argv, on_option, &r);
+	if (rc != 0) {
 		tb_run_args_free(a);
-		return -1;
+		return rc;
 	}
+	const char *format = r.format, *reps = r.reps, *min_time = r.min_time;
 
 	long long v = a->settings.quick ? 3 : 5;
 	if (reps && tb_parse_ll(reps, 1, 1000000, &v) != 0) {
@@ -239,13 +272,13 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 	}
 	a->settings.reps = (int)v;
 	v = 1;
-	if (runs && tb_parse_ll(runs, 1, 1000, &v) != 0) {
-		fail("--runs '%s': expected a whole number of runs from 1 to 1000", runs);
+	if (r.runs && tb_parse_ll(r.runs, 1, 1000, &v) != 0) {
+		fail("--runs '%s': expected a whole number of runs from 1 to 1000", r.runs);
 		tb_run_args_free(a);
 		return -1;
 	}
 	a->runs = (int)v;
-	a->settings.min_time = a->settings.quick ? 0.1 : 0.5;
+	a->settings.min_time = a->settings.quick ? 0.05 : 0.5;
 	if (min_time && tb_parse_double(min_time, 0.0001, 3600, &a->settings.min_time) != 0) {
 		fail("--min-time '%s': expected seconds between 0.0001 and 3600", min_time);
 		tb_run_args_free(a);
@@ -264,12 +297,6 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 		a->format = TB_FORMAT_JSON;
 
 	struct stat st;
-	if (a->settings.corpus && (stat(a->settings.corpus, &st) != 0 || !S_ISREG(st.st_mode) ||
-				   access(a->settings.corpus, R_OK) != 0)) {
-		fail("--corpus '%s': not a readable regular file", a->settings.corpus);
-		tb_run_args_free(a);
-		return -1;
-	}
 	if (stat(a->settings.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fail("--dir '%s': not an existing directory", a->settings.dir);
 		tb_run_args_free(a);

@@ -8,8 +8,8 @@
 
 static bool same_series(const struct tb_kept *a, const struct tb_kept *b)
 {
-	return strcmp(a->bench, b->bench) == 0 && strcmp(a->variant, b->variant) == 0 &&
-	       strcmp(a->metric, b->metric) == 0;
+	return a->metric == b->metric && strcmp(a->bench, b->bench) == 0 &&
+	       (a->variant == b->variant || strcmp(a->variant, b->variant) == 0);
 }
 
 void tb_summary_print(const struct tb_ctx *ctx, FILE *f)
@@ -40,7 +40,8 @@ void tb_summary_print(const struct tb_ctx *ctx, FILE *f)
 		tb_summarize(v, n, &s);
 		const struct tb_kept *k = &ctx->kept[i];
 		fprintf(f, "%-16s %-22s %-14s %14.6g %7.2f %13.6g - %-11.6g  %s\n", k->bench,
-			k->variant, k->metric, s.median, s.cv * 100, s.min, s.max, k->unit);
+			k->variant, k->metric->name, s.median, s.cv * 100, s.min, s.max,
+			k->metric->unit);
 	}
 	fprintf(f, "(%d samples ok, %d skipped, %d failed)\n", ctx->n_ok, ctx->n_skipped,
 		ctx->n_failed);

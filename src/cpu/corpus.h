@@ -7,7 +7,7 @@
 
 /* Default and --quick sizes of the corpus, MiB. */
 #define TB_CORPUS_MIB 64
-#define TB_CORPUS_QUICK_MIB 8
+#define TB_CORPUS_QUICK_MIB 4
 
 /* Fills buf with the first len bytes of the corpus (a shorter corpus is a prefix of a
  * longer one). Integer-only arithmetic: identical on every compiler and CPU. */

@@ -1,7 +1,6 @@
 /* `tinyben corpus`: write the generated corpus to a file, so `lz4 -b` can read the same bytes. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tinyben/cli.h"
 #include "tinyben/ctx.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
@@ -17,43 +17,44 @@
 static const char usage[] =
 	"usage: tinyben corpus -o FILE [--size MIB] [--quick] [--force]\n"
 	"  -o, --output FILE   where to write the corpus (refuses an existing file)\n"
-	"      --size MIB      size in MiB (default " "64" ", --quick 8); a shorter corpus is a\n"
+	"      --size MIB      size in MiB (default 64, --quick 4); a shorter corpus is a\n"
 	"                      prefix of a longer one\n"
 	"      --force         replace FILE if it exists (a regular file only)\n"
 	"Prints the size and the FNV-1a 64-bit hash that cpu.lz4 writes in its detail.\n";
 
+struct corpus_args {
+	const char *out, *size;
+	bool force, quick;
+};
+
+static int on_option(void *user, int id, const char *value)
+{
+	struct corpus_args *c = user;
+	switch (id) {
+	case 'o': c->out = value; break;
+	case 's': c->size = value; break;
+	case 'q': c->quick = true; break;
+	case 'f': c->force = true; break;
+	}
+	return 0;
+}
+
 static int corpus_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "size", required_argument, NULL, 's' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct tb_arg args[] = {
+		{ "output", 'o', true, 'o' },
+		{ "size", 0, true, 's' },
+		{ "quick", 0, false, 'q' },
+		{ "force", 0, false, 'f' },
 		{ 0 },
 	};
-	const char *out = NULL, *size_arg = NULL;
-	bool force = false, quick = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 's': size_arg = optarg; break;
-		case 'q': quick = true; break;
-		case 'f': force = true; break;
-		case 'h': fputs(usage, stdout); return TB_EXIT_OK;
-		case ':': tb_error("corpus: %s needs a value", argv[optind - 1]); return TB_EXIT_USAGE;
-		default: tb_error("corpus: unknown option '%s' (see 'tinyben corpus --help')",
-				  argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		tb_error("corpus: unexpected argument '%s'", argv[optind]);
-		return TB_EXIT_USAGE;
-	}
+	struct corpus_args c = { 0 };
+	struct tb_args spec = { .verb = "corpus", .usage = usage, .table = args };
+	int rc = tb_args_parse(&spec, argc, argv, on_option, &c);
+	if (rc != 0)
+		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	const char *out = c.out, *size_arg = c.size;
+	bool force = c.force, quick = c.quick;
 	if (!out) {
 		tb_error("corpus: -o FILE is required (the corpus is binary; it never goes to stdout)");
 		return TB_EXIT_USAGE;
@@ -69,7 +70,7 @@ static int corpus_main(int argc, char **argv)
 		return TB_EXIT_USAGE;
 	size_t len = (size_t)mib << 20;
 	unsigned char *buf = malloc(len);
-	int rc = buf ? 0 : -ENOMEM;
+	rc = buf ? 0 : -ENOMEM;
 	uint64_t hash = 0;
 	if (buf) {
 		tb_corpus_fill(buf, len);

@@ -1,7 +1,6 @@
 /* `tinyben exec`: time a whole command (a kernel build) REPS times, rows like any benchmark. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "tinyben/bench.h"
+#include "tinyben/cli.h"
 #include "tinyben/ctx.h"
 #include "tinyben/rows.h"
 #include "tinyben/timer.h"
@@ -260,6 +260,15 @@ static double tv(struct timeval t)
 }
 
 /* Runs the repetitions; returns the exit code. */
+enum { M_WALL, M_USER, M_SYS, M_RSS };
+static const struct tb_metric exec_metrics[] = {
+	[M_WALL] = { "wall_s", "s", TB_LOWER, "wall time of the command" },
+	[M_USER] = { "user_s", "s", TB_LOWER, "user CPU time of the command and its children" },
+	[M_SYS] = { "sys_s", "s", TB_LOWER, "system CPU time of the command and its children" },
+	[M_RSS] = { "max_rss_kib", "KiB", TB_LOWER, "largest resident set (getrusage)" },
+	{ 0 },
+};
+
 static int measure(struct tb_ctx *ctx, int reps, const char *prep, char *const argv[],
 		   bool to_stdout, bool quiet)
 {
@@ -303,12 +312,11 @@ static int measure(struct tb_ctx *ctx, int reps, const char *prep, char *const a
 		/* `command=` comes last and runs to the end of detail: it may hold spaces. */
 		char *detail = tb_strdupf("exit_status=%d prepare=%s command=%s",
 					  WEXITSTATUS(o.status), prep ? "yes" : "no", command);
-		tb_emit_value(ctx, "", "wall_s", "s", "lower", r, o.wall, detail);
-		tb_emit_value(ctx, "", "user_s", "s", "lower", r, tv(o.ru.ru_utime), detail);
-		tb_emit_value(ctx, "", "sys_s", "s", "lower", r, tv(o.ru.ru_stime), detail);
+		tb_emit(ctx, "", &exec_metrics[M_WALL], r, o.wall, detail);
+		tb_emit(ctx, "", &exec_metrics[M_USER], r, tv(o.ru.ru_utime), detail);
+		tb_emit(ctx, "", &exec_metrics[M_SYS], r, tv(o.ru.ru_stime), detail);
 		/* Linux reports ru_maxrss in KiB (getrusage(2)). */
-		tb_emit_value(ctx, "", "max_rss_kib", "KiB", "lower", r, (double)o.ru.ru_maxrss,
-			      detail);
+		tb_emit(ctx, "", &exec_metrics[M_RSS], r, (double)o.ru.ru_maxrss, detail);
 		free(detail);
 		if (!tb_rows_flush(ctx))
 			code = TB_EXIT_FAILED;
@@ -321,45 +329,52 @@ static int measure(struct tb_ctx *ctx, int reps, const char *prep, char *const a
 	return code;
 }
 
+struct exec_args {
+	const char *name, *prep, *out;
+	long long reps;
+	bool force, quiet;
+};
+
+static int on_option(void *user, int id, const char *value)
+{
+	struct exec_args *e = user;
+	switch (id) {
+	case 'r':
+		if (tb_parse_ll(value, 1, 1000000, &e->reps) != 0) {
+			tb_error("exec: -r '%s': expected a whole number >= 1", value);
+			return -1;
+		}
+		break;
+	case 'n': e->name = value; break;
+	case 'p': e->prep = value; break;
+	case 'o': e->out = value; break;
+	case 'f': e->force = true; break;
+	case 'q': e->quiet = true; break;
+	}
+	return 0;
+}
+
 static int exec_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "reps", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "prepare", required_argument, NULL, 'p' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct tb_arg args[] = {
+		{ "reps", 'r', true, 'r' },
+		{ "name", 0, true, 'n' },
+		{ "prepare", 0, true, 'p' },
+		{ "output", 'o', true, 'o' },
+		{ "force", 0, false, 'f' },
+		{ "quiet", 'q', false, 'q' },
 		{ 0 },
 	};
-	const char *name = NULL, *prep = NULL, *out = NULL;
-	long long reps = 5;
-	bool force = false, quiet = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	/* '+': stop at the first non-option, so COMMAND's own options are left alone. */
-	while ((c = getopt_long(argc, argv, "+:r:o:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			if (tb_parse_ll(optarg, 1, 1000000, &reps) != 0) {
-				tb_error("exec: -r '%s': expected a whole number >= 1", optarg);
-				return TB_EXIT_USAGE;
-			}
-			break;
-		case 'n': name = optarg; break;
-		case 'p': prep = optarg; break;
-		case 'o': out = optarg; break;
-		case 'f': force = true; break;
-		case 'q': quiet = true; break;
-		case 'h': fputs(usage, stdout); return TB_EXIT_OK;
-		case ':': tb_error("exec: %s needs a value", argv[optind - 1]); return TB_EXIT_USAGE;
-		default: tb_error("exec: unknown option '%s' (see 'tinyben exec --help')",
-				  argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
+	struct exec_args e = { .reps = 5 };
+	/* operands: the first one is COMMAND, whose own options are left alone. */
+	struct tb_args spec = { .verb = "exec", .usage = usage, .table = args, .operands = true };
+	int rc = tb_args_parse(&spec, argc, argv, on_option, &e);
+	if (rc != 0)
+		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	const char *name = e.name, *prep = e.prep, *out = e.out;
+	long long reps = e.reps;
+	bool force = e.force, quiet = e.quiet;
+	int optind = spec.first_operand;
 	if (optind >= argc) {
 		tb_error("exec: no command given (tinyben exec [options] -- COMMAND [ARG...])");
 		return TB_EXIT_USAGE;
@@ -384,9 +399,9 @@ static int exec_main(int argc, char **argv)
 	const char *const no_variants[] = { NULL };
 	const struct tb_bench desc = {
 		.name = bench_name,
-		.group = "exec",
 		.description = "a whole command, timed",
 		.variants = no_variants,
+		.metrics = exec_metrics,
 	};
 	struct tb_ctx *ctx = tb_rows_open(&desc, out, force, !quiet);
 	if (!ctx) {

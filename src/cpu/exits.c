@@ -25,9 +25,23 @@ static const char *const variants[] = {
 	"clock_gettime", "page_fault", "mmap_munmap", "pipe_roundtrip", "sched_yield", NULL,
 };
 
+struct exits_opts {
+	long long fault_mib;
+};
+
+enum { M_NS, M_CYCLES };
+static const struct tb_metric metrics[] = {
+	[M_NS] = { "ns_per_op", "ns", TB_LOWER,
+		   "time per operation, the empty loop's cost per iteration subtracted" },
+	[M_CYCLES] = { "cycles_per_op", "cycles", TB_LOWER, "ns_per_op in TSC cycles" },
+	{ 0 },
+};
+
 static const struct tb_option options[] = {
-	{ "fault_mib", TB_OPT_INT, "64", "16", 1, 1 << 16,
-	  "page_fault: size of each fresh mapping that is touched page by page, MiB" },
+	{ .name = "fault_mib", .type = TB_OPT_INT, .def = "64", .quick = "16",
+	  .min = 1, .max = 1 << 16,
+	  .offset = offsetof(struct exits_opts, fault_mib),
+	  .help = "page_fault: size of each fresh mapping that is touched page by page, MiB" },
 	{ 0 },
 };
 
@@ -172,72 +186,111 @@ static void emit(struct tb_ctx *ctx, const struct exits *e, const char *variant,
 			 "ops=%llu raw_ns=%.3f loop_overhead_ns=%.3f tsc_hz=%.0f%s%s",
 			 (unsigned long long)t[r].iters, raw, overhead_ns, e->tsc_hz,
 			 extra ? " " : "", extra ? extra : "");
-		tb_emit_value(ctx, variant, "ns_per_op", "ns", "lower", r + 1, ns, detail);
-		tb_emit_value(ctx, variant, "cycles_per_op", "cycles", "lower", r + 1,
-			      ns * e->tsc_hz / 1e9, detail);
+		tb_emit(ctx, variant, &metrics[M_NS], r + 1, ns, detail);
+		tb_emit(ctx, variant, &metrics[M_CYCLES], r + 1, ns * e->tsc_hz / 1e9, detail);
 	}
 }
 
 /* Minor faults: fresh anonymous mappings touched once per 4 KiB page, self-timed so that
  * mmap and munmap stay outside the clock; the loop overhead is a second pass over the
  * same, now present, pages. Transparent huge pages are refused so a fault is one page. */
+struct faults {
+	size_t bytes;
+	long page;
+	double min_time;
+	double faults, touch;   /* this repetition */
+	uint64_t pages;
+	struct tb_timing *t;    /* the repetitions recorded */
+	int measured;
+	double ovh_sum;
+	uint64_t ovh_pages;
+};
+
+/* One repetition: fresh mappings faulted in until min_time of faults has passed. */
+static int faults_measure(void *arg, int rep)
+{
+	(void)rep;
+	struct faults *f = arg;
+	f->faults = f->touch = 0;
+	f->pages = 0;
+	do {
+		if (tb_interrupted())
+			return -EINTR;
+		volatile char *p = mmap(NULL, f->bytes, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		madvise((void *)p, f->bytes, MADV_NOHUGEPAGE);
+		double t0 = tb_now();
+		for (size_t off = 0; off < f->bytes; off += (size_t)f->page)
+			p[off] = 1;
+		double t1 = tb_now();
+		for (size_t off = 0; off < f->bytes; off += (size_t)f->page)
+			p[off] = 2;
+		double t2 = tb_now();
+		munmap((void *)p, f->bytes);
+		f->faults += t1 - t0;
+		f->touch += t2 - t1;
+		f->pages += f->bytes / (size_t)f->page;
+	} while (f->faults < f->min_time);
+	return 0;
+}
+
+/* Kept, not written yet: the rows subtract the overhead averaged over every repetition. */
+static void faults_record(void *arg, int rep)
+{
+	struct faults *f = arg;
+	f->t[rep - 1] = (struct tb_timing){ .iters = f->pages, .seconds = f->faults };
+	f->ovh_sum += f->touch;
+	f->ovh_pages += f->pages;
+	f->measured = rep;
+}
+
 static int run_faults(struct tb_ctx *ctx, const struct exits *e, const char *variant)
 {
-	const struct tb_settings *s = tb_settings(ctx);
-	size_t bytes = (size_t)tb_opt_int(ctx, "fault_mib") << 20;
-	long page = sysconf(_SC_PAGESIZE);
-	struct tb_timing t[s->reps];
-	double ovh_sum = 0;
-	uint64_t ovh_pages = 0;
-	int measured = 0;
-	for (int r = -1; r < s->reps; r++) { /* r == -1: warm-up */
-		double faults = 0, touch = 0;
-		uint64_t pages = 0;
-		do {
-			if (tb_interrupted())
-				goto out;
-			volatile char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-						MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-			if (p == MAP_FAILED)
-				return -errno;
-			madvise((void *)p, bytes, MADV_NOHUGEPAGE);
-			double t0 = tb_now();
-			for (size_t off = 0; off < bytes; off += (size_t)page)
-				p[off] = 1;
-			double t1 = tb_now();
-			for (size_t off = 0; off < bytes; off += (size_t)page)
-				p[off] = 2;
-			double t2 = tb_now();
-			munmap((void *)p, bytes);
-			faults += t1 - t0;
-			touch += t2 - t1;
-			pages += bytes / (size_t)page;
-		} while (faults < s->min_time);
-		if (r < 0)
-			continue;
-		t[r].iters = pages;
-		t[r].seconds = faults;
-		ovh_sum += touch;
-		ovh_pages += pages;
-		measured = r + 1;
+	struct faults f = {
+		.bytes = (size_t)TB_OPTS(ctx, struct exits_opts)->fault_mib << 20,
+		.page = sysconf(_SC_PAGESIZE),
+		.min_time = tb_settings(ctx)->min_time,
+		.t = tb_timings(ctx, 0),
+	};
+	struct tb_rep_plan plan = { .warmup = true, .measure = faults_measure,
+				    .record = faults_record };
+	int rc = tb_reps_run(ctx, &plan, &f);
+	if (f.measured > 0) {
+		char extra[64];
+		snprintf(extra, sizeof(extra), "page_bytes=%ld mapping_mib=%zu thp=off", f.page,
+			 f.bytes >> 20);
+		emit(ctx, e, variant, f.t, f.measured, f.ovh_sum * 1e9 / (double)f.ovh_pages,
+		     extra);
 	}
-out:
-	if (measured == 0)
-		return tb_interrupted() ? -EINTR : 0;
-	char extra[64];
-	snprintf(extra, sizeof(extra), "page_bytes=%ld mapping_mib=%zu thp=off", page, bytes >> 20);
-	emit(ctx, e, variant, t, measured, ovh_sum * 1e9 / (double)ovh_pages, extra);
-	return tb_interrupted() ? -EINTR : 0;
+	return rc;
+}
+
+static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+		      size_t len)
+{
+	(void)ctx;
+	(void)state;
+	if (strcmp(variant, "pipe_roundtrip") == 0 && tb_cpu_count_allowed() < 2) {
+		snprintf(why, len, "needs 2 CPUs (the two threads run on different CPUs)");
+		return false;
+	}
+	return true;
+}
+
+/* page_fault faults in a whole mapping of fault_mib at a time. */
+static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	(void)state;
+	if (strcmp(variant, "page_fault") != 0)
+		return 0;
+	return (uint64_t)TB_OPTS(ctx, struct exits_opts)->fault_mib << 20;
 }
 
 static int run_pipe(struct tb_ctx *ctx, const struct exits *e, const char *variant)
 {
-	if (tb_cpu_count_allowed() < 2) {
-		tb_skip(ctx, variant, "needs 2 CPUs (the two threads run on different CPUs)");
-		return 0;
-	}
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	struct pipes p = { .ctx = ctx, .t = t };
 	if (pipe2(p.ping, O_CLOEXEC) != 0)
 		return -errno;
@@ -283,8 +336,7 @@ static int setup(struct tb_ctx *ctx, void **state)
 	*state = e;
 	e->tsc_hz = tb_tsc_hz();
 	/* The empty loop, timed like every kernel: its per-iteration cost is subtracted. */
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	int n = tb_time_reps(ctx, k_empty, NULL, t);
 	if (n <= 0)
 		return n < 0 ? n : -EINTR;
@@ -338,8 +390,7 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	} else {
 		k = k_yield;
 	}
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
 	int measured = tb_time_reps(ctx, k, &leaf, t);
 	if (measured < 0)
 		return measured;
@@ -347,20 +398,12 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	return tb_interrupted() ? -EINTR : 0;
 }
 
-static void teardown(struct tb_ctx *ctx, void *state)
-{
-	(void)ctx;
-	free(state);
-}
-
 static const struct tb_bench exits_bench = {
 	.name = "cpu.exits",
-	.group = "cpu",
 	.description = "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
-	.variants = variants,
-	.options = options,
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct exits_opts),
+	.setup = setup, .supported = supported, .memory = memory, .run = run,
+	.teardown = tb_free_state,
 };
 TB_REGISTER_BENCH(exits_bench);

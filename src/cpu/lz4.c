@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <lz4.h>
@@ -18,16 +17,41 @@
 #include "tinyben/threads.h"
 #include "tinyben/util.h"
 #include "corpus.h"
+#include "roundtrip.h"
 
 static const char *const variants[] = { "level1", "level9", "level12", NULL };
 
+enum { M_COMPRESS, M_DECOMPRESS, M_RATIO };
+static const struct tb_metric metrics[] = {
+	/* lz4 -b's MB/s: 10^6 bytes of input per second (bench.c divides by 1000000). */
+	[M_COMPRESS] = { "compress_bw", "MB/s", TB_HIGHER,
+			 "input bytes compressed per second, all streams together" },
+	[M_DECOMPRESS] = { "decompress_bw", "MB/s", TB_HIGHER,
+			   "input bytes restored per second, all streams together" },
+	[M_RATIO] = { "ratio", "x", TB_HIGHER, "input size / compressed size" },
+	{ 0 },
+};
+
+struct lz4_opts {
+	long long size_mib;
+	long long block_kib;
+	const char *corpus;
+};
+
 static const struct tb_option options[] = {
-	{ "size_mib", TB_OPT_INT, "64", "8", 1, 2047,
-	  "size of the generated corpus, MiB (ignored with --corpus)" },
+	{ .name = "size_mib", .type = TB_OPT_INT, .def = "64", .quick = "4",
+	  .min = 1, .max = 2047,
+	  .offset = offsetof(struct lz4_opts, size_mib),
+	  .help = "size of the generated corpus, MiB (ignored with --corpus)" },
 	/* lz4 -b without -B benches each file as one block (bench.c: g_blockSize 0 means the
 	 * whole input), so that is the default here too. */
-	{ "block_kib", TB_OPT_INT, "0", NULL, 0, 2047 * 1024,
-	  "split the input into independent blocks of this size, KiB (lz4 -b -B); 0: one block" },
+	{ .name = "block_kib", .type = TB_OPT_INT, .def = "0",
+	  .min = 0, .max = 2047 * 1024,
+	  .offset = offsetof(struct lz4_opts, block_kib),
+	  .help = "split the input into independent blocks of this size, KiB (lz4 -b -B); 0: one block" },
+	{ .name = "corpus", .type = TB_OPT_STR, .def = "",
+	  .offset = offsetof(struct lz4_opts, corpus), .check = tb_check_input_file,
+	  .help = "compress this file instead of the generated corpus (--corpus FILE)" },
 	{ 0 },
 };
 
@@ -45,27 +69,18 @@ struct lz4 {
 	char origin[320];        /* detail words describing the input */
 };
 
+/* The variant being run: the input and the level. */
+struct job {
+	const struct lz4 *z;
+	int level;
+};
+
 /* One thread's buffers: its own output, so threads are independent streams. */
 struct lane {
+	const struct job *j;
 	unsigned char *cbuf, *res;
 	size_t *csize;
 	void *state;             /* LZ4_stream_t or LZ4_streamHC_t */
-	int err;
-};
-
-enum cmd { COMPRESS, DECOMPRESS, STOP };
-
-struct job {
-	struct lz4 *z;
-	struct tb_ctx *ctx;
-	const char *variant;
-	int level, threads;
-	struct lane *lanes;
-	struct tb_team *team;
-	enum cmd cmd;
-	uint64_t iters;
-	char pinning[256];
-	int rc;
 };
 
 static void *map_touched(size_t bytes, int fill)
@@ -116,8 +131,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	if (!z)
 		return -ENOMEM;
 	*state = z;
-	const char *file = tb_settings(ctx)->corpus;
-	if (file) {
+	const char *file = TB_OPTS(ctx, struct lz4_opts)->corpus;
+	if (*file) {
 		int rc = load_file(z, file);
 		if (rc < 0) {
 			const char *why = rc == -EINVAL ? "not a regular non-empty file under 2 GiB"
@@ -127,14 +142,14 @@ static int setup(struct tb_ctx *ctx, void **state)
 			return rc;
 		}
 	} else {
-		z->len = (size_t)tb_opt_int(ctx, "size_mib") << 20;
+		z->len = (size_t)TB_OPTS(ctx, struct lz4_opts)->size_mib << 20;
 		z->src = map_touched(z->len, 0);
 		if (!z->src)
 			return -ENOMEM;
 		tb_corpus_fill(z->src, z->len);
 	}
 	z->hash = tb_fnv1a64(z->src, z->len);
-	size_t bs = (size_t)tb_opt_int(ctx, "block_kib") << 10;
+	size_t bs = (size_t)TB_OPTS(ctx, struct lz4_opts)->block_kib << 10;
 	if (bs == 0 || bs > z->len)
 		bs = z->len;
 	z->n_blocks = (z->len + bs - 1) / bs;
@@ -189,53 +204,55 @@ static int decompress_pass(const struct job *j, struct lane *l)
 	return 0;
 }
 
-static void do_work(struct job *j, int index)
+/* The timed kernels: `iters` passes over every block, on this thread's buffers. */
+static int passes(struct lane *l, uint64_t iters, int (*pass)(const struct job *, struct lane *))
 {
-	struct lane *l = &j->lanes[index];
-	for (uint64_t k = 0; k < j->iters && l->err == 0; k++) {
-		if (tb_interrupted()) {
-			l->err = -EINTR;
-			break;
-		}
-		l->err = j->cmd == COMPRESS ? compress_pass(j, l) : decompress_pass(j, l);
-	}
+	int rc = 0;
+	for (uint64_t k = 0; k < iters && rc == 0; k++)
+		rc = tb_interrupted() ? -EINTR : pass(l->j, l);
+	return rc;
 }
 
-/* No team (one unpinned stream): nothing to wait for. */
-static void barrier(struct job *j)
+static int compress_kernel(void *arg, uint64_t iters)
 {
-	if (j->team)
-		tb_team_barrier(j->team);
+	return passes(arg, iters, compress_pass);
 }
 
-/* Thread 0's kernel for tb_time_reps: every thread runs `iters` passes between two
- * barriers, so the time covers the slowest stream and throughput is the aggregate. */
-static int team_kernel(void *arg, uint64_t iters)
+static int decompress_kernel(void *arg, uint64_t iters)
 {
-	struct job *j = arg;
-	j->iters = iters;
-	barrier(j);
-	do_work(j, 0);
-	barrier(j);
-	for (int i = 0; i < j->threads; i++)
-		if (j->lanes[i].err)
-			return j->lanes[i].err;
-	return 0;
+	return passes(arg, iters, decompress_pass);
 }
 
-static int lane_init(struct job *j, struct lane *l)
+static void lane_set(void *thread_arg, void *arg)
 {
-	const struct lz4 *z = j->z;
+	((struct lane *)thread_arg)->j = arg;
+}
+
+/* On the thread's own CPU: first touch places its memory near it. */
+static int lane_init(void *arg)
+{
+	struct lane *l = arg;
+	const struct lz4 *z = l->j->z;
 	l->cbuf = map_touched(z->cbytes, 0xe5);
 	l->res = map_touched(z->len, 0xd6);
 	l->csize = calloc(z->n_blocks, sizeof(*l->csize));
-	l->state = j->level < LZ4HC_CLEVEL_MIN ? calloc(1, (size_t)LZ4_sizeofState())
-					       : calloc(1, (size_t)LZ4_sizeofStateHC());
+	l->state = l->j->level < LZ4HC_CLEVEL_MIN ? calloc(1, (size_t)LZ4_sizeofState())
+						  : calloc(1, (size_t)LZ4_sizeofStateHC());
 	return l->cbuf && l->res && l->csize && l->state ? 0 : -ENOMEM;
 }
 
-static void lane_free(const struct lz4 *z, struct lane *l)
+/* Before decompressing: output left from anything earlier cannot pass the check. */
+static int lane_spoil(void *arg)
 {
+	struct lane *l = arg;
+	memset(l->res, 0xd6, l->j->z->len);
+	return 0;
+}
+
+static void lane_free(void *arg)
+{
+	struct lane *l = arg;
+	const struct lz4 *z = l->j->z;
 	if (l->cbuf)
 		munmap(l->cbuf, z->cbytes);
 	if (l->res)
@@ -244,146 +261,72 @@ static void lane_free(const struct lz4 *z, struct lane *l)
 	free(l->state);
 }
 
-static void emit(struct job *j, const char *metric, const char *unit, const struct tb_timing *t,
-		 int measured)
+static void emit(struct tb_ctx *ctx, const struct job *j, const char *variant, int threads,
+		 const char *pinning, const struct lane *l0, int metric, int measured)
 {
 	const struct lz4 *z = j->z;
+	const struct tb_timing *t = tb_timings(ctx, metric == M_COMPRESS ? 0 : 1);
+	int n = threads ? threads : 1;
 	size_t csum = 0;
 	for (size_t i = 0; i < z->n_blocks; i++)
-		csum += j->lanes[0].csize[i];
+		csum += l0->csize[i];
 	char detail[640];
 	for (int r = 0; r < measured; r++) {
 		snprintf(detail, sizeof(detail), "%s threads=%d %s passes=%" PRIu64 " compressed=%zu",
-			 z->origin, j->threads, j->pinning, t[r].iters, csum);
-		double mb = (double)z->len * (double)t[r].iters * j->threads / 1e6;
-		tb_emit_value(j->ctx, j->variant, metric, unit, "higher", r + 1, mb / t[r].seconds,
-			      detail);
-		if (strcmp(metric, "compress_speed") == 0)
-			tb_emit_value(j->ctx, j->variant, "ratio", "x", "higher", r + 1,
-				      (double)z->len / (double)csum, detail);
+			 z->origin, n, pinning, t[r].iters, csum);
+		double mb = (double)z->len * (double)t[r].iters * n / 1e6;
+		tb_emit(ctx, variant, &metrics[metric], r + 1, mb / t[r].seconds, detail);
+		if (metric == M_COMPRESS)
+			tb_emit(ctx, variant, &metrics[M_RATIO], r + 1, (double)z->len / (double)csum,
+				detail);
 	}
 }
 
-/* Thread 0 drives the measurement; the others wait for commands at the barrier. */
-static int worker(struct tb_team *team, int index, void *arg)
+/* Both phases measured: the round trip is checked on every thread (a fast decompressor of
+ * garbage is wrong; tests/cpu/test_roundtrip.c), then the rows are written. */
+static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
+		   const char *pinning, void *const *thread_args, const int *measured)
 {
-	struct job *j = arg;
-	j->team = team;
-	struct lane *l = &j->lanes[index];
-	l->err = lane_init(j, l); /* on its own CPU: first touch places memory near it */
-	barrier(j);
-	if (index != 0) {
-		for (;;) {
-			tb_team_barrier(team);
-			if (j->cmd == STOP)
-				return 0;
-			do_work(j, index);
-			tb_team_barrier(team);
-		}
+	const struct job *j = arg;
+	int n = threads ? threads : 1;
+	const unsigned char **outputs = malloc((size_t)n * sizeof(*outputs));
+	if (!outputs) {
+		tb_fail(ctx, variant, "%s", strerror(ENOMEM));
+		return;
 	}
-	const struct tb_settings *s = tb_settings(j->ctx);
-	struct tb_timing tc[s->reps], td[s->reps];
-	int rc = 0, nc = 0, nd = 0;
-	for (int i = 0; i < j->threads; i++)
-		if (j->lanes[i].err)
-			rc = j->lanes[i].err;
-	if (rc == 0) {
-		j->cmd = COMPRESS;
-		nc = rc = tb_time_reps(j->ctx, team_kernel, j, tc);
+	for (int i = 0; i < n; i++)
+		outputs[i] = ((const struct lane *)thread_args[i])->res;
+	int bad = tb_roundtrip_mismatch(outputs, n, j->z->src, j->z->len);
+	free(outputs);
+	if (bad >= 0) {
+		const struct lane *l = thread_args[bad];
+		tb_fail(ctx, variant, "round trip mismatch on thread %d: decompressed data differs "
+			"from the input (fnv1a64 %016" PRIx64 " vs %016" PRIx64 ")", bad,
+			tb_fnv1a64(l->res, j->z->len), j->z->hash);
+		return;
 	}
-	if (rc > 0) {
-		for (int i = 0; i < j->threads; i++)
-			memset(j->lanes[i].res, 0xd6, j->z->len); /* stale output cannot pass */
-		j->cmd = DECOMPRESS;
-		nd = rc = tb_time_reps(j->ctx, team_kernel, j, td);
-	}
-	j->cmd = STOP;
-	barrier(j);
-	if (rc < 0 || nc == 0 || nd == 0) {
-		j->rc = rc < 0 ? rc : -EINTR; /* nothing measured means interrupted */
-		return 0;
-	}
-	/* Test hook (tests/cpu/test_lz4.py): spoil one decompressed byte, to prove that the
-	 * check below fails the row. */
-	if (getenv("TINYBEN_TEST_CORRUPT_LZ4"))
-		j->lanes[0].res[j->z->len / 2] ^= 0x55;
-	/* The round trip, checked on every thread: a fast decompressor of garbage is wrong. */
-	for (int i = 0; i < j->threads; i++) {
-		if (memcmp(j->lanes[i].res, j->z->src, j->z->len) != 0) {
-			tb_fail(j->ctx, j->variant, "round trip mismatch on thread %d: decompressed "
-				"data differs from the input (fnv1a64 %016" PRIx64 " vs %016" PRIx64 ")",
-				i, tb_fnv1a64(j->lanes[i].res, j->z->len), j->z->hash);
-			j->rc = -EBADMSG;
-			return 0;
-		}
-	}
-	emit(j, "compress_speed", "MB/s", tc, nc);
-	emit(j, "decompress_speed", "MB/s", td, nd);
-	j->rc = tb_interrupted() ? -EINTR : 0;
-	return 0;
-}
-
-static bool fits(const struct lz4 *z, int threads)
-{
-	struct sysinfo si;
-	if (sysinfo(&si) != 0)
-		return true;
-	unsigned long long avail = (unsigned long long)(si.freeram + si.bufferram) * si.mem_unit;
-	return (unsigned long long)threads * (z->cbytes + z->len) < avail;
+	emit(ctx, j, variant, threads, pinning, thread_args[0], M_COMPRESS, measured[0]);
+	emit(ctx, j, variant, threads, pinning, thread_args[0], M_DECOMPRESS, measured[1]);
 }
 
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
-	struct lz4 *z = state;
+	const struct lz4 *z = state;
 	if (!z->src)
 		return -EIO; /* setup reported it */
-	const struct tb_settings *s = tb_settings(ctx);
-	int level = atoi(variant + strlen("level"));
-	for (int k = 0; k < s->n_thread_counts; k++) {
-		int threads = s->thread_counts[k];
-		/* One stream keeps the plain variant name; more streams are their own variant,
-		 * so a comparison never mixes 1-thread and N-thread rows. */
-		char name[32];
-		if (threads == 1)
-			snprintf(name, sizeof(name), "%s", variant);
-		else
-			snprintf(name, sizeof(name), "%s-t%d", variant, threads);
-		if (!fits(z, threads)) {
-			tb_skip(ctx, name, "needs %d x %zu MiB of free memory", threads,
-				(z->cbytes + z->len) >> 20);
-			continue;
-		}
-		tb_progress(ctx, "%s: %d thread(s), %zu bytes, level %d", name, threads, z->len, level);
-		struct job j = { .z = z, .ctx = ctx, .variant = name, .level = level,
-				 .threads = threads };
-		j.lanes = calloc((size_t)threads, sizeof(*j.lanes));
-		if (!j.lanes)
-			return -ENOMEM;
-		/* Without --threads, one stream runs where the scheduler puts it, as `lz4 -b`
-		 * does: pinned to the first CPU it would lose to anything else pinned there
-		 * (measured here: half of lz4 -b's speed on a shared 2-CPU machine). */
-		int rc;
-		if (threads == 1 && !s->threads_given) {
-			snprintf(j.pinning, sizeof(j.pinning), "pinned=no");
-			rc = worker(NULL, 0, &j);
-		} else {
-			rc = tb_team_run(threads, worker, &j, j.pinning, sizeof(j.pinning));
-		}
-		for (int i = 0; i < threads; i++)
-			lane_free(z, &j.lanes[i]);
-		free(j.lanes);
-		if (rc == 0)
-			rc = j.rc;
-		if (rc == -EINTR || tb_interrupted())
-			return -EINTR;
-		if (rc == -EBADMSG)
-			continue; /* the round-trip failure row is written */
-		if (rc == -EIO)
-			tb_fail(ctx, name, "liblz4 returned an error (compress 0 or decompress short)");
-		else if (rc < 0)
-			tb_fail(ctx, name, "%s", strerror(-rc));
-	}
-	return 0;
+	struct job j = { .z = z, .level = atoi(variant + strlen("level")) };
+	tb_progress(ctx, "%s: %zu bytes, level %d", variant, z->len, j.level);
+	/* Each stream has its own compressed and decompressed buffers. */
+	struct tb_scaling sc = {
+		.arg_size = sizeof(struct lane), .bytes_per_thread = z->cbytes + z->len, .arg = &j,
+		.init = lane_set,
+		.phase = { { compress_kernel, lane_init }, { decompress_kernel, lane_spoil } },
+		.record = record, .release = lane_free,
+	};
+	int rc = tb_team_variants(ctx, variant, &sc);
+	if (rc == -EIO)
+		tb_fail(ctx, variant, "liblz4 returned an error (compress 0 or decompress short)");
+	return rc;
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)
@@ -400,12 +343,9 @@ static void teardown(struct tb_ctx *ctx, void *state)
 
 static const struct tb_bench lz4_bench = {
 	.name = "cpu.lz4",
-	.group = "cpu",
 	.description = "liblz4 in memory, as lz4 -b: levels 1, 9, 12 (HC); MB/s of input and ratio",
-	.variants = variants,
-	.options = options,
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct lz4_opts), .scales = true,
+	.setup = setup, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(lz4_bench);

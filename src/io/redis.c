@@ -37,18 +37,62 @@ static const char *const variants[] = {
 	"SET-P16", "GET-P16", "INCR-P16", "LPUSH-P16", "LPOP-P16", "SADD-P16", NULL,
 };
 
-static const struct tb_option options[] = {
-	{ "clients", TB_OPT_INT, "50", NULL, 1, 10000, "parallel connections (redis-benchmark -c)" },
-	{ "pipeline", TB_OPT_INT, "1", NULL, 1, 1024,
-	  "requests in flight per connection for the variants without -P16 (redis-benchmark -P)" },
-	{ "data_bytes", TB_OPT_INT, "3", NULL, 1, 1 << 20,
-	  "payload of SET and LPUSH, bytes (redis-benchmark -d)" },
-	{ "requests", TB_OPT_INT, "100000", "20000", 1, 1LL << 40,
-	  "requests per repetition (redis-benchmark -n)" },
-	{ "keyspace", TB_OPT_INT, "0", NULL, 0, 999999999999LL,
-	  "0: one key as redis-benchmark without -r; N: random keys below N (redis-benchmark -r)" },
+struct redis_opts {
+	long long clients;
+	long long pipeline;
+	long long data_bytes;
+	long long requests;
+	long long keyspace;
+	const char *server;
+};
+
+enum { M_RPS, M_P50, M_P99, M_P999 };
+static const struct tb_metric metrics[] = {
+	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests answered per second of wall time" },
+	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to answer, median (histogram)" },
+	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to answer, 99th percentile" },
+	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "request to answer, 99.9th percentile" },
 	{ 0 },
 };
+
+/* A malformed address is bad usage, found before anything runs. */
+static int check_server(const char *value, char *err, size_t len)
+{
+	struct tb_redis_addr a;
+	return *value ? tb_redis_addr_parse(value, &a, err, len) : 0;
+}
+
+static const struct tb_option options[] = {
+	{ .name = "clients", .type = TB_OPT_INT, .def = "50",
+	  .min = 1, .max = 10000,
+	  .offset = offsetof(struct redis_opts, clients),
+	  .help = "parallel connections (redis-benchmark -c)" },
+	{ .name = "pipeline", .type = TB_OPT_INT, .def = "1",
+	  .min = 1, .max = 1024,
+	  .offset = offsetof(struct redis_opts, pipeline),
+	  .help = "requests in flight per connection for the variants without -P16 (redis-benchmark -P)" },
+	{ .name = "data_bytes", .type = TB_OPT_INT, .def = "3",
+	  .min = 1, .max = 1 << 20,
+	  .offset = offsetof(struct redis_opts, data_bytes),
+	  .help = "payload of SET and LPUSH, bytes (redis-benchmark -d)" },
+	{ .name = "requests", .type = TB_OPT_INT, .def = "100000", .quick = "5000",
+	  .min = 1, .max = 1LL << 40,
+	  .offset = offsetof(struct redis_opts, requests),
+	  .help = "requests per repetition (redis-benchmark -n)" },
+	{ .name = "keyspace", .type = TB_OPT_INT, .def = "0",
+	  .min = 0, .max = 999999999999LL,
+	  .offset = offsetof(struct redis_opts, keyspace),
+	  .help = "0: one key as redis-benchmark without -r; N: random keys below N (redis-benchmark -r)" },
+	{ .name = "server", .type = TB_OPT_STR, .def = "",
+	  .offset = offsetof(struct redis_opts, server), .check = check_server,
+	  .help = "host:port or a unix socket path of a server to use (--redis ADDR); "
+		  "empty: start a private redis-server" },
+	{ 0 },
+};
+
+/* Preparing keys may take a while (DEL of a list of millions of elements, LPUSH of as many
+ * as the requests): a generous timeout for the admin commands (Ctrl-C still ends the wait). */
+#define ADMIN_TIMEOUT_S 60.0
 
 struct redis_state {
 	struct tb_redis_server server;
@@ -71,8 +115,13 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	if (st->admin && !st->own) {
 		/* Someone else's server: remove the fixed-name keys this run wrote (the same ones
 		 * redis-benchmark writes). Random keys (keyspace > 0) stay, as with redis-benchmark. */
-		redisReply *r = redisCommand(st->admin, "DEL key:__rand_int__ counter:__rand_int__ "
-					     "mylist myset");
+		static const char *const del[] = { "DEL", "key:__rand_int__", "counter:__rand_int__",
+						   "mylist", "myset" };
+		char err[128];
+		/* Not interruptible (it runs after a Ctrl-C too), but short: a server that does
+		 * not answer in a second does not hold the exit. */
+		redisReply *r = tb_redis_call(st->admin, 1.0, false, 5, (const char **)del, NULL,
+					      err, sizeof(err));
 		if (r)
 			freeReplyObject(r);
 	}
@@ -91,8 +140,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	if (!st)
 		return -ENOMEM;
 	*state = st;
-	const struct tb_settings *s = tb_settings(ctx);
-	st->payload_len = (size_t)tb_opt_int(ctx, "data_bytes");
+	const char *server = TB_OPTS(ctx, struct redis_opts)->server;
+	st->payload_len = (size_t)TB_OPTS(ctx, struct redis_opts)->data_bytes;
 	st->payload = malloc(st->payload_len + 1);
 	st->hist = malloc(sizeof(*st->hist));
 	if (!st->payload || !st->hist) {
@@ -106,8 +155,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 
 	char err[256] = "";
 	char version[32] = "unknown";
-	if (s->redis) {
-		if (tb_redis_addr_parse(s->redis, &st->addr, err, sizeof(err)) < 0) {
+	if (*server) {
+		if (tb_redis_addr_parse(server, &st->addr, err, sizeof(err)) < 0) {
 			snprintf(st->fail, sizeof(st->fail), "%s", err);
 			return 0;
 		}
@@ -136,26 +185,29 @@ static int setup(struct tb_ctx *ctx, void **state)
 		snprintf(st->fail, sizeof(st->fail), "%s", err);
 		return 0;
 	}
-	/* Preparing keys may take a while (DEL of a list of millions of elements, LPUSH of as many
-	 * as the requests): a generous timeout for the commands, the short one for connecting. */
-	struct timeval tv = { 60, 0 };
-	redisSetTimeout(st->admin, tv);
 	if (!st->own) {
-		redisReply *r = redisCommand(st->admin, "INFO server");
+		static const char *const info[] = { "INFO", "server" };
+		redisReply *r = tb_redis_call(st->admin, ADMIN_TIMEOUT_S, true, 2,
+					      (const char **)info, NULL, err, sizeof(err));
+		if (!r && tb_interrupted()) {
+			teardown(ctx, st);
+			*state = NULL;
+			return -EINTR;
+		}
 		const char *v = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, "redis_version:") : NULL;
 		if (v) {
 			v += strlen("redis_version:");
 			snprintf(version, sizeof(version), "%.*s", (int)strcspn(v, "\r\n"), v);
 		} else {
-			snprintf(st->fail, sizeof(st->fail), "%s: INFO failed: %s", s->redis,
+			snprintf(st->fail, sizeof(st->fail), "%s: INFO failed: %s", server,
 				 r && r->type == REDIS_REPLY_ERROR ? r->str
-				 : st->admin->err ? st->admin->errstr : "no redis_version");
+				 : r ? "no redis_version" : err);
 		}
 		if (r)
 			freeReplyObject(r);
 	}
 	snprintf(st->where, sizeof(st->where), "server=%s redis_version=%s",
-		 st->own ? "private-unix-socket" : s->redis, version);
+		 st->own ? "private-unix-socket" : server, version);
 	return 0;
 }
 
@@ -163,11 +215,12 @@ static int setup(struct tb_ctx *ctx, void **state)
 static bool admin(struct redis_state *st, char *err, size_t len, int argc, const char **argv,
 		  const size_t *lens)
 {
-	redisReply *r = redisCommandArgv(st->admin, argc, argv, lens);
+	char why[200];
+	redisReply *r = tb_redis_call(st->admin, ADMIN_TIMEOUT_S, true, argc, argv, lens, why,
+				      sizeof(why));
 	bool ok = r && r->type != REDIS_REPLY_ERROR;
 	if (!ok)
-		snprintf(err, len, "preparing %s: %s", argv[0],
-			 r ? r->str : st->admin->errstr);
+		snprintf(err, len, "preparing %s: %s", argv[0], r ? r->str : why);
 	if (r)
 		freeReplyObject(r);
 	return ok;
@@ -211,13 +264,75 @@ static bool prepare(struct redis_state *st, const struct command *cmd, uint64_t 
 	return true;
 }
 
+/* One variant's repetitions: the keys a command needs are loaded untimed (prepare), then
+ * the load runs (measure). */
+struct redis_reps {
+	struct tb_ctx *ctx;
+	struct redis_state *st;
+	const struct command *cmd;
+	const char *variant;
+	struct tb_redis_load l;
+	uint64_t full, warm;
+	struct tb_redis_result res;
+};
+
+static int rep_prepare(void *arg, int rep)
+{
+	struct redis_reps *r = arg;
+	r->l.requests = rep == 0 ? (r->warm < r->full ? r->warm : r->full) : r->full;
+	char err[256];
+	if (!prepare(r->st, r->cmd, r->l.requests, err, sizeof(err))) {
+		tb_fail(r->ctx, r->variant, "%s", err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int rep_measure(void *arg, int rep)
+{
+	(void)rep;
+	struct redis_reps *r = arg;
+	int rc = tb_redis_load_run(&r->l, &r->res);
+	if (rc < 0 && rc != -EINTR)
+		tb_fail(r->ctx, r->variant, "%s", r->res.error);
+	return rc;
+}
+
+static void rep_record(void *arg, int rep)
+{
+	struct redis_reps *r = arg;
+	const struct redis_state *st = r->st;
+	const struct tb_redis_result *res = &r->res;
+	char detail[512];
+	snprintf(detail, sizeof(detail),
+		 "clients=%d pipeline=%d data_bytes=%zu requests=%llu keyspace=%llu "
+		 "seconds=%.6f client_cpu_s=%.6f %s",
+		 r->l.clients, r->l.pipeline, st->payload_len, (unsigned long long)res->done,
+		 (unsigned long long)r->l.keyspace, res->seconds, res->cpu_seconds, st->where);
+	tb_emit(r->ctx, r->variant, &metrics[M_RPS], rep, (double)res->done / res->seconds,
+		detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_P50], rep, tb_hist_quantile(st->hist, 0.50) / 1e3,
+		detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_P99], rep, tb_hist_quantile(st->hist, 0.99) / 1e3,
+		detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_P999], rep,
+		tb_hist_quantile(st->hist, 0.999) / 1e3, detail);
+}
+
+/* What setup found (no server and no redis-server to start) applies to every variant. */
+static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+		      size_t len)
+{
+	(void)ctx;
+	(void)variant;
+	const struct redis_state *st = state;
+	snprintf(why, len, "%s", st->skip);
+	return st->skip[0] == '\0';
+}
+
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	struct redis_state *st = state;
-	if (st->skip[0]) {
-		tb_skip(ctx, variant, "%s", st->skip);
-		return 0;
-	}
 	if (st->fail[0]) {
 		tb_fail(ctx, variant, "%s", st->fail);
 		return -EIO;
@@ -233,10 +348,10 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	struct tb_redis_load l = {
 		.addr = &st->addr,
 		.name = cmd->name,
-		.clients = (int)tb_opt_int(ctx, "clients"),
-		.pipeline = variant[nlen] ? DEEP_PIPELINE : (int)tb_opt_int(ctx, "pipeline"),
-		.requests = (uint64_t)tb_opt_int(ctx, "requests"),
-		.keyspace = (uint64_t)tb_opt_int(ctx, "keyspace"),
+		.clients = (int)TB_OPTS(ctx, struct redis_opts)->clients,
+		.pipeline = variant[nlen] ? DEEP_PIPELINE : (int)TB_OPTS(ctx, struct redis_opts)->pipeline,
+		.requests = (uint64_t)TB_OPTS(ctx, struct redis_opts)->requests,
+		.keyspace = (uint64_t)TB_OPTS(ctx, struct redis_opts)->keyspace,
 		.expect = cmd->expect,
 		.bulk_len = st->payload_len,
 	};
@@ -250,59 +365,25 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	l.cmd = buf;
 	l.cmd_len = (size_t)len;
 
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_redis_result res = { .hist = st->hist };
-	uint64_t full = l.requests;
+	struct redis_reps r = { .ctx = ctx, .st = st, .cmd = cmd, .variant = variant, .l = l,
+				.full = l.requests, .res = { .hist = st->hist } };
 	/* Warm-up: a tenth of the load (at least one batch per client) fills the server's
 	 * allocator, the connections and the caches; its figures are dropped. */
-	uint64_t warm = full / 10;
-	if (warm < (uint64_t)l.clients * (uint64_t)l.pipeline)
-		warm = (uint64_t)l.clients * (uint64_t)l.pipeline;
-	int rc = 0;
-	for (int rep = 0; rep <= s->reps && rc == 0; rep++) {
-		l.requests = rep == 0 ? (warm < full ? warm : full) : full;
-		char err[256];
-		if (!prepare(st, cmd, l.requests, err, sizeof(err))) {
-			tb_fail(ctx, variant, "%s", err);
-			rc = -EIO;
-			break;
-		}
-		rc = tb_redis_load_run(&l, &res);
-		if (rc == -EINTR)
-			break;
-		if (rc < 0) {
-			tb_fail(ctx, variant, "%s", res.error);
-			break;
-		}
-		if (rep == 0)
-			continue;
-		char detail[512];
-		snprintf(detail, sizeof(detail),
-			 "clients=%d pipeline=%d data_bytes=%zu requests=%llu keyspace=%llu "
-			 "seconds=%.6f client_cpu_s=%.6f %s",
-			 l.clients, l.pipeline, st->payload_len, (unsigned long long)res.done,
-			 (unsigned long long)l.keyspace, res.seconds, res.cpu_seconds, st->where);
-		tb_emit_value(ctx, variant, "rps", "req/s", "higher", rep, (double)res.done / res.seconds,
-			      detail);
-		tb_emit_value(ctx, variant, "latency_p50", "us", "lower", rep,
-			      tb_hist_quantile(st->hist, 0.50) / 1000.0, detail);
-		tb_emit_value(ctx, variant, "latency_p99", "us", "lower", rep,
-			      tb_hist_quantile(st->hist, 0.99) / 1000.0, detail);
-		tb_emit_value(ctx, variant, "latency_p99.9", "us", "lower", rep,
-			      tb_hist_quantile(st->hist, 0.999) / 1000.0, detail);
-	}
+	r.warm = r.full / 10;
+	if (r.warm < (uint64_t)l.clients * (uint64_t)l.pipeline)
+		r.warm = (uint64_t)l.clients * (uint64_t)l.pipeline;
+	struct tb_rep_plan plan = { .warmup = true, .prepare = rep_prepare, .measure = rep_measure,
+				    .record = rep_record };
+	int rc = tb_reps_run(ctx, &plan, &r);
 	free(buf);
 	return rc;
 }
 
 static const struct tb_bench redis_bench = {
 	.name = "io.redis",
-	.group = "io",
 	.description = "redis-benchmark's SET/GET/INCR/LPUSH/LPOP/SADD: rps and latency, 50 clients, P=1 and 16",
-	.variants = variants,
-	.options = options,
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct redis_opts),
+	.setup = setup, .supported = supported, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(redis_bench);

@@ -19,13 +19,21 @@ struct tb_redis_addr {
 	int port;
 };
 
-/* --redis ADDR: "host:port", or a unix socket path (anything holding a '/').
+/* io.redis.server (--redis ADDR): "host:port", or a unix socket path (anything with a '/').
  * Returns 0, or -EINVAL with a reason in err. */
 int tb_redis_addr_parse(const char *s, struct tb_redis_addr *a, char *err, size_t errlen);
 
 /* A blocking connection with a timeout (seconds); NULL with the reason in err. */
 struct redisContext *tb_redis_connect(const struct tb_redis_addr *a, double timeout_s, char *err,
 				      size_t errlen);
+
+/* One command on a blocking connection, answered within timeout_s. The answer is awaited
+ * in slices of 100 ms, so that when interruptible a SIGINT/SIGTERM ends the wait at once
+ * (a server that accepts and never answers must not hold a Ctrl-C for the whole timeout).
+ * NULL with the reason in err when there is no answer. */
+struct redisReply *tb_redis_call(struct redisContext *c, double timeout_s, bool interruptible,
+				 int argc, const char **argv, const size_t *lens, char *err,
+				 size_t errlen);
 
 /* A redis-server this process started and owns. */
 struct tb_redis_server {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +29,12 @@ int tb_redis_addr_parse(const char *s, struct tb_redis_addr *a, char *err, size_
 {
 	memset(a, 0, sizeof(*a));
 	if (!s || !*s) {
-		snprintf(err, errlen, "--redis: empty address");
+		snprintf(err, errlen, "empty address: expected host:port or a socket path");
 		return -EINVAL;
 	}
 	if (strchr(s, '/')) {
 		if (strlen(s) >= sizeof(a->path)) {
-			snprintf(err, errlen, "--redis %s: socket path longer than %zu bytes", s,
+			snprintf(err, errlen, "'%s': socket path longer than %zu bytes", s,
 				 sizeof(a->path) - 1);
 			return -EINVAL;
 		}
@@ -44,7 +45,7 @@ int tb_redis_addr_parse(const char *s, struct tb_redis_addr *a, char *err, size_
 	long long port;
 	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(a->host) ||
 	    tb_parse_ll(colon + 1, 1, 65535, &port) != 0) {
-		snprintf(err, errlen, "--redis %s: expected host:port (port 1-65535) or a socket path", s);
+		snprintf(err, errlen, "'%s': expected host:port (port 1-65535) or a socket path", s);
 		return -EINVAL;
 	}
 	memcpy(a->host, s, (size_t)(colon - s));
@@ -80,6 +81,45 @@ static int resolve_host(const char *host, char *numeric, size_t len, char *err, 
 		return -EHOSTUNREACH;
 	}
 	return 0;
+}
+
+redisReply *tb_redis_call(redisContext *c, double timeout_s, bool interruptible, int argc,
+			  const char **argv, const size_t *lens, char *err, size_t errlen)
+{
+	if (redisAppendCommandArgv(c, argc, argv, lens) != REDIS_OK) {
+		snprintf(err, errlen, "%s", c->errstr);
+		return NULL;
+	}
+	int done = 0;
+	while (!done)
+		if (redisBufferWrite(c, &done) != REDIS_OK) {
+			snprintf(err, errlen, "%s", c->errstr);
+			return NULL;
+		}
+	double deadline = tb_now() + timeout_s;
+	for (;;) {
+		void *reply = NULL;
+		if (redisGetReplyFromReader(c, &reply) != REDIS_OK) {
+			snprintf(err, errlen, "%s", c->errstr);
+			return NULL;
+		}
+		if (reply)
+			return reply;
+		if (interruptible && tb_interrupted()) {
+			snprintf(err, errlen, "interrupted");
+			return NULL;
+		}
+		if (tb_now() > deadline) {
+			snprintf(err, errlen, "no answer within %.0f s", timeout_s);
+			return NULL;
+		}
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		int n = poll(&p, 1, 100);
+		if (n > 0 && redisBufferRead(c) != REDIS_OK) {
+			snprintf(err, errlen, "%s", c->errstr);
+			return NULL;
+		}
+	}
 }
 
 redisContext *tb_redis_connect(const struct tb_redis_addr *a, double timeout_s, char *err,

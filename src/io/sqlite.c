@@ -16,11 +16,27 @@
 
 static const char *const variants[] = { "autocommit", "wal", "batch", NULL };
 
+struct sqlite_opts {
+	long long rows;
+	long long wal_passes;
+};
+
+enum { M_ELAPSED, M_INSERTS };
+static const struct tb_metric metrics[] = {
+	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds for all the inserts of a repetition" },
+	[M_INSERTS] = { "inserts", "inserts/s", TB_HIGHER, "rows inserted per second" },
+	{ 0 },
+};
+
 static const struct tb_option options[] = {
-	{ "rows", TB_OPT_INT, "2500", NULL, 1, 1000000,
-	  "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)" },
-	{ "wal_passes", TB_OPT_INT, "3", NULL, 1, 1000,
-	  "passes of the wal variant, each a new connection (pts/sqlite 2.3.0: 3)" },
+	{ .name = "rows", .type = TB_OPT_INT, .def = "2500", .quick = "100",
+	  .min = 1, .max = 1000000,
+	  .offset = offsetof(struct sqlite_opts, rows),
+	  .help = "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)" },
+	{ .name = "wal_passes", .type = TB_OPT_INT, .def = "3",
+	  .min = 1, .max = 1000,
+	  .offset = offsetof(struct sqlite_opts, wal_passes),
+	  .help = "passes of the wal variant, each a new connection (pts/sqlite 2.3.0: 3)" },
 	{ 0 },
 };
 
@@ -60,8 +76,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	if (!q)
 		return -ENOMEM;
 	*state = q;
-	q->rows = tb_opt_int(ctx, "rows");
-	q->passes = (int)tb_opt_int(ctx, "wal_passes");
+	q->rows = TB_OPTS(ctx, struct sqlite_opts)->rows;
+	q->passes = (int)TB_OPTS(ctx, struct sqlite_opts)->wal_passes;
 	q->stmts = make_statements(q->rows);
 	return q->stmts ? 0 : -ENOMEM;
 }
@@ -196,29 +212,40 @@ static int one_rep(struct tb_ctx *ctx, const char *variant, const struct sq *q, 
 	return rc;
 }
 
+struct sq_reps {
+	struct tb_ctx *ctx;
+	const struct sq *q;
+	const char *variant;
+	char detail[160];
+	double seconds;
+	long long inserts;
+};
+
+static int rep_measure(void *arg, int rep)
+{
+	(void)rep;
+	struct sq_reps *r = arg;
+	return one_rep(r->ctx, r->variant, r->q, &r->seconds, &r->inserts);
+}
+
+static void rep_record(void *arg, int rep)
+{
+	struct sq_reps *r = arg;
+	tb_emit(r->ctx, r->variant, &metrics[M_ELAPSED], rep, r->seconds, r->detail);
+	tb_emit(r->ctx, r->variant, &metrics[M_INSERTS], rep, (double)r->inserts / r->seconds,
+		r->detail);
+}
+
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
-	const struct sq *q = state;
-	const struct tb_settings *s = tb_settings(ctx);
+	struct sq_reps r = { .ctx = ctx, .q = state, .variant = variant };
 	bool wal = strcmp(variant, "wal") == 0;
-	char detail[160];
-	snprintf(detail, sizeof(detail), "rows=%lld passes=%d journal=%s synchronous=FULL txn=%s "
-		 "sqlite=%s", q->rows, wal ? q->passes : 1, wal ? "wal" : "delete",
+	snprintf(r.detail, sizeof(r.detail), "rows=%lld passes=%d journal=%s synchronous=FULL "
+		 "txn=%s sqlite=%s", r.q->rows, wal ? r.q->passes : 1, wal ? "wal" : "delete",
 		 strcmp(variant, "batch") == 0 ? "one" : "per-insert", sqlite3_libversion());
 	/* rep 0 is the warm-up: file-system metadata, page cache and the library's code. */
-	for (int r = 0; r <= s->reps; r++) {
-		double sec = 0;
-		long long n = 0;
-		int rc = one_rep(ctx, variant, q, &sec, &n);
-		if (rc < 0)
-			return rc;
-		if (r == 0)
-			continue;
-		tb_emit_value(ctx, variant, "total", "s", "lower", r, sec, detail);
-		tb_emit_value(ctx, variant, "inserts", "inserts/s", "higher", r, (double)n / sec,
-			      detail);
-	}
-	return 0;
+	struct tb_rep_plan plan = { .warmup = true, .measure = rep_measure, .record = rep_record };
+	return tb_reps_run(ctx, &plan, &r);
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)
@@ -235,12 +262,9 @@ static void teardown(struct tb_ctx *ctx, void *state)
 
 static const struct tb_bench sqlite_bench = {
 	.name = "io.sqlite",
-	.group = "io",
 	.description = "SQLite single-row INSERTs: autocommit+FULL sync, WAL (pts/sqlite), one batch",
-	.variants = variants,
-	.options = options,
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct sqlite_opts),
+	.setup = setup, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(sqlite_bench);

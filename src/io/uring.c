@@ -19,22 +19,70 @@ static const char *const variants[] = {
 	"read-qd1", "read-qd32", "write-qd1", "write-qd32", "fsync", NULL,
 };
 
+enum { M_IOPS, M_BW, M_P50, M_P99, M_P999 };
+static const struct tb_metric metrics[] = {
+	[M_IOPS] = { "iops", "IO/s", TB_HIGHER, "I/Os completed per second of the repetition" },
+	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
+	[M_BW] = { "bw", "MB/s", TB_HIGHER, "iops x block size (not for fsync)" },
+	[M_P50] = { "latency_p50", "us", TB_LOWER, "completion latency, median (fio clat)" },
+	[M_P99] = { "latency_p99", "us", TB_LOWER, "completion latency, 99th percentile" },
+	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "completion latency, 99.9th percentile" },
+	{ 0 },
+};
+
+/* iops and the latency percentiles of one repetition (bw too when bs is not 0). */
+static void emit_rep(struct tb_ctx *ctx, const char *variant, int rep, uint64_t ios,
+		     double elapsed, const struct tb_hist *clat, size_t bs, const char *detail)
+{
+	double iops = (double)ios / elapsed;
+	tb_emit(ctx, variant, &metrics[M_IOPS], rep, iops, detail);
+	if (bs)
+		tb_emit(ctx, variant, &metrics[M_BW], rep, iops * (double)bs / 1e6, detail);
+	tb_emit(ctx, variant, &metrics[M_P50], rep, tb_hist_quantile(clat, 0.50) / 1e3, detail);
+	tb_emit(ctx, variant, &metrics[M_P99], rep, tb_hist_quantile(clat, 0.99) / 1e3, detail);
+	tb_emit(ctx, variant, &metrics[M_P999], rep, tb_hist_quantile(clat, 0.999) / 1e3, detail);
+}
+
+static const char *const engines[] = { "auto", "io_uring", "psync", NULL };
+
 static const struct tb_option options[] = {
-	{ "size", TB_OPT_INT, "1G", "128M", 1 << 20, 1LL << 50,
-	  "test file size, bytes (k/M/G suffixes); checked against free space first" },
-	{ "rand_bs", TB_OPT_INT, "4k", NULL, 512, 16 << 20, "block size of randread/randwrite" },
-	{ "seq_bs", TB_OPT_INT, "128k", NULL, 512, 16 << 20, "block size of read/write" },
-	{ "qd_deep", TB_OPT_INT, "32", NULL, 2, 4096,
-	  "queue depth of the -qd32 variants (detail qd= records the depth used)" },
-	{ "runtime_ms", TB_OPT_INT, "5000", "1000", 10, 3600000,
-	  "length of each time-based repetition, ms" },
-	{ "ramp_ms", TB_OPT_INT, "1000", "200", 0, 600000, "unrecorded warm-up run per job, ms" },
-	{ "direct", TB_OPT_BOOL, "1", NULL, 0, 1,
-	  "O_DIRECT (falls back to buffered where the file system refuses it)" },
-	{ "engine", TB_OPT_STR, "auto", NULL, 0, 0,
-	  "auto (io_uring, else psync, said in detail), psync, or io_uring (as auto, but ignores TINYBEN_NO_IO_URING=1)" },
-	{ "file", TB_OPT_STR, "", NULL, 0, 0,
-	  "a block device to measure instead of a file under --dir (needs --allow-device)" },
+	{ .name = "size", .type = TB_OPT_INT, .def = "1G", .quick = "64M",
+	  .min = 1 << 20, .max = 1LL << 50,
+	  .offset = offsetof(struct uring_opts, size),
+	  .help = "test file size, bytes (k/M/G suffixes); checked against free space first" },
+	{ .name = "rand_bs", .type = TB_OPT_INT, .def = "4k",
+	  .min = 512, .max = 16 << 20,
+	  .offset = offsetof(struct uring_opts, rand_bs),
+	  .help = "block size of randread/randwrite" },
+	{ .name = "seq_bs", .type = TB_OPT_INT, .def = "128k",
+	  .min = 512, .max = 16 << 20,
+	  .offset = offsetof(struct uring_opts, seq_bs),
+	  .help = "block size of read/write" },
+	{ .name = "qd_deep", .type = TB_OPT_INT, .def = "32",
+	  .min = 2, .max = 4096,
+	  .offset = offsetof(struct uring_opts, qd_deep),
+	  .help = "queue depth of the -qd32 variants (detail qd= records the depth used)" },
+	{ .name = "runtime_ms", .type = TB_OPT_INT, .def = "5000", .quick = "250",
+	  .min = 10, .max = 3600000,
+	  .offset = offsetof(struct uring_opts, runtime_ms),
+	  .help = "length of each time-based repetition, ms" },
+	{ .name = "ramp_ms", .type = TB_OPT_INT, .def = "1000", .quick = "50",
+	  .min = 0, .max = 600000,
+	  .offset = offsetof(struct uring_opts, ramp_ms),
+	  .help = "unrecorded warm-up run per job, ms" },
+	{ .name = "direct", .type = TB_OPT_BOOL, .def = "1",
+	  .offset = offsetof(struct uring_opts, direct),
+	  .help = "O_DIRECT (falls back to buffered where the file system refuses it)" },
+	{ .name = "engine", .type = TB_OPT_CHOICE, .def = "auto",
+	  .offset = offsetof(struct uring_opts, engine), .choices = engines,
+	  .help = "auto (io_uring, else psync, said in detail), psync, or io_uring (as auto, "
+		  "but ignores TINYBEN_NO_IO_URING=1)" },
+	{ .name = "file", .type = TB_OPT_STR, .def = "",
+	  .offset = offsetof(struct uring_opts, file),
+	  .help = "a block device to measure instead of a file under --dir (needs allow_device)" },
+	{ .name = "allow_device", .type = TB_OPT_BOOL, .def = "0",
+	  .offset = offsetof(struct uring_opts, allow_device),
+	  .help = "let file name a block device, whose data the write jobs destroy (--allow-device)" },
 	{ 0 },
 };
 
@@ -75,17 +123,12 @@ static int setup(struct tb_ctx *ctx, void **state)
 	s->clat = malloc(sizeof(*s->clat));
 	if (!s->clat)
 		return -ENOMEM;
-	const char *eng = tb_opt_str(ctx, "engine");
-	if (strcmp(eng, "auto") && strcmp(eng, "io_uring") && strcmp(eng, "psync")) {
-		snprintf(s->t.fail, sizeof(s->t.fail), "io.uring.engine='%s': want auto, "
-			 "io_uring or psync", eng);
-		return 0;
-	}
+	int eng = TB_OPTS(ctx, struct uring_opts)->engine;
 	const char *no = getenv("TINYBEN_NO_IO_URING");
-	if (strcmp(eng, "psync") == 0) {
+	if (eng == ENGINE_PSYNC) {
 		s->want_psync = true;
 		snprintf(s->engine_note, sizeof(s->engine_note), "engine=psync forced=option");
-	} else if (no && *no && strcmp(no, "0") && strcmp(eng, "io_uring")) {
+	} else if (no && *no && strcmp(no, "0") && eng != ENGINE_IO_URING) {
 		s->want_psync = true;
 		snprintf(s->engine_note, sizeof(s->engine_note),
 			 "engine=psync forced=TINYBEN_NO_IO_URING");
@@ -109,24 +152,10 @@ static int parse_variant(const char *v, struct uring_job *job, const struct tb_c
 		job->rw = RW_WRITE;
 	else
 		return -EINVAL;
-	job->qd = qd == 1 ? 1 : (unsigned)tb_opt_int(ctx, "qd_deep");
-	job->bs = (size_t)tb_opt_int(ctx, job->random ? "rand_bs" : "seq_bs");
+	job->qd = qd == 1 ? 1 : (unsigned)TB_OPTS(ctx, struct uring_opts)->qd_deep;
+	const struct uring_opts *o = TB_OPTS(ctx, struct uring_opts);
+	job->bs = (size_t)(job->random ? o->rand_bs : o->seq_bs);
 	return 0;
-}
-
-static void emit_rep(struct tb_ctx *ctx, const char *variant, int rep,
-		     const struct uring_result *res, size_t bs, const char *detail)
-{
-	double iops = (double)res->ios / res->elapsed;
-	tb_emit_value(ctx, variant, "iops", "IO/s", "higher", rep, iops, detail);
-	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
-	tb_emit_value(ctx, variant, "bw", "MB/s", "higher", rep, iops * (double)bs / 1e6, detail);
-	tb_emit_value(ctx, variant, "clat_p50", "us", "lower", rep,
-		      tb_hist_quantile(res->clat, 0.50) / 1e3, detail);
-	tb_emit_value(ctx, variant, "clat_p99", "us", "lower", rep,
-		      tb_hist_quantile(res->clat, 0.99) / 1e3, detail);
-	tb_emit_value(ctx, variant, "clat_p99.9", "us", "lower", rep,
-		      tb_hist_quantile(res->clat, 0.999) / 1e3, detail);
 }
 
 /* One time-based run with the engine chosen; *psync tells which one ran. */
@@ -157,6 +186,49 @@ static int one_run(struct uring_state *s, struct uring_job *job, void *bufs, boo
 	return tb_uring_psync_run(job, bufs, res);
 }
 
+/* One variant's repetitions, driven by the runner's loop (tb_reps_run). */
+struct job_reps {
+	struct tb_ctx *ctx;
+	struct uring_state *s;
+	const char *variant;
+	struct uring_job job;
+	void *bufs;
+	bool psync;
+	double ramp, runtime;
+	struct uring_result res;
+};
+
+static int job_measure(void *arg, int rep)
+{
+	struct job_reps *j = arg;
+	j->job.seconds = rep == 0 ? j->ramp : j->runtime;
+	j->job.seed = 0x9e3779b97f4a7c15ull * (uint64_t)(rep + 1);
+	int rc = one_run(j->s, &j->job, j->bufs, &j->psync, &j->res);
+	if ((rc < 0 || j->res.error[0]) && !tb_interrupted()) {
+		tb_fail(j->ctx, j->variant, "%s", j->res.error[0] ? j->res.error : strerror(-rc));
+		return rc < 0 ? rc : -EIO;
+	}
+	return rc;
+}
+
+static void job_record(void *arg, int rep)
+{
+	struct job_reps *j = arg;
+	const struct uring_state *s = j->s;
+	if (j->res.ios == 0 || j->res.elapsed <= 0)
+		return;
+	char detail[320];
+	snprintf(detail, sizeof(detail), "%s bs=%zu qd=%u%s direct=%s size_mib=%llu "
+		 "runtime_s=%.3f ios=%llu%s",
+		 s->engine_note, j->job.bs, j->psync ? 1 : j->job.qd,
+		 j->psync && j->job.qd > 1 ? " qd_requested_but_psync_is_synchronous=1" : "",
+		 s->t.direct ? "1" : s->t.direct_note,
+		 (unsigned long long)(j->job.size >> 20), j->res.elapsed,
+		 (unsigned long long)j->res.ios, s->t.is_device ? " device=1" : "");
+	emit_rep(j->ctx, j->variant, rep, j->res.ios, j->res.elapsed, j->res.clat, j->job.bs,
+		 detail);
+}
+
 static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *variant)
 {
 	struct uring_job job = { 0 };
@@ -174,49 +246,37 @@ static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *varian
 			(unsigned long long)job.size, job.bs);
 		return 0;
 	}
-	bool psync = s->want_psync;
-	void *bufs;
-	if (posix_memalign(&bufs, 4096, job.bs * job.qd))
+	struct job_reps j = {
+		.ctx = ctx, .s = s, .variant = variant, .job = job, .psync = s->want_psync,
+		.ramp = (double)TB_OPTS(ctx, struct uring_opts)->ramp_ms / 1e3,
+		.runtime = (double)TB_OPTS(ctx, struct uring_opts)->runtime_ms / 1e3,
+	};
+	if (posix_memalign(&j.bufs, 4096, job.bs * job.qd))
 		return -ENOMEM;
-	tb_uring_fill_random(bufs, job.bs * job.qd, 0x51ed270b7a3f1c4dull);
-
-	const struct tb_settings *set = tb_settings(ctx);
-	double ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3;
-	double runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3;
-	int rc = 0;
-	struct uring_result res;
-	/* rep 0: the warm-up (fio's ramp_time), skipped when ramp_ms=0. */
-	for (int rep = ramp > 0 ? 0 : 1; rep <= set->reps && rc == 0; rep++) {
-		job.seconds = rep == 0 ? ramp : runtime;
-		job.seed = 0x9e3779b97f4a7c15ull * (uint64_t)(rep + 1);
-		rc = one_run(s, &job, bufs, &psync, &res);
-		if (rc < 0 || res.error[0]) {
-			if (tb_interrupted())
-				break;
-			tb_fail(ctx, variant, "%s", res.error[0] ? res.error : strerror(-rc));
-			rc = rc < 0 ? rc : -EIO;
-			break;
-		}
-		if (rep == 0 || res.ios == 0 || res.elapsed <= 0)
-			continue;
-		char detail[320];
-		snprintf(detail, sizeof(detail), "%s bs=%zu qd=%u%s direct=%s size_mib=%llu "
-			 "runtime_s=%.3f ios=%llu%s",
-			 s->engine_note, job.bs, psync ? 1 : job.qd,
-			 psync && job.qd > 1 ? " qd_requested_but_psync_is_synchronous=1" : "",
-			 s->t.direct ? "1" : s->t.direct_note,
-			 (unsigned long long)(job.size >> 20), res.elapsed,
-			 (unsigned long long)res.ios, s->t.is_device ? " device=1" : "");
-		emit_rep(ctx, variant, rep, &res, job.bs, detail);
-	}
-	free(bufs);
-	return tb_interrupted() ? -EINTR : rc;
+	tb_uring_fill_random(j.bufs, job.bs * job.qd, 0x51ed270b7a3f1c4dull);
+	/* rep 0: the warm-up (fio's ramp_time), none when ramp_ms=0. */
+	struct tb_rep_plan plan = { .warmup = j.ramp > 0, .measure = job_measure,
+				    .record = job_record };
+	int rc = tb_reps_run(ctx, &plan, &j);
+	free(j.bufs);
+	return rc;
 }
 
 /* pwrite 4 KiB + fdatasync through the page cache, as SQLite commits: sequential 4 KiB
  * overwrites inside the already written file, so no allocation and no size change. */
-static int fsync_run(struct tb_ctx *ctx, struct uring_state *s, double seconds, int rep)
+struct fsync_reps {
+	struct tb_ctx *ctx;
+	struct uring_state *s;
+	double ramp, runtime;
+	uint64_t ios;
+	double elapsed;
+};
+
+static int fsync_measure(void *arg, int rep)
 {
+	struct fsync_reps *f = arg;
+	struct uring_state *s = f->s;
+	double seconds = rep == 0 ? f->ramp : f->runtime;
 	enum { BS = 4096 };
 	static char page[BS] __attribute__((aligned(4096)));
 	tb_uring_fill_random(page, BS, 0x7f4a7c159e3779b9ull + (uint64_t)rep);
@@ -232,7 +292,7 @@ static int fsync_run(struct tb_ctx *ctx, struct uring_state *s, double seconds, 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != BS) {
-			tb_fail(ctx, "fsync", "pwrite+fdatasync: %s",
+			tb_fail(f->ctx, "fsync", "pwrite+fdatasync: %s",
 				n < 0 ? strerror(errno) : "short write");
 			return -EIO;
 		}
@@ -240,22 +300,36 @@ static int fsync_run(struct tb_ctx *ctx, struct uring_state *s, double seconds, 
 		ios++;
 		off = off + BS >= s->t.size ? 0 : off + BS;
 	}
-	if (rep == 0 || ios == 0)
-		return 0;
+	f->ios = ios;
+	f->elapsed = (double)(now - start) / 1e9;
+	return 0;
+}
+
+static void fsync_record(void *arg, int rep)
+{
+	struct fsync_reps *f = arg;
+	struct tb_ctx *ctx = f->ctx;
+	const struct uring_state *s = f->s;
+	uint64_t ios = f->ios;
+	double el = f->elapsed;
+	if (ios == 0)
+		return;
 	char detail[200];
-	double el = (double)(now - start) / 1e9;
 	snprintf(detail, sizeof(detail), "engine=pwrite+fdatasync bs=4096 buffered=1 size_mib=%llu "
 		 "runtime_s=%.3f ios=%llu%s", (unsigned long long)(s->t.size >> 20), el,
 		 (unsigned long long)ios, s->t.is_device ? " device=1" : "");
-	struct uring_result res = { .ios = ios, .elapsed = el, .clat = s->clat };
-	tb_emit_value(ctx, "fsync", "iops", "IO/s", "higher", rep, (double)ios / el, detail);
-	tb_emit_value(ctx, "fsync", "lat_p50", "us", "lower", rep,
-		      tb_hist_quantile(res.clat, 0.50) / 1e3, detail);
-	tb_emit_value(ctx, "fsync", "lat_p99", "us", "lower", rep,
-		      tb_hist_quantile(res.clat, 0.99) / 1e3, detail);
-	tb_emit_value(ctx, "fsync", "lat_p99.9", "us", "lower", rep,
-		      tb_hist_quantile(res.clat, 0.999) / 1e3, detail);
-	return 0;
+	emit_rep(ctx, "fsync", rep, ios, el, s->clat, 0, detail);
+}
+
+/* What setup found (no room under --dir, a device refused) applies to every variant. */
+static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+		      size_t len)
+{
+	(void)ctx;
+	(void)variant;
+	const struct uring_state *s = state;
+	snprintf(why, len, "%s", s->t.skip);
+	return s->t.skip[0] == '\0';
 }
 
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
@@ -265,22 +339,14 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		tb_fail(ctx, variant, "%s", s->t.fail);
 		return -EINVAL;
 	}
-	if (s->t.skip[0]) {
-		tb_skip(ctx, variant, "%s", s->t.skip);
-		return 0;
-	}
 	if (strcmp(variant, "fsync") != 0)
 		return run_job(ctx, s, variant);
-	double ramp = (double)tb_opt_int(ctx, "ramp_ms") / 1e3;
-	double runtime = (double)tb_opt_int(ctx, "runtime_ms") / 1e3;
-	for (int rep = ramp > 0 ? 0 : 1; rep <= tb_settings(ctx)->reps; rep++) {
-		int rc = fsync_run(ctx, s, rep == 0 ? ramp : runtime, rep);
-		if (rc < 0)
-			return rc;
-		if (tb_interrupted())
-			return -EINTR;
-	}
-	return 0;
+	struct fsync_reps f = { .ctx = ctx, .s = s,
+				.ramp = (double)TB_OPTS(ctx, struct uring_opts)->ramp_ms / 1e3,
+				.runtime = (double)TB_OPTS(ctx, struct uring_opts)->runtime_ms / 1e3 };
+	struct tb_rep_plan plan = { .warmup = f.ramp > 0, .measure = fsync_measure,
+				    .record = fsync_record };
+	return tb_reps_run(ctx, &plan, &f);
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)
@@ -297,12 +363,9 @@ static void teardown(struct tb_ctx *ctx, void *state)
 
 static const struct tb_bench uring_bench = {
 	.name = "io.uring",
-	.group = "io",
 	.description = "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
-	.variants = variants,
-	.options = options,
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct uring_opts),
+	.setup = setup, .supported = supported, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(uring_bench);

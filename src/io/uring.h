@@ -10,6 +10,21 @@
 
 struct tb_ctx;
 
+/* Options of io.uring (tb_opts). */
+enum { ENGINE_AUTO, ENGINE_IO_URING, ENGINE_PSYNC }; /* the engine choice, in its order */
+struct uring_opts {
+	long long size;
+	long long rand_bs;
+	long long seq_bs;
+	long long qd_deep;
+	long long runtime_ms;
+	long long ramp_ms;
+	bool direct;
+	int engine;
+	const char *file;
+	bool allow_device;
+};
+
 /* The file every job runs on: one tinyben creates under --dir (or, with --allow-device,
  * a block device the user named). */
 struct uring_target {

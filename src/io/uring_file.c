@@ -42,7 +42,7 @@ static int open_device(struct tb_ctx *ctx, struct uring_target *t, const char *p
 			 "(files are only ever created by tinyben, under --dir)", path);
 		return 0;
 	}
-	if (!tb_settings(ctx)->allow_device) {
+	if (!TB_OPTS(ctx, struct uring_opts)->allow_device) {
 		snprintf(t->fail, sizeof(t->fail), "refused: '%s' is a block device and write jobs "
 			 "would overwrite it; pass --allow-device to measure it", path);
 		return 0;
@@ -116,7 +116,7 @@ static int create_file(struct tb_ctx *ctx, struct uring_target *t)
 	}
 	t->created = true;
 	t->fd_buffered = fd;
-	if (tb_opt_bool(ctx, "direct")) {
+	if (TB_OPTS(ctx, struct uring_opts)->direct) {
 		t->fd_direct = open(t->path, O_RDWR | O_DIRECT | O_CLOEXEC);
 		if (t->fd_direct >= 0)
 			t->direct = true;
@@ -150,8 +150,8 @@ int tb_uring_target_open(struct tb_ctx *ctx, struct uring_target *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->fd_direct = t->fd_buffered = -1;
-	t->size = (uint64_t)tb_opt_int(ctx, "size") & ~(uint64_t)(FILL_CHUNK - 1);
-	const char *dev = tb_opt_str(ctx, "file");
+	t->size = (uint64_t)TB_OPTS(ctx, struct uring_opts)->size & ~(uint64_t)(FILL_CHUNK - 1);
+	const char *dev = TB_OPTS(ctx, struct uring_opts)->file;
 	if (dev && *dev)
 		return open_device(ctx, t, dev);
 	return create_file(ctx, t);

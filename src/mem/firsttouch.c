@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/sysinfo.h>
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
@@ -28,9 +27,15 @@
 
 static const char *const variants[] = { "4k", "2m", NULL };
 
+struct firsttouch_opts {
+	long long size_mib;
+};
+
 static const struct tb_option options[] = {
-	{ "size_mib", TB_OPT_INT, "1024", "64", 2, 1 << 20,
-	  "fresh memory mapped and touched per repetition, MiB (rounded down to 2 MiB)" },
+	{ .name = "size_mib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
+	  .min = 2, .max = 1 << 20,
+	  .offset = offsetof(struct firsttouch_opts, size_mib),
+	  .help = "fresh memory mapped and touched per repetition, MiB (rounded down to 2 MiB)" },
 	{ 0 },
 };
 
@@ -90,78 +95,130 @@ static double touch(char *base, size_t bytes, char value)
 	return tb_now() - t0;
 }
 
-static void emit_pair(struct tb_ctx *ctx, const char *variant, const char *which, int rep,
+enum { M_FIRST_BW, M_FIRST_NS, M_SECOND_BW, M_SECOND_NS };
+static const struct tb_metric metrics[] = {
+	[M_FIRST_BW] = { "first_touch_bw", "MB/s", TB_HIGHER,
+			 "fresh memory made usable per second (faults, zeroing, acceptance)" },
+	[M_FIRST_NS] = { "first_touch_ns_per_page", "ns", TB_LOWER, "first touch per 4 KiB" },
+	[M_SECOND_BW] = { "second_touch_bw", "MB/s", TB_HIGHER, "the same pages touched again" },
+	[M_SECOND_NS] = { "second_touch_ns_per_page", "ns", TB_LOWER, "second touch per 4 KiB" },
+	{ 0 },
+};
+
+/* bw and ns per page of one touch (the metric pair starting at bw_metric). */
+static void emit_pair(struct tb_ctx *ctx, const char *variant, int bw_metric, int rep,
 		      size_t bytes, double secs, const char *detail)
 {
-	char metric[32];
-	snprintf(metric, sizeof(metric), "%s_bw", which);
-	tb_emit_value(ctx, variant, metric, "GB/s", "higher", rep, (double)bytes / secs / 1e9,
-		      detail);
-	snprintf(metric, sizeof(metric), "%s_ns_per_page", which);
-	tb_emit_value(ctx, variant, metric, "ns", "lower", rep, secs * 1e9 / (double)(bytes / PAGE),
-		      detail);
+	tb_emit(ctx, variant, &metrics[bw_metric], rep, (double)bytes / secs / 1e6, detail);
+	tb_emit(ctx, variant, &metrics[bw_metric + 1], rep, secs * 1e9 / (double)(bytes / PAGE),
+		detail);
+}
+
+/* One repetition: a fresh mapping (untimed), its first and second touch, the unmapping. */
+struct ft_reps {
+	struct tb_ctx *ctx;
+	const char *variant;
+	size_t bytes;
+	bool huge;
+	struct region r;
+	double first, second;
+	long long un0, un1, huge0, huge1;
+};
+
+static int rep_prepare(void *arg, int rep)
+{
+	(void)rep;
+	struct ft_reps *f = arg;
+	char why[160];
+	int rc = map_fresh(&f->r, f->bytes, f->huge, why, sizeof(why));
+	if (rc < 0)
+		tb_fail(f->ctx, f->variant, "%s", why);
+	return rc;
+}
+
+static int rep_measure(void *arg, int rep)
+{
+	(void)rep;
+	struct ft_reps *f = arg;
+	f->un0 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
+	f->huge0 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
+	f->first = touch(f->r.base, f->bytes, 1);
+	f->un1 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
+	f->huge1 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
+	f->second = f->first < 0 ? -1 : touch(f->r.base, f->bytes, 2);
+	return f->first < 0 || f->second < 0 ? -EINTR : 0;
+}
+
+static void rep_finish(void *arg, int rep)
+{
+	(void)rep;
+	struct ft_reps *f = arg;
+	munmap(f->r.map, f->r.map_len);
+}
+
+static void rep_record(void *arg, int rep)
+{
+	struct ft_reps *f = arg;
+	char detail[256];
+	int len = snprintf(detail, sizeof(detail), "size_mib=%zu pages=%s touch_stride=4096",
+			   f->bytes >> 20, f->r.method);
+	if (f->huge0 >= 0 && f->huge1 >= 0 && strcmp(f->r.method, "hugetlb") != 0)
+		len += snprintf(detail + len, sizeof(detail) - (size_t)len, " anon_huge_kib=%lld",
+				f->huge1 - f->huge0);
+	if (f->un0 >= 0 && f->un1 >= 0)
+		snprintf(detail + len, sizeof(detail) - (size_t)len,
+			 " unaccepted_kib_before=%lld unaccepted_kib_after=%lld", f->un0, f->un1);
+	emit_pair(f->ctx, f->variant, M_FIRST_BW, rep, f->bytes, f->first, detail);
+	emit_pair(f->ctx, f->variant, M_SECOND_BW, rep, f->bytes, f->second, detail);
+}
+
+static size_t size_bytes(struct tb_ctx *ctx)
+{
+	return ((size_t)TB_OPTS(ctx, struct firsttouch_opts)->size_mib << 20) & ~(size_t)(HUGE - 1);
+}
+
+static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+		      size_t len)
+{
+	(void)state;
+	char mode[32];
+	if (strcmp(variant, "2m") == 0 && !tb_thp_usable(mode, sizeof(mode)) &&
+	    tb_proc_kib("/proc/meminfo", "HugePages_Free:") * (long long)HUGE <
+		    (long long)size_bytes(ctx)) {
+		snprintf(why, len, "no 2 MiB pages: transparent huge pages are '%s' and too few "
+			 "hugetlb pages are reserved", mode);
+		return false;
+	}
+	return true;
+}
+
+/* Twice the region: fresh pages must come from free memory, not from reclaim, or the
+ * reclaim is what gets timed. */
+static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	(void)state;
+	(void)variant;
+	return 2ull * size_bytes(ctx);
 }
 
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	(void)state;
 	bool huge = strcmp(variant, "2m") == 0;
-	size_t bytes = ((size_t)tb_opt_int(ctx, "size_mib") << 20) & ~(size_t)(HUGE - 1);
-	char why[160], mode[32];
-	if (huge && !tb_thp_usable(mode, sizeof(mode)) &&
-	    tb_proc_kib("/proc/meminfo", "HugePages_Free:") * (long long)HUGE < (long long)bytes) {
-		tb_skip(ctx, variant, "no 2 MiB pages: transparent huge pages are '%s' and too few "
-			"hugetlb pages are reserved", mode);
-		return 0;
-	}
-	struct sysinfo si;
-	if (sysinfo(&si) == 0 && (unsigned long long)si.freeram * si.mem_unit < 2ull * bytes) {
-		tb_skip(ctx, variant, "needs %zu MiB free (x2 margin), only %llu MiB free",
-			bytes >> 20, (unsigned long long)si.freeram * si.mem_unit >> 20);
-		return 0;
-	}
-	const struct tb_settings *s = tb_settings(ctx);
+	size_t bytes = size_bytes(ctx);
 	/* Rep 0 is the warm-up (page-table pages, the allocator's own caches); not written. */
-	for (int rep = 0; rep <= s->reps; rep++) {
-		struct region r;
-		int rc = map_fresh(&r, bytes, huge, why, sizeof(why));
-		if (rc < 0) {
-			tb_fail(ctx, variant, "%s", why);
-			return rc;
-		}
-		long long un0 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
-		long long huge0 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
-		double first = touch(r.base, bytes, 1);
-		long long un1 = tb_proc_kib("/proc/meminfo", "Unaccepted:");
-		long long huge1 = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
-		double second = first < 0 ? -1 : touch(r.base, bytes, 2);
-		munmap(r.map, r.map_len);
-		if (first < 0 || second < 0 || tb_interrupted())
-			return -EINTR;
-		if (rep == 0)
-			continue;
-		char detail[256];
-		int len = snprintf(detail, sizeof(detail), "size_mib=%zu pages=%s touch_stride=4096",
-				   bytes >> 20, r.method);
-		if (huge0 >= 0 && huge1 >= 0 && strcmp(r.method, "hugetlb") != 0)
-			len += snprintf(detail + len, sizeof(detail) - (size_t)len,
-					" anon_huge_kib=%lld", huge1 - huge0);
-		if (un0 >= 0 && un1 >= 0)
-			snprintf(detail + len, sizeof(detail) - (size_t)len,
-				 " unaccepted_kib_before=%lld unaccepted_kib_after=%lld", un0, un1);
-		emit_pair(ctx, variant, "first_touch", rep, bytes, first, detail);
-		emit_pair(ctx, variant, "second_touch", rep, bytes, second, detail);
-	}
-	return 0;
+	struct ft_reps f = { .ctx = ctx, .variant = variant, .bytes = bytes, .huge = huge };
+	struct tb_rep_plan plan = { .warmup = true, .prepare = rep_prepare, .measure = rep_measure,
+				    .finish = rep_finish, .record = rep_record };
+	return tb_reps_run(ctx, &plan, &f);
 }
 
 static const struct tb_bench firsttouch_bench = {
 	.name = "mem.firsttouch",
-	.group = "mem",
 	.description = "first and second touch of fresh anonymous memory (one byte per 4 KiB), "
 		       "4 KiB and 2 MiB pages; Unaccepted: from /proc/meminfo in detail",
-	.variants = variants,
-	.options = options,
-	.run = run,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct firsttouch_opts),
+	.supported = supported, .memory = memory, .run = run,
 };
 TB_REGISTER_BENCH(firsttouch_bench);

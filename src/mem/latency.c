@@ -24,6 +24,7 @@
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
+#include "tinyben/stats.h"
 #include "mem/procfs.h"
 
 #define LINE 64
@@ -38,17 +39,67 @@ struct chase {
 struct lat {
 	char *buf;             /* mapping, HUGE_ALIGN aligned inside */
 	char *base;
-	size_t map_len, max_bytes;
+	size_t map_len, cap;   /* cap: the largest block the mapping holds */
+	int mapped_huge;       /* page kind of the mapping: 0 4 KiB, 1 THP, -1 none */
+	long long huge_kib;    /* AnonHugePages the mapping got, -1 unknown */
 	uint32_t *order;
+	size_t chain_bytes;    /* the block the current cycle links, 0 none */
+	struct chase chain;
+	double l1[2][2];       /* [huge][dual] baseline, ns; 0 until measured */
 };
 
-static const char *const variants[] = { "4k", "thp", NULL };
+/* One variant per chain, page kind and block size: "single-4k-1024" .. "dual-thp-16GiB",
+ * in the order they run (a block's single and dual share the cycle built for it). The
+ * options keep the sizes up to max_kib (planned()). */
+#define BLOCK(p, n) "single-" p "-" #n, "dual-" p "-" #n,
+#define BLOCKS(p)                                                                        \
+	BLOCK(p, 1024) BLOCK(p, 2048) BLOCK(p, 4096) BLOCK(p, 8192) BLOCK(p, 16384)      \
+	BLOCK(p, 32768) BLOCK(p, 65536) BLOCK(p, 131072) BLOCK(p, 262144)                \
+	BLOCK(p, 524288) BLOCK(p, 1048576) BLOCK(p, 2097152) BLOCK(p, 4194304)           \
+	BLOCK(p, 8388608) BLOCK(p, 16777216) BLOCK(p, 33554432) BLOCK(p, 67108864)       \
+	BLOCK(p, 134217728) BLOCK(p, 268435456) BLOCK(p, 536870912)                      \
+	BLOCK(p, 1073741824) BLOCK(p, 2147483648) BLOCK(p, 4294967296)                   \
+	BLOCK(p, 8589934592) BLOCK(p, 17179869184)
+static const char *const variants[] = { BLOCKS("4k") BLOCKS("thp") NULL };
 
-static const struct tb_option options[] = {
-	{ "max_kib", TB_OPT_INT, "262144", "65536", 2, 1 << 24,
-	  "largest block, KiB (blocks double from 1 KiB up to it)" },
+struct latency_opts {
+	long long max_kib;
+};
+
+enum { M_LATENCY, M_ABOVE_L1 };
+static const struct tb_metric metrics[] = {
+	[M_LATENCY] = { "latency", "ns", TB_LOWER, "time per dependent load (per step of both "
+			"loads for dual)" },
+	[M_ABOVE_L1] = { "latency_above_l1", "ns", TB_LOWER,
+			 "latency minus the 1 KiB block's (L1) median, clamped at 0" },
 	{ 0 },
 };
+
+static const struct tb_option options[] = {
+	{ .name = "max_kib", .type = TB_OPT_INT, .def = "262144", .quick = "8192",
+	  .min = 2, .max = 1 << 24,
+	  .offset = offsetof(struct latency_opts, max_kib),
+	  .help = "largest block, KiB (blocks double from 1 KiB up to it)" },
+	{ 0 },
+};
+
+struct point {
+	bool dual, huge;
+	size_t bytes;
+};
+
+static bool parse_point(const char *variant, struct point *pt)
+{
+	char chain[8], pages[4];
+	unsigned long long bytes;
+	*pt = (struct point){ 0 };
+	if (sscanf(variant, "%7[a-z]-%3[a-z0-9]-%llu", chain, pages, &bytes) != 3)
+		return false;
+	pt->dual = strcmp(chain, "dual") == 0;
+	pt->huge = strcmp(pages, "thp") == 0;
+	pt->bytes = (size_t)bytes;
+	return true;
+}
 
 /* 16 dependent loads per line of source keep loop overhead far below one miss. */
 #define HOP1 p = (void **)*p;
@@ -96,40 +147,87 @@ static uint64_t next_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* Links the lines of [base, base + bytes) into one random cycle; returns the two starts. */
-static void build_cycle(struct lat *l, size_t bytes, struct chase *c)
+static bool planned(const struct tb_ctx *ctx, const char *variant)
 {
-	size_t n = bytes / LINE;
-	uint64_t seed = 0x74696e79ull + bytes;
-	for (size_t i = 0; i < n; i++)
-		l->order[i] = (uint32_t)i;
-	for (size_t i = n - 1; i > 0; i--) {
-		size_t j = (size_t)(next_rand(&seed) % (i + 1));
-		uint32_t t = l->order[i];
-		l->order[i] = l->order[j];
-		l->order[j] = t;
-	}
-	for (size_t i = 0; i < n; i++)
-		*(void **)(l->base + (size_t)l->order[i] * LINE) =
-			l->base + (size_t)l->order[(i + 1) % n] * LINE;
-	c->p1 = (void **)(l->base + (size_t)l->order[0] * LINE);
-	c->p2 = (void **)(l->base + (size_t)l->order[n / 2] * LINE);
+	struct point pt;
+	return parse_point(variant, &pt) && pt.bytes <= (size_t)TB_OPTS(ctx, struct latency_opts)->max_kib << 10;
 }
 
 static int setup(struct tb_ctx *ctx, void **state)
 {
+	(void)ctx;
 	struct lat *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	l->mapped_huge = -1;
 	*state = l;
-	l->max_bytes = (size_t)tb_opt_int(ctx, "max_kib") << 10;
-	l->order = malloc(l->max_bytes / LINE * sizeof(*l->order));
-	return l->order ? 0 : -ENOMEM;
+	return 0;
 }
 
-static int map_block(struct lat *l, bool huge, char *why, size_t why_len)
+static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+		      size_t len)
 {
-	l->map_len = l->max_bytes + HUGE_ALIGN;
+	(void)ctx;
+	(void)state;
+	struct point pt;
+	char mode[32];
+	parse_point(variant, &pt);
+	if (pt.huge && !tb_thp_usable(mode, sizeof(mode))) {
+		snprintf(why, len, "transparent huge pages are '%s' "
+			 "(/sys/kernel/mm/transparent_hugepage/enabled)", mode);
+		return false;
+	}
+	return true;
+}
+
+/* The block, its 2 MiB alignment slack and the shuffled order of its lines. */
+static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+{
+	(void)ctx;
+	(void)state;
+	struct point pt;
+	parse_point(variant, &pt);
+	return pt.bytes + HUGE_ALIGN + pt.bytes / LINE * sizeof(uint32_t);
+}
+
+static void unmap_block(struct lat *l)
+{
+	if (l->buf)
+		munmap(l->buf, l->map_len);
+	l->buf = NULL;
+	l->cap = 0;
+	l->mapped_huge = -1;
+	l->chain_bytes = 0;
+}
+
+/* Zeroes memory a chunk at a time: faulting in gigabytes takes seconds, and Ctrl-C must
+ * not wait for it. */
+static int touch_all(char *p, size_t len)
+{
+	enum { CHUNK = 64 << 20 };
+	for (size_t off = 0; off < len; off += CHUNK) {
+		if (tb_interrupted())
+			return -EINTR;
+		memset(p + off, 0, len - off < CHUNK ? len - off : CHUNK);
+	}
+	return 0;
+}
+
+/* A mapping of the page kind asked for that holds `bytes`; grown (remapped) when a
+ * larger block comes, as the blocks of one kind run in increasing size. */
+static int map_block(struct lat *l, bool huge, size_t bytes, char *why, size_t why_len)
+{
+	if (l->buf && l->mapped_huge == huge && l->cap >= bytes)
+		return 0;
+	unmap_block(l);
+	uint32_t *order = realloc(l->order, bytes / LINE * sizeof(*order));
+	if (!order) {
+		snprintf(why, why_len, "no memory for the order of %zu lines", bytes / LINE);
+		return -ENOMEM;
+	}
+	l->order = order;
+	long long before = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
+	l->map_len = bytes + HUGE_ALIGN;
 	l->buf = mmap(NULL, l->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (l->buf == MAP_FAILED) {
 		l->buf = NULL;
@@ -139,98 +237,121 @@ static int map_block(struct lat *l, bool huge, char *why, size_t why_len)
 	/* 2 MiB aligned, so a huge page can back the block from its first byte. */
 	l->base = (char *)(((uintptr_t)l->buf + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
 	if (madvise(l->buf, l->map_len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0) {
+		int err = errno;
 		snprintf(why, why_len, "madvise(%s): %s", huge ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE",
-			 strerror(errno));
-		return -errno;
+			 strerror(err));
+		unmap_block(l);
+		return -err;
 	}
-	memset(l->buf, 0, l->map_len); /* faults now, not while timing */
+	l->mapped_huge = huge;
+	l->cap = bytes;
+	int rc = touch_all(l->buf, l->map_len); /* faults now, not while timing */
+	long long after = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
+	l->huge_kib = before >= 0 && after >= 0 ? after - before : -1;
+	return rc;
+}
+
+/* Links the lines of the block into one random cycle (the two chains start half a cycle
+ * apart). Checks for Ctrl-C as it goes: gigabytes of lines take seconds to shuffle. */
+static int build_cycle(struct lat *l, size_t bytes)
+{
+	if (l->chain_bytes == bytes)
+		return 0;
+	l->chain_bytes = 0;
+	size_t n = bytes / LINE;
+	uint64_t seed = 0x74696e79ull + bytes;
+	for (size_t i = 0; i < n; i++)
+		l->order[i] = (uint32_t)i;
+	for (size_t i = n - 1; i > 0; i--) {
+		if ((i & 0xfffff) == 0 && tb_interrupted())
+			return -EINTR;
+		size_t j = (size_t)(next_rand(&seed) % (i + 1));
+		uint32_t t = l->order[i];
+		l->order[i] = l->order[j];
+		l->order[j] = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((i & 0xfffff) == 0 && tb_interrupted())
+			return -EINTR;
+		*(void **)(l->base + (size_t)l->order[i] * LINE) =
+			l->base + (size_t)l->order[(i + 1) % n] * LINE;
+	}
+	l->chain.p1 = (void **)(l->base + (size_t)l->order[0] * LINE);
+	l->chain.p2 = (void **)(l->base + (size_t)l->order[n / 2] * LINE);
+	l->chain_bytes = bytes;
 	return 0;
 }
 
-static double median_ns(const double *v, int n)
+/* ns per load of each repetition measured (into ns); returns how many, or < 0. */
+static int time_point(struct tb_ctx *ctx, struct lat *l, bool dual, double *ns)
 {
-	double tmp[n];
-	memcpy(tmp, v, sizeof(tmp));
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && tmp[j - 1] > tmp[j]; j--) {
-			double t = tmp[j];
-			tmp[j] = tmp[j - 1];
-			tmp[j - 1] = t;
-		}
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
-
-/* One block size, one mode: emits a row pair per repetition. *l1 is the mode's baseline
- * (set from the first block, 1 KiB). Returns 0 or -EINTR / a kernel error. */
-static int measure(struct tb_ctx *ctx, struct chase *c, bool dual, const char *pages,
-		   size_t bytes, long long huge_kib, double *l1)
-{
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
-	/* A quarter of the usual minimum per point: 19 sizes x 2 chains x 2 page kinds would
-	 * otherwise take minutes; 0.125 s is still >= 1 M dependent loads at 100 ns. */
-	int m = tb_time_reps_n(ctx, dual ? dual_kernel : single_kernel, c, s->min_time / 4,
-			       s->reps, t);
-	if (m < 0)
-		return m;
-	double ns[s->reps];
+	struct tb_timing *t = tb_timings(ctx, 0);
+	int m = tb_time_reps(ctx, dual ? dual_kernel : single_kernel, &l->chain, t);
 	for (int r = 0; r < m; r++)
 		ns[r] = t[r].seconds * 1e9 / ((double)t[r].iters * STEPS);
-	if (bytes == MIN_BLOCK && m > 0)
-		*l1 = median_ns(ns, m);
-	char variant[64], detail[256];
-	snprintf(variant, sizeof(variant), "%s-%s-%zu", dual ? "dual" : "single", pages, bytes);
-	for (int r = 0; r < m; r++) {
-		snprintf(detail, sizeof(detail),
-			 "block_bytes=%zu pages=%s chains=%d loads=%llu l1_ns=%.3f anon_huge_kib=%lld",
-			 bytes, pages, dual ? 2 : 1,
-			 (unsigned long long)t[r].iters * STEPS * (dual ? 2 : 1), *l1, huge_kib);
-		tb_emit_value(ctx, variant, "latency", "ns", "lower", r + 1, ns[r], detail);
-		/* Clamped at 0 as tinymembench does: below the baseline is timer noise. */
-		double above = ns[r] - *l1 > 0 ? ns[r] - *l1 : 0;
-		tb_emit_value(ctx, variant, "latency_above_l1", "ns", "lower", r + 1, above, detail);
-	}
-	return tb_interrupted() ? -EINTR : 0;
+	return m;
+}
+
+/* The L1 baseline of a chain and page kind: the median over the 1 KiB block. */
+static int baseline(struct tb_ctx *ctx, struct lat *l, const struct point *pt, double *ns)
+{
+	int rc = build_cycle(l, MIN_BLOCK);
+	if (rc < 0)
+		return rc;
+	int m = time_point(ctx, l, pt->dual, ns);
+	if (m <= 0)
+		return m < 0 ? m : -EINTR;
+	l->l1[pt->huge][pt->dual] = tb_median(ns, (size_t)m);
+	return 0;
 }
 
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	struct lat *l = state;
-	bool huge = strcmp(variant, "thp") == 0;
-	char why[160], mode[32];
-	if (huge && !tb_thp_usable(mode, sizeof(mode))) {
-		tb_skip(ctx, variant, "transparent huge pages are '%s' "
-			"(/sys/kernel/mm/transparent_hugepage/enabled)", mode);
-		return 0;
-	}
-	long long before = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
-	int rc = map_block(l, huge, why, sizeof(why));
-	if (rc < 0) {
-		if (huge && rc == -EINVAL) {
+	struct point pt;
+	char why[160];
+	parse_point(variant, &pt);
+	double *ns = malloc((size_t)tb_settings(ctx)->reps * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	tb_progress(ctx, "%s block %zu KiB", variant, pt.bytes >> 10);
+	int rc = map_block(l, pt.huge, pt.bytes, why, sizeof(why));
+	if (rc < 0 && rc != -EINTR) {
+		if (pt.huge && rc == -EINVAL)
 			tb_skip(ctx, variant, "%s", why);
-			rc = 0;
-		} else {
+		else
 			tb_fail(ctx, variant, "%s", why);
-		}
-		goto out;
+		free(ns);
+		return rc == -EINVAL ? 0 : rc;
 	}
-	long long after = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
-	long long huge_kib = before >= 0 && after >= 0 ? after - before : -1;
-
-	double l1[2] = { 0, 0 };
-	for (size_t bytes = MIN_BLOCK; bytes <= l->max_bytes && rc == 0; bytes *= 2) {
-		struct chase c;
-		tb_progress(ctx, "%s block %zu KiB", variant, bytes >> 10);
-		build_cycle(l, bytes, &c);
-		rc = measure(ctx, &c, false, variant, bytes, huge_kib, &l1[0]);
-		if (rc == 0)
-			rc = measure(ctx, &c, true, variant, bytes, huge_kib, &l1[1]);
+	/* The baseline comes from the 1 KiB block even when only larger ones are selected. */
+	double *l1 = &l->l1[pt.huge][pt.dual];
+	if (rc == 0 && *l1 == 0 && pt.bytes != MIN_BLOCK)
+		rc = baseline(ctx, l, &pt, ns);
+	if (rc == 0)
+		rc = build_cycle(l, pt.bytes);
+	int m = rc < 0 ? rc : time_point(ctx, l, pt.dual, ns);
+	if (m < 0) {
+		free(ns);
+		return m;
 	}
-out:
-	if (l->buf)
-		munmap(l->buf, l->map_len);
-	l->buf = NULL;
-	return rc;
+	if (pt.bytes == MIN_BLOCK && m > 0)
+		*l1 = tb_median(ns, (size_t)m);
+	const char *pages = pt.huge ? "thp" : "4k";
+	char detail[256];
+	for (int r = 0; r < m; r++) {
+		snprintf(detail, sizeof(detail),
+			 "block_bytes=%zu pages=%s chains=%d loads=%llu l1_ns=%.3f anon_huge_kib=%lld",
+			 pt.bytes, pages, pt.dual ? 2 : 1,
+			 (unsigned long long)tb_timings(ctx, 0)[r].iters * STEPS * (pt.dual ? 2 : 1),
+			 *l1, l->huge_kib);
+		tb_emit(ctx, variant, &metrics[M_LATENCY], r + 1, ns[r], detail);
+		/* Clamped at 0 as tinymembench does: below the baseline is timer noise. */
+		double above = ns[r] - *l1 > 0 ? ns[r] - *l1 : 0;
+		tb_emit(ctx, variant, &metrics[M_ABOVE_L1], r + 1, above, detail);
+	}
+	free(ns);
+	return tb_interrupted() ? -EINTR : 0;
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)
@@ -239,21 +360,21 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	struct lat *l = state;
 	if (!l)
 		return;
-	if (l->buf)
-		munmap(l->buf, l->map_len);
+	unmap_block(l);
 	free(l->order);
 	free(l);
 }
 
 static const struct tb_bench latency_bench = {
 	.name = "mem.latency",
-	.group = "mem",
 	.description = "random-read latency (pointer chase) per block size 1 KiB..max, single and "
-		       "dual chains, 4 KiB pages and THP; rows single|dual-4k|thp-BYTES",
-	.variants = variants,
-	.options = options,
-	.setup = setup,
-	.run = run,
+		       "dual chains, 4 KiB pages and THP; variants single|dual-4k|thp-BYTES",
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct latency_opts), .curve_axis = "block_bytes",
+	/* A quarter of --min-time per point: 25 sizes x 2 chains x 2 page kinds would otherwise
+	 * take minutes; 0.125 s is still >= 1 M dependent loads at 100 ns. */
+	.time_share = 0.25,
+	.planned = planned, .setup = setup, .supported = supported, .memory = memory, .run = run,
 	.teardown = teardown,
 };
 TB_REGISTER_BENCH(latency_bench);

@@ -5,11 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/sysinfo.h>
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
-#include "mem/bwteam.h"
+#include "tinyben/threads.h"
 
 struct mbw {
 	long *src, *dst;
@@ -20,17 +19,35 @@ struct mbw {
 struct mbw_job {
 	struct mbw *m;
 	int kind;
-	struct mbw own; /* --threads: this thread's private arrays */
+	struct mbw own; /* this thread's arrays (the team driver gives each its own) */
 };
 
 enum { MEMCPY, DUMB, MCBLOCK };
 
 static const char *const variants[] = { "MEMCPY", "DUMB", "MCBLOCK", NULL };
 
+struct mbw_opts {
+	long long size_mib;
+	long long block_bytes;
+};
+
+enum { M_BW, M_ELAPSED };
+static const struct tb_metric metrics[] = {
+	/* mbw prints MiB/s; kept so that the figures compare with mbw's own. */
+	[M_BW] = { "bw", "MiB/s", TB_HIGHER, "one array's MiB copied per second (mbw's figure)" },
+	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds per copy of the array" },
+	{ 0 },
+};
+
 static const struct tb_option options[] = {
-	{ "size_mib", TB_OPT_INT, "1024", "64", 1, 1 << 20, "size of each of the two arrays, MiB" },
-	{ "block_bytes", TB_OPT_INT, "262144", NULL, 8, 1LL << 30,
-	  "block size of MCBLOCK, bytes (mbw -b)" },
+	{ .name = "size_mib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
+	  .min = 1, .max = 1 << 20,
+	  .offset = offsetof(struct mbw_opts, size_mib),
+	  .help = "size of each of the two arrays, MiB" },
+	{ .name = "block_bytes", .type = TB_OPT_INT, .def = "262144",
+	  .min = 8, .max = 1LL << 30,
+	  .offset = offsetof(struct mbw_opts, block_bytes),
+	  .help = "block size of MCBLOCK, bytes (mbw -b)" },
 	{ 0 },
 };
 
@@ -102,33 +119,9 @@ static int setup(struct tb_ctx *ctx, void **state)
 	struct mbw *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->bytes = (size_t)tb_opt_int(ctx, "size_mib") << 20;
-	m->block = (size_t)tb_opt_int(ctx, "block_bytes");
+	m->bytes = (size_t)TB_OPTS(ctx, struct mbw_opts)->size_mib << 20;
+	m->block = (size_t)TB_OPTS(ctx, struct mbw_opts)->block_bytes;
 	*state = m;
-
-	/* --threads: every thread allocates its own arrays in run(); the free-memory check
-	 * counts them all. */
-	const struct tb_settings *s = tb_settings(ctx);
-	int most = 1;
-	for (int i = 0; s->threads_given && i < s->n_thread_counts; i++)
-		most = s->thread_counts[i] > most ? s->thread_counts[i] : most;
-	struct sysinfo si;
-	if (sysinfo(&si) == 0) {
-		unsigned long long avail = (unsigned long long)(si.freeram + si.bufferram) * si.mem_unit;
-		if (2ull * m->bytes * (unsigned)most > avail) {
-			for (const char *const *v = variants; *v; v++)
-				tb_skip(ctx, *v, "needs %d x 2 x %zu MiB, only %llu MiB free", most,
-					m->bytes >> 20, avail >> 20);
-			m->bytes = 0;
-			return 0;
-		}
-	}
-	if (s->threads_given)
-		return 0;
-	m->src = alloc_touched(m->bytes);
-	m->dst = alloc_touched(m->bytes);
-	if (!m->src || !m->dst)
-		return -ENOMEM;
 	return 0;
 }
 
@@ -151,104 +144,69 @@ static void release(void *arg)
 	j->own.src = j->own.dst = NULL;
 }
 
-/* One row pair per repetition. threads == 0: the default single-thread run (no pinning). */
-static void emit(struct tb_ctx *ctx, const struct mbw *m, int kind, const char *variant,
-		 int threads, const char *pinning, const struct tb_timing *t, int measured)
+/* The variant being run, for init_job and record. */
+struct variant_run {
+	const struct mbw *m;
+	int kind;
+};
+
+/* One thread's job: its own arrays, allocated by prepare on its CPU. */
+static void init_job(void *thread_arg, void *arg)
 {
+	const struct variant_run *v = arg;
+	struct mbw_job *j = thread_arg;
+	j->kind = v->kind;
+	j->own.bytes = v->m->bytes;
+	j->own.block = v->m->block;
+}
+
+/* One row pair per repetition; threads is 0 for the default run. */
+static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
+		   const char *pinning, void *const *thread_args, const int *measured_in)
+{
+	(void)thread_args;
+	const struct variant_run *v = arg;
+	const struct tb_timing *t = tb_timings(ctx, 0);
+	int measured = measured_in[0];
 	char detail[1024];
-	double mib = (double)m->bytes / (1 << 20);
+	double mib = (double)v->m->bytes / (1 << 20);
 	int n = threads ? threads : 1;
 	for (int r = 0; r < measured; r++) {
 		double per_copy = t[r].seconds / (double)t[r].iters;
 		int len = snprintf(detail, sizeof(detail), "size_mib=%.0f copies=%llu", mib,
 				   (unsigned long long)t[r].iters);
-		if (kind == MCBLOCK)
-			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " block_bytes=%zu src=first_block",
-					m->block);
+		if (v->kind == MCBLOCK)
+			len += snprintf(detail + len, sizeof(detail) - (size_t)len,
+					" block_bytes=%zu src=first_block", v->m->block);
 		if (threads)
 			snprintf(detail + len, sizeof(detail) - (size_t)len,
 				 " threads=%d arrays=private bw=aggregate %s", threads, pinning);
-		tb_emit_value(ctx, variant, "copy_bw", "MiB/s", "higher", r + 1,
-			      n * mib / per_copy, detail);
-		tb_emit_value(ctx, variant, "elapsed", "s", "lower", r + 1, per_copy, detail);
+		tb_emit(ctx, variant, &metrics[M_BW], r + 1, n * mib / per_copy, detail);
+		tb_emit(ctx, variant, &metrics[M_ELAPSED], r + 1, per_copy, detail);
 	}
-}
-
-/* --threads: the same kernel on N pinned threads started together, aggregate MiB/s. */
-static int run_threads(struct tb_ctx *ctx, struct mbw *m, int kind, const char *variant)
-{
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing t[s->reps];
-	for (int c = 0; c < s->n_thread_counts; c++) {
-		int n = s->thread_counts[c];
-		struct mbw_job *jobs = calloc((size_t)n, sizeof(*jobs));
-		void **args = calloc((size_t)n, sizeof(*args));
-		if (!jobs || !args) {
-			free(jobs);
-			free(args);
-			return -ENOMEM;
-		}
-		for (int i = 0; i < n; i++) {
-			jobs[i] = (struct mbw_job){ .kind = kind,
-						    .own = { .bytes = m->bytes, .block = m->block } };
-			args[i] = &jobs[i];
-		}
-		struct tb_bwteam team = { .n = n, .kernel = kernel, .args = args,
-					  .prepare = prepare, .release = release };
-		char pinning[768], name[64];
-		int measured = tb_bwteam_time(ctx, &team, t, pinning, sizeof(pinning));
-		free(jobs);
-		free(args);
-		if (measured < 0)
-			return measured;
-		tb_bwteam_variant(name, sizeof(name), variant, n);
-		emit(ctx, m, kind, name, n, pinning, t, measured);
-		if (tb_interrupted())
-			return -EINTR;
-	}
-	return 0;
 }
 
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
-	struct mbw *m = state;
-	if (m->bytes == 0)
-		return 0; /* skipped in setup */
-	int kind = strcmp(variant, "MEMCPY") == 0 ? MEMCPY : strcmp(variant, "DUMB") == 0 ? DUMB : MCBLOCK;
-	const struct tb_settings *s = tb_settings(ctx);
-	if (s->threads_given)
-		return run_threads(ctx, m, kind, variant);
-
-	struct mbw_job job = { .m = m, .kind = kind };
-	struct tb_timing t[s->reps];
-	int measured = tb_time_reps(ctx, kernel, &job, t);
-	if (measured < 0)
-		return measured;
-	emit(ctx, m, kind, variant, 0, NULL, t, measured);
-	return tb_interrupted() ? -EINTR : 0;
-}
-
-static void teardown(struct tb_ctx *ctx, void *state)
-{
-	(void)ctx;
-	struct mbw *m = state;
-	if (!m)
-		return;
-	if (m->src)
-		munmap(m->src, m->bytes);
-	if (m->dst)
-		munmap(m->dst, m->bytes);
-	free(m);
+	struct variant_run v = {
+		.m = state,
+		.kind = strcmp(variant, "MEMCPY") == 0 ? MEMCPY
+			: strcmp(variant, "DUMB") == 0 ? DUMB : MCBLOCK,
+	};
+	/* With --threads: aggregate MiB/s of N pinned threads started together. */
+	struct tb_scaling sc = {
+		.arg_size = sizeof(struct mbw_job), .bytes_per_thread = 2ull * v.m->bytes,
+		.arg = &v, .init = init_job, .phase = { { kernel, prepare } }, .record = record,
+		.release = release,
+	};
+	return tb_team_variants(ctx, variant, &sc);
 }
 
 static const struct tb_bench mbw_bench = {
 	.name = "mem.mbw",
-	.group = "mem",
 	.description = "mbw's copy kernels: MEMCPY, DUMB (element loop), MCBLOCK (blocked memcpy)",
-	.variants = variants,
-	.options = options,
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.variants = variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct mbw_opts), .scales = true,
+	.setup = setup, .run = run, .teardown = tb_free_state,
 };
 TB_REGISTER_BENCH(mbw_bench);

@@ -16,7 +16,7 @@
 
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
-#include "mem/bwteam.h"
+#include "tinyben/threads.h"
 #include "mem/tmb_kernels.h"
 
 /* tinymembench's anti-aliasing: every buffer starts on a 1 MiB boundary plus a different
@@ -38,17 +38,31 @@ struct bufs {
 };
 
 struct tmb {
-	struct bufs one;               /* the default single-thread run */
+	size_t size;                   /* of each of a thread's buffers */
 	bool have[3];                  /* usable ISA levels (cpuid and OS state, xgetbv) */
 	int max_isa;
 	bool erms, fsrm;
 };
 
+struct tmb_opts {
+	long long size_mib;
+	long long max_isa;
+};
+
+static const struct tb_metric metrics[] = {
+	{ "bw", "MB/s", TB_HIGHER, "buffer bytes per second, MB = 10^6 bytes (tinymembench)" },
+	{ 0 },
+};
+
 static const struct tb_option options[] = {
-	{ "size_mib", TB_OPT_INT, "32", NULL, 1, 1 << 16,
-	  "size of the source and of the destination buffer, MiB (tinymembench: 32)" },
-	{ "max_isa", TB_OPT_INT, "2", NULL, 0, 2,
-	  "highest instruction set to use: 0 SSE2, 1 AVX2, 2 AVX-512 (higher ones are skipped)" },
+	{ .name = "size_mib", .type = TB_OPT_INT, .def = "32",
+	  .min = 1, .max = 1 << 16,
+	  .offset = offsetof(struct tmb_opts, size_mib),
+	  .help = "size of the source and of the destination buffer, MiB (tinymembench: 32)" },
+	{ .name = "max_isa", .type = TB_OPT_INT, .def = "2",
+	  .min = 0, .max = 2,
+	  .offset = offsetof(struct tmb_opts, max_isa),
+	  .help = "highest instruction set to use: 0 SSE2, 1 AVX2, 2 AVX-512 (higher ones are skipped)" },
 	{ 0 },
 };
 
@@ -122,8 +136,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	if (!t)
 		return -ENOMEM;
 	*state = t;
-	t->one.size = (size_t)tb_opt_int(ctx, "size_mib") << 20;
-	t->max_isa = (int)tb_opt_int(ctx, "max_isa");
+	t->size = (size_t)TB_OPTS(ctx, struct tmb_opts)->size_mib << 20;
+	t->max_isa = (int)TB_OPTS(ctx, struct tmb_opts)->max_isa;
 	/* libgcc's cpu model checks CPUID and that the OS saves the registers (XGETBV). */
 	__builtin_cpu_init();
 	t->have[TB_ISA_BASE] = true;
@@ -134,118 +148,101 @@ static int setup(struct tb_ctx *ctx, void **state)
 		t->erms = b & (1u << 9);  /* CPUID.7.0:EBX[9] enhanced REP MOVSB/STOSB */
 		t->fsrm = d & (1u << 4);  /* CPUID.7.0:EDX[4] fast short REP MOVSB */
 	}
-	if (tb_settings(ctx)->threads_given)
-		return 0; /* every thread allocates its own buffers */
-	return bufs_alloc(&t->one);
+	return 0;
 }
 
 static const char *const isa_names[] = { "SSE2", "AVX2", "AVX-512F" };
 
-static void emit(struct tb_ctx *ctx, const struct tmb *t, const struct tb_tmb_kernel *k,
-		 const char *variant, size_t size, int threads, const char *pinning,
-		 const struct tb_timing *tm, int measured)
+static const struct tb_tmb_kernel *kernel_of(const char *variant)
 {
+	for (size_t i = 0; i < tb_tmb_kernel_count; i++)
+		if (strcmp(tb_tmb_kernels[i].variant, variant) == 0)
+			return &tb_tmb_kernels[i];
+	return NULL;
+}
+
+static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+		      size_t len)
+{
+	(void)ctx;
+	const struct tmb *t = state;
+	const struct tb_tmb_kernel *k = kernel_of(variant);
+	if (!t->have[k->isa])
+		snprintf(why, len, "CPU (or OS) lacks %s: cpuid/xgetbv", isa_names[k->isa]);
+	else if ((int)k->isa > t->max_isa)
+		snprintf(why, len, "%s excluded by max_isa=%d", isa_names[k->isa], t->max_isa);
+	else
+		return true;
+	return false;
+}
+
+/* The buffers of one thread: bufs_alloc's region. */
+static uint64_t region_bytes(const struct tmb *t)
+{
+	return 2 * t->size + TB_TMB_BLOCK + 4 * (size_t)ALIGN_PAD;
+}
+
+/* The variant being run, for init_bufs and record. */
+struct variant_run {
+	const struct tmb *t;
+	const struct tb_tmb_kernel *k;
+};
+
+/* One thread's buffers, allocated by prepare on its CPU. */
+static void init_bufs(void *thread_arg, void *arg)
+{
+	const struct variant_run *v = arg;
+	struct bufs *b = thread_arg;
+	b->size = v->t->size;
+	b->k = v->k;
+}
+
+/* One row per repetition; threads is 0 for the default run. */
+static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
+		   const char *pinning, void *const *thread_args, const int *measured_in)
+{
+	(void)thread_args;
+	const struct variant_run *v = arg;
+	const struct tb_timing *tm = tb_timings(ctx, 0);
+	int measured = measured_in[0];
+	size_t size = v->t->size;
 	char detail[1024];
 	int n = threads ? threads : 1;
 	for (int r = 0; r < measured; r++) {
 		int len = snprintf(detail, sizeof(detail), "size_bytes=%zu iters=%llu mb_bytes=1000000",
 				   size, (unsigned long long)tm[r].iters);
-		if (k->two_pass)
+		if (v->k->two_pass)
 			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " block_bytes=%d",
 					TB_TMB_BLOCK);
-		if (strcmp(k->variant, "movsb-copy") == 0)
+		if (strcmp(v->k->variant, "movsb-copy") == 0)
 			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " erms=%d fsrm=%d",
-					t->erms, t->fsrm);
+					v->t->erms, v->t->fsrm);
 		if (threads)
 			snprintf(detail + len, sizeof(detail) - (size_t)len,
 				 " threads=%d buffers=private bw=aggregate %s", threads, pinning);
 		double mbs = (double)n * (double)size * (double)tm[r].iters / tm[r].seconds / 1e6;
-		tb_emit_value(ctx, variant, "bandwidth", "MB/s", "higher", r + 1, mbs, detail);
+		tb_emit(ctx, variant, &metrics[0], r + 1, mbs, detail);
 	}
-}
-
-static int run_threads(struct tb_ctx *ctx, struct tmb *t, const struct tb_tmb_kernel *k)
-{
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing tm[s->reps];
-	for (int c = 0; c < s->n_thread_counts; c++) {
-		int n = s->thread_counts[c];
-		struct bufs *b = calloc((size_t)n, sizeof(*b));
-		void **args = calloc((size_t)n, sizeof(*args));
-		if (!b || !args) {
-			free(b);
-			free(args);
-			return -ENOMEM;
-		}
-		for (int i = 0; i < n; i++) {
-			b[i] = (struct bufs){ .size = t->one.size, .k = k };
-			args[i] = &b[i];
-		}
-		struct tb_bwteam team = { .n = n, .kernel = kernel, .args = args,
-					  .prepare = prepare, .release = release };
-		char pinning[768], name[64];
-		int measured = tb_bwteam_time(ctx, &team, tm, pinning, sizeof(pinning));
-		free(b);
-		free(args);
-		if (measured < 0)
-			return measured;
-		tb_bwteam_variant(name, sizeof(name), k->variant, n);
-		emit(ctx, t, k, name, t->one.size, n, pinning, tm, measured);
-		if (tb_interrupted())
-			return -EINTR;
-	}
-	return 0;
 }
 
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
-	struct tmb *t = state;
-	const struct tb_tmb_kernel *k = NULL;
-	for (size_t i = 0; i < tb_tmb_kernel_count; i++)
-		if (strcmp(tb_tmb_kernels[i].variant, variant) == 0)
-			k = &tb_tmb_kernels[i];
-	if (!k)
-		return -EINVAL;
-	if (!t->have[k->isa]) {
-		tb_skip(ctx, variant, "CPU (or OS) lacks %s: cpuid/xgetbv", isa_names[k->isa]);
-		return 0;
-	}
-	if ((int)k->isa > t->max_isa) {
-		tb_skip(ctx, variant, "%s excluded by max_isa=%d", isa_names[k->isa], t->max_isa);
-		return 0;
-	}
-	if (tb_settings(ctx)->threads_given)
-		return run_threads(ctx, t, k);
-
-	const struct tb_settings *s = tb_settings(ctx);
-	struct tb_timing tm[s->reps];
-	t->one.k = k;
-	int measured = tb_time_reps(ctx, kernel, &t->one, tm);
-	if (measured < 0)
-		return measured;
-	emit(ctx, t, k, variant, t->one.size, 0, NULL, tm, measured);
-	return tb_interrupted() ? -EINTR : 0;
-}
-
-static void teardown(struct tb_ctx *ctx, void *state)
-{
-	(void)ctx;
-	struct tmb *t = state;
-	if (!t)
-		return;
-	bufs_free(&t->one);
-	free(t);
+	struct variant_run v = { .t = state, .k = kernel_of(variant) };
+	/* With --threads: aggregate MB/s of N pinned threads started together. */
+	struct tb_scaling sc = {
+		.arg_size = sizeof(struct bufs), .bytes_per_thread = region_bytes(v.t), .arg = &v,
+		.init = init_bufs, .phase = { { kernel, prepare } }, .record = record,
+		.release = release,
+	};
+	return tb_team_variants(ctx, variant, &sc);
 }
 
 static const struct tb_bench tmb_bench = {
 	.name = "mem.tmb",
-	.group = "mem",
 	.description = "tinymembench's copy/fill bandwidth kernels (C, memcpy/memset, MOVSB, SSE2, "
 		       "AVX2, AVX-512), MB/s = 10^6 bytes/s",
-	.variants = tb_tmb_variants,
-	.options = options,
-	.setup = setup,
-	.run = run,
-	.teardown = teardown,
+	.variants = tb_tmb_variants, .metrics = metrics, .options = options,
+	.opts_size = sizeof(struct tmb_opts), .scales = true,
+	.setup = setup, .supported = supported, .run = run, .teardown = tb_free_state,
 };
 TB_REGISTER_BENCH(tmb_bench);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tinyben/bench.h"
 #include "report/cmpstats.h"
 #include "report/svg.h"
 
@@ -16,7 +17,9 @@
 
 bool tb_is_latency_curve(const struct tb_series *s)
 {
-	return strcmp(s->bench, "mem.latency") == 0 && s->block_bytes > 0;
+	/* The descriptor says which benchmarks are curves (curve_axis), not a name here. */
+	const struct tb_bench *b = tb_bench_find(s->bench);
+	return b && b->curve_axis && s->block_bytes > 0;
 }
 
 struct bar {

@@ -3,6 +3,8 @@ import json
 import os
 import signal
 import stat
+import subprocess
+import sys
 
 import tbtest
 from tbtest import run, parse_csv, read_csv, ok_rows
@@ -45,7 +47,7 @@ class Cli(tbtest.TempDirTest):
             self.assertGreater(float(r["value"]), 0)
             self.assertEqual(r["group"], "mem")
             self.assertIn(r["better"], ("higher", "lower"))
-        bw = ok_rows(rows, metric="copy_bw")
+        bw = ok_rows(rows, metric="bw")
         self.assertEqual({r["unit"] for r in bw}, {"MiB/s"})
         self.assertEqual(sorted({int(r["rep"]) for r in bw}), [1, 2, 3])
         self.assertEqual(len({r["run_id"] for r in rows}), 1)
@@ -103,6 +105,7 @@ class Cli(tbtest.TempDirTest):
             (["run", "--set", "nosuch.x=1"], "unknown benchmark 'nosuch'"),
             (["run", "--threads", "zero"], "--threads 'zero'"),
             (["run", "--tag", "novalue"], "--tag 'novalue'"),
+            (["run", "--tag", "k=caf\udcff"], "must be valid UTF-8"),
             (["run", "--dir", "/nonexistent/dir"], "--dir"),
             (["run", "-o", "/nonexistent/dir/x.csv", *MBW_TINY], "cannot create"),
             (["run", "-o", "/dev/null", *MBW_TINY], "not a regular file"),
@@ -112,6 +115,76 @@ class Cli(tbtest.TempDirTest):
         tbtest.assert_usage_errors(self, cases)
         for args, _ in cases:
             self.assertEqual(run(*args).stdout, "", args)
+
+    def test_a_million_repetitions_run_until_interrupted(self):
+        # -r accepts up to 1,000,000: the samples live on the heap, not on the stack.
+        out = self.path("million.csv")
+        # Rows reach the file when the variant ends, so the run is stopped after a while
+        # (the crash this guards against came at once, exit 139).
+        rc, _, err = tbtest.interrupt_after(
+            ["run", "-b", "cpu.exits:rdtsc", "-r", "1000000", "--min-time", "0.0001",
+             "-o", out], 1.5)
+        self.assertEqual(rc, 130, err)
+        self.assertTrue(all(r["status"] == "ok" for r in read_csv(out)))
+
+    def test_every_row_variant_selects_back(self):
+        # Whatever variant a row carries, -b BENCH:VARIANT runs that one alone: team rows
+        # (MEMCPY-t2) too.
+        tiny = ["--quick", "-r", "1", "--min-time", "0.005", "--set", "mem.mbw.size_mib=2",
+                "--threads", "1,2"]
+        rows = parse_csv(run("run", "-b", "mem.mbw", *tiny).stdout)
+        variants = sorted({r["variant"] for r in rows})
+        self.assertEqual(variants, ["DUMB-t1", "DUMB-t2", "MCBLOCK-t1", "MCBLOCK-t2",
+                                    "MEMCPY-t1", "MEMCPY-t2"])
+        for v in ("MEMCPY-t2", "DUMB-t1"):
+            p = run("run", "-b", "mem.mbw:" + v, *tiny)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual({r["variant"] for r in parse_csv(p.stdout)}, {v})
+
+    def test_threads_on_a_benchmark_that_does_not_scale(self):
+        # No -tN variant for a benchmark without a team: its one-thread rows say so.
+        p = run("run", "-b", "cpu.exits:rdtsc", "--quick", "-r", "2", "--threads", "2")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual({r["variant"] for r in rows}, {"rdtsc"})
+        self.assertTrue(all("threads=not-applicable" in r["detail"] for r in rows))
+        self.assertIn("--threads does not apply", p.stderr)
+
+    def test_host_name_not_utf8_keeps_json_parsable(self):
+        # The host name is any bytes sethostname() took; a private UTS namespace lets the
+        # test set one that is not UTF-8 without touching the machine's.
+        probe = subprocess.run(["unshare", "--uts", "true"], capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest("cannot create a UTS namespace here (needs root)")
+        code = ("import ctypes, os, sys; n = b'guest\\xff\\xc0x'; "
+                "assert ctypes.CDLL(None).sethostname(n, len(n)) == 0; "
+                "os.execv(sys.argv[1], sys.argv[1:])")
+        out = self.path("host.json")
+        p = subprocess.run(["unshare", "--uts", sys.executable, "-c", code, tbtest.TINYBEN,
+                            "run", "-q", "--quick", "-b", "cpu.exits:rdtsc", "-o", out],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        recs = [json.loads(line) for line in open(out, encoding="utf-8")]
+        self.assertTrue(recs)
+        self.assertEqual(recs[0]["host"], "guest??x")
+
+    def test_file_name_not_utf8_keeps_rows_utf8(self):
+        # A corpus whose name is not UTF-8 lands in detail: CSV gets '?', JSON U+FFFD.
+        name = os.path.join(os.fsencode(self.tmp), b"c\xff.bin")
+        with open(name, "wb") as f:
+            f.write(os.urandom(65536))
+        for fmt in ("csv", "json"):
+            p = subprocess.run([os.fsencode(tbtest.TINYBEN), b"run", b"-q", b"--quick", b"-b",
+                                b"cpu.lz4:level1", b"-r", b"1", b"--min-time", b"0.01",
+                                b"--format", fmt.encode(), b"--corpus", name],
+                               capture_output=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            text = p.stdout.decode("utf-8")  # raises on a stray byte
+            if fmt == "csv":
+                self.assertIn("corpus=" + self.tmp + "/c?.bin", parse_csv(text)[0]["detail"])
+            else:
+                rec = json.loads(text.splitlines()[0])
+                self.assertIn("c\ufffd.bin", rec["detail"])
 
     def test_unwritable_output_dir(self):
         # As root the check would never bite: the run drops to nobody, who owns nothing here.

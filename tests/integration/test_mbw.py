@@ -45,7 +45,22 @@ class MbwRows(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         rows = tbtest.parse_csv(p.stdout)
         self.assertEqual([r["status"] for r in rows], ["skipped"] * 3)
-        self.assertIn("free", rows[0]["detail"])
+        self.assertRegex(rows[0]["detail"], r"needs 2097152 MiB of memory, only \d+ MiB available")
+
+    def test_skip_rows_only_for_selected_variants(self):
+        # Nobody asked for DUMB or MCBLOCK: one skipped row, for MEMCPY.
+        p = tbtest.run("run", "-b", "mem.mbw:MEMCPY", "--set", "mem.mbw.size_mib=1048576")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = tbtest.parse_csv(p.stdout)
+        self.assertEqual([(r["variant"], r["status"]) for r in rows], [("MEMCPY", "skipped")])
+
+    def test_thread_team_too_big_is_skipped(self):
+        # The check counts every thread's arrays: 4096 threads x 2 x 64 MiB do not fit.
+        p = tbtest.run("run", "-b", "mem.mbw:MEMCPY", "--quick", "--threads", "4096")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = tbtest.parse_csv(p.stdout)
+        self.assertEqual([(r["variant"], r["status"]) for r in rows],
+                         [("MEMCPY-t4096", "skipped")])
 
 
 if __name__ == "__main__":

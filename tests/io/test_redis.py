@@ -124,7 +124,7 @@ class PrivateServer(ServerTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         rows = ok_rows(parse_csv(p.stdout), metric="rps")
         self.assertEqual(len(rows), 1)
-        self.assertIn("requests=20000", rows[0]["detail"])
+        self.assertIn("requests=5000", rows[0]["detail"])
         self.assert_clean()
 
     def load_running(self, command):
@@ -179,14 +179,89 @@ class NoRedisServer(ServerTest):
         self.assertIn("FATAL CONFIG FILE ERROR (fake)", rows[0]["detail"])
         self.assert_clean()
 
-    def test_bad_address_fails_rows(self):
-        for addr, why in (("localhost", "host:port"), ("h:99999", "host:port"),
-                          (os.path.join(self.tmp, "none.sock"), "cannot connect")):
-            p = run("run", "-b", "io.redis:SET", "--redis", addr, env=self.env())
-            self.assertEqual(p.returncode, 1, p.stderr)
-            rows = parse_csv(p.stdout)
-            self.assertEqual([r["status"] for r in rows], ["failed"])
-            self.assertIn(why, rows[0]["detail"])
+    def test_malformed_address_is_bad_usage(self):
+        # Found before anything runs: exit 2, one line, no rows; the same through --set.
+        cases = [(["--redis", ""], "--redis: an empty value"),
+                 (["--redis", "nocolon"], "'nocolon': expected host:port"),
+                 (["--redis", "localhost"], "'localhost': expected host:port"),
+                 (["--redis", "host:99999"], "'host:99999': expected host:port"),
+                 (["--redis", "h:0"], "'h:0': expected host:port"),
+                 (["--set", "io.redis.server=:6379"], "--set io.redis.server: ':6379'")]
+        tbtest.assert_usage_errors(
+            self, [(["run", "-b", "io.redis:SET", *args], why) for args, why in cases])
+        self.assert_clean()
+
+    def test_unreachable_server_fails_rows(self):
+        p = run("run", "-b", "io.redis:SET", "--redis", os.path.join(self.tmp, "none.sock"),
+                env=self.env())
+        self.assertEqual(p.returncode, 1, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual([r["status"] for r in rows], ["failed"])
+        self.assertIn("cannot connect", rows[0]["detail"])
+        self.assert_clean()
+
+
+class HostileServer(ServerTest):
+    def test_sigterm_with_a_server_that_never_answers(self):
+        # The server accepts the connection and then says nothing: the signal must still
+        # end the run at once, not after the 60 s a preparing command may take.
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        srv.settimeout(30)
+        port = srv.getsockname()[1]
+        p = subprocess.Popen([tbtest.TINYBEN, "run", "-b", "io.redis:SET", "--redis",
+                              f"127.0.0.1:{port}"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            conn, _ = srv.accept()
+            conn.settimeout(30)
+            self.assertIn(b"INFO", conn.recv(4096))  # asked, and will never be answered
+            t0 = time.monotonic()
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=90)
+            waited = time.monotonic() - t0
+            conn.close()
+        finally:
+            if p.poll() is None:
+                p.kill()
+            srv.close()
+        self.assertEqual(p.returncode, 130)
+        self.assertLess(waited, 2.0)
+
+    def test_second_ctrl_c_kills_a_server_that_ignores_sigterm(self):
+        # A "redis-server" that ignores SIGTERM and never listens: the first Ctrl-C stops
+        # the wait for it, the second one ends tinyben at once, and the server must not
+        # outlive it (SIGKILL after a short grace).
+        bindir = os.path.join(self.tmp, "bin")
+        os.mkdir(bindir)
+        self.keep = ("bin", "pid")
+        pidfile = os.path.join(self.tmp, "pid")
+        fake = os.path.join(bindir, "redis-server")
+        with open(fake, "w") as f:
+            f.write(f"#!/bin/sh\necho $$ > {pidfile}.new && mv {pidfile}.new {pidfile}\n"
+                    "trap '' TERM\nexec sleep 1000\n")
+        os.chmod(fake, 0o755)
+        p = subprocess.Popen([tbtest.TINYBEN, "run", "-b", "io.redis:SET"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, **self.env(PATH=bindir + ":/usr/bin:/bin")})
+        deadline = time.monotonic() + 30
+        while not os.path.exists(pidfile) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        pid = int(open(pidfile).read())
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 130)
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            state = "gone"
+        if state != "gone" and state != "Z":
+            os.kill(pid, signal.SIGKILL)
+        self.assertIn(state, ("gone", "Z"), "the fake redis-server outlived tinyben")
         self.assert_clean()
 
 

@@ -19,14 +19,14 @@ class Sqlite(tbtest.TempDirTest):
         self.assertEqual({r["status"] for r in rows}, {"ok"})
         self.assertEqual({r["variant"] for r in rows}, {"autocommit", "wal", "batch"})
         self.assertEqual({r["group"] for r in rows}, {"io"})
-        for r in ok_rows(rows, metric="total"):
+        for r in ok_rows(rows, metric="elapsed"):
             self.assertEqual((r["unit"], r["better"]), ("s", "lower"))
         for r in ok_rows(rows, metric="inserts"):
             self.assertEqual((r["unit"], r["better"]), ("inserts/s", "higher"))
         # inserts/s x seconds = the statements run: 20, or 2 passes x 20 in WAL mode
         for v, n in (("autocommit", 20), ("wal", 40), ("batch", 20)):
             for rep in ("1", "2"):
-                t = [r for r in ok_rows(rows, variant=v, metric="total") if r["rep"] == rep][0]
+                t = [r for r in ok_rows(rows, variant=v, metric="elapsed") if r["rep"] == rep][0]
                 i = [r for r in ok_rows(rows, variant=v, metric="inserts") if r["rep"] == rep][0]
                 self.assertAlmostEqual(float(t["value"]) * float(i["value"]), n, delta=0.01)
         wal = ok_rows(rows, variant="wal")[0]["detail"]

@@ -35,8 +35,8 @@ class Uring(tbtest.TempDirTest):
             units = {r["metric"]: (r["unit"], r["better"]) for r in got}
             self.assertEqual(units, {
                 "iops": ("IO/s", "higher"), "bw": ("MB/s", "higher"),
-                "clat_p50": ("us", "lower"), "clat_p99": ("us", "lower"),
-                "clat_p99.9": ("us", "lower")})
+                "latency_p50": ("us", "lower"), "latency_p99": ("us", "lower"),
+                "latency_p99.9": ("us", "lower")})
             for r in got:
                 self.assertGreater(float(r["value"]), 0)
                 self.assertIn("engine=" + engine, r["detail"])
@@ -48,12 +48,12 @@ class Uring(tbtest.TempDirTest):
                 self.assertAlmostEqual(bw, iops * bs / 1e6, delta=bw * 1e-6)
                 p50, p99, p999 = ([float(r["value"]) for r in got
                                    if r["metric"] == m and r["rep"] == rep][0]
-                                  for m in ("clat_p50", "clat_p99", "clat_p99.9"))
+                                  for m in ("latency_p50", "latency_p99", "latency_p99.9"))
                 self.assertLessEqual(p50, p99)
                 self.assertLessEqual(p99, p999)
         fs = ok_rows(rows, variant="fsync")
         self.assertEqual(sorted({r["metric"] for r in fs}),
-                         ["iops", "lat_p50", "lat_p99", "lat_p99.9"])
+                         ["iops", "latency_p50", "latency_p99", "latency_p99.9"])
         self.assertIn("engine=pwrite+fdatasync", fs[0]["detail"])
 
     def test_all_jobs_tiny(self):
@@ -88,13 +88,18 @@ class Uring(tbtest.TempDirTest):
         self.assertEqual(len(rows), 10)
         self.assertTrue(all("engine=psync forced=option" in r["detail"] for r in rows))
 
-    def test_bad_engine_fails(self):
-        p = run("run", "-b", "io.uring:read-qd1", *TINY, "--set", "io.uring.engine=aio",
-                "--dir", self.tmp)
-        self.assertEqual(p.returncode, 1)
-        rows = parse_csv(p.stdout)
-        self.assertEqual([r["status"] for r in rows], ["failed"])
-        self.assertIn("io.uring.engine='aio'", rows[0]["detail"])
+    def test_bad_engine_is_bad_usage(self):
+        # A choice outside its words is bad usage, like a bad number: exit 2 before
+        # anything runs, one line naming the words.
+        for engine in ("aio", "bogus", ""):
+            p = run("run", "-b", "io.uring:read-qd1", *TINY, "--set", "io.uring.engine=" + engine,
+                    "--dir", self.tmp)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(p.stdout, "")
+            self.assertEqual(p.stderr.strip().splitlines(),
+                             [f"tinyben: run: --set io.uring.engine: '{engine}' is not one of "
+                              "auto, io_uring, psync"])
+        self.assert_no_leftovers(self.tmp)
 
     def test_too_little_space_is_skipped(self):
         # 1 PiB cannot fit: every variant is a skipped row, and nothing is written.
@@ -184,6 +189,28 @@ class Uring(tbtest.TempDirTest):
         self.assertEqual(code, 130, err)
         parse_csv(out)
         self.assert_no_leftovers(self.tmp)
+
+    def test_interrupted_repetition_is_never_a_sample(self):
+        # Repetitions of 0.4 s; the signal lands during a later one (the first two are
+        # whole by then). Only whole repetitions may be rows: runtime_s is the full 0.4 s,
+        # never the part of one that the signal cut short, and nothing follows the signal.
+        out = self.path("int.csv")
+        for delay in (1.3, 1.55):
+            with self.subTest(delay=delay):
+                if os.path.exists(out):
+                    os.unlink(out)
+                code, _, err = tbtest.interrupt_after(
+                    ["run", "-q", "-b", "io.uring:randread-qd1,io.uring:fsync", "-r", "20",
+                     "--set", "io.uring.size=4M", "--set", "io.uring.runtime_ms=400",
+                     "--set", "io.uring.ramp_ms=100", "--dir", self.tmp, "-o", out], delay)
+                self.assertEqual(code, 130, err)
+                rows = tbtest.read_csv(out)
+                self.assertTrue(rows)
+                for r in rows:
+                    self.assertEqual(r["status"], "ok")
+                    runtime = float(r["detail"].split("runtime_s=")[1].split()[0])
+                    self.assertGreaterEqual(runtime, 0.399, r["detail"])
+                self.assertLessEqual(len({r["rep"] for r in rows}), 3)
 
 
 if __name__ == "__main__":

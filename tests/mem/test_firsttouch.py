@@ -18,8 +18,8 @@ class FirstTouch(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         rows = parse_csv(p.stdout)
         four = ok_rows(rows, variant="4k")
-        metrics = {"first_touch_bw": ("GB/s", "higher"), "first_touch_ns_per_page": ("ns", "lower"),
-                   "second_touch_bw": ("GB/s", "higher"), "second_touch_ns_per_page": ("ns", "lower")}
+        metrics = {"first_touch_bw": ("MB/s", "higher"), "first_touch_ns_per_page": ("ns", "lower"),
+                   "second_touch_bw": ("MB/s", "higher"), "second_touch_ns_per_page": ("ns", "lower")}
         self.assertEqual(len(four), 2 * len(metrics))
         for r in four:
             self.assertEqual((r["unit"], r["better"]), metrics[r["metric"]])

@@ -1,6 +1,9 @@
 """mem.latency: the curve's rows (mode-pages-bytes), units, THP skip, and latency rising past the caches."""
 import re
+import signal
 import statistics
+import subprocess
+import time
 
 import tbtest
 from tbtest import run, parse_csv, ok_rows
@@ -44,9 +47,10 @@ class Latency(tbtest.TempDirTest):
         self.assertEqual(len(ok_rows(self.rows, variant="single-4k-4096")), 6)
 
     def test_thp_rows_or_skip(self):
-        thp = [r for r in self.rows if "-thp-" in r["variant"] or r["variant"] == "thp"]
+        thp = [r for r in self.rows if "-thp-" in r["variant"]]
         if thp_mode() == "never":
-            self.assertEqual([r["status"] for r in thp], ["skipped"])
+            # one skipped row per selected variant: 17 sizes x 2 chains
+            self.assertEqual([r["status"] for r in thp], ["skipped"] * 34)
             self.assertIn("never", thp[0]["detail"])
         else:
             self.assertTrue(thp)
@@ -64,6 +68,56 @@ class Latency(tbtest.TempDirTest):
             above = [float(r["value"]) for r in
                      ok_rows(self.rows, variant=f"{mode}-4k-67108864", metric="latency_above_l1")]
             self.assertGreater(statistics.median(above), 0)
+
+    def test_every_row_variant_selects_back(self):
+        # Each variant name in the CSV is a variant of -b: selecting one gives its rows only,
+        # with the L1 baseline still measured (on the 1 KiB block, not written).
+        for variant in ("single-4k-65536", "dual-4k-2048"):
+            with self.subTest(variant=variant):
+                p = run("run", "-b", "mem.latency:" + variant, *ARGS[2:])
+                self.assertEqual(p.returncode, 0, p.stderr)
+                rows = parse_csv(p.stdout)
+                self.assertEqual({r["variant"] for r in rows}, {variant})
+                self.assertEqual(len(ok_rows(rows)), 6)
+                self.assertNotIn("l1_ns=0.000", rows[0]["detail"])
+        p = run("run", "-b", "mem.latency:single-4k-*", *ARGS[2:])
+        got = {r["variant"] for r in parse_csv(p.stdout)}
+        self.assertEqual(got, {f"single-4k-{1024 << i}" for i in range(17)})
+
+    def test_sizes_above_max_kib_are_not_run(self):
+        p = run("run", "-b", "mem.latency:*-4k-134217728", *ARGS[2:])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no benchmark matches", p.stderr)
+
+    def test_ctrl_c_while_building_a_big_chain_acts_promptly(self):
+        # A 4 GiB block: faulting it in and shuffling its 67 M lines takes about 10 s; both
+        # check for the signal, so the run ends soon after it (giving 4 GiB back to the
+        # kernel on the way out is most of what remains).
+        avail = next(int(line.split()[1]) << 10 for line in open("/proc/meminfo")
+                     if line.startswith("MemAvailable:"))
+        if avail < 10 << 30:
+            self.skipTest("needs 10 GiB of available memory")
+        args = [tbtest.TINYBEN, "run", "-q", "-b", "mem.latency:single-4k-4294967296",
+                "--set", "mem.latency.max_kib=4194304", "--min-time", "0.02"]
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def rss():
+            try:
+                with open(f"/proc/{p.pid}/status") as f:
+                    return next(int(l.split()[1]) << 10 for l in f if l.startswith("VmRSS:"))
+            except (OSError, StopIteration):
+                return 0
+        deadline = time.monotonic() + 60
+        while rss() < (4 << 30) + (128 << 20) and p.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertIsNone(p.poll(), "the run ended before the chain was built")
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=60)
+        waited = time.monotonic() - t0
+        self.assertEqual(p.returncode, 130)
+        self.assertLess(waited, 3.0)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ class Tmb(tbtest.TempDirTest):
             if flags is not None:
                 self.assertEqual(len(ok), 2, f"{v}: {mine}")
             for r in ok:
-                self.assertEqual(r["metric"], "bandwidth")
+                self.assertEqual(r["metric"], "bw")
                 self.assertEqual(r["unit"], "MB/s")
                 self.assertEqual(r["better"], "higher")
                 self.assertGreater(float(r["value"]), 0)
@@ -108,6 +108,24 @@ class MbwThreads(tbtest.TempDirTest):
         self.assertEqual(len(rows), 3 * 2 * 2)
         self.assertTrue(all("threads=" not in r["detail"] for r in rows))
 
+    def test_too_big_for_memory_is_skipped_not_killed(self):
+        # One check for every benchmark: a team of 512 threads with their own buffers, or
+        # one thread with buffers larger than the machine, is a skipped row, never OOM.
+        # Buffers of avail/256 each: one thread fits, 512 threads need 4x what there is.
+        avail_mib = next(int(line.split()[1]) >> 10 for line in open("/proc/meminfo")
+                         if line.startswith("MemAvailable:"))
+        team = str(max(1, avail_mib // 256))
+        for extra, size, variant in ((["--threads", "512"], team, "c-copy-t512"),
+                                     ([], "65536", "c-copy")):
+            with self.subTest(extra=extra):
+                p = run("run", "-b", "mem.tmb:c-copy", *TINY,
+                        "--set", "mem.tmb.size_mib=" + size, *extra)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                rows = parse_csv(p.stdout)
+                self.assertEqual([(r["variant"], r["status"]) for r in rows],
+                                 [(variant, "skipped")])
+                self.assertRegex(rows[0]["detail"], r"needs \d+ MiB of memory")
+
     def test_threads_list(self):
         p = run("run", *self.MBW, "--threads", "2,1")
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -115,7 +133,7 @@ class MbwThreads(tbtest.TempDirTest):
         want = {f"{v}-t{n}" for v in ("MEMCPY", "DUMB", "MCBLOCK") for n in (1, 2)}
         self.assertEqual({r["variant"] for r in rows}, want)
         self.assertEqual(len(rows), 6 * 2 * 2)
-        for r in ok_rows(rows, metric="copy_bw"):
+        for r in ok_rows(rows, metric="bw"):
             self.assertEqual(r["unit"], "MiB/s")
             self.assertGreater(float(r["value"]), 0)
             self.assertRegex(r["detail"], r"threads=\d .*cpus=\d")

@@ -103,7 +103,7 @@ class Report(tbtest.TempDirTest):
         p = run("compare", self.a, self.b)
         self.assertEqual(p.returncode, 0, p.stderr)
         for want in ("base: ", "cand: ", "cc_level", "kernel", "cpu ", "vCPUs", "MEMCPY",
-                     "copy_bw", "ratio 95% CI", "significant"):
+                     "MiB/s", "ratio 95% CI", "significant"):
             self.assertIn(want, p.stdout)
         rows = self.compare_csv(self.a, self.b)
         self.assertEqual(len(rows), 6)  # 3 variants x 2 metrics

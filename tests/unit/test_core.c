@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 
+#include "tinyben/cli.h"
 #include "tinyben/csv.h"
 #include "tinyben/hist.h"
 #include "tinyben/stats.h"
@@ -32,6 +33,12 @@ static void test_json_quote(void)
 	char b[64];
 	tb_json_quote(b, sizeof(b), "a\"b\\c\n\x01");
 	CHECK_STR(b, "\"a\\\"b\\\\c\\n\\u0001\"");
+	/* Valid UTF-8 passes as is; a stray byte, an overlong form, a surrogate and a cut
+	 * sequence each become U+FFFD, so the line stays parsable JSON. */
+	tb_json_quote(b, sizeof(b), "h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	CHECK_STR(b, "\"h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	tb_json_quote(b, sizeof(b), "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82");
+	CHECK_STR(b, "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\"");
 }
 
 static void test_parse(void)
@@ -69,18 +76,96 @@ static void test_threads_list(void)
 	CHECK(tb_parse_thread_list(",", 16, c, 8, &n) == -EINVAL);
 }
 
+/* tb_args_parse: the forms of a value, the end of options, and each mistake. */
+static char seen[256];
+
+static int on_arg(void *user, int id, const char *value)
+{
+	(void)user;
+	size_t n = strlen(seen);
+	snprintf(seen + n, sizeof(seen) - n, "%c=%s;", id, value ? value : "-");
+	return 0;
+}
+
+static int parse(bool operands, int *first, const char *const *words)
+{
+	static const struct tb_arg table[] = {
+		{ "reps", 'r', true, 'r' }, { "quick", 0, false, 'q' }, { 0 },
+	};
+	char *argv[16];
+	int argc = 0;
+	argv[argc++] = (char *)"verb";
+	for (; *words; words++)
+		argv[argc++] = (char *)*words;
+	struct tb_args a = { .verb = "verb", .usage = "", .table = table, .operands = operands };
+	seen[0] = '\0';
+	int rc = tb_args_parse(&a, argc, argv, on_arg, NULL);
+	*first = a.first_operand;
+	return rc;
+}
+
+static void test_args(void)
+{
+	int first;
+	CHECK(parse(false, &first, (const char *[]){ "--reps=3", "-r4", "-r", "5", "--quick",
+						   "--reps", "6", NULL }) == 0);
+	CHECK_STR(seen, "r=3;r=4;r=5;q=-;r=6;");
+	CHECK(parse(true, &first, (const char *[]){ "--quick", "cmd", "-r", "1", NULL }) == 0);
+	CHECK(first == 2);
+	CHECK(parse(true, &first, (const char *[]){ "--", "-r", NULL }) == 0 && first == 2);
+	CHECK(parse(false, &first, (const char *[]){ "--bogus", NULL }) == -1);
+	CHECK(parse(false, &first, (const char *[]){ "-r", NULL }) == -1);
+	CHECK(parse(false, &first, (const char *[]){ "--quick=1", NULL }) == -1);
+	CHECK(parse(false, &first, (const char *[]){ "stray", NULL }) == -1);
+}
+
 static void test_option_check(void)
 {
-	struct tb_option o = { "size", TB_OPT_INT, "8", NULL, 1, 64, "" };
+	struct tb_option o = { .name = "size", .type = TB_OPT_INT, .def = "8", .min = 1, .max = 64 };
 	char err[128];
 	CHECK(tb_option_check(&o, "64", err, sizeof(err)) == 0);
 	CHECK(tb_option_check(&o, "65", err, sizeof(err)) != 0);
 	CHECK(strstr(err, "out of range") != NULL);
 	CHECK(tb_option_check(&o, "x", err, sizeof(err)) != 0);
 	CHECK(strstr(err, "not a whole number") != NULL);
-	struct tb_option ob = { "flag", TB_OPT_BOOL, "0", NULL, 0, 0, "" };
+	struct tb_option ob = { .name = "flag", .type = TB_OPT_BOOL, .def = "0" };
 	CHECK(tb_option_check(&ob, "true", err, sizeof(err)) == 0);
 	CHECK(tb_option_check(&ob, "2", err, sizeof(err)) != 0);
+	static const char *const words[] = { "auto", "psync", NULL };
+	struct tb_option oc = { .name = "engine", .type = TB_OPT_CHOICE, .def = "auto",
+				.choices = words };
+	CHECK(tb_option_check(&oc, "psync", err, sizeof(err)) == 0);
+	CHECK(tb_option_check(&oc, "aio", err, sizeof(err)) != 0);
+	CHECK_STR(err, "'aio' is not one of auto, psync");
+	struct tb_option of = { .name = "corpus", .type = TB_OPT_STR, .def = "",
+				.check = tb_check_input_file };
+	CHECK(tb_option_check(&of, "", err, sizeof(err)) == 0);
+	CHECK(tb_option_check(&of, "/", err, sizeof(err)) != 0);
+}
+
+/* Every declared option: its default and --quick value pass its own check (the runner
+ * converts them unchecked), its field lies inside the options struct, a choice has words. */
+static void test_registered_options(void)
+{
+	char err[300];
+	CHECK(tb_bench_count() >= 9);
+	for (size_t i = 0; i < tb_bench_count(); i++) {
+		const struct tb_bench *b = tb_bench_at(i);
+		/* Every benchmark declares what its rows hold, each name once. */
+		CHECK(b->metrics && b->metrics[0].name);
+		for (const struct tb_metric *m = b->metrics; m && m->name; m++)
+			for (const struct tb_metric *n = m + 1; n->name; n++)
+				CHECK(strcmp(m->name, n->name) != 0);
+		for (const struct tb_option *o = b->options; o && o->name; o++) {
+			bool ok = tb_option_check(o, o->def, err, sizeof(err)) == 0 &&
+				  (!o->quick || tb_option_check(o, o->quick, err, sizeof(err)) == 0) &&
+				  o->offset < b->opts_size &&
+				  (o->type != TB_OPT_CHOICE || o->choices);
+			if (!ok)
+				printf("# %s.%s: %s\n", b->name, o->name, err);
+			CHECK(ok);
+		}
+	}
 }
 
 static void test_stats(void)
@@ -146,7 +231,9 @@ int main(void)
 	test_json_quote();
 	test_parse();
 	test_threads_list();
+	test_args();
 	test_option_check();
+	test_registered_options();
 	test_stats();
 	return check_done();
 }

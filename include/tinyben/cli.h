@@ -1,0 +1,32 @@
+/* The one option parser of every verb: a table of options, one wording for every mistake. */
+#ifndef TINYBEN_CLI_H
+#define TINYBEN_CLI_H
+
+#include <stdbool.h>
+
+/* One option: --name (and -c when short_name is set), with a value or not. */
+struct tb_arg {
+	const char *name;       /* long name without "--"; NULL ends the table */
+	char short_name;        /* 0: none */
+	bool value;             /* takes a value: --name V, --name=V, -c V, -cV */
+	int id;                 /* handed to the callback */
+};
+
+struct tb_args {
+	const char *verb;       /* for messages: "run: unknown option ..." */
+	const char *usage;      /* printed on stdout for -h/--help */
+	const struct tb_arg *table;
+	/* The first operand ends the options and is left with what follows (exec COMMAND
+	 * keeps its own options); otherwise an operand is an error. */
+	bool operands;
+	int first_operand;      /* out: argv index of the first operand (argc when none) */
+};
+
+/* Walks argv[1..argc): on(user, id, value) for each option in order (value NULL for a
+ * flag); on returns 0, or -1 after printing its own one-line error. "--" ends the
+ * options. Returns 0, 1 when --help printed the usage, or -1 after one error line (the
+ * verb exits 2). */
+int tb_args_parse(struct tb_args *a, int argc, char **argv,
+		  int (*on)(void *user, int id, const char *value), void *user);
+
+#endif

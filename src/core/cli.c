@@ -1,0 +1,86 @@
+/* The option parser of every verb (GNU-style long and short options, from a table). */
+#include <stdio.h>
+#include <string.h>
+
+#include "tinyben/cli.h"
+#include "tinyben/util.h"
+
+static const struct tb_arg *find_long(const struct tb_arg *t, const char *name, size_t len)
+{
+	for (; t->name; t++)
+		if (strlen(t->name) == len && strncmp(t->name, name, len) == 0)
+			return t;
+	return NULL;
+}
+
+static const struct tb_arg *find_short(const struct tb_arg *t, char c)
+{
+	for (; t->name; t++)
+		if (t->short_name && t->short_name == c)
+			return t;
+	return NULL;
+}
+
+static int unknown(const struct tb_args *a, const char *arg)
+{
+	tb_error("%s: unknown option '%s' (see 'tinyben %s --help')", a->verb, arg, a->verb);
+	return -1;
+}
+
+int tb_args_parse(struct tb_args *a, int argc, char **argv,
+		  int (*on)(void *user, int id, const char *value), void *user)
+{
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		}
+		if (arg[0] != '-' || arg[1] == '\0') {
+			if (a->operands)
+				break;
+			tb_error("%s: unexpected argument '%s' (see 'tinyben %s --help')", a->verb,
+				 arg, a->verb);
+			return -1;
+		}
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			fputs(a->usage, stdout);
+			return 1;
+		}
+		const struct tb_arg *o;
+		const char *value = NULL;
+		if (arg[1] == '-') {
+			const char *eq = strchr(arg + 2, '=');
+			size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+			o = find_long(a->table, arg + 2, len);
+			if (!o)
+				return unknown(a, arg);
+			if (eq && !o->value) {
+				tb_error("%s: option '--%s' takes no value", a->verb, o->name);
+				return -1;
+			}
+			value = eq ? eq + 1 : NULL;
+		} else {
+			o = find_short(a->table, arg[1]);
+			if (!o)
+				return unknown(a, arg);
+			if (arg[2] != '\0') {
+				if (!o->value)
+					return unknown(a, arg);
+				value = arg + 2; /* -r5 */
+			}
+		}
+		if (o->value && !value) {
+			if (i + 1 >= argc) {
+				tb_error("%s: option '%s' needs a value", a->verb, arg);
+				return -1;
+			}
+			value = argv[++i];
+		}
+		if (on(user, o->id, value) != 0)
+			return -1;
+	}
+	a->first_operand = i;
+	return 0;
+}

@@ -1,0 +1,36 @@
+"""The quick suite: every benchmark runs and is ok (or skipped for a missing tool), with at
+least 3 repetitions of every metric, in one command."""
+import collections
+import shutil
+
+import tbtest
+from tbtest import run, parse_csv
+
+
+class QuickSuite(tbtest.TempDirTest):
+    def test_every_benchmark_ok_with_three_repetitions(self):
+        p = run("run", "--quick", "-q", "--dir", self.tmp, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        listed = {line.split()[0] for line in run("list").stdout.splitlines()
+                  if line and not line.startswith(" ")}
+        self.assertEqual({r["bench"] for r in rows}, listed)
+        self.assertEqual([r for r in rows if r["status"] == "failed"], [])
+        for r in rows:
+            if r["status"] == "skipped":
+                # only what this machine lacks, never the suite itself
+                self.assertTrue(r["bench"] == "io.redis" and not shutil.which("redis-server")
+                                or "huge pages" in r["detail"] or "lacks" in r["detail"]
+                                or "2 CPUs" in r["detail"], r)
+        reps = collections.defaultdict(set)
+        for r in rows:
+            if r["status"] == "ok":
+                reps[(r["bench"], r["variant"], r["metric"])].add(int(r["rep"]))
+        self.assertTrue(reps)
+        for key, got in reps.items():
+            self.assertEqual(got, {1, 2, 3}, key)
+        self.assert_no_leftovers(self.tmp)
+
+
+if __name__ == "__main__":
+    tbtest.main()
