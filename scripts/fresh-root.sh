@@ -64,8 +64,22 @@ esac
 status=0
 unshare --mount --pid --fork --kill-child env ROOT="$root" COMMANDS="$commands" bash -euo pipefail -c '
 	mount --make-rprivate /
+	# The root is a mount point of its own, as / is on a machine: tests that make a private
+	# mount namespace inside (unshare -m) need that.
+	mount --bind "$ROOT" "$ROOT"
 	mount -t proc proc "$ROOT/proc"
 	mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$ROOT/sys"
+	# The control groups a booted machine has (runsc needs them): new mounts of the same kinds
+	# and controllers as the host, not a bind of the host'"'"'s tree.
+	if [ -d /sys/fs/cgroup ]; then
+		mount -t tmpfs -o mode=755,nosuid,nodev,noexec cgroup "$ROOT/sys/fs/cgroup"
+		while read -r _ dir type opts _; do
+			case "$dir" in /sys/fs/cgroup) ;; /sys/fs/cgroup/*) ;; *) continue ;; esac
+			case "$type" in cgroup|cgroup2) ;; *) continue ;; esac
+			mkdir -p "$ROOT$dir"
+			mount -t "$type" -o "$opts" "$type" "$ROOT$dir"
+		done </proc/self/mounts
+	fi
 	mount -t tmpfs -o mode=755,nosuid dev "$ROOT/dev"
 	node() { mknod -m "$1" "$ROOT/dev/$2" c "$3" "$4"; }
 	node 666 null 1 3; node 666 zero 1 5; node 666 full 1 7; node 666 random 1 8
