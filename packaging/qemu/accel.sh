@@ -7,11 +7,13 @@
 # TINYBEN_QEMU_ACCEL=kvm|tcg forces one without trying (unset, empty or auto: try KVM).
 #
 # Why try instead of looking at /dev/kvm: on a nested host /dev/kvm opens and KVM_CREATE_VM
-# works, yet QEMU dies when it loads the vCPU's MSRs ("failed to set MSR 0x10a", an assertion
-# in QEMU's target/i386/kvm/kvm.c). So the probe boots a 64 KiB firmware whose reset vector
-# writes to the isa-debug-exit port: QEMU exits with status (1 << 1) | 1 = 3 only when a vCPU
-# really ran guest code under KVM. Anything else is a failure, and its last stderr line is
-# the reason printed (one line on stderr) before falling back to TCG. Exit 2: bad usage, or
+# works, yet QEMU dies loading the vCPU's MSRs with -cpu host ("failed to set MSR 0x10a", an
+# assertion in QEMU's target/i386/kvm/kvm.c), or with a named CPU model runs real-mode code and
+# then hangs before the guest kernel's first line. So the probe boots a 64 KiB firmware
+# (accel-probe.S) that goes from the reset vector to 64-bit long mode, as a kernel does, and
+# then writes to the isa-debug-exit port: QEMU exits with status (1 << 1) | 1 = 3 only when a
+# vCPU got that far under KVM. Anything else (an error, or no exit within 20 s where a working
+# KVM takes milliseconds) means TCG, with one line on stderr saying why. Exit 2: bad usage, or
 # no QEMU at all.
 set -euo pipefail
 
@@ -41,17 +43,21 @@ command -v "$qemu" >/dev/null 2>&1 || die "no $qemu (apt-get install qemu-system
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tinyben-accel-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
-# x86 reset vector: the last 16 bytes of the BIOS image, run in real mode at 0xFFFFFFF0.
-# mov al, 1 (b0 01); out 0xf4, al (e6 f4); hlt (f4); jmp $-1 (eb fd).
+# accel-probe.S assembled: the code at the image's start, the reset vector in its last 16 bytes.
+code=fa2e660f0116a8000f20c06683c8010f22c066ea1a00ffff080066b810008ed88ec08ed0bf0010000031c0b9
+code+=000c0000f3abc7050010000003200000c7051820000003300000c705f83f00008300e0ff0f20e083c8200f22
+code+=e0b8001000000f22d8b9800000c00f320d000100000f300f20c00d000000800f22c0ea8100ffff1800b001e6
+code+=f4f4ebfd0000000000000000ffff0000009acf00ffff00000092cf00ffff0000009aaf001f008800ffff
+reset=e90d0000000000000000000000000000
+bytes() { printf "$(sed 's/../\\x&/g' <<<"$1")"; }
 {
-	head -c 65520 /dev/zero
-	printf '\xb0\x01\xe6\xf4\xf4\xeb\xfd'
-	head -c 9 /dev/zero
+	bytes "$code"
+	head -c $((65536 - 16 - ${#code} / 2)) /dev/zero
+	bytes "$reset"
 } >"$tmp/probe.bin"
 rc=0
-# timeout only guards against a hung QEMU; the decision is QEMU's exit status.
 # The subshell's stderr also takes bash's own "Aborted" line when QEMU dies of an assertion.
-( timeout 60 "$qemu" -machine q35 -accel kvm -cpu "$cpu" -m 16 -smp 1 -nodefaults \
+( timeout 20 "$qemu" -machine q35 -accel kvm -cpu "$cpu" -m 16 -smp 1 -nodefaults \
 	-no-user-config -display none -no-reboot -bios "$tmp/probe.bin" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$tmp/out" 2>&1; exit $? ) 2>/dev/null || rc=$?
 [ "$rc" = 3 ] && { echo kvm; exit 0; }
@@ -60,5 +66,5 @@ reason=$(grep -m 1 'error:' "$tmp/out" || grep -v '^[[:space:]]*$' "$tmp/out" | 
 reason=${reason#"$qemu: "}
 reason=${reason#qemu-system-x86_64: }
 reason=${reason:0:200}
-[ "$rc" != 124 ] || reason="the probe guest did not finish in 60 s"
+[ "$rc" != 124 ] || reason="its vCPU did not reach 64-bit mode in 20 s"
 fallback "qemu -accel kvm -cpu $cpu: ${reason:-exit status $rc}"

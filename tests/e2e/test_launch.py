@@ -248,6 +248,25 @@ class Launch(tbtest.TempDirTest):
         self.assertEqual(p.stdout, "tcg\n")
         self.assertIn("no-such-cpu", p.stderr)
 
+    def test_probe_bytes_are_accel_probe_s(self):
+        """accel.sh embeds the assembled accel-probe.S: the two must not drift apart."""
+        if not (shutil.which("as") and shutil.which("ld")):
+            self.skipTest("no binutils (as, ld) to assemble accel-probe.S")
+        src = os.path.join(os.path.dirname(ACCEL), "accel-probe.S")
+        obj, binary = self.path("p.o"), self.path("p.bin")
+        subprocess.run(["as", "--32", "-o", obj, src], check=True, timeout=60)
+        subprocess.run(["ld", "-m", "elf_i386", "-Ttext=0xffff0000", "-e", "0xffff0000",
+                        "--oformat", "binary", "-o", binary, obj], check=True, timeout=60)
+        with open(ACCEL) as f:
+            script = f.read()
+        start = script.index("\ncode=")
+        end = script.index('} >"$tmp/probe.bin"')
+        made = self.path("embedded.bin")
+        body = script[start:end] + '} >"' + made + '"\n'
+        subprocess.run(["bash", "-c", body], check=True, timeout=60)
+        with open(binary, "rb") as a, open(made, "rb") as b:
+            self.assertTrue(a.read() == b.read(), "accel.sh's probe bytes are not accel-probe.S")
+
 
 if __name__ == "__main__":
     tbtest.main()
