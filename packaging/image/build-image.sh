@@ -125,6 +125,9 @@ datasource_list: [ NoCloud, None ]
 locale: false
 manage_etc_hosts: true
 EOF
+# apt in the guest (cloud-init's packages: runs apt-get update) fetches no translations:
+# 6 MiB less to download and parse at first boot, which under TCG takes a minute.
+echo 'Acquire::Languages "none";' >"$root/etc/apt/apt.conf.d/90tinyben-no-translations"
 # Every guest gets its own SSH host keys at first boot (cloud-init's ssh module) and its own
 # machine id (systemd): none of the build's may be shared by all guests of this image.
 rm -f "$root"/etc/ssh/ssh_host_*

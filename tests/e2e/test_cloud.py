@@ -153,9 +153,10 @@ class CloudGuest(tbtest.TempDirTest):
         with open(IMAGE[:-len(".qcow2")] + ".cmdline") as f:
             cmdline = f.read().strip()
         base = IMAGE[:-len(".qcow2")]
+        self.pidfile = self.path("qemu.pid")
         cmd = [LAUNCH, "plain", "--disk", disk, "--seed", seed, "--vcpus", "2", "--memory", "1024",
                "--kernel", base + ".vmlinuz", "--initrd", base + ".initrd", "--append", cmdline,
-               "--ssh-port", str(self.port)]
+               "--ssh-port", str(self.port), "--pidfile", self.pidfile]
         with open(self.path("serial.log"), "wb") as log:
             # launch.sh execs QEMU: this process is QEMU once the checks are done.
             self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
@@ -163,13 +164,22 @@ class CloudGuest(tbtest.TempDirTest):
         self.stages.done("seed and launch")
 
     def accelerator(self):
-        """What launch.sh chose, from its own lines at the top of the log."""
+        """What launch.sh chose: its lines come before QEMU starts and writes its pid file."""
+        deadline = time.monotonic() + 120
+        while not os.path.exists(self.pidfile):
+            if self.qemu.poll() is not None:
+                self.fail(f"launch.sh failed ({self.qemu.returncode}):\n{self.serial_tail()}")
+            if time.monotonic() > deadline:
+                self.fail(f"QEMU not started after 120 s:\n{self.serial_tail()}")
+            time.sleep(0.5)
         head = self.serial_tail(10**6).splitlines()[:5]
         notes = [l for l in head if l.startswith(("launch.sh:", "accel.sh:"))]
         for n in notes:
             print(n)
-        return "tcg" if any("using TCG" in n for n in notes) or \
-            os.environ.get("TINYBEN_QEMU_ACCEL") == "tcg" else "kvm"
+        tcg = any("using TCG" in n for n in notes) or os.environ.get("TINYBEN_QEMU_ACCEL") == "tcg"
+        print(f"accelerator: {'tcg' if tcg else 'kvm'}")
+        self.stages.done("accelerator chosen, QEMU started")
+        return "tcg" if tcg else "kvm"
 
     def wait_for_cloud_init(self):
         """cloud-init done, bounded in time: a guest that never gets there (a broken
@@ -188,15 +198,16 @@ class CloudGuest(tbtest.TempDirTest):
                           f"({'SSH up' if reached_ssh else 'no SSH'}); serial log tail:\n"
                           f"{self.serial_tail()}")
             try:
-                p = self.ssh("cloud-init status --wait", timeout=max(left, 1), check=False)
+                if not reached_ssh:
+                    p = self.ssh("true", timeout=min(max(left, 1), 60), check=False)
+                    if p.returncode == 255:  # sshd not up, or cloud-init has not set the key
+                        time.sleep(3)
+                        continue
+                    reached_ssh = True
+                    self.stages.done("boot to SSH")
+                self.ssh("cloud-init status --wait", timeout=max(left, 1), check=False)
             except subprocess.TimeoutExpired:
                 continue
-            if p.returncode == 255:  # no SSH yet: sshd not up, or no keys written yet
-                time.sleep(3)
-                continue
-            if not reached_ssh:
-                reached_ssh = True
-                self.stages.done("boot to SSH")
             # 22.4 reports "error" as soon as one module failed, while later stages still
             # run: the boot is over only when boot-finished exists.
             done = self.ssh("test -e /var/lib/cloud/instance/boot-finished", check=False)
