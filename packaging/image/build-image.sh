@@ -100,8 +100,8 @@ if ! mmdebstrap --variant=minbase --mode=root --format=directory --include="$pkg
 	missing=$(grep -oE "Unable to locate package [^ ]+|Package '?[^ ']+'? has no installation candidate" "$log" |
 	          grep -oE "(package |Package '?)[^ ']+" | awk '{print $2}' | tr -d "'" | sort -u | paste -sd, - || true)
 	if grep -qiE "Could not resolve|Failed to fetch|Temporary failure resolving|Could not connect|Connection (refused|timed out)|Unable to connect|No route to host|404 +Not Found|does not have a Release file" "$log"; then
-		why=$(grep -m 1 -iE "Could not resolve|Failed to fetch|Temporary failure|Could not connect|Connection|Unable to connect|No route|404|Release file" "$log" | sed 's/^[A-Z]: //' | cut -c1-160)
-		fail "cannot reach Debian's archive for $suite at $mirror ($why); it provides every package of the image: $pkgs"
+		why=$(grep -m 1 -iE "Could not resolve|Failed to fetch|Temporary failure|Could not connect|Connection|Unable to connect|No route|404|Release file" "$log" | sed 's/^[A-Z]: //; s/^[[:space:]]*//' | cut -c1-160)
+		fail "cannot reach Debian's archive for $suite at $mirror ($why); the image's packages come from there: $pkgs"
 	fi
 	[ -z "$missing" ] || fail "$suite at $mirror has no package $missing"
 	tail -n 15 "$log" >&2

@@ -190,19 +190,19 @@ if [ "$mode" != plain ]; then
 	# above already name what is missing).
 	[ "$accel" != tcg ] || die "$mode needs KVM; TCG cannot encrypt guest memory"
 	accel=kvm
-elif [ "$accel" = auto ] && [ $have_qemu = 1 ]; then
+elif [ $have_qemu = 1 ]; then
 	# A CPU model this QEMU lacks is not a KVM failure: say so instead of falling back.
 	known() { "$qemu" -cpu help 2>/dev/null | awk '{print $2}' | grep -qxF "$1"; }
 	if [ $cpu_given = 0 ] && ! known "$cpu" && known EPYC; then
-		# QEMU before 8.1 (Debian 12 has 7.2) has no EPYC-v4; such a QEMU runs no SNP guest
-		# either, so no comparison mixes the two models.
+		# Older QEMUs (Debian 12's 7.2 among them) have no EPYC-v4; they run no SNP guest
+		# either, so no plain-vs-SNP comparison mixes the two models.
 		note "$qemu has no CPU model $cpu: using EPYC"
 		cpu=EPYC
 	fi
-	if [ "$cpu" != host ] && ! known "$cpu"; then
+	if [ "$cpu" != host ] && [ "$cpu" != max ] && ! known "$cpu"; then
 		problems+=("$qemu has no CPU model '$cpu' (see $qemu -cpu help; pass --cpu)")
-		accel=kvm
-	else
+		[ "$accel" != auto ] || accel=kvm
+	elif [ "$accel" = auto ]; then
 		accel=$(TINYBEN_QEMU_ACCEL=auto "$here/accel.sh" --qemu "$qemu" --cpu "$cpu")
 	fi
 elif [ "$accel" = auto ]; then

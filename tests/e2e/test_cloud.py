@@ -6,11 +6,14 @@ copied in with scp, and compare and report of the two guest CSVs on the host.
 Everything runs on the host as root (the image builder needs it). The image is built once and
 kept in the build directory (cloud-image/), rebuilt when build-image.sh changes.
 TB_CLOUD_BOOT_TIMEOUT (seconds) bounds the wait for cloud-init."""
+import atexit
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 import unittest
 
@@ -36,6 +39,22 @@ FIRSTBOOT = {
 SSH_OPTS = ["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
             "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10"]
+
+
+# QEMU must not outlive the test, whatever ends it: a failure (tearDown), Ctrl-C or meson's
+# SIGTERM on a timeout (atexit, after SystemExit).
+RUNNING = []
+
+
+def stop_guests():
+    for proc in RUNNING:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+atexit.register(stop_guests)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 def missing_prerequisite():
@@ -107,9 +126,7 @@ class CloudGuest(tbtest.TempDirTest):
 
     def tearDown(self):
         # QEMU first (it holds the overlay), then the keys and disks with the temp dir.
-        if self.qemu and self.qemu.poll() is None:
-            self.qemu.kill()
-            self.qemu.wait()
+        stop_guests()
         super().tearDown()
 
     def serial_tail(self, n=60):
@@ -161,6 +178,7 @@ class CloudGuest(tbtest.TempDirTest):
             # launch.sh execs QEMU: this process is QEMU once the checks are done.
             self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT)
+        RUNNING.append(self.qemu)
         self.stages.done("seed and launch")
 
     def accelerator(self):

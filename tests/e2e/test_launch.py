@@ -213,7 +213,8 @@ class Launch(tbtest.TempDirTest):
         self.assertIn("failed to set MSR 0x10a", notes[0])
         self.assertIn("using TCG", notes[0])
         self.assertNotIn("Assertion", p.stderr)
-        args = open(fake + ".args").read().split("\n")
+        with open(fake + ".args") as f:
+            args = f.read().split("\n")
         self.assertEqual(args[args.index("-accel") + 1], "tcg")
         self.assertEqual(args[args.index("-cpu") + 1], "max")
 
@@ -224,7 +225,8 @@ class Launch(tbtest.TempDirTest):
         p = launch("plain", "--qemu", fake, "--ssh-port", "0", env={"TINYBEN_QEMU_ACCEL": ""})
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stderr, "")
-        args = open(fake + ".args").read().split("\n")
+        with open(fake + ".args") as f:
+            args = f.read().split("\n")
         self.assertEqual(args[args.index("-accel") + 1], "kvm")
         self.assertEqual(args[args.index("-cpu") + 1], "EPYC-v4")
 
