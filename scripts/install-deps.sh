@@ -9,7 +9,8 @@ build_pkgs=(build-essential meson ninja-build pkg-config file python3
 # the end-to-end guest, chromium and xmllint for the report checks, clang for libFuzzer.
 test_pkgs=(mbw lz4 redis-server redis-tools fio sqlite3 libxml2-utils clang
            qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio gzip
-           cloud-image-utils genisoimage chromium kmod)
+           cloud-image-utils genisoimage chromium kmod
+           mmdebstrap qemu-utils openssh-client)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--build-only" ] || pkgs+=("${test_pkgs[@]}")

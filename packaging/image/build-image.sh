@@ -116,13 +116,14 @@ echo "LABEL=$label / ext4 rw,errors=remount-ro 0 1" >"$root/etc/fstab"
 echo localhost >"$root/etc/hostname"
 # Look for a NoCloud seed only: probing for a cloud's metadata server costs a minute of
 # timeouts in a lab guest. "None" lets cloud-init finish without a seed.
-# The image has no locales package (minbase): cloud-init's locale module would fail on
-# en_US.UTF-8 and mark the whole boot "error"; C.UTF-8 is built into the C library.
+# The image has no locale data (minbase): cloud-init's locale module would fail to make
+# en_US.UTF-8 and mark the whole boot "error"; C.UTF-8 is built into the C library, and
+# cloud-init generates nothing for it.
 # manage_etc_hosts: the guest resolves its own name (sudo complains otherwise).
 cat >"$root/etc/cloud/cloud.cfg.d/90-tinyben.cfg" <<'EOF'
 # packaging/image/build-image.sh: a lab guest, seeded by packaging/cloud-init/make-seed.sh
 datasource_list: [ NoCloud, None ]
-locale: false
+locale: C.UTF-8
 manage_etc_hosts: true
 EOF
 # apt in the guest (cloud-init's packages: runs apt-get update) fetches no translations:
