@@ -14,8 +14,8 @@
 #                         SEV modes need KVM)
 #   --kernel FILE         direct kernel boot (with --initrd and --append), e.g. the files
 #   --initrd FILE         packaging/image/build-image.sh writes beside the image
-#   --append CMDLINE      kernel command line (default: the IMAGE.cmdline of --disk IMAGE.qcow2
-#                         when --kernel is given and that file exists)
+#   --append CMDLINE      kernel command line (default: the first line of IMAGE.cmdline
+#                         beside --kernel IMAGE.vmlinuz, as build-image.sh writes them)
 #   --ovmf FILE           firmware (-bios); SEV modes need an OVMF built for SEV, SNP an
 #                         OVMF with SNP support (edk2 AmdSevX64 or OvmfPkgX64 build)
 #                         (default /usr/share/ovmf/OVMF.fd; plain: SeaBIOS unless given)
@@ -80,8 +80,8 @@ esac
 if [ -n "$kernel" ]; then
 	[ -r "$kernel" ] || [ $dry_run = 1 ] || die "--kernel $kernel: cannot read it"
 	[ -z "$initrd" ] || [ -r "$initrd" ] || [ $dry_run = 1 ] || die "--initrd $initrd: cannot read it"
-	if [ $append_given = 0 ] && [ -n "$disk" ] && [ -r "${disk%.qcow2}.cmdline" ]; then
-		append=$(head -n 1 "${disk%.qcow2}.cmdline")
+	if [ $append_given = 0 ] && [ -r "${kernel%.vmlinuz}.cmdline" ]; then
+		append=$(head -n 1 "${kernel%.vmlinuz}.cmdline")
 	fi
 	[ -n "$append" ] || die "--kernel needs --append (the root= of the disk, console=ttyS0, ...)"
 else

@@ -168,10 +168,11 @@ class Launch(tbtest.TempDirTest):
         self.assertEqual(opts["-kernel"], ["img.vmlinuz"])
         self.assertEqual(opts["-initrd"], ["img.initrd"])
         self.assertEqual(opts["-append"], ["root=LABEL=r rw console=ttyS0"])
-        # build-image.sh's IMAGE.cmdline is the default command line for IMAGE.qcow2
+        # build-image.sh's IMAGE.cmdline is the default command line for IMAGE.vmlinuz,
+        # whatever disk (a thin copy of IMAGE.qcow2) the guest boots
         with open(self.path("img.cmdline"), "w") as f:
             f.write("root=LABEL=tinyben-root rw console=ttyS0\n")
-        p = launch("plain", "--dry-run", "--disk", self.path("img.qcow2"), "--kernel", "k")
+        p = launch("plain", "--dry-run", "--disk", "guest1.qcow2", "--kernel", self.path("img.vmlinuz"))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("-append 'root=LABEL=tinyben-root rw console=ttyS0'", p.stdout)
 
