@@ -2,12 +2,13 @@
 # Proves the two README commands on a machine that has nothing installed: builds a Debian 12
 # minbase root from Debian's archive, clones this repository's HEAD into it, and runs inside it
 # (own /dev, /dev/pts, /proc, read-only /sys, private mount and PID namespaces) first
-# `scripts/quick.sh`, whose CSV must have ok rows for every benchmark, then `scripts/test.sh`.
+# `scripts/quick.sh`, whose CSV must have ok rows for every benchmark, then `scripts/test.sh`,
+# then the cloud suite (a guest image built from the archive, booted, cloud-init running tinyben).
 # Nothing from the host's installed packages can help: the root starts from minbase.
 #
-# Usage: scripts/fresh-root.sh [--keep] [--only quick|test] [--logs DIR]
+# Usage: scripts/fresh-root.sh [--keep] [--only quick|test|cloud] [--logs DIR]
 #   --keep        leave the root in place (its path is printed) instead of removing it
-#   --only WHAT   run only one of the two commands
+#   --only WHAT   run only one of the two commands (cloud: the test command, then the cloud suite)
 #   --logs DIR    copy the quick suite's CSV and meson's test logs out of the root into DIR
 # Needs root, mmdebstrap and unshare (util-linux). Exits with the failing command's status.
 set -euo pipefail
@@ -18,9 +19,9 @@ keep=0 only="" logs=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--keep) keep=1 ;;
-	--only) only=${2:?--only needs quick or test}; shift ;;
+	--only) only=${2:?--only needs quick, test or cloud}; shift ;;
 	--logs) logs=${2:?--logs needs a directory}; shift ;;
-	*) echo "usage: scripts/fresh-root.sh [--keep] [--only quick|test] [--logs DIR]" >&2; exit 2 ;;
+	*) echo "usage: scripts/fresh-root.sh [--keep] [--only quick|test|cloud] [--logs DIR]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -56,7 +57,8 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 case "$only" in
 quick) commands='run_quick' ;;
 test) commands='run_test' ;;
-*) commands='run_quick && run_test' ;;
+cloud) commands='run_test && run_cloud' ;;
+*) commands='run_quick && run_test && run_cloud' ;;
 esac
 
 # Everything below runs in new mount and PID namespaces: the mounts vanish with them and every
@@ -112,6 +114,14 @@ unshare --mount --pid --fork --kill-child env ROOT="$root" COMMANDS="$commands" 
 			echo "== fresh root: scripts/test.sh" >&2
 			scripts/test.sh
 			echo "== fresh root: scripts/test.sh took $(($(t) - s)) s" >&2
+		}
+		run_cloud() {
+			local s; s=$(t)
+			echo "== fresh root: meson test --suite cloud (a real cloud-init guest)" >&2
+			mv build/meson-logs/testlog.json build/meson-logs/testlog-main.json
+			meson test -C build --print-errorlogs --suite cloud
+			mv build/meson-logs/testlog.json build/meson-logs/testlog-cloud.json
+			echo "== fresh root: the cloud suite took $(($(t) - s)) s" >&2
 		}
 		eval "$COMMANDS"
 	'"'"'

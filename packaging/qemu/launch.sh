@@ -7,7 +7,15 @@
 #   --seed ISO            cloud-init NoCloud seed (packaging/cloud-init/make-seed.sh)
 #   --vcpus N             vCPUs (default 4)
 #   --memory MIB          guest memory in MiB (default 4096)
-#   --cpu MODEL           QEMU CPU model (default EPYC-v4, the same in every mode)
+#   --cpu MODEL           QEMU CPU model (default EPYC-v4, the same in every mode;
+#                         under TCG the default and "host" become "max")
+#   --accel kvm|tcg|auto  accelerator (default $TINYBEN_QEMU_ACCEL, else auto: plain tries
+#                         KVM with packaging/qemu/accel.sh and falls back to TCG, saying why;
+#                         SEV modes need KVM)
+#   --kernel FILE         direct kernel boot (with --initrd and --append), e.g. the files
+#   --initrd FILE         packaging/image/build-image.sh writes beside the image
+#   --append CMDLINE      kernel command line (default: the first line of IMAGE.cmdline
+#                         beside --kernel IMAGE.vmlinuz, as build-image.sh writes them)
 #   --ovmf FILE           firmware (-bios); SEV modes need an OVMF built for SEV, SNP an
 #                         OVMF with SNP support (edk2 AmdSevX64 or OvmfPkgX64 build)
 #                         (default /usr/share/ovmf/OVMF.fd; plain: SeaBIOS unless given)
@@ -26,10 +34,12 @@ set -euo pipefail
 
 die() { echo "launch.sh: $*" >&2; exit 2; }
 note() { echo "launch.sh: $*" >&2; }
-usage() { sed -n '5,26s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '5,34s/^# \{0,1\}//p' "$0"; }
 
 mode= disk= seed= vcpus=4 memory=4096 cpu=EPYC-v4 ovmf= ssh_port=2222
 cbitpos= reduced= evidence= policy= qemu=qemu-system-x86_64 dry_run=0 pidfile=
+cpu_given=0 accel=${TINYBEN_QEMU_ACCEL:-auto} kernel= initrd= append= append_given=0
+here=$(cd "$(dirname "$0")" && pwd)
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
 while [ $# -gt 0 ]; do
@@ -39,7 +49,11 @@ while [ $# -gt 0 ]; do
 	--seed) seed=${2:?--seed needs a file}; shift 2 ;;
 	--vcpus) vcpus=${2:-}; is_uint "$vcpus" && [ "$vcpus" -ge 1 ] || die "--vcpus '$vcpus' is not a count"; shift 2 ;;
 	--memory) memory=${2:-}; is_uint "$memory" && [ "$memory" -ge 64 ] || die "--memory '$memory' is not MiB (>= 64)"; shift 2 ;;
-	--cpu) cpu=${2:?--cpu needs a model}; shift 2 ;;
+	--cpu) cpu=${2:?--cpu needs a model}; cpu_given=1; shift 2 ;;
+	--accel) accel=${2:-}; shift 2 ;;
+	--kernel) kernel=${2:?--kernel needs a file}; shift 2 ;;
+	--initrd) initrd=${2:?--initrd needs a file}; shift 2 ;;
+	--append) append=${2?--append needs a command line}; append_given=1; shift 2 ;;
 	--ovmf) ovmf=${2:?--ovmf needs a file}; shift 2 ;;
 	--ssh-port) ssh_port=${2:-}; is_uint "$ssh_port" && [ "$ssh_port" -le 65535 ] || die "--ssh-port '$ssh_port' is not a port"; shift 2 ;;
 	--cbitpos) cbitpos=${2:-}; is_uint "$cbitpos" && [ "$cbitpos" -ge 32 ] && [ "$cbitpos" -le 63 ] || die "--cbitpos '$cbitpos' is not a bit position (32..63)"; shift 2 ;;
@@ -59,6 +73,20 @@ plain|sev|sev-es|sev-snp) ;;
 *) die "unknown MODE '$mode' (plain, sev, sev-es or sev-snp)" ;;
 esac
 [ -z "$disk" ] || [ -e "$disk" ] || [ $dry_run = 1 ] || die "--disk $disk does not exist"
+case "$accel" in
+kvm|tcg|auto) ;;
+*) die "accelerator '$accel' (--accel or TINYBEN_QEMU_ACCEL) is not kvm, tcg or auto" ;;
+esac
+if [ -n "$kernel" ]; then
+	[ -r "$kernel" ] || [ $dry_run = 1 ] || die "--kernel $kernel: cannot read it"
+	[ -z "$initrd" ] || [ -r "$initrd" ] || [ $dry_run = 1 ] || die "--initrd $initrd: cannot read it"
+	if [ $append_given = 0 ] && [ -r "${kernel%.vmlinuz}.cmdline" ]; then
+		append=$(head -n 1 "${kernel%.vmlinuz}.cmdline")
+	fi
+	[ -n "$append" ] || die "--kernel needs --append (the root= of the disk, console=ttyS0, ...)"
+else
+	[ -z "$initrd" ] && [ $append_given = 0 ] || die "--initrd and --append need --kernel"
+fi
 [ -z "$seed" ] || [ -e "$seed" ] || [ $dry_run = 1 ] || die "--seed $seed does not exist"
 
 # CPUID Fn8000_001F of the host as "EAX EBX" in hex: from a saved evidence file, from
@@ -151,8 +179,40 @@ if [ "$mode" != plain ]; then
 else
 	[ -z "$ovmf" ] || [ -r "$ovmf" ] || [ $dry_run = 1 ] || die "--ovmf $ovmf: cannot read it"
 fi
-[ -w /dev/kvm ] || problems+=("no usable /dev/kvm (KVM is needed; is kvm_amd loaded?)")
-command -v "$qemu" >/dev/null 2>&1 || problems+=("no $qemu (apt-get install qemu-system-x86)")
+have_qemu=0
+if command -v "$qemu" >/dev/null 2>&1; then
+	have_qemu=1
+else
+	problems+=("no $qemu (apt-get install qemu-system-x86)")
+fi
+if [ "$mode" != plain ]; then
+	# Memory encryption is a KVM feature: no TCG fallback, and no probe either (the checks
+	# above already name what is missing).
+	[ "$accel" != tcg ] || die "$mode needs KVM; TCG cannot encrypt guest memory"
+	accel=kvm
+elif [ $have_qemu = 1 ]; then
+	# A CPU model this QEMU lacks is not a KVM failure: say so instead of falling back.
+	known() { "$qemu" -cpu help 2>/dev/null | awk '{print $2}' | grep -qxF "$1"; }
+	if [ $cpu_given = 0 ] && ! known "$cpu" && known EPYC; then
+		# Older QEMUs (Debian 12's 7.2 among them) have no EPYC-v4; they run no SNP guest
+		# either, so no plain-vs-SNP comparison mixes the two models.
+		note "$qemu has no CPU model $cpu: using EPYC"
+		cpu=EPYC
+	fi
+	if [ "$cpu" != host ] && [ "$cpu" != max ] && ! known "$cpu"; then
+		problems+=("$qemu has no CPU model '$cpu' (see $qemu -cpu help; pass --cpu)")
+		[ "$accel" != auto ] || accel=kvm
+	elif [ "$accel" = auto ]; then
+		accel=$(TINYBEN_QEMU_ACCEL=auto "$here/accel.sh" --qemu "$qemu" --cpu "$cpu")
+	fi
+elif [ "$accel" = auto ]; then
+	accel=kvm
+fi
+[ "$accel" != kvm ] || [ -w /dev/kvm ] || problems+=("no usable /dev/kvm (KVM is needed; is kvm_amd loaded?)")
+if [ "$accel" = tcg ] && { [ $cpu_given = 0 ] || [ "$cpu" = host ]; }; then
+	# TCG emulates no host CPU and lacks some EPYC features: "max" is all that TCG has.
+	cpu=max
+fi
 
 case "$mode" in
 sev) policy=${policy:-0x1} ;;         # NODBG
@@ -161,7 +221,7 @@ sev-snp) policy=${policy:-0x30000} ;; # bit 17 must be 1, bit 16 SMT allowed
 esac
 
 machine=q35
-cmd=("$qemu" -name "tinyben-$mode" -accel kvm -cpu "$cpu" -smp "$vcpus" -m "$memory" -nographic)
+cmd=("$qemu" -name "tinyben-$mode" -accel "$accel" -cpu "$cpu" -smp "$vcpus" -m "$memory" -nographic)
 case "$mode" in
 sev|sev-es)
 	machine+=",confidential-guest-support=sev0"
@@ -177,6 +237,10 @@ esac
 cmd=("${cmd[@]:0:1}" -machine "$machine" "${cmd[@]:1}")
 [ -z "$ovmf" ] || cmd+=(-bios "$ovmf")
 [ -z "$pidfile" ] || cmd+=(-pidfile "$pidfile")
+if [ -n "$kernel" ]; then
+	cmd+=(-kernel "$kernel" -append "$append")
+	[ -z "$initrd" ] || cmd+=(-initrd "$initrd")
+fi
 # The same virtio devices in every mode; an encrypted guest's kernel requires
 # VIRTIO_F_ACCESS_PLATFORM (iommu_platform) to use bounce buffers, and a plain guest
 # pays nothing for it without a vIOMMU.

@@ -1,5 +1,5 @@
 """Boot Debian's cloud kernel with the tinyben initramfs under QEMU; shared by e2e tests."""
-import fcntl
+import functools
 import glob
 import json
 import os
@@ -12,8 +12,7 @@ import tbtest
 
 QEMU = shutil.which("qemu-system-x86_64")
 BUILD_SH = os.path.join(tbtest.SOURCE_ROOT, "packaging", "initramfs", "build.sh")
-KVM_GET_API_VERSION = 0xAE00
-KVM_CREATE_VM = 0xAE01
+ACCEL_SH = os.path.join(tbtest.SOURCE_ROOT, "packaging", "qemu", "accel.sh")
 
 
 def cloud_kernel():
@@ -27,22 +26,18 @@ def cloud_kernel():
     return path, os.path.basename(path)[len("vmlinuz-"):]
 
 
-def kvm_works():
-    """True when /dev/kvm opens and can create a VM (it cannot on many nested CI hosts)."""
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        if fcntl.ioctl(fd, KVM_GET_API_VERSION, 0) != 12:
-            return False
-        vm = fcntl.ioctl(fd, KVM_CREATE_VM, 0)
-        os.close(vm)
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
+@functools.lru_cache(maxsize=None)
+def accelerator(cpu="host"):
+    """"kvm" or "tcg", chosen by packaging/qemu/accel.sh: it tries KVM (a nested host can open
+    /dev/kvm and still fail to run a vCPU) and says why it falls back; TINYBEN_QEMU_ACCEL
+    forces one. Its one-line reason is passed on to the test's log."""
+    p = subprocess.run([ACCEL_SH, "--qemu", QEMU or "qemu-system-x86_64", "--cpu", cpu],
+                       capture_output=True, text=True, timeout=120)
+    if p.stderr:
+        print(p.stderr.strip())
+    if p.returncode != 0 or p.stdout.strip() not in ("kvm", "tcg"):
+        raise AssertionError(f"accel.sh failed ({p.returncode}): {p.stderr.strip()}")
+    return p.stdout.strip()
 
 
 def is_static(path):
@@ -87,7 +82,7 @@ def qemu_command(initrd, console, init_opts, commands, disk=None, mem_mib=512):
     """init_opts go after `--`; commands (tinyben words, `;` between commands) go in
     tinyben_run= because the kernel gives init at most 32 arguments."""
     kernel, _ = cloud_kernel()
-    kvm = kvm_works()
+    kvm = accelerator() == "kvm"
     cmd = [QEMU, "-machine", "q35", "-nodefaults", "-display", "none", "-monitor", "none",
            "-no-reboot", "-m", str(mem_mib), "-smp", "1",
            "-serial", f"file:{console}", "-kernel", kernel, "-initrd", initrd]

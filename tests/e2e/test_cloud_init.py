@@ -3,6 +3,7 @@ the first-boot script that names the CSV <hostname>-<cc_level>.csv."""
 import base64
 import gzip
 import os
+import shutil
 import socket
 import subprocess
 
@@ -63,6 +64,28 @@ class CloudInit(tbtest.TempDirTest):
         script = files["/usr/local/sbin/tinyben-firstboot"]["content"]
         self.assertIn(TINY, script)
         self.assertIn("attest=${TINYBEN_ATTEST:-1}", script)
+
+    def test_redis_server_from_packages_unless_turned_off(self):
+        _, ud = self.make()
+        self.assertEqual(self.user_data(ud)["packages"], ["redis-server"])
+        p = seed("-o", self.path("offline.iso"), "--tinyben", tbtest.TINYBEN, "--no-packages",
+                 "--user-data", self.path("offline"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("packages", self.user_data(self.path("offline")))
+
+    def test_tinyben_on_seed_instead_of_in_user_data(self):
+        iso, ud = self.make("--tinyben-on-seed")
+        cfg = self.user_data(ud)
+        files = {f["path"]: f for f in cfg["write_files"]}
+        self.assertNotIn("/usr/local/bin/tinyben", files)
+        self.assertIn("from_seed=1", files["/usr/local/sbin/tinyben-firstboot"]["content"])
+        self.assertLess(os.path.getsize(ud), 16384)
+        if not shutil.which("isoinfo"):
+            self.skipTest("no isoinfo (genisoimage) to read the file back from the ISO")
+        p = subprocess.run(["isoinfo", "-i", iso, "-R", "-x", "/tinyben"], capture_output=True,
+                           timeout=60)
+        with open(tbtest.TINYBEN, "rb") as f:
+            self.assertTrue(p.stdout == f.read(), "the seed's tinyben differs from the binary")
 
     def test_firstboot_names_csv_after_host_and_cc_level(self):
         _, ud = self.make()

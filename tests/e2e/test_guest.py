@@ -57,7 +57,7 @@ class Guest(tbtest.TempDirTest):
         cls.has_detect = guest.has_verb("detect")
         if not cls.has_detect:
             print("note: no detect verb in this binary yet: detect not checked, cc_level may be unknown")
-        print(f"note: accelerator {'kvm' if guest.kvm_works() else 'tcg'}")
+        print(f"note: accelerator {guest.accelerator()}")
 
     def setUp(self):
         super().setUp()

@@ -1,12 +1,17 @@
 """packaging/qemu/launch.sh: each mode's QEMU command line (--dry-run), the C-bit from
-CPUID evidence, bad usage, and a clear refusal on a host without SEV before QEMU runs."""
+CPUID evidence, bad usage, a clear refusal on a host without SEV before QEMU runs, direct
+kernel boot, and the accelerator chosen by trying KVM (packaging/qemu/accel.sh)."""
 import os
 import shlex
+import shutil
 import subprocess
 
 import tbtest
 
 LAUNCH = os.path.join(tbtest.SOURCE_ROOT, "packaging", "qemu", "launch.sh")
+ACCEL = os.path.join(tbtest.SOURCE_ROOT, "packaging", "qemu", "accel.sh")
+# The line QEMU 7.2 prints on a nested host before its assertion in kvm.c.
+MSR_ERROR = "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69"
 COMMON = ["--cbitpos", "51", "--reduced-phys-bits", "1", "--disk", "guest.qcow2",
           "--seed", "seed.iso", "--vcpus", "8", "--memory", "2048", "--ssh-port", "2201",
           "--ovmf", "/fw/OVMF.fd"]
@@ -16,7 +21,26 @@ EVIDENCE = "cpuid.0x80000000.eax=0x80000028\ncpuid.0x8000001f.eax=0x0001789f\ncp
 
 
 def launch(*args, env=None):
-    return subprocess.run([LAUNCH, *args], capture_output=True, text=True, timeout=30, env=env)
+    # The command lines below are checked with KVM forced; the choice itself has its own tests.
+    env = {**os.environ, "TINYBEN_QEMU_ACCEL": "kvm", **(env or {})}
+    return subprocess.run([LAUNCH, *args], capture_output=True, text=True, timeout=60, env=env)
+
+
+def fake_qemu(path, kvm):
+    """A stand-in for qemu-system-x86_64 that lists CPU models, answers the accel.sh probe
+    under KVM as `kvm` says ("works": exit 3 as the probe firmware would; "msr": QEMU's nested
+    host failure) and records the arguments of a real start in path + ".args"."""
+    probe = {"works": "exit 3",
+             "msr": f'echo "{MSR_ERROR}" >&2; echo "kvm.c:3183: kvm_buf_set_msrs: Assertion" >&2; kill -ABRT $$'}[kvm]
+    with open(path, "w") as f:
+        f.write(f"""#!/bin/sh
+case "$*" in
+"-cpu help") printf 'x86 EPYC                  (alias)\nx86 EPYC-v4               AMD EPYC\nx86 max\n'; exit 0 ;;
+*isa-debug-exit*) {probe} ;;
+esac
+printf '%s\n' "$@" > "{path}.args"
+""")
+    os.chmod(path, 0o755)
 
 
 def dry(mode, *extra):
@@ -115,6 +139,9 @@ class Launch(tbtest.TempDirTest):
                  (["sev", "--cbitpos", "7"], "--cbitpos '7'"),
                  (["sev", "--policy", "5"], "--policy '5'"),
                  (["plain", "--bogus"], "unknown option '--bogus'"),
+                 (["plain", "--accel", "hvf"], "accelerator 'hvf'"),
+                 (["plain", "--initrd", "i.gz"], "--initrd and --append need --kernel"),
+                 (["plain", "--dry-run", "--kernel", "vmlinuz"], "--kernel needs --append"),
                  (["plain", "sev"], "unexpected argument 'sev'")]
         tbtest.assert_usage_errors(self, cases, command=launch, one_line=False)
 
@@ -134,6 +161,114 @@ class Launch(tbtest.TempDirTest):
                 self.assertIn(f"cannot start a {mode} guest on this host", p.stderr)
                 self.assertIn("/dev/sev", p.stderr)
                 self.assertFalse(os.path.exists(marker), "QEMU was started anyway")
+
+    def test_direct_kernel_boot(self):
+        argv, opts = dry("plain", "--kernel", "img.vmlinuz", "--initrd", "img.initrd",
+                         "--append", "root=LABEL=r rw console=ttyS0")
+        self.assertEqual(opts["-kernel"], ["img.vmlinuz"])
+        self.assertEqual(opts["-initrd"], ["img.initrd"])
+        self.assertEqual(opts["-append"], ["root=LABEL=r rw console=ttyS0"])
+        # build-image.sh's IMAGE.cmdline is the default command line for IMAGE.vmlinuz,
+        # whatever disk (a thin copy of IMAGE.qcow2) the guest boots
+        with open(self.path("img.cmdline"), "w") as f:
+            f.write("root=LABEL=tinyben-root rw console=ttyS0\n")
+        p = launch("plain", "--dry-run", "--disk", "guest1.qcow2", "--kernel", self.path("img.vmlinuz"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("-append 'root=LABEL=tinyben-root rw console=ttyS0'", p.stdout)
+
+    def test_forced_accelerator(self):
+        fake = self.path("qemu")
+        fake_qemu(fake, kvm="msr")
+        for how in ({"env": {"TINYBEN_QEMU_ACCEL": "tcg"}}, {"args": ["--accel", "tcg"]}):
+            with self.subTest(how=how):
+                p = launch("plain", "--dry-run", "--qemu", fake, *how.get("args", []), env=how.get("env"))
+                self.assertEqual(p.returncode, 0, p.stderr)
+                # TCG has no host CPU to pass through: the default model becomes "max"
+                self.assertIn(" -accel tcg -cpu max ", p.stdout)
+        p = launch("plain", "--dry-run", "--qemu", fake, "--accel", "tcg", "--cpu", "EPYC")
+        self.assertIn(" -accel tcg -cpu EPYC ", p.stdout)
+        # forced KVM is not probed: the nested failure of the fake does not show
+        p = launch("plain", "--dry-run", "--qemu", fake, env={"TINYBEN_QEMU_ACCEL": "kvm"})
+        self.assertIn(" -accel kvm -cpu EPYC-v4 ", p.stdout)
+        self.assertNotIn("MSR", p.stderr)
+        p = launch("plain", "--qemu", fake, env={"TINYBEN_QEMU_ACCEL": "nope"})
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("TINYBEN_QEMU_ACCEL", p.stderr)
+        # memory encryption needs KVM
+        p = launch("sev-snp", "--dry-run", "--accel", "tcg", "--cbitpos", "51", "--reduced-phys-bits", "1")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("sev-snp needs KVM", p.stderr)
+
+    def needs_kvm_device(self):
+        if not (os.access("/dev/kvm", os.R_OK) and os.access("/dev/kvm", os.W_OK)):
+            self.skipTest("no read-write /dev/kvm: accel.sh falls back without probing")
+
+    def test_failed_kvm_launch_falls_back_to_tcg_with_qemus_reason(self):
+        self.needs_kvm_device()
+        fake = self.path("qemu")
+        fake_qemu(fake, kvm="msr")
+        p = launch("plain", "--qemu", fake, "--ssh-port", "0", env={"TINYBEN_QEMU_ACCEL": "auto"})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        notes = [l for l in p.stderr.splitlines() if "KVM does not work" in l]
+        self.assertEqual(len(notes), 1, p.stderr)
+        self.assertIn("failed to set MSR 0x10a", notes[0])
+        self.assertIn("using TCG", notes[0])
+        self.assertNotIn("Assertion", p.stderr)
+        with open(fake + ".args") as f:
+            args = f.read().split("\n")
+        self.assertEqual(args[args.index("-accel") + 1], "tcg")
+        self.assertEqual(args[args.index("-cpu") + 1], "max")
+
+    def test_working_kvm_is_used(self):
+        self.needs_kvm_device()
+        fake = self.path("qemu")
+        fake_qemu(fake, kvm="works")
+        p = launch("plain", "--qemu", fake, "--ssh-port", "0", env={"TINYBEN_QEMU_ACCEL": ""})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+        with open(fake + ".args") as f:
+            args = f.read().split("\n")
+        self.assertEqual(args[args.index("-accel") + 1], "kvm")
+        self.assertEqual(args[args.index("-cpu") + 1], "EPYC-v4")
+
+    def test_probe_firmware_runs_in_real_qemu(self):
+        """The probe's decision rests on its firmware reaching the exit port: run it in the
+        real QEMU under TCG (a wrapper swaps the accelerator) and accel.sh must answer kvm."""
+        self.needs_kvm_device()
+        real = shutil.which("qemu-system-x86_64")
+        if not real:
+            self.skipTest("no qemu-system-x86_64 (scripts/install-deps.sh installs qemu-system-x86)")
+        wrapper = self.path("qemu-tcg")
+        with open(wrapper, "w") as f:
+            f.write(f'#!/bin/sh\nfor a; do shift; case "$a" in kvm) a=tcg;; host) a=max;; esac; set -- "$@" "$a"; done\nexec {real} "$@"\n')
+        os.chmod(wrapper, 0o755)
+        env = dict(os.environ, TINYBEN_QEMU_ACCEL="auto")
+        p = subprocess.run([ACCEL, "--qemu", wrapper], capture_output=True, text=True, env=env, timeout=120)
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "kvm\n", ""))
+        # and a QEMU that cannot start the probe is a fallback, not a "kvm"
+        p = subprocess.run([ACCEL, "--qemu", wrapper, "--cpu", "no-such-cpu"], capture_output=True,
+                           text=True, env=env, timeout=120)
+        self.assertEqual(p.stdout, "tcg\n")
+        self.assertIn("no-such-cpu", p.stderr)
+
+    def test_probe_bytes_are_accel_probe_s(self):
+        """accel.sh embeds the assembled accel-probe.S: the two must not drift apart."""
+        if not (shutil.which("as") and shutil.which("ld")):
+            self.skipTest("no binutils (as, ld) to assemble accel-probe.S")
+        src = os.path.join(os.path.dirname(ACCEL), "accel-probe.S")
+        obj, binary = self.path("p.o"), self.path("p.bin")
+        subprocess.run(["as", "--32", "-o", obj, src], check=True, timeout=60)
+        subprocess.run(["ld", "-m", "elf_i386", "-Ttext=0xffff0000", "-e", "0xffff0000",
+                        "--oformat", "binary", "-o", binary, obj], check=True, timeout=60)
+        with open(ACCEL) as f:
+            script = f.read()
+        start = script.index("\ncode=")
+        end = script.index('} >"$tmp/probe.bin"')
+        made = self.path("embedded.bin")
+        body = script[start:end] + '} >"' + made + '"\n'
+        subprocess.run(["bash", "-c", body], check=True, timeout=60)
+        with open(binary, "rb") as a, open(made, "rb") as b:
+            self.assertTrue(a.read() == b.read(), "accel.sh's probe bytes are not accel-probe.S")
 
 
 if __name__ == "__main__":

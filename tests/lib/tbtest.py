@@ -158,12 +158,12 @@ MESON_SKIP = 77
 def main():
     """Runs the module's tests. A case that skipped itself did not check what it exists to check,
     so a file with a skipped case and no failure exits MESON_SKIP and names the reasons: the
-    summary then counts it instead of calling the file OK."""
+    summary then counts it instead of calling the file OK. A file that ran no test is a SKIP too."""
     program = unittest.main(verbosity=2, exit=False)
     result = program.result
     if not result.wasSuccessful():
         sys.exit(1)
-    if result.skipped:
+    if result.skipped or result.testsRun == 0:
         ran = result.testsRun - len(result.skipped)
         print(f"SKIP: {len(result.skipped)} case(s) could not run their checks "
               f"({ran} passed):", file=sys.stderr)
