@@ -30,11 +30,20 @@ static const char usage_text[] =
 	"  --bind FILE        put SHA-512(FILE) into report_data (e.g. the results CSV)\n"
 	"  --report-data HEX  up to 64 bytes of report_data (zero-padded)\n";
 
+/* A signal while an input is read (a FIFO, /dev/zero) ends the verb like any other. */
+static int interrupted(const char *verb)
+{
+	tb_error("attest%s%s: interrupted", *verb ? " " : "", verb);
+	return TB_EXIT_INTERRUPTED;
+}
+
 static int load_report(const char *verb, const char *path, struct tb_report *r)
 {
 	unsigned char *buf;
 	size_t len;
 	int rc = tb_read_file(path, REPORT_FILE_MAX, &buf, &len);
+	if (rc == -EINTR)
+		return interrupted(verb);
 	if (rc) {
 		tb_error("attest %s: %s: %s", verb, path,
 			 rc == -EFBIG ? "larger than 1 MiB, not a report" : strerror(-rc));
@@ -155,6 +164,8 @@ static int verify_main(int argc, char **argv)
 	unsigned char digest[TB_REPORT_DATA_SIZE];
 	if (bound) {
 		rc = tb_sha512_file(bound, digest);
+		if (rc == -EINTR)
+			return interrupted("verify");
 		if (rc) {
 			tb_error("attest verify: --bound %s: %s", bound, strerror(-rc));
 			return TB_EXIT_USAGE;
@@ -162,6 +173,8 @@ static int verify_main(int argc, char **argv)
 	}
 	char msg[768];
 	rc = tb_snp_verify(r.raw, vcek, chain, msg, sizeof(msg));
+	if (rc == -EINTR)
+		return interrupted("verify");
 	if (rc < 0) {
 		tb_error("attest verify: %s", msg);
 		return rc == -ENOTSUP ? TB_EXIT_FAILED : TB_EXIT_USAGE;
@@ -230,6 +243,8 @@ static int fetch_main(int argc, char **argv)
 	}
 	if (bind) {
 		int rc = tb_sha512_file(bind, rd);
+		if (rc == -EINTR)
+			return interrupted("");
 		if (rc) {
 			tb_error("attest: --bind %s: %s", bind, strerror(-rc));
 			return TB_EXIT_USAGE;

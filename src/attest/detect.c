@@ -122,6 +122,10 @@ static int load_evidence(const char *path, struct tb_evidence *ev)
 	unsigned char *buf;
 	size_t len;
 	int rc = tb_read_file(path, EVIDENCE_MAX, &buf, &len);
+	if (rc == -EINTR) { /* a FIFO that never delivers */
+		tb_error("detect: interrupted");
+		return TB_EXIT_INTERRUPTED;
+	}
 	if (rc) {
 		tb_error("detect: %s: %s", path,
 			 rc == -EFBIG ? "larger than 1 MiB, not an evidence file" : strerror(-rc));

@@ -3,6 +3,7 @@ parsing and signature checks from real reports, and one-line errors with exit 2.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import unittest
@@ -229,6 +230,24 @@ class Show(tbtest.TempDirTest):
         self.assertEqual(tbtest.run("attest", "show").returncode, 2)
         self.assertEqual(tbtest.run("attest", "show", self.path("missing")).returncode, 2)
 
+    def test_silent_pipe_is_interruptible(self):
+        # `attest show <(slow command)`: a report read from a pipe that never delivers
+        # ends at the first SIGTERM (exit 130), whether the writer has opened it or not.
+        fifo = self.path("fifo")
+        os.mkfifo(fifo)
+        for writer in (False, True):
+            w = os.open(fifo, os.O_RDWR) if writer else None  # open, silent writer
+            try:
+                for args in (["attest", "show", fifo], ["detect", "--evidence", fifo],
+                             ["attest", "verify", fx("snp-report-v2.bin"), "--vcek", fifo]):
+                    p = interrupted_after(0.5, *args)
+                    self.assertEqual(p.returncode, 130, (writer, args, p.stderr))
+                    self.assertIn("interrupted", p.stderr, args)
+                    self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            finally:
+                if w is not None:
+                    os.close(w)
+
 
 class Verify(tbtest.TempDirTest):
     def setUp(self):
@@ -358,6 +377,30 @@ class BoundResults(unittest.TestCase):
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertEqual(self.verify("--bound").returncode, 2)
 
+    def test_bound_not_a_file(self):
+        # A directory is named as one, not as an I/O error; for --bind as for --bound.
+        for args in (["attest", "verify", self.report, "--vcek", self.h.path("vcek.der"),
+                      "--bound", self.tmp.name], ["attest", "--bind", self.tmp.name]):
+            p = tbtest.run(*args)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertIn("is a directory", p.stderr.lower(), args)
+            self.assertNotIn("Input/output", p.stderr, args)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+    def test_endless_bound_file_is_interruptible(self):
+        # /dev/zero never ends: one SIGTERM must stop the hashing (exit 130), as it does
+        # every other verb; so must a FIFO nobody writes to.
+        fifo = os.path.join(self.tmp.name, "fifo")
+        os.mkfifo(fifo)
+        self.addCleanup(os.unlink, fifo)
+        for bound in ("/dev/zero", fifo):
+            for args in (["attest", "verify", self.report, "--vcek", self.h.path("vcek.der"),
+                          "--bound", bound], ["attest", "--bind", bound]):
+                p = interrupted_after(0.5, *args)
+                self.assertEqual(p.returncode, 130, (args, p.stderr))
+                self.assertIn("interrupted", p.stderr, args)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
     def test_kds_url(self):
         p = tbtest.run("attest", "show", self.report, "--kds-url")
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -402,6 +445,23 @@ class BoundResults(unittest.TestCase):
             p = tbtest.run("attest", "show", path, "--kds-url")
             self.assertEqual(p.returncode, 2, name)
             self.assertIn(why, p.stderr)
+
+
+def interrupted_after(delay, *args):
+    """Run tinyben, send it one SIGTERM after delay seconds; a tinyben that ignores it is
+    killed after 10 s more (the failure this guards against)."""
+    p = subprocess.Popen([tbtest.TINYBEN, *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        p.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGTERM)
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
 
 def run_stdout(stdout, *args):
