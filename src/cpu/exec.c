@@ -45,8 +45,10 @@ struct outcome {
  * usage error (exit 2) and not a failed measurement. */
 static bool runnable(const char *cmd)
 {
+	struct stat st;
+	/* A directory passes access(X_OK) (searchable) but cannot be executed. */
 	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) == 0;
+		return stat(cmd, &st) == 0 && S_ISREG(st.st_mode) && access(cmd, X_OK) == 0;
 	const char *path = getenv("PATH");
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -55,7 +57,6 @@ static bool runnable(const char *cmd)
 		size_t n = colon ? (size_t)(colon - p) : strlen(p);
 		char full[4096];
 		snprintf(full, sizeof(full), "%.*s%s%s", (int)n, p, n ? "/" : "", cmd);
-		struct stat st;
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
 			return true;
 		if (!colon)

@@ -41,6 +41,12 @@ class Exec(tbtest.TempDirTest):
         self.assertEqual(len(p.stderr.strip().splitlines()), 1)
         self.assertFalse(os.path.exists(out))
         self.assertEqual(run("exec").returncode, 2)
+        # A directory is searchable (X_OK) but no command: usage, not a failed row.
+        for bad in (self.tmp, "/"):
+            p = run("exec", "-o", out, "--", bad)
+            self.assertEqual(p.returncode, 2, (bad, p.stderr))
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertFalse(os.path.exists(out))
 
     def test_output_prepare_name_and_command_output(self):
         out = self.path("out.csv")
