@@ -269,8 +269,15 @@ static int fetch_main(int argc, char **argv)
 		FILE *f;
 		if (tb_output_open(out, force, &f) != 0)
 			return TB_EXIT_USAGE;
-		if (fwrite(report, 1, len, f) != len || fclose(f)) {
-			tb_error("attest: %s: %s", out, strerror(errno));
+		int err = 0;
+		if (fwrite(report, 1, len, f) != len)
+			err = errno;
+		if (fclose(f) && !err)
+			err = errno;
+		if (err) {
+			/* A cut-short report is no report: leave no file that looks like one. */
+			unlink(out);
+			tb_error("attest: %s: %s", out, strerror(err));
 			return TB_EXIT_FAILED;
 		}
 		return TB_EXIT_OK;
