@@ -167,6 +167,18 @@ class ProcessGroup(tbtest.TempDirTest):
         self.assertEqual(len(ok_rows(parse_csv(out), metric="wall_s")), 2)
         self.assertIn("left", err)
 
+    def test_setsid_leftovers_are_ended(self):
+        # A process that left the group for its own session (setsid) is still the run's:
+        # tinyben is its subreaper, and it must not outlive the run either.
+        p = self.start("setsid sh -c 'echo $$ > PIDFILE; exec sleep 982' >/dev/null 2>&1 & "
+                       "until [ -s PIDFILE ]; do sleep 0.01; done", "-q", "-r", "1")
+        out, err = self.finish(p, 60)
+        self.assertEqual(p.returncode, 0, err)
+        pid = self.grandchild()
+        self.assertFalse(running(pid), "a setsid'd process outlived its run")
+        self.assertIn("left", err)
+        self.assertEqual(len(ok_rows(parse_csv(out), metric="wall_s")), 1)
+
     def test_second_signal_kills_the_group_at_once(self):
         p = self.start("trap '' TERM; sleep 984 >/dev/null 2>&1 & echo $! > PIDFILE; wait")
         self.wait_for_pidfile(p)
