@@ -370,8 +370,25 @@ static int measure(struct tb_ctx *ctx, int reps, const char *prep, char *const a
 	return code;
 }
 
+/* A closed standard descriptor would be taken by the next open (-o FILE): the command's
+ * output and tinyben's own messages would then land in the results. Each closed one is held
+ * by /dev/null opened read-only, so that writes to it still fail as on a closed one. */
+static void hold_closed_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDONLY); /* the lowest free descriptor: fd itself */
+		if (n > fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 static int exec_main(int argc, char **argv)
 {
+	hold_closed_std_fds();
 	static const struct option opts[] = {
 		{ "reps", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },

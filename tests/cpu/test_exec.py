@@ -68,6 +68,26 @@ class Exec(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 0)
         self.assertEqual(len(parse_csv(p.stdout)), 20)
 
+    def test_closed_std_streams_never_reach_the_rows(self):
+        # With stdout or stderr closed, -o FILE would get descriptor 1 or 2, and the
+        # command's output (or tinyben's own messages) would land in the results.
+        out = self.path("out.csv")
+        for fd in (1, 2):
+            if os.path.exists(out):
+                os.unlink(out)
+            p = subprocess.run([tbtest.TINYBEN, "exec", "-r", "1", "-o", out, "--", "sh", "-c",
+                                # (The quotes keep the marker out of the command text.)
+                                "echo INJ''ECTED; echo INJ''ECTED >&2; exit 0"],
+                               stdout=subprocess.PIPE if fd == 2 else None,
+                               stderr=subprocess.PIPE if fd == 1 else None,
+                               preexec_fn=lambda: os.close(fd), timeout=60)
+            with open(out) as f:
+                text = f.read()
+            self.assertNotIn("INJECTED", text, fd)
+            self.assertNotIn("tinyben exec: run", text, fd)
+            rows = read_csv(out)
+            self.assertEqual(len(ok_rows(rows)), 4, (fd, text))
+
     def test_failing_prepare(self):
         p = run("exec", "-q", "--prepare", "exit 3", "--", "true")
         self.assertEqual(p.returncode, 1)
