@@ -79,13 +79,14 @@ class ConfigfsTsm(unittest.TestCase):
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="case-", dir=self.tmp.name)
 
-    def attest(self, *emul_args, tb_args=None, template=None):
-        """Runs tinyben attest against the emulator; returns (rc, stdout, stderr, log)."""
+    def attest(self, *emul_args, tb_args=None, template=None, tb_cmd=None):
+        """Runs tinyben attest (or tb_cmd, a shell command line) against the emulator;
+        returns (rc, stdout, stderr, log)."""
         out = os.path.join(self.work, "r.bin")
         log = os.path.join(self.work, "emul.log")
         tb = [tbtest.TINYBEN, "attest", *(tb_args or ["--bind", self.csv, "-o", out])]
         env = dict(os.environ, EMUL=EMUL, WORK=self.work, REPORT_DIR=REPORT_DIR,
-                   TB_CMD=" ".join(tb))
+                   TB_CMD=tb_cmd or " ".join(tb))
         p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
                             NAMESPACE_SCRIPT, "sh", "--template", template or self.template,
                             "--vcek-key",
@@ -168,6 +169,25 @@ class ConfigfsTsm(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
         self.assertEqual(sum(1 for l in log if "by the writer" in l), 1, log)
 
+
+    def test_concurrent_tinybens_each_get_their_own_report(self):
+        # Several attests at once: each has its own entry, so each gets the report about
+        # its own data, and none is refused for the others' writes.
+        n = 6
+        script = os.path.join(self.work, "many.sh")
+        with open(script, "w") as f:
+            for i in range(n):
+                f.write("(%s attest --report-data %02x%s -o %s/r%d.bin; echo $? > %s/rc%d) &\n"
+                        % (tbtest.TINYBEN, i, "ab" * 63, self.work, i, self.work, i))
+            f.write("wait\n")
+        rc, out, err, log = self.attest(tb_cmd="sh " + script)
+        self.assertEqual(rc, 0, err)
+        for i in range(n):
+            with open(os.path.join(self.work, "rc%d" % i)) as f:
+                self.assertEqual(f.read().strip(), "0", err)
+            shown = tbtest.run("attest", "show", os.path.join(self.work, "r%d.bin" % i))
+            self.assertIn("report_data: %02x%s\n" % (i, "ab" * 63), shown.stdout)
+        self.assertEqual(sum(1 for l in log if l.startswith("mkdir")), n, log)
 
     def test_report_for_other_data_is_refused(self):
         # The generation is right, but the report is not about what was written.
