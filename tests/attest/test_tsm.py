@@ -189,6 +189,18 @@ class ConfigfsTsm(unittest.TestCase):
             self.assertIn("report_data: %02x%s\n" % (i, "ab" * 63), shown.stdout)
         self.assertEqual(sum(1 for l in log if l.startswith("mkdir")), n, log)
 
+    def test_outblob_larger_than_the_buffer_is_refused(self):
+        # A quote larger than tinyben's 64 KiB buffer must not be handed out cut short
+        # (the tdx_guest provider's length is not checked against a fixed size).
+        for provider in ("tdx_guest", "sev_guest"):
+            rc, out, err, log = self.attest("--provider", provider, "--outblob-size",
+                                            str(64 * 1024 + 1))
+            self.assertEqual(rc, 1, (provider, err))
+            self.assertIn("outblob", err)
+            self.assertIn("larger than", err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
+
     def test_report_for_other_data_is_refused(self):
         # The generation is right, but the report is not about what was written.
         rc, out, err, log = self.attest("--wrong-data")
