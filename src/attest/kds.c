@@ -51,6 +51,11 @@ int tb_snp_kds_url(const unsigned char *r, const char *product, char *url, size_
 		snprintf(err, err_len, "--product %s: want Milan, Genoa or Turin", product);
 		return -1;
 	}
+	if (product && version < 3 && strcmp(product, "Turin") == 0) {
+		snprintf(err, err_len, "--product Turin, but a version %u report comes from Milan or "
+			 "Genoa (Turin's firmware writes version 3 and later)", version);
+		return -1;
+	}
 	if (product && from_cpuid && strcmp(product, from_cpuid) != 0) {
 		snprintf(err, err_len, "--product %s, but the report's CPUID says %s", product,
 			 from_cpuid);

@@ -422,6 +422,13 @@ class BoundResults(unittest.TestCase):
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertEqual(tbtest.run("attest", "show", fx("tdx-tdreport.bin"),
                                     "--kds-url").returncode, 2)
+        # Turin's firmware writes version 3 and later, and its TCB has another layout: a
+        # Turin URL for a version 2 report would name the wrong SPLs.
+        p = tbtest.run("attest", "show", v2, "--kds-url", "--product", "Turin")
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertEqual(p.stdout, "")
+        self.assertIn("version 2", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 
     def test_kds_url_turin_vlek_and_masked_chip(self):
         raw = bytearray(self.h.report(b"", version=3))
