@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attest/fetch.h"
@@ -249,6 +250,14 @@ static int fetch_main(int argc, char **argv)
 			tb_error("attest: --bind %s: %s", bind, strerror(-rc));
 			return TB_EXIT_USAGE;
 		}
+	}
+	/* Even with --force, the report must not replace the results it binds. */
+	struct stat bst, ost;
+	if (bind && out && stat(bind, &bst) == 0 && stat(out, &ost) == 0 &&
+	    bst.st_dev == ost.st_dev && bst.st_ino == ost.st_ino) {
+		tb_error("attest: -o %s is the --bind file: the report would replace the results "
+			 "it is about", out);
+		return TB_EXIT_USAGE;
 	}
 	/* Refuse early (exit 2), but create the file only once there is a report to put in it. */
 	if (out && !force && access(out, F_OK) == 0) {

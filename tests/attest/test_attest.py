@@ -542,6 +542,17 @@ class Fetch(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 2)
         with open(existing) as f:
             self.assertEqual(f.read(), "keep")
+        # The report must not replace the results it is about, even with --force (also
+        # through another name for the same file).
+        link = self.path("same.csv")
+        os.link(csv, link)
+        for target in (csv, link):
+            p = tbtest.run("attest", "--bind", csv, "-o", target, "--force")
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("--bind", p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            with open(csv) as f:
+                self.assertEqual(f.read(), "x\n")
 
 
 if __name__ == "__main__":
