@@ -83,8 +83,19 @@ static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap,
 		     char *how, size_t how_len, char *err, size_t err_len)
 {
 	char dir[256];
-	snprintf(dir, sizeof(dir), TSM_DIR "/tinyben-%ld", (long)getpid());
-	if (mkdir(dir, 0700) != 0) {
+	/* The entry of a tinyben killed by SIGKILL stays behind, and in a container the next
+	 * one often has its PID: another name then, and the stale entry is left alone. */
+	int made = -1;
+	for (int i = 0; i < 100 && made != 0; i++) {
+		if (i == 0)
+			snprintf(dir, sizeof(dir), TSM_DIR "/tinyben-%ld", (long)getpid());
+		else
+			snprintf(dir, sizeof(dir), TSM_DIR "/tinyben-%ld-%d", (long)getpid(), i);
+		made = mkdir(dir, 0700);
+		if (made != 0 && errno != EEXIST)
+			break;
+	}
+	if (made != 0) {
 		/* No provider registered (or not root): nothing was asked of the firmware yet,
 		 * so the ioctl interfaces may still be tried. */
 		snprintf(err, err_len, "%s: %s", dir, strerror(errno));

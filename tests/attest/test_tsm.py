@@ -201,6 +201,26 @@ class ConfigfsTsm(unittest.TestCase):
             self.assertEqual(len(err.strip().splitlines()), 1, err)
             self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
 
+    def test_stale_entry_of_the_same_pid(self):
+        # A tinyben killed by SIGKILL leaves its entry; in a container the next one often
+        # has the same PID. Its mkdir must not fail for good on that name, and the stale
+        # entry is not its to remove.
+        out = os.path.join(self.work, "r.bin")
+        script = os.path.join(self.work, "stale.sh")
+        with open(script, "w") as f:
+            f.write("sh -c 'mkdir \"$REPORT_DIR/tinyben-$$\" || exit 99\n"
+                    "       exec %s attest --report-data 5a -o %s'\n"
+                    "rc=$?\n"
+                    "ls -A \"$REPORT_DIR\" > \"$WORK/entries\"\n"
+                    "rmdir \"$REPORT_DIR\"/tinyben-*\n"
+                    "exit $rc\n" % (tbtest.TINYBEN, out))
+        rc, _, err, log = self.attest(tb_cmd="sh " + script)
+        self.assertEqual(rc, 0, err)
+        with open(os.path.join(self.work, "entries")) as f:
+            self.assertEqual(len(f.read().split()), 1)  # the stale one, still there
+        shown = tbtest.run("attest", "show", out)
+        self.assertIn("report_data: 5a" + "00" * 63, shown.stdout)
+
     def test_report_for_other_data_is_refused(self):
         # The generation is right, but the report is not about what was written.
         rc, out, err, log = self.attest("--wrong-data")
