@@ -173,7 +173,7 @@ static int check_chain(X509 *vcek, const char *chain_path, char *msg, size_t msg
 	for (int i = 0; i < n; i++) {
 		if (self_signed(certs[i]) && !ark)
 			ark = certs[i];
-		else if (!ask)
+		else if (!ask && X509_cmp(certs[i], vcek) != 0) /* a chain file may hold it too */
 			ask = certs[i];
 	}
 	int rc;

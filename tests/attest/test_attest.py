@@ -350,6 +350,22 @@ class BoundResults(unittest.TestCase):
             f.write(data + b"\n")
         self.assertEqual(self.verify("--bound", path).returncode, 1)
 
+    def test_chain_file_that_also_holds_the_vcek(self):
+        # `cat vcek.pem ask.pem ark.pem > chain.pem` is a complete chain, not a broken one:
+        # the VCEK in it is not mistaken for the ASK.
+        import ssl
+        with open(self.h.path("vcek.der"), "rb") as f:
+            vcek_pem = ssl.DER_cert_to_PEM_cert(f.read())
+        with open(self.h.path("chain.pem")) as f:
+            chain = f.read()
+        full = os.path.join(self.tmp.name, "full-chain.pem")
+        for text in (vcek_pem + chain, chain + vcek_pem):
+            with open(full, "w") as f:
+                f.write(text)
+            p = self.verify("--chain", full, "--bound", self.csv)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("chain valid", p.stdout)
+
     def test_amd_milan_chain_rejects_the_test_vcek(self):
         for d in FIXTURE_DIRS:
             p = self.verify("--chain", fx("milan-ask-ark.pem", d), "--bound", self.csv)
