@@ -461,7 +461,10 @@ class BoundResults(unittest.TestCase):
         vlek[0x48] = 1 << 2  # SIGNING_KEY = VLEK
         masked = bytearray(raw)
         masked[0x1A0:0x1E0] = bytes(64)
-        for name, data, why in (("vlek.bin", vlek, "VLEK"), ("masked.bin", masked, "chip_id")):
+        other = bytearray(raw)
+        other[0x48] = 7 << 2  # SIGNING_KEY = 7: "none" (no signature)
+        for name, data, why in (("vlek.bin", vlek, "VLEK"), ("masked.bin", masked, "chip_id"),
+                                ("none.bin", other, "key type 7")):
             path = os.path.join(self.tmp.name, name)
             with open(path, "wb") as f:
                 f.write(data)
