@@ -103,6 +103,7 @@ static void end_group(pid_t pgid, const char *why, bool interrupted)
 		tb_warn("exec: %s left processes running (process group %d); ending them", why,
 			(int)pgid);
 	kill(-pgid, SIGTERM);
+	kill(-pgid, SIGCONT); /* a stopped process acts on SIGTERM only once continued */
 	double kill_at = tb_now() + GRACE_S;
 	bool killed = false;
 	while (kill(-pgid, 0) == 0) {
@@ -242,6 +243,7 @@ static int spawn(char *const argv[], bool quiet_stdout, struct outcome *o)
 		/* An interrupt ends the whole group: SIGTERM, then SIGKILL after the grace. */
 		if (tb_interrupted() && !termed) {
 			kill(-pid, SIGTERM);
+			kill(-pid, SIGCONT); /* a stopped process acts on SIGTERM only once continued */
 			termed = true;
 			kill_at = tb_now() + GRACE_S;
 		}

@@ -199,6 +199,24 @@ class ProcessGroup(tbtest.TempDirTest):
         self.assertIn("left", err)
         self.assertEqual(len(ok_rows(parse_csv(out), metric="wall_s")), 1)
 
+    def test_interrupt_reaches_a_stopped_command(self):
+        # A stopped process (SIGSTOP, or SIGTTOU from the terminal) only acts on SIGTERM
+        # once continued: it is not "ignoring SIGTERM", and needs no SIGKILL.
+        p = self.start("echo $$ > PIDFILE; kill -STOP $$")
+        self.wait_for_pidfile(p)
+        pid = self.grandchild()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                    break
+            time.sleep(0.02)
+        p.send_signal(signal.SIGINT)
+        out, err = self.finish(p, 30)
+        self.assertEqual(p.returncode, 130, err)
+        self.assertNotIn("SIGKILL", err)
+        self.assertFalse(running(pid))
+
     def test_second_signal_kills_the_group_at_once(self):
         p = self.start("trap '' TERM; sleep 984 >/dev/null 2>&1 & echo $! > PIDFILE; wait")
         self.wait_for_pidfile(p)
