@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attest/evidence.h"
 #include "attest/fileio.h"
@@ -150,6 +151,7 @@ static int save_evidence(const char *path, bool force, const struct tb_evidence 
 	if (fclose(f) && !rc)
 		rc = -errno;
 	if (rc) {
+		unlink(path); /* a torn record would pass for the whole one with --evidence */
 		tb_error("detect: %s: %s", path, strerror(-rc));
 		return TB_EXIT_FAILED;
 	}

@@ -73,6 +73,22 @@ class Detect(tbtest.TempDirTest):
         text = tbtest.run("detect").stdout.splitlines()[0]
         self.assertEqual(d["level"], text)
 
+    def test_save_that_cannot_be_written_is_removed(self):
+        # A full disk (here a file size limit) cuts the evidence short: exit 1, one line,
+        # and no torn evidence file that a later --evidence would read as the whole record.
+        import resource
+
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+        out = self.path("ev.txt")
+        p = subprocess.run([tbtest.TINYBEN, "detect", "--save-evidence", out],
+                           capture_output=True, text=True, timeout=60, preexec_fn=small_files)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("File too large", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertFalse(os.path.exists(out))
+
     def test_save_refuses_overwrite_and_round_trips(self):
         out = self.path("ev.txt")
         p = tbtest.run("detect", "--save-evidence", out)
