@@ -1,7 +1,9 @@
 /* tinyben: the command line dispatches to one function per verb. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tinyben/cc.h"
 #include "tinyben/util.h"
@@ -33,8 +35,25 @@ static int stdout_checked(int rc)
 	return TB_EXIT_FAILED;
 }
 
+/* A closed standard descriptor would be taken by the next open (-o FILE): tinyben's own
+ * messages, or exec's COMMAND's output, would then land in the results. Each closed one is held
+ * by /dev/null opened read-only, so that writes to it still fail as on a closed one. */
+static void hold_closed_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDONLY); /* the lowest free descriptor: fd itself */
+		if (n > fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
+	hold_closed_std_fds();
 	if (argc < 2) {
 		usage(stderr);
 		return TB_EXIT_USAGE;

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attest/fetch.h"
@@ -30,11 +31,20 @@ static const char usage_text[] =
 	"  --bind FILE        put SHA-512(FILE) into report_data (e.g. the results CSV)\n"
 	"  --report-data HEX  up to 64 bytes of report_data (zero-padded)\n";
 
+/* A signal while an input is read (a FIFO, /dev/zero) ends the verb like any other. */
+static int interrupted(const char *verb)
+{
+	tb_error("attest%s%s: interrupted", *verb ? " " : "", verb);
+	return TB_EXIT_INTERRUPTED;
+}
+
 static int load_report(const char *verb, const char *path, struct tb_report *r)
 {
 	unsigned char *buf;
 	size_t len;
 	int rc = tb_read_file(path, REPORT_FILE_MAX, &buf, &len);
+	if (rc == -EINTR)
+		return interrupted(verb);
 	if (rc) {
 		tb_error("attest %s: %s: %s", verb, path,
 			 rc == -EFBIG ? "larger than 1 MiB, not a report" : strerror(-rc));
@@ -155,6 +165,8 @@ static int verify_main(int argc, char **argv)
 	unsigned char digest[TB_REPORT_DATA_SIZE];
 	if (bound) {
 		rc = tb_sha512_file(bound, digest);
+		if (rc == -EINTR)
+			return interrupted("verify");
 		if (rc) {
 			tb_error("attest verify: --bound %s: %s", bound, strerror(-rc));
 			return TB_EXIT_USAGE;
@@ -162,6 +174,8 @@ static int verify_main(int argc, char **argv)
 	}
 	char msg[768];
 	rc = tb_snp_verify(r.raw, vcek, chain, msg, sizeof(msg));
+	if (rc == -EINTR)
+		return interrupted("verify");
 	if (rc < 0) {
 		tb_error("attest verify: %s", msg);
 		return rc == -ENOTSUP ? TB_EXIT_FAILED : TB_EXIT_USAGE;
@@ -230,10 +244,20 @@ static int fetch_main(int argc, char **argv)
 	}
 	if (bind) {
 		int rc = tb_sha512_file(bind, rd);
+		if (rc == -EINTR)
+			return interrupted("");
 		if (rc) {
 			tb_error("attest: --bind %s: %s", bind, strerror(-rc));
 			return TB_EXIT_USAGE;
 		}
+	}
+	/* Even with --force, the report must not replace the results it binds. */
+	struct stat bst, ost;
+	if (bind && out && stat(bind, &bst) == 0 && stat(out, &ost) == 0 &&
+	    bst.st_dev == ost.st_dev && bst.st_ino == ost.st_ino) {
+		tb_error("attest: -o %s is the --bind file: the report would replace the results "
+			 "it is about", out);
+		return TB_EXIT_USAGE;
 	}
 	/* Refuse early (exit 2), but create the file only once there is a report to put in it. */
 	if (out && !force && access(out, F_OK) == 0) {
@@ -254,8 +278,15 @@ static int fetch_main(int argc, char **argv)
 		FILE *f;
 		if (tb_output_open(out, force, &f) != 0)
 			return TB_EXIT_USAGE;
-		if (fwrite(report, 1, len, f) != len || fclose(f)) {
-			tb_error("attest: %s: %s", out, strerror(errno));
+		int err = 0;
+		if (fwrite(report, 1, len, f) != len)
+			err = errno;
+		if (fclose(f) && !err)
+			err = errno;
+		if (err) {
+			/* A cut-short report is no report: leave no file that looks like one. */
+			unlink(out);
+			tb_error("attest: %s: %s", out, strerror(err));
 			return TB_EXIT_FAILED;
 		}
 		return TB_EXIT_OK;

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attest/evidence.h"
 #include "attest/fileio.h"
@@ -122,6 +123,10 @@ static int load_evidence(const char *path, struct tb_evidence *ev)
 	unsigned char *buf;
 	size_t len;
 	int rc = tb_read_file(path, EVIDENCE_MAX, &buf, &len);
+	if (rc == -EINTR) { /* a FIFO that never delivers */
+		tb_error("detect: interrupted");
+		return TB_EXIT_INTERRUPTED;
+	}
 	if (rc) {
 		tb_error("detect: %s: %s", path,
 			 rc == -EFBIG ? "larger than 1 MiB, not an evidence file" : strerror(-rc));
@@ -146,6 +151,7 @@ static int save_evidence(const char *path, bool force, const struct tb_evidence 
 	if (fclose(f) && !rc)
 		rc = -errno;
 	if (rc) {
+		unlink(path); /* a torn record would pass for the whole one with --evidence */
 		tb_error("detect: %s: %s", path, strerror(-rc));
 		return TB_EXIT_FAILED;
 	}

@@ -35,8 +35,21 @@ static int read_attr(const char *dir, const char *name, unsigned char *buf, size
 			close(fd);
 			return -e;
 		}
-		if (r == 0 || (n += (size_t)r) == cap)
+		if (r == 0)
 			break;
+		if ((n += (size_t)r) == cap) {
+			/* Full: one more byte means the attribute does not fit, and a blob cut
+			 * short (a quote) must not pass for the whole one. */
+			unsigned char more;
+			do
+				r = read(fd, &more, 1);
+			while (r < 0 && errno == EINTR);
+			if (r != 0) {
+				close(fd);
+				return r > 0 ? -EFBIG : -errno;
+			}
+			break;
+		}
 	}
 	close(fd);
 	*len = n;
@@ -70,8 +83,19 @@ static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap,
 		     char *how, size_t how_len, char *err, size_t err_len)
 {
 	char dir[256];
-	snprintf(dir, sizeof(dir), TSM_DIR "/tinyben-%ld", (long)getpid());
-	if (mkdir(dir, 0700) != 0) {
+	/* The entry of a tinyben killed by SIGKILL stays behind, and in a container the next
+	 * one often has its PID: another name then, and the stale entry is left alone. */
+	int made = -1;
+	for (int i = 0; i < 100 && made != 0; i++) {
+		if (i == 0)
+			snprintf(dir, sizeof(dir), TSM_DIR "/tinyben-%ld", (long)getpid());
+		else
+			snprintf(dir, sizeof(dir), TSM_DIR "/tinyben-%ld-%d", (long)getpid(), i);
+		made = mkdir(dir, 0700);
+		if (made != 0 && errno != EEXIST)
+			break;
+	}
+	if (made != 0) {
 		/* No provider registered (or not root): nothing was asked of the firmware yet,
 		 * so the ioctl interfaces may still be tried. */
 		snprintf(err, err_len, "%s: %s", dir, strerror(errno));
@@ -106,6 +130,9 @@ static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap,
 	else if (rc == -EPROTO)
 		snprintf(err, err_len, "configfs-tsm (sev_guest): outblob has %zu bytes, an SNP "
 			 "report %d", *len, TB_SNP_REPORT_SIZE);
+	else if (rc == -EFBIG)
+		snprintf(err, err_len, "configfs-tsm (%s): outblob is larger than %zu bytes; not "
+			 "handed out cut short", provider[0] ? provider : "?", cap);
 	else if (rc == -EBUSY)
 		snprintf(err, err_len, "configfs-tsm: %s was rewritten by another process while reading; not retried", dir);
 	else if (rc)

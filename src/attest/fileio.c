@@ -21,9 +21,9 @@ int tb_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 	}
 	size_t n = 0;
 	for (;;) {
+		/* No retry on EINTR: our only handlers are SIGINT/SIGTERM/SIGHUP (installed
+		 * without SA_RESTART), and a pipe that never delivers must not outlast them. */
 		ssize_t r = read(fd, b + n, max + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
 		if (r < 0) {
 			int e = errno;
 			free(b);
@@ -44,6 +44,23 @@ int tb_read_file(const char *path, size_t max, unsigned char **buf, size_t *len)
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+FILE *tb_open_input(const char *path, int *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		*err = -errno;
+		return NULL;
+	}
+	/* fopen takes a directory, and its first read fails as a bare EIO/EISDIR. */
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		*err = -EISDIR;
+		return NULL;
+	}
+	return f;
 }
 
 long tb_hex_decode(const char *text, size_t len, unsigned char *out, size_t cap)

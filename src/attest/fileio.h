@@ -8,8 +8,12 @@
 #include <stdio.h>
 
 /* Reads at most max bytes of path into a malloc'd buffer (NUL-terminated, not counted).
- * Returns 0, -EFBIG when the file is larger than max, or -errno. */
+ * Returns 0, -EFBIG when the file is larger than max, -EINTR when a signal interrupted
+ * the open or a read (a FIFO that never delivers), or -errno. */
 int tb_read_file(const char *path, size_t max, unsigned char **buf, size_t *len);
+/* Opens a whole-file input for reading; a directory is -EISDIR in *err, like open's other
+ * errors (-errno). Returns NULL on error. */
+FILE *tb_open_input(const char *path, int *err);
 /* Decodes hex text (whitespace and a leading "0x" ignored) into out (cap bytes).
  * Returns the byte count, or -EINVAL (not hex, odd digit count) / -ERANGE (too long). */
 long tb_hex_decode(const char *text, size_t len, unsigned char *out, size_t cap);

@@ -28,8 +28,12 @@ int tb_snp_kds_url(const unsigned char *r, const char *product, char *url, size_
 	uint32_t version = (uint32_t)tb_le(r, 4);
 	unsigned signing_key = (unsigned)(tb_le(r + 0x48, 4) >> 2 & 7);
 	if (signing_key != 0) {
-		snprintf(err, err_len, "signed with a %s, not a VCEK: KDS serves VCEKs only",
-			 signing_key == 1 ? "VLEK (from the cloud provider)" : "key other than a VCEK");
+		if (signing_key == 1)
+			snprintf(err, err_len, "signed with a VLEK (from the cloud provider), not a "
+				 "VCEK: KDS serves VCEKs only");
+		else
+			snprintf(err, err_len, "signing key type %u, not a VCEK (0): KDS serves VCEKs "
+				 "only", signing_key);
 		return -1;
 	}
 	static const unsigned char zero[64];
@@ -49,6 +53,11 @@ int tb_snp_kds_url(const unsigned char *r, const char *product, char *url, size_
 	if (product && strcmp(product, "Milan") && strcmp(product, "Genoa") &&
 	    strcmp(product, "Turin")) {
 		snprintf(err, err_len, "--product %s: want Milan, Genoa or Turin", product);
+		return -1;
+	}
+	if (product && version < 3 && strcmp(product, "Turin") == 0) {
+		snprintf(err, err_len, "--product Turin, but a version %u report comes from Milan or "
+			 "Genoa (Turin's firmware writes version 3 and later)", version);
 		return -1;
 	}
 	if (product && from_cpuid && strcmp(product, from_cpuid) != 0) {

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attest/fileio.h"
 #include "attest/verify.h"
+#include "tinyben/ctx.h"
 
 static const uint64_t K[80] = {
 	0x428a2f98d728ae22ull, 0x7137449123ef65cdull, 0xb5c0fbcfec4d3b2full, 0xe9b5dba58189dbbcull,
@@ -115,16 +117,18 @@ static void final(struct sha512 *c, unsigned char out[64])
 
 int tb_sha512_file(const char *path, unsigned char out[64])
 {
-	FILE *f = fopen(path, "rb");
+	int rc;
+	FILE *f = tb_open_input(path, &rc);
 	if (!f)
-		return -errno;
+		return rc;
 	struct sha512 c;
 	init(&c);
 	unsigned char buf[65536];
 	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+	/* /dev/zero never ends: a signal must. */
+	while (!tb_interrupted() && (n = fread(buf, 1, sizeof(buf), f)) > 0)
 		update(&c, buf, n);
-	int rc = ferror(f) ? -EIO : 0;
+	rc = tb_interrupted() ? -EINTR : ferror(f) ? -EIO : 0;
 	fclose(f);
 	if (!rc)
 		final(&c, out);

@@ -9,6 +9,7 @@
 #include "attest/fileio.h"
 #include "attest/report.h"
 #include "attest/verify.h"
+#include "tinyben/ctx.h"
 
 #ifdef TB_HAVE_CRYPTO
 #include <openssl/bio.h>
@@ -172,7 +173,7 @@ static int check_chain(X509 *vcek, const char *chain_path, char *msg, size_t msg
 	for (int i = 0; i < n; i++) {
 		if (self_signed(certs[i]) && !ark)
 			ark = certs[i];
-		else if (!ask)
+		else if (!ask && X509_cmp(certs[i], vcek) != 0) /* a chain file may hold it too */
 			ask = certs[i];
 	}
 	int rc;
@@ -236,16 +237,20 @@ int tb_snp_verify(const unsigned char *report, const char *vcek_path, const char
 
 int tb_sha512_file(const char *path, unsigned char out[64])
 {
-	FILE *f = fopen(path, "rb");
+	int rc;
+	FILE *f = tb_open_input(path, &rc);
 	if (!f)
-		return -errno;
+		return rc;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int rc = ctx && EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) == 1 ? 0 : -ENOMEM;
+	rc = ctx && EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) == 1 ? 0 : -ENOMEM;
 	unsigned char buf[65536];
 	size_t n;
-	while (!rc && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+	/* /dev/zero never ends: a signal must. */
+	while (!rc && !tb_interrupted() && (n = fread(buf, 1, sizeof(buf), f)) > 0)
 		if (EVP_DigestUpdate(ctx, buf, n) != 1)
 			rc = -EIO;
+	if (!rc && tb_interrupted())
+		rc = -EINTR;
 	if (!rc && ferror(f))
 		rc = -EIO;
 	unsigned int len = 0;

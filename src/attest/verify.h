@@ -10,7 +10,8 @@
 int tb_snp_verify(const unsigned char *report, const char *vcek_path, const char *chain_path,
 		  char *msg, size_t msg_len);
 
-/* SHA-512 of a whole file. Returns 0 or -errno. */
+/* SHA-512 of a whole file. Returns 0, -EISDIR for a directory, -EINTR once SIGINT/SIGTERM
+ * arrived (an endless input such as /dev/zero or a silent FIFO ends there), or -errno. */
 int tb_sha512_file(const char *path, unsigned char out[64]);
 
 #endif

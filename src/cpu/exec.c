@@ -45,8 +45,10 @@ struct outcome {
  * usage error (exit 2) and not a failed measurement. */
 static bool runnable(const char *cmd)
 {
+	struct stat st;
+	/* A directory passes access(X_OK) (searchable) but cannot be executed. */
 	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) == 0;
+		return stat(cmd, &st) == 0 && S_ISREG(st.st_mode) && access(cmd, X_OK) == 0;
 	const char *path = getenv("PATH");
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -55,7 +57,6 @@ static bool runnable(const char *cmd)
 		size_t n = colon ? (size_t)(colon - p) : strlen(p);
 		char full[4096];
 		snprintf(full, sizeof(full), "%.*s%s%s", (int)n, p, n ? "/" : "", cmd);
-		struct stat st;
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
 			return true;
 		if (!colon)
@@ -99,8 +100,10 @@ static void end_group(pid_t pgid, const char *why, bool interrupted)
 	/* Not progress but a fact about the measurement (even with -q): something the
 	 * command started kept running after the clock stopped. */
 	if (!interrupted)
-		tb_warn("exec: %s left processes in its process group; ending them", why);
+		tb_warn("exec: %s left processes running (process group %d); ending them", why,
+			(int)pgid);
 	kill(-pgid, SIGTERM);
+	kill(-pgid, SIGCONT); /* a stopped process acts on SIGTERM only once continued */
 	double kill_at = tb_now() + GRACE_S;
 	bool killed = false;
 	while (kill(-pgid, 0) == 0) {
@@ -118,6 +121,51 @@ static void end_group(pid_t pgid, const char *why, bool interrupted)
 		}
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
+	}
+}
+
+/* The first child tinyben still has, or 0. Once the command's group is ended, any child is
+ * something the command started that left the group (setsid) and was re-parented to
+ * tinyben, its subreaper. Linux lists a thread's children in /proc (CONFIG_PROC_CHILDREN). */
+static pid_t first_child(void)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)syscall(SYS_gettid));
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	long pid = 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return (pid_t)pid;
+}
+
+/* Ends what left the group for a session of its own, group by group (its own descendants
+ * included). Every child of tinyben at this point is such a leftover, so any may be reaped. */
+static void end_orphans(const char *why, bool interrupted)
+{
+	pid_t last = 0;
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		pid_t c = first_child();
+		if (c <= 0)
+			return;
+		if (c == last) {
+			/* end_group gave up on it (stuck in the kernel): so do we. */
+			tb_warn("exec: %s: process %d survives SIGKILL; leaving it", why, (int)c);
+			return;
+		}
+		pid_t pg = getpgid(c);
+		if (pg > 0 && pg != getpgrp()) {
+			end_group(pg, why, interrupted);
+		} else {
+			kill(c, SIGKILL); /* it joined tinyben's own group: that process alone */
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		last = c;
 	}
 }
 
@@ -195,6 +243,7 @@ static int spawn(char *const argv[], bool quiet_stdout, struct outcome *o)
 		/* An interrupt ends the whole group: SIGTERM, then SIGKILL after the grace. */
 		if (tb_interrupted() && !termed) {
 			kill(-pid, SIGTERM);
+			kill(-pid, SIGCONT); /* a stopped process acts on SIGTERM only once continued */
 			termed = true;
 			kill_at = tb_now() + GRACE_S;
 		}
@@ -209,8 +258,10 @@ static int spawn(char *const argv[], bool quiet_stdout, struct outcome *o)
 	o->wall = tb_now() - t0;
 	if (pidfd >= 0)
 		close(pidfd);
-	if (rc == 0)
+	if (rc == 0) {
 		end_group(pid, termed ? "the interrupted command" : "the command", termed);
+		end_orphans(termed ? "the interrupted command" : "the command", termed);
+	}
 	tb_child_forget(pid);
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 	return rc;

@@ -3,6 +3,7 @@ parsing and signature checks from real reports, and one-line errors with exit 2.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import unittest
@@ -71,6 +72,22 @@ class Detect(tbtest.TempDirTest):
         self.assertIsInstance(d["evidence"]["kmsg"], list)
         text = tbtest.run("detect").stdout.splitlines()[0]
         self.assertEqual(d["level"], text)
+
+    def test_save_that_cannot_be_written_is_removed(self):
+        # A full disk (here a file size limit) cuts the evidence short: exit 1, one line,
+        # and no torn evidence file that a later --evidence would read as the whole record.
+        import resource
+
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+        out = self.path("ev.txt")
+        p = subprocess.run([tbtest.TINYBEN, "detect", "--save-evidence", out],
+                           capture_output=True, text=True, timeout=60, preexec_fn=small_files)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("File too large", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertFalse(os.path.exists(out))
 
     def test_save_refuses_overwrite_and_round_trips(self):
         out = self.path("ev.txt")
@@ -229,6 +246,24 @@ class Show(tbtest.TempDirTest):
         self.assertEqual(tbtest.run("attest", "show").returncode, 2)
         self.assertEqual(tbtest.run("attest", "show", self.path("missing")).returncode, 2)
 
+    def test_silent_pipe_is_interruptible(self):
+        # `attest show <(slow command)`: a report read from a pipe that never delivers
+        # ends at the first SIGTERM (exit 130), whether the writer has opened it or not.
+        fifo = self.path("fifo")
+        os.mkfifo(fifo)
+        for writer in (False, True):
+            w = os.open(fifo, os.O_RDWR) if writer else None  # open, silent writer
+            try:
+                for args in (["attest", "show", fifo], ["detect", "--evidence", fifo],
+                             ["attest", "verify", fx("snp-report-v2.bin"), "--vcek", fifo]):
+                    p = interrupted_after(0.5, *args)
+                    self.assertEqual(p.returncode, 130, (writer, args, p.stderr))
+                    self.assertIn("interrupted", p.stderr, args)
+                    self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            finally:
+                if w is not None:
+                    os.close(w)
+
 
 class Verify(tbtest.TempDirTest):
     def setUp(self):
@@ -331,6 +366,22 @@ class BoundResults(unittest.TestCase):
             f.write(data + b"\n")
         self.assertEqual(self.verify("--bound", path).returncode, 1)
 
+    def test_chain_file_that_also_holds_the_vcek(self):
+        # `cat vcek.pem ask.pem ark.pem > chain.pem` is a complete chain, not a broken one:
+        # the VCEK in it is not mistaken for the ASK.
+        import ssl
+        with open(self.h.path("vcek.der"), "rb") as f:
+            vcek_pem = ssl.DER_cert_to_PEM_cert(f.read())
+        with open(self.h.path("chain.pem")) as f:
+            chain = f.read()
+        full = os.path.join(self.tmp.name, "full-chain.pem")
+        for text in (vcek_pem + chain, chain + vcek_pem):
+            with open(full, "w") as f:
+                f.write(text)
+            p = self.verify("--chain", full, "--bound", self.csv)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("chain valid", p.stdout)
+
     def test_amd_milan_chain_rejects_the_test_vcek(self):
         for d in FIXTURE_DIRS:
             p = self.verify("--chain", fx("milan-ask-ark.pem", d), "--bound", self.csv)
@@ -358,6 +409,30 @@ class BoundResults(unittest.TestCase):
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertEqual(self.verify("--bound").returncode, 2)
 
+    def test_bound_not_a_file(self):
+        # A directory is named as one, not as an I/O error; for --bind as for --bound.
+        for args in (["attest", "verify", self.report, "--vcek", self.h.path("vcek.der"),
+                      "--bound", self.tmp.name], ["attest", "--bind", self.tmp.name]):
+            p = tbtest.run(*args)
+            self.assertEqual(p.returncode, 2, args)
+            self.assertIn("is a directory", p.stderr.lower(), args)
+            self.assertNotIn("Input/output", p.stderr, args)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+    def test_endless_bound_file_is_interruptible(self):
+        # /dev/zero never ends: one SIGTERM must stop the hashing (exit 130), as it does
+        # every other verb; so must a FIFO nobody writes to.
+        fifo = os.path.join(self.tmp.name, "fifo")
+        os.mkfifo(fifo)
+        self.addCleanup(os.unlink, fifo)
+        for bound in ("/dev/zero", fifo):
+            for args in (["attest", "verify", self.report, "--vcek", self.h.path("vcek.der"),
+                          "--bound", bound], ["attest", "--bind", bound]):
+                p = interrupted_after(0.5, *args)
+                self.assertEqual(p.returncode, 130, (args, p.stderr))
+                self.assertIn("interrupted", p.stderr, args)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
     def test_kds_url(self):
         p = tbtest.run("attest", "show", self.report, "--kds-url")
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -379,6 +454,13 @@ class BoundResults(unittest.TestCase):
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertEqual(tbtest.run("attest", "show", fx("tdx-tdreport.bin"),
                                     "--kds-url").returncode, 2)
+        # Turin's firmware writes version 3 and later, and its TCB has another layout: a
+        # Turin URL for a version 2 report would name the wrong SPLs.
+        p = tbtest.run("attest", "show", v2, "--kds-url", "--product", "Turin")
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertEqual(p.stdout, "")
+        self.assertIn("version 2", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 
     def test_kds_url_turin_vlek_and_masked_chip(self):
         raw = bytearray(self.h.report(b"", version=3))
@@ -395,13 +477,33 @@ class BoundResults(unittest.TestCase):
         vlek[0x48] = 1 << 2  # SIGNING_KEY = VLEK
         masked = bytearray(raw)
         masked[0x1A0:0x1E0] = bytes(64)
-        for name, data, why in (("vlek.bin", vlek, "VLEK"), ("masked.bin", masked, "chip_id")):
+        other = bytearray(raw)
+        other[0x48] = 7 << 2  # SIGNING_KEY = 7: "none" (no signature)
+        for name, data, why in (("vlek.bin", vlek, "VLEK"), ("masked.bin", masked, "chip_id"),
+                                ("none.bin", other, "key type 7")):
             path = os.path.join(self.tmp.name, name)
             with open(path, "wb") as f:
                 f.write(data)
             p = tbtest.run("attest", "show", path, "--kds-url")
             self.assertEqual(p.returncode, 2, name)
             self.assertIn(why, p.stderr)
+
+
+def interrupted_after(delay, *args):
+    """Run tinyben, send it one SIGTERM after delay seconds; a tinyben that ignores it is
+    killed after 10 s more (the failure this guards against)."""
+    p = subprocess.Popen([tbtest.TINYBEN, *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        p.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGTERM)
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
 
 
 def run_stdout(stdout, *args):
@@ -475,6 +577,17 @@ class Fetch(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 2)
         with open(existing) as f:
             self.assertEqual(f.read(), "keep")
+        # The report must not replace the results it is about, even with --force (also
+        # through another name for the same file).
+        link = self.path("same.csv")
+        os.link(csv, link)
+        for target in (csv, link):
+            p = tbtest.run("attest", "--bind", csv, "-o", target, "--force")
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("--bind", p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            with open(csv) as f:
+                self.assertEqual(f.read(), "x\n")
 
 
 if __name__ == "__main__":

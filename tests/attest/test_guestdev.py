@@ -106,6 +106,25 @@ class GuestDevices(unittest.TestCase):
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("cannot write to stdout: No space left on device", p.stderr)
 
+    def test_output_that_cannot_be_written_is_removed(self):
+        # A file size limit (like a full disk) cuts the write of -o: exit 1, one line, and
+        # no truncated report left under the name the user gave.
+        import resource
+        import signal
+
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (512, 512))
+        p = subprocess.run([EMUL, "--device", "sev", "--template", self.template,
+                            "--vcek-key", self.h.path("vcek.key"), "--", tbtest.TINYBEN,
+                            "attest", "--report-data", "00ff", "-o", self.out],
+                           capture_output=True, text=True, timeout=120, preexec_fn=small_files)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(self.out, p.stderr)
+        self.assertIn("File too large", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 2, p.stderr)  # fetched; failed
+        self.assertFalse(os.path.exists(self.out))
+
     def test_tdx_guest(self):
         p, log = self.attest("tdx", template=os.path.join(FIXTURES, "tdx-tdreport.bin"),
                              tb_args=["--report-data", "a1b2c3", "-o", self.out])

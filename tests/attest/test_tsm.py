@@ -79,13 +79,14 @@ class ConfigfsTsm(unittest.TestCase):
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="case-", dir=self.tmp.name)
 
-    def attest(self, *emul_args, tb_args=None, template=None):
-        """Runs tinyben attest against the emulator; returns (rc, stdout, stderr, log)."""
+    def attest(self, *emul_args, tb_args=None, template=None, tb_cmd=None):
+        """Runs tinyben attest (or tb_cmd, a shell command line) against the emulator;
+        returns (rc, stdout, stderr, log)."""
         out = os.path.join(self.work, "r.bin")
         log = os.path.join(self.work, "emul.log")
         tb = [tbtest.TINYBEN, "attest", *(tb_args or ["--bind", self.csv, "-o", out])]
         env = dict(os.environ, EMUL=EMUL, WORK=self.work, REPORT_DIR=REPORT_DIR,
-                   TB_CMD=" ".join(tb))
+                   TB_CMD=tb_cmd or " ".join(tb))
         p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
                             NAMESPACE_SCRIPT, "sh", "--template", template or self.template,
                             "--vcek-key",
@@ -168,6 +169,57 @@ class ConfigfsTsm(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
         self.assertEqual(sum(1 for l in log if "by the writer" in l), 1, log)
 
+
+    def test_concurrent_tinybens_each_get_their_own_report(self):
+        # Several attests at once: each has its own entry, so each gets the report about
+        # its own data, and none is refused for the others' writes.
+        n = 6
+        script = os.path.join(self.work, "many.sh")
+        with open(script, "w") as f:
+            for i in range(n):
+                f.write("(%s attest --report-data %02x%s -o %s/r%d.bin; echo $? > %s/rc%d) &\n"
+                        % (tbtest.TINYBEN, i, "ab" * 63, self.work, i, self.work, i))
+            f.write("wait\n")
+        rc, out, err, log = self.attest(tb_cmd="sh " + script)
+        self.assertEqual(rc, 0, err)
+        for i in range(n):
+            with open(os.path.join(self.work, "rc%d" % i)) as f:
+                self.assertEqual(f.read().strip(), "0", err)
+            shown = tbtest.run("attest", "show", os.path.join(self.work, "r%d.bin" % i))
+            self.assertIn("report_data: %02x%s\n" % (i, "ab" * 63), shown.stdout)
+        self.assertEqual(sum(1 for l in log if l.startswith("mkdir")), n, log)
+
+    def test_outblob_larger_than_the_buffer_is_refused(self):
+        # A quote larger than tinyben's 64 KiB buffer must not be handed out cut short
+        # (the tdx_guest provider's length is not checked against a fixed size).
+        for provider in ("tdx_guest", "sev_guest"):
+            rc, out, err, log = self.attest("--provider", provider, "--outblob-size",
+                                            str(64 * 1024 + 1))
+            self.assertEqual(rc, 1, (provider, err))
+            self.assertIn("outblob", err)
+            self.assertIn("larger than", err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
+
+    def test_stale_entry_of_the_same_pid(self):
+        # A tinyben killed by SIGKILL leaves its entry; in a container the next one often
+        # has the same PID. Its mkdir must not fail for good on that name, and the stale
+        # entry is not its to remove.
+        out = os.path.join(self.work, "r.bin")
+        script = os.path.join(self.work, "stale.sh")
+        with open(script, "w") as f:
+            f.write("sh -c 'mkdir \"$REPORT_DIR/tinyben-$$\" || exit 99\n"
+                    "       exec %s attest --report-data 5a -o %s'\n"
+                    "rc=$?\n"
+                    "ls -A \"$REPORT_DIR\" > \"$WORK/entries\"\n"
+                    "rmdir \"$REPORT_DIR\"/tinyben-*\n"
+                    "exit $rc\n" % (tbtest.TINYBEN, out))
+        rc, _, err, log = self.attest(tb_cmd="sh " + script)
+        self.assertEqual(rc, 0, err)
+        with open(os.path.join(self.work, "entries")) as f:
+            self.assertEqual(len(f.read().split()), 1)  # the stale one, still there
+        shown = tbtest.run("attest", "show", out)
+        self.assertIn("report_data: 5a" + "00" * 63, shown.stdout)
 
     def test_report_for_other_data_is_refused(self):
         # The generation is right, but the report is not about what was written.

@@ -14,7 +14,9 @@
  * Faults on request: --firmware-error makes outblob reads fail with EIO (as the kernel does
  * when the firmware refuses the request); --race makes "another process" write inblob right
  * after the first inblob write of each entry (generation advances twice); --wrong-data
- * hands out a report whose report_data differs from inblob in one bit (a provider fault).
+ * hands out a report whose report_data differs from inblob in one bit (a provider fault);
+ * --outblob-size N serves outblob as N bytes, the report followed by zeros (a provider whose
+ * blob is larger than the reader's buffer, e.g. a large TDX quote).
  * --log FILE records every mkdir, write, outblob generation and rmdir, one line each. */
 #define FUSE_USE_VERSION 31
 #include <errno.h>
@@ -52,6 +54,7 @@ static struct {
 	EVP_PKEY *key;
 	const char *provider;
 	bool firmware_error, race, wrong_data;
+	size_t outblob_size; /* 0: the report's own size */
 	FILE *log;
 	struct entry e[MAX_ENTRIES];
 } S = { .provider = "sev_guest" };
@@ -223,6 +226,19 @@ static int serve(const void *data, size_t len, char *buf, size_t size, off_t off
 	return (int)n;
 }
 
+/* outblob as --outblob-size bytes: the report, then zeros. */
+static int serve_padded(const unsigned char *report, size_t len, char *buf, size_t size,
+			off_t off)
+{
+	if ((size_t)off >= len)
+		return 0;
+	size_t n = len - (size_t)off < size ? len - (size_t)off : size;
+	memset(buf, 0, n);
+	if ((size_t)off < REPORT_SIZE)
+		memcpy(buf, report + off, REPORT_SIZE - (size_t)off < n ? REPORT_SIZE - (size_t)off : n);
+	return (int)n;
+}
+
 static int em_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	(void)fi;
@@ -234,6 +250,8 @@ static int em_read(const char *path, char *buf, size_t size, off_t off, struct f
 	switch (attr) {
 	case 1: {
 		int rc = make_outblob(e);
+		if (!rc && S.outblob_size > REPORT_SIZE)
+			return serve_padded(e->outblob, S.outblob_size, buf, size, off);
 		return rc ? rc : serve(e->outblob, REPORT_SIZE, buf, size, off);
 	}
 	case 2:
@@ -351,7 +369,8 @@ static unsigned char *slurp(const char *path, size_t *len)
 static int usage(void)
 {
 	fprintf(stderr, "usage: tsm_emul --template REPORT --vcek-key PEM [--auxblob FILE] "
-			"[--provider NAME] [--firmware-error] [--race] [--wrong-data] [--log FILE] "
+			"[--provider NAME] [--firmware-error] [--race] [--wrong-data] [--outblob-size N] "
+			"[--log FILE] "
 			"MOUNTPOINT\n");
 	return 2;
 }
@@ -377,6 +396,8 @@ int main(int argc, char **argv)
 			S.race = true;
 		else if (strcmp(a, "--wrong-data") == 0)
 			S.wrong_data = true;
+		else if (strcmp(a, "--outblob-size") == 0 && v)
+			S.outblob_size = strtoul(argv[++i], NULL, 10);
 		else if (a[0] != '-' && !mnt)
 			mnt = a;
 		else

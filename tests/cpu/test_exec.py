@@ -41,6 +41,12 @@ class Exec(tbtest.TempDirTest):
         self.assertEqual(len(p.stderr.strip().splitlines()), 1)
         self.assertFalse(os.path.exists(out))
         self.assertEqual(run("exec").returncode, 2)
+        # A directory is searchable (X_OK) but no command: usage, not a failed row.
+        for bad in (self.tmp, "/"):
+            p = run("exec", "-o", out, "--", bad)
+            self.assertEqual(p.returncode, 2, (bad, p.stderr))
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertFalse(os.path.exists(out))
 
     def test_output_prepare_name_and_command_output(self):
         out = self.path("out.csv")
@@ -61,6 +67,26 @@ class Exec(tbtest.TempDirTest):
         p = run("exec", "-q", "--", "sh", "-c", "echo hello")
         self.assertEqual(p.returncode, 0)
         self.assertEqual(len(parse_csv(p.stdout)), 20)
+
+    def test_closed_std_streams_never_reach_the_rows(self):
+        # With stdout or stderr closed, -o FILE would get descriptor 1 or 2, and the
+        # command's output (or tinyben's own messages) would land in the results.
+        out = self.path("out.csv")
+        for fd in (1, 2):
+            if os.path.exists(out):
+                os.unlink(out)
+            p = subprocess.run([tbtest.TINYBEN, "exec", "-r", "1", "-o", out, "--", "sh", "-c",
+                                # (The quotes keep the marker out of the command text.)
+                                "echo INJ''ECTED; echo INJ''ECTED >&2; exit 0"],
+                               stdout=subprocess.PIPE if fd == 2 else None,
+                               stderr=subprocess.PIPE if fd == 1 else None,
+                               preexec_fn=lambda: os.close(fd), timeout=60)
+            with open(out) as f:
+                text = f.read()
+            self.assertNotIn("INJECTED", text, fd)
+            self.assertNotIn("tinyben exec: run", text, fd)
+            rows = read_csv(out)
+            self.assertEqual(len(ok_rows(rows)), 4, (fd, text))
 
     def test_failing_prepare(self):
         p = run("exec", "-q", "--prepare", "exit 3", "--", "true")
@@ -160,6 +186,36 @@ class ProcessGroup(tbtest.TempDirTest):
         self.assertFalse(running(self.grandchild()), "a background process outlived its run")
         self.assertEqual(len(ok_rows(parse_csv(out), metric="wall_s")), 2)
         self.assertIn("left", err)
+
+    def test_setsid_leftovers_are_ended(self):
+        # A process that left the group for its own session (setsid) is still the run's:
+        # tinyben is its subreaper, and it must not outlive the run either.
+        p = self.start("setsid sh -c 'echo $$ > PIDFILE; exec sleep 982' >/dev/null 2>&1 & "
+                       "until [ -s PIDFILE ]; do sleep 0.01; done", "-q", "-r", "1")
+        out, err = self.finish(p, 60)
+        self.assertEqual(p.returncode, 0, err)
+        pid = self.grandchild()
+        self.assertFalse(running(pid), "a setsid'd process outlived its run")
+        self.assertIn("left", err)
+        self.assertEqual(len(ok_rows(parse_csv(out), metric="wall_s")), 1)
+
+    def test_interrupt_reaches_a_stopped_command(self):
+        # A stopped process (SIGSTOP, or SIGTTOU from the terminal) only acts on SIGTERM
+        # once continued: it is not "ignoring SIGTERM", and needs no SIGKILL.
+        p = self.start("echo $$ > PIDFILE; kill -STOP $$")
+        self.wait_for_pidfile(p)
+        pid = self.grandchild()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                    break
+            time.sleep(0.02)
+        p.send_signal(signal.SIGINT)
+        out, err = self.finish(p, 30)
+        self.assertEqual(p.returncode, 130, err)
+        self.assertNotIn("SIGKILL", err)
+        self.assertFalse(running(pid))
 
     def test_second_signal_kills_the_group_at_once(self):
         p = self.start("trap '' TERM; sleep 984 >/dev/null 2>&1 & echo $! > PIDFILE; wait")

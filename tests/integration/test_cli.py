@@ -186,6 +186,15 @@ class Cli(tbtest.TempDirTest):
                 rec = json.loads(text.splitlines()[0])
                 self.assertIn("c\ufffd.bin", rec["detail"])
 
+    def test_closed_stderr_keeps_messages_out_of_the_results(self):
+        # With fd 2 closed, -o's file would become fd 2 and take the progress lines.
+        out = self.path("x.csv")
+        p = subprocess.run(["sh", "-c", f'"$0" run {" ".join(MBW_TINY)} -o "$1" 2>&-',
+                            tbtest.TINYBEN, out], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0)
+        rows = read_csv(out)
+        self.assertTrue(ok_rows(rows))
+
     def test_unwritable_output_dir(self):
         # As root the check would never bite: the run drops to nobody, who owns nothing here.
         os.chmod(self.tmp, 0o755)
