@@ -175,7 +175,8 @@ void tb_side_add(struct tb_side *s, const struct tb_row *r)
 	if (strcmp(x->unit, r->f[TB_COL_UNIT]) != 0 || strcmp(x->better, r->f[TB_COL_BETTER]) != 0)
 		x->unit_mixed = true;
 	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 16;
+		/* Start small: a million distinct metrics of one sample each are possible. */
+		x->cap = x->cap ? x->cap * 2 : 4;
 		x->v = realloc(x->v, x->cap * sizeof(*x->v));
 		x->run = realloc(x->run, x->cap * sizeof(*x->run));
 		if (!x->v || !x->run)
