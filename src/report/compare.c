@@ -71,6 +71,22 @@ static int read_side(struct tb_table *t, const struct files *l, struct tb_side *
 			return TB_EXIT_USAGE;
 		}
 	}
+	/* Headers only (a run that died at once): a side of nothing would print an empty
+	 * comparison and exit 0, hiding that the run never happened. */
+	if (s->n_runs == 0) {
+		char names[512];
+		size_t used = 0;
+		names[0] = '\0';
+		for (size_t i = 0; i < l->n; i++) {
+			int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					 l->v[i]);
+			if (n < 0 || (size_t)n >= sizeof(names) - used)
+				break;
+			used += (size_t)n;
+		}
+		tb_error("compare: %s (%s) holds no rows, only a header", s->label, names);
+		return TB_EXIT_USAGE;
+	}
 	return 0;
 }
 

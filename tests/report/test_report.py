@@ -280,6 +280,26 @@ class Report(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 2)
         self.assertIn("missing.csv: cannot open", p.stderr)
 
+    def test_a_side_without_rows_is_refused(self):
+        # A header and nothing else (a run that died at once): nothing to compare, and a
+        # side that says "base:  (0 runs)" with exit 0 would hide it.
+        head = slurp(self.a).split("\r\n")[0] + "\r\n"
+        empty = self.path("header-only.csv")
+        with open(empty, "w", newline="") as f:
+            f.write(head)
+        for args, side in (((empty, self.a), "base"), ((self.a, empty), "cand"),
+                           (("--base", self.a, "--cand", empty, "--cand", empty), "cand")):
+            p = run("compare", *args)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            lines = p.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertIn(f"{side} ({empty}", lines[0])
+            self.assertIn("holds no rows", lines[0])
+            self.assertEqual(p.stdout, "")
+        # An empty file beside a full one is fine: the side has rows.
+        p = run("compare", "--base", self.a, "--base", empty, "--cand", self.b)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
     def test_lf_and_quotes_accepted(self):
         rows = tbtest.read_csv(self.a)
         lf = self.path("lf.csv")
