@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,9 +146,15 @@ static const char *temp_dir(const char *output, char *buf, size_t len)
 int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 		 int (*one_run)(int argc, char **argv))
 {
-	FILE *out;
-	if (tb_output_open(a->output, a->force, &out) < 0)
+	/* The output is checked now (an existing file is refused before any run) but created
+	 * only once the first run is over: a bad -b or option makes that run exit 2 at
+	 * once, and a plain `run` then leaves no file behind either. */
+	FILE *out = a->output ? NULL : stdout;
+	struct stat st;
+	if (a->output && stat(a->output, &st) == 0 && (!S_ISREG(st.st_mode) || !a->force)) {
+		tb_output_open(a->output, a->force, &out); /* refuses it, with its message */
 		return TB_EXIT_USAGE;
+	}
 	char exe[PATH_MAX];
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	bool fresh = el > 0 && (size_t)el < sizeof(exe) - 1;
@@ -211,6 +218,18 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 			tb_error("--runs: cannot start run %d: %s", i + 1, strerror(-rc));
 			rc = TB_EXIT_FAILED;
 		}
+		if (!out && i == 0 && rc == TB_EXIT_USAGE) {
+			unlink(path);
+			tb_tmp_forget(path);
+			worst = rc;
+			break;
+		}
+		if (!out && tb_output_open(a->output, a->force, &out) < 0) {
+			unlink(path);
+			tb_tmp_forget(path);
+			worst = TB_EXIT_USAGE;
+			break;
+		}
 		/* Whatever the run wrote is whole rows (the runner's promise), even when it was
 		 * interrupted: keep them. */
 		if (append(path, out, csv && i > 0) != 0 || fflush(out) != 0) {
@@ -229,7 +248,7 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 			worst = TB_EXIT_FAILED;
 	}
 	free(cargv);
-	if (out != stdout) {
+	if (out && out != stdout) {
 		if (fsync(fileno(out)) != 0 && errno != EINVAL && worst == TB_EXIT_OK)
 			worst = TB_EXIT_FAILED;
 		if (fclose(out) != 0) {

@@ -79,6 +79,14 @@ class Runs(tbtest.TempDirTest):
             (["run", "--runs", "x"], "--runs 'x': expected a whole number of runs from 1 to 1000"),
             (["run", "--runs", "1001"], "--runs '1001'"),
         ])
+        # A bad selection is found by the first run: exit 2 and no output file, as
+        # without --runs.
+        out = self.path("never.csv")
+        p = run("run", "--runs", "3", "-b", "no.such.bench", "-q", "-o", out)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("no benchmark matches 'no.such.bench'", p.stderr)
+        self.assertFalse(os.path.exists(out))
+        self.assert_no_leftovers(self.tmp, allowed=("exists.csv",))
         existing = self.path("exists.csv")
         open(existing, "w").close()
         p = run("run", "--runs", "2", *FAST, "-o", existing)
