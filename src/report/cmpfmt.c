@@ -42,6 +42,7 @@ void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_C
 	if (!r->ok) {
 		for (int i = 8; i < TB_CMP_NCELLS; i++)
 			snprintf(cells[i], TB_CMP_CELL, "n/a");
+		snprintf(cells[13], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
 		return;
 	}
 	snprintf(cells[8], TB_CMP_CELL, "%.4f", r->r.ratio);
@@ -461,6 +462,11 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 			csv_num(f, r->r.hi90);
 			csv_num(f, c->margin_pct);
 			fprintf(f, "%s,", tb_equiv_name(r->equiv));
+			csv_field(f, r->reason, false);
+		} else if (r->kind == TB_CMP_BOTH && r->verdict == TB_VERDICT_UNDETERMINED) {
+			/* No ratio, but the verdict, the runs and the reason. */
+			fprintf(f, ",,,,,,%s,%zu,%zu,,,,,,,", tb_verdict_name(r->verdict),
+				r->r.runs_b, r->r.runs_c);
 			csv_field(f, r->reason, false);
 		} else {
 			fputs(",,,,,,,,,,,,,,,,", f);

@@ -198,6 +198,34 @@ class Report(tbtest.TempDirTest):
             (["report", "--margin", "100", "-o", self.path("x.html"), self.plain], "--margin '100'"),
         ])
 
+    def test_no_ratio_of_values_not_above_zero(self):
+        # A time after subtracting the loop overhead can come out at or below 0. A ratio of
+        # two negative medians is positive but its meaning flips (-400 against -200 is
+        # "2x worse" while lower is better): no ratio, no overhead, and the reason said.
+        series = [("cpu", "cpu.exits", "neg", "cost", "ns", "lower", -200.0),
+                  ("cpu", "cpu.exits", "zero", "cost", "ns", "lower", 0.0),
+                  ("cpu", "cpu.exits", "pos", "cost", "ns", "lower", 50.0)]
+        sides = {}
+        for name, slow in (("b", 1.0), ("c", 2.0)):
+            sides[name] = [self.path(f"{name}{i}.csv") for i in range(3)]
+            for i, f in enumerate(sides[name]):
+                data.craft(f, "none", f"r-{name}{i}", slow, seed=40 + i, latency=False,
+                           skip=False, series=series)
+        for args in ((sides["b"][0], sides["c"][0]),
+                     ("--base", sides["b"][0], "--base", sides["b"][1], "--base", sides["b"][2],
+                      "--cand", sides["c"][0], "--cand", sides["c"][1], "--cand", sides["c"][2])):
+            rows = {r["variant"]: r for r in self.compare_csv(*args)}
+            runs = "1" if len(args) == 2 else "3"
+            for v in ("neg", "zero"):
+                self.assertEqual(rows[v]["ratio"], "", rows[v])
+                self.assertEqual(rows[v]["overhead_pct"], "", rows[v])
+                self.assertNotEqual(rows[v]["significant"], "yes")
+                self.assertIn("not above 0", rows[v]["reason"])
+                self.assertEqual((rows[v]["base_runs"], rows[v]["cand_runs"]), (runs, runs))
+            self.assertAlmostEqual(float(rows["pos"]["ratio"]), 2.0, delta=0.1)
+            text = run("compare", *args).stdout
+            self.assertIn("(2 metrics): a median is not above 0", text)
+
     def test_compare_is_deterministic(self):
         p1 = run("compare", self.plain, self.snp, "--format", "csv")
         p2 = run("compare", self.plain, self.snp, "--format", "csv")
