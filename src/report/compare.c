@@ -164,6 +164,15 @@ static int compare_main(int argc, char **argv)
 	if ((rc = read_side(&t, &base, &bs, &ro)) != 0 ||
 	    (rc = read_side(&t, &cand, &cs, &ro)) != 0)
 		goto done;
+	/* The same run on both sides (the same file twice, or overlapping concatenations):
+	 * the t interval assumes independent sides, and an A/A check of a file against
+	 * itself says nothing about noise. */
+	size_t shared = 0;
+	for (size_t i = 0; i < cs.n_runs; i++)
+		shared += tb_strmap_get(&bs.run_idx, cs.runs[i].id) != SIZE_MAX;
+	if (shared)
+		tb_warn("compare: %zu run%s (run_id) %s on both sides: the sides are not "
+			"independent", shared, shared == 1 ? "" : "s", shared == 1 ? "is" : "are");
 	char lv[256];
 	if (tb_side_mixed_cc(&bs, lv, sizeof(lv)))
 		tb_warn("compare: base mixes cc_levels (%s): its samples are pooled", lv);
