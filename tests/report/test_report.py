@@ -251,6 +251,13 @@ class Report(tbtest.TempDirTest):
         rows = self.compare_csv(cat, self.b)
         self.assertEqual({(r["base_n"], r["cand_n"]) for r in rows}, {("6", "3")})
         self.assertEqual(run("compare", "--base", self.a, self.b).returncode, 2)
+        # Files saved by a spreadsheet start with a byte order mark: `cat` puts the
+        # second one before the repeated header, which is still a header.
+        bom = self.path("bom.csv")
+        with open(bom, "w", newline="", encoding="utf-8") as f:
+            f.write("\ufeff" + slurp(self.a) + "\ufeff" + slurp(self.b))
+        rows = self.compare_csv(bom, self.b)
+        self.assertEqual({(r["base_n"], r["cand_n"]) for r in rows}, {("6", "3")})
 
     def test_one_side_only_skipped_and_mixed_levels(self):
         only = self.path("only.csv")
