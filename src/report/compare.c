@@ -90,6 +90,25 @@ static int read_side(struct tb_table *t, const struct files *l, struct tb_side *
 	return 0;
 }
 
+/* The distinct tinyben versions of a side's listed runs, ", "-joined, into buf. */
+static void versions_of(const struct tb_side *s, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->n_runs && s->runs[i].first; i++) {
+		const char *v = s->runs[i].first->f[TB_COL_VERSION];
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(s->runs[j].first->f[TB_COL_VERSION], v) == 0;
+		if (seen)
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", v);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
 static int compare_main(int argc, char **argv)
 {
 	struct files base = { 0 }, cand = { 0 };
@@ -173,6 +192,13 @@ static int compare_main(int argc, char **argv)
 	if (shared)
 		tb_warn("compare: %zu run%s (run_id) %s on both sides: the sides are not "
 			"independent", shared, shared == 1 ? "" : "s", shared == 1 ? "is" : "are");
+	/* Another version may measure differently: its change would read as overhead. */
+	char vb[128], vc[128];
+	versions_of(&bs, vb, sizeof(vb));
+	versions_of(&cs, vc, sizeof(vc));
+	if (strcmp(vb, vc) != 0)
+		tb_warn("compare: the sides ran different tinyben versions (base %s; cand %s): a "
+			"change in tinyben itself would read as overhead", vb, vc);
 	char lv[256];
 	if (tb_side_mixed_cc(&bs, lv, sizeof(lv)))
 		tb_warn("compare: base mixes cc_levels (%s): its samples are pooled", lv);

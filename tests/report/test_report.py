@@ -315,6 +315,16 @@ class Report(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 2)
         self.assertIn("missing.csv: cannot open", p.stderr)
 
+    def test_different_tinyben_versions_are_a_warning(self):
+        newer = self.path("newer.csv")
+        with open(newer, "w", newline="") as f:
+            f.write(slurp(self.plain).replace(",0.1.0,", ",0.2.0,"))
+        p = run("compare", self.plain, newer)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning: compare: the sides ran different tinyben versions "
+                      "(base 0.1.0; cand 0.2.0)", p.stderr)
+        self.assertNotIn("versions", run("compare", self.plain, self.snp).stderr)
+
     def test_a_side_without_rows_is_refused(self):
         # A header and nothing else (a run that died at once): nothing to compare, and a
         # side that says "base:  (0 runs)" with exit 0 would hide it.
