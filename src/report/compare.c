@@ -192,6 +192,11 @@ static int compare_main(int argc, char **argv)
 	if (shared)
 		tb_warn("compare: %zu run%s (run_id) %s on both sides: the sides are not "
 			"independent", shared, shared == 1 ? "" : "s", shared == 1 ? "is" : "are");
+	for (struct tb_side *sd = &bs; sd; sd = sd == &bs ? &cs : NULL)
+		if (sd->n_runs_in_two_files)
+			tb_warn("compare: %s: %zu run%s (run_id) in more than one file: if the files "
+				"are copies, their samples count twice", sd->label,
+				sd->n_runs_in_two_files, sd->n_runs_in_two_files == 1 ? "" : "s");
 	/* Another version may measure differently: its change would read as overhead. */
 	char vb[128], vc[128];
 	versions_of(&bs, vb, sizeof(vb));

@@ -251,6 +251,11 @@ class Report(tbtest.TempDirTest):
         rows = self.compare_csv(cat, self.b)
         self.assertEqual({(r["base_n"], r["cand_n"]) for r in rows}, {("6", "3")})
         self.assertEqual(run("compare", "--base", self.a, self.b).returncode, 2)
+        # The same file twice on a side (or a copy of it): its run is in two files.
+        p = run("compare", "--base", self.a, "--base", self.a, "--cand", self.b)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning: compare: base: 1 run (run_id) in more than one file", p.stderr)
+        self.assertNotIn("more than one file", run("compare", cat, self.b).stderr)
         # Files saved by a spreadsheet start with a byte order mark: `cat` puts the
         # second one before the repeated header, which is still a header.
         bom = self.path("bom.csv")
