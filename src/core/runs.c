@@ -155,6 +155,12 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 		tb_output_open(a->output, a->force, &out); /* refuses it, with its message */
 		return TB_EXIT_USAGE;
 	}
+	char obuf[PATH_MAX];
+	if (a->output && snprintf(obuf, sizeof(obuf), "%s", a->output) < (int)sizeof(obuf) &&
+	    access(dirname(obuf), W_OK | X_OK) != 0) {
+		tb_error("%s: cannot create: %s", a->output, strerror(errno));
+		return TB_EXIT_USAGE;
+	}
 	char exe[PATH_MAX];
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	bool fresh = el > 0 && (size_t)el < sizeof(exe) - 1;
