@@ -275,6 +275,11 @@ static int report_main(int argc, char **argv)
 		if (tb_side_mixed_cc(&g.sides[k], lv, sizeof(lv)))
 			tb_warn("report: %s mixes cc_levels (%s): its samples are pooled",
 				g.sides[k].label, lv);
+		size_t twice = g.sides[k].n_runs_in_two_files;
+		if (twice)
+			tb_warn("report: %s: %zu run%s (run_id) in more than one file: if the files "
+				"are copies, their samples count twice", g.sides[k].label, twice,
+				twice == 1 ? "" : "s");
 	}
 	/* The document is built in memory first: no half-written file on a bad input. */
 	size_t len = 0;

@@ -256,6 +256,12 @@ class Report(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("warning: compare: base: 1 run (run_id) in more than one file", p.stderr)
         self.assertNotIn("more than one file", run("compare", cat, self.b).stderr)
+        copy = self.path("copy.csv")
+        with open(copy, "w", newline="") as f:
+            f.write(slurp(self.a))
+        p = run("report", "--by", "cc_level", "-o", self.path("twice.html"), self.a, copy)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("1 run (run_id) in more than one file", p.stderr)
         # Files saved by a spreadsheet start with a byte order mark: `cat` puts the
         # second one before the repeated header, which is still a header.
         bom = self.path("bom.csv")
