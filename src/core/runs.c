@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -94,10 +95,17 @@ static int append(const char *path, FILE *out, bool skip_header)
  * a second one would make it quit without writing its last rows. */
 static int spawn(const char *exe, char **cargv)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		/* In a process group of its own the child sees no Ctrl-C: were we killed
+		 * (SIGKILL, OOM), it would run on alone for minutes. The kernel tells it
+		 * instead; a parent already gone before that is checked by hand. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(TB_EXIT_INTERRUPTED);
 		setpgid(0, 0);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 
 import tbtest
 from tbtest import run
@@ -96,6 +97,39 @@ class Runs(tbtest.TempDirTest):
         p = run("run", "--runs", "2", *FAST, "-o", existing)
         self.assertEqual(p.returncode, 2)
         self.assertEqual(os.path.getsize(existing), 0)
+
+    def test_a_killed_parent_takes_its_run_along(self):
+        # SIGKILL (the OOM killer, `kill -9`) cannot be caught: the run in its own process
+        # group must not go on alone for minutes.
+        out = self.path("killed.csv")
+        p = subprocess.Popen([tbtest.TINYBEN, "run", "--runs", "5", "-b", "cpu.exits:getppid",
+                              "-r", "50", "--min-time", "0.2", "-q", "-o", out],
+                             stderr=subprocess.DEVNULL)
+        child = None
+        for _ in range(200):
+            kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
+                                  text=True).stdout.split()
+            if kids:
+                child = int(kids[0])
+                break
+            time.sleep(0.05)
+        if child is None:
+            p.kill()
+            p.wait()
+            self.skipTest("the run's process did not show up (pgrep missing?)")
+        p.kill()
+        p.wait()
+        for _ in range(100):  # 5 s: its current repetition ends, then it leaves
+            try:
+                with open(f"/proc/{child}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        break  # gone, not yet reaped by its new parent
+            except (FileNotFoundError, ProcessLookupError):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(child, signal.SIGKILL)
+            self.fail("the run went on after its parent was killed")
 
     def test_ctrl_c_keeps_whole_rows_and_cleans_up(self):
         out = self.path("cut.csv")
