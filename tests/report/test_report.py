@@ -352,6 +352,13 @@ class Report(tbtest.TempDirTest):
             self.assertIn(f"{side} ({empty}", lines[0])
             self.assertIn("holds no rows", lines[0])
             self.assertEqual(p.stdout, "")
+        # report: the first file is the baseline of every bar; a file of nothing must
+        # not silently hand that role to the next one.
+        out = self.path("r.html")
+        p = run("report", "-o", out, empty, self.a)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(f"report: {empty} holds no rows, only a header", p.stderr)
+        self.assertFalse(os.path.exists(out))
         # An empty file beside a full one is fine: the side has rows.
         p = run("compare", "--base", self.a, "--base", empty, "--cand", self.b)
         self.assertEqual(p.returncode, 0, p.stderr)
