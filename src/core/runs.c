@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,10 +95,17 @@ static int append(const char *path, FILE *out, bool skip_header)
  * a second one would make it quit without writing its last rows. */
 static int spawn(const char *exe, char **cargv)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		/* In a process group of its own the child sees no Ctrl-C: were we killed
+		 * (SIGKILL, OOM), it would run on alone for minutes. The kernel tells it
+		 * instead; a parent already gone before that is checked by hand. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(TB_EXIT_INTERRUPTED);
 		setpgid(0, 0);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
@@ -145,9 +154,21 @@ static const char *temp_dir(const char *output, char *buf, size_t len)
 int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 		 int (*one_run)(int argc, char **argv))
 {
-	FILE *out;
-	if (tb_output_open(a->output, a->force, &out) < 0)
+	/* The output is checked now (an existing file is refused before any run) but created
+	 * only once the first run is over: a bad -b or option makes that run exit 2 at
+	 * once, and a plain `run` then leaves no file behind either. */
+	FILE *out = a->output ? NULL : stdout;
+	struct stat st;
+	if (a->output && stat(a->output, &st) == 0 && (!S_ISREG(st.st_mode) || !a->force)) {
+		tb_output_open(a->output, a->force, &out); /* refuses it, with its message */
 		return TB_EXIT_USAGE;
+	}
+	char obuf[PATH_MAX];
+	if (a->output && snprintf(obuf, sizeof(obuf), "%s", a->output) < (int)sizeof(obuf) &&
+	    access(dirname(obuf), W_OK | X_OK) != 0) {
+		tb_error("%s: cannot create: %s", a->output, strerror(errno));
+		return TB_EXIT_USAGE;
+	}
 	char exe[PATH_MAX];
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	bool fresh = el > 0 && (size_t)el < sizeof(exe) - 1;
@@ -211,6 +232,18 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 			tb_error("--runs: cannot start run %d: %s", i + 1, strerror(-rc));
 			rc = TB_EXIT_FAILED;
 		}
+		if (!out && i == 0 && rc == TB_EXIT_USAGE) {
+			unlink(path);
+			tb_tmp_forget(path);
+			worst = rc;
+			break;
+		}
+		if (!out && tb_output_open(a->output, a->force, &out) < 0) {
+			unlink(path);
+			tb_tmp_forget(path);
+			worst = TB_EXIT_USAGE;
+			break;
+		}
 		/* Whatever the run wrote is whole rows (the runner's promise), even when it was
 		 * interrupted: keep them. */
 		if (append(path, out, csv && i > 0) != 0 || fflush(out) != 0) {
@@ -229,7 +262,7 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 			worst = TB_EXIT_FAILED;
 	}
 	free(cargv);
-	if (out != stdout) {
+	if (out && out != stdout) {
 		if (fsync(fileno(out)) != 0 && errno != EINVAL && worst == TB_EXIT_OK)
 			worst = TB_EXIT_FAILED;
 		if (fclose(out) != 0) {

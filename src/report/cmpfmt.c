@@ -42,6 +42,7 @@ void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_C
 	if (!r->ok) {
 		for (int i = 8; i < TB_CMP_NCELLS; i++)
 			snprintf(cells[i], TB_CMP_CELL, "n/a");
+		snprintf(cells[13], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
 		return;
 	}
 	snprintf(cells[8], TB_CMP_CELL, "%.4f", r->r.ratio);
@@ -238,6 +239,9 @@ static void print_line(FILE *f, const char *const *cell, const size_t *w, int nc
 	fputc('\n', f);
 }
 
+/* Two passes over the rows, each formatting one row at a time: the widths first, then the
+ * lines. Keeping every formatted row instead costs 1.4 KB a row, 1.4 GB for a million
+ * distinct metrics; formatting twice costs a fraction of a second. */
 static void write_table(FILE *f, enum tb_cmp_format fmt, const struct tb_cmp *c)
 {
 	size_t rows = 0;
@@ -247,27 +251,26 @@ static void write_table(FILE *f, enum tb_cmp_format fmt, const struct tb_cmp *c)
 		fprintf(f, "\nno (bench, variant, metric) measured on both sides\n");
 		return;
 	}
-	char (*cells)[TB_CMP_NCELLS][TB_CMP_CELL] = calloc(rows, sizeof(*cells));
-	if (!cells)
-		abort();
+	char cells[TB_CMP_NCELLS][TB_CMP_CELL];
 	int nc = tb_cmp_ncells(c);
 	char names[TB_CMP_NCELLS][TB_CMP_CELL];
-	const char *head[TB_CMP_NCELLS];
-	size_t w[TB_CMP_NCELLS], k = 0;
+	const char *head[TB_CMP_NCELLS], *line[TB_CMP_NCELLS];
+	size_t w[TB_CMP_NCELLS];
 	for (int j = 0; j < nc; j++) {
 		tb_cmp_cell_name(c, j, names[j], sizeof(names[j]));
 		head[j] = names[j];
+		line[j] = cells[j];
 		w[j] = strlen(names[j]);
 	}
-	for (size_t i = 0; i < c->n; i++) {
-		if (c->rows[i].kind != TB_CMP_BOTH)
-			continue;
-		tb_cmp_cells(&c->rows[i], cells[k]);
-		for (int j = 0; j < nc; j++)
-			if (strlen(cells[k][j]) > w[j])
-				w[j] = strlen(cells[k][j]);
-		k++;
-	}
+	if (fmt != TB_CMPF_MARKDOWN)
+		for (size_t i = 0; i < c->n; i++) {
+			if (c->rows[i].kind != TB_CMP_BOTH)
+				continue;
+			tb_cmp_cells(&c->rows[i], cells);
+			for (int j = 0; j < nc; j++)
+				if (strlen(cells[j]) > w[j])
+					w[j] = strlen(cells[j]);
+		}
 	fputc('\n', f);
 	if (fmt == TB_CMPF_MARKDOWN) {
 		fputc('|', f);
@@ -277,25 +280,25 @@ static void write_table(FILE *f, enum tb_cmp_format fmt, const struct tb_cmp *c)
 		for (int j = 0; j < nc; j++)
 			fputs(tb_cmp_cell_numeric[j] ? "---:|" : "---|", f);
 		fputc('\n', f);
-		for (size_t i = 0; i < rows; i++) {
-			fputc('|', f);
-			for (int j = 0; j < nc; j++) {
-				fputc(' ', f);
-				md_put(f, cells[i][j]);
-				fputs(" |", f);
-			}
-			fputc('\n', f);
-		}
 	} else {
 		print_line(f, head, w, nc);
-		for (size_t i = 0; i < rows; i++) {
-			const char *line[TB_CMP_NCELLS];
-			for (int j = 0; j < nc; j++)
-				line[j] = cells[i][j];
-			print_line(f, line, w, nc);
-		}
 	}
-	free(cells);
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->rows[i].kind != TB_CMP_BOTH)
+			continue;
+		tb_cmp_cells(&c->rows[i], cells);
+		if (fmt != TB_CMPF_MARKDOWN) {
+			print_line(f, line, w, nc);
+			continue;
+		}
+		fputc('|', f);
+		for (int j = 0; j < nc; j++) {
+			fputc(' ', f);
+			md_put(f, cells[j]);
+			fputs(" |", f);
+		}
+		fputc('\n', f);
+	}
 }
 
 static void write_lists(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
@@ -459,6 +462,11 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 			csv_num(f, r->r.hi90);
 			csv_num(f, c->margin_pct);
 			fprintf(f, "%s,", tb_equiv_name(r->equiv));
+			csv_field(f, r->reason, false);
+		} else if (r->kind == TB_CMP_BOTH && r->verdict == TB_VERDICT_UNDETERMINED) {
+			/* No ratio, but the verdict, the runs and the reason. */
+			fprintf(f, ",,,,,,%s,%zu,%zu,,,,,,,", tb_verdict_name(r->verdict),
+				r->r.runs_b, r->r.runs_c);
 			csv_field(f, r->reason, false);
 		} else {
 			fputs(",,,,,,,,,,,,,,,,", f);

@@ -168,9 +168,9 @@ int tb_median_ci(const double *x, size_t n, int B, uint64_t seed, struct tb_rati
 }
 
 /* The log of the median of every run that has samples (counting sort by run, then one
- * sort per run). Returns how many runs, or -EINVAL when a median is not > 0. */
+ * sort per run); *runs: how many runs. Returns 0, or -EINVAL when a median is not > 0. */
 static int run_log_medians(const double *x, const uint32_t *rx, size_t n, size_t nr,
-			   double **out)
+			   double **out, int *runs)
 {
 	size_t *at = calloc(nr + 1, sizeof(*at));
 	double *v = malloc((n ? n : 1) * sizeof(*v));
@@ -204,7 +204,8 @@ static int run_log_medians(const double *x, const uint32_t *rx, size_t n, size_t
 	free(at);
 	free(v);
 	*out = lm;
-	return rc ? rc : k;
+	*runs = k;
+	return rc;
 }
 
 static void mean_var(const double *v, int k, double *mean, double *var)
@@ -238,11 +239,12 @@ int tb_runs_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
 	memset(out, 0, sizeof(*out));
 	out->lo = out->hi = out->lo90 = out->hi90 = NAN;
 	double *lx, *ly;
-	int kx = run_log_medians(x, rx, n, n_runs_x, &lx);
-	int ky = run_log_medians(y, ry, m, n_runs_y, &ly);
-	int rc = kx < 0 || ky < 0 ? -EINVAL : 0;
-	out->runs_b = kx < 0 ? 0 : (size_t)kx;
-	out->runs_c = ky < 0 ? 0 : (size_t)ky;
+	int kx, ky;
+	int rc = run_log_medians(x, rx, n, n_runs_x, &lx, &kx);
+	if (run_log_medians(y, ry, m, n_runs_y, &ly, &ky))
+		rc = -EINVAL;
+	out->runs_b = (size_t)kx;
+	out->runs_c = (size_t)ky;
 	if (!rc && kx >= TB_MIN_RUNS && ky >= TB_MIN_RUNS) {
 		double mx, vx, my, vy;
 		mean_var(lx, kx, &mx, &vx);
@@ -267,9 +269,9 @@ int tb_runs_self_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs
 	memset(out, 0, sizeof(*out));
 	out->lo = out->hi = out->lo90 = out->hi90 = NAN;
 	double *lx;
-	int kx = run_log_medians(x, rx, n, n_runs_x, &lx);
-	int rc = kx < 0 ? -EINVAL : 0;
-	out->runs_b = out->runs_c = kx < 0 ? 0 : (size_t)kx;
+	int kx;
+	int rc = run_log_medians(x, rx, n, n_runs_x, &lx, &kx);
+	out->runs_b = out->runs_c = (size_t)kx;
 	if (!rc && kx >= TB_MIN_RUNS) {
 		double mx, vx;
 		mean_var(lx, kx, &mx, &vx);
@@ -325,10 +327,20 @@ void tb_cmp_fill(struct tb_cmp_row *row, size_t runs_b, size_t runs_c, double ma
 	if (rrc == 0 && runs.has_ci) {
 		row->r = runs;
 	} else {
-		if (tb_ratio_ci(b->v, b->n, c->v, c->n, TB_BOOT_REPLICATES, seed_of(b), &row->r))
-			return;
+		int brc = tb_ratio_ci(b->v, b->n, c->v, c->n, TB_BOOT_REPLICATES, seed_of(b),
+				      &row->r);
 		row->r.runs_b = runs.runs_b;
 		row->r.runs_c = runs.runs_c;
+		/* A ratio of medians at or below 0 means nothing: of two negative medians it
+		 * is positive, but the larger magnitude is the lower value, so "cand worse"
+		 * would read as better. No ratio, and the reason says why. */
+		if (brc || !(row->r.base_med > 0) || !(row->r.cand_med > 0)) {
+			row->r.has_ci = false;
+			row->verdict = TB_VERDICT_UNDETERMINED;
+			snprintf(row->reason, sizeof(row->reason),
+				 "a median is not above 0: no ratio");
+			return;
+		}
 	}
 	if (!isfinite(row->r.ratio) || row->r.ratio <= 0)
 		return;

@@ -71,7 +71,42 @@ static int read_side(struct tb_table *t, const struct files *l, struct tb_side *
 			return TB_EXIT_USAGE;
 		}
 	}
+	/* Headers only (a run that died at once): a side of nothing would print an empty
+	 * comparison and exit 0, hiding that the run never happened. */
+	if (s->n_runs == 0) {
+		char names[512];
+		size_t used = 0;
+		names[0] = '\0';
+		for (size_t i = 0; i < l->n; i++) {
+			int n = snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					 l->v[i]);
+			if (n < 0 || (size_t)n >= sizeof(names) - used)
+				break;
+			used += (size_t)n;
+		}
+		tb_error("compare: %s (%s) holds no rows, only a header", s->label, names);
+		return TB_EXIT_USAGE;
+	}
 	return 0;
+}
+
+/* The distinct tinyben versions of a side's listed runs, ", "-joined, into buf. */
+static void versions_of(const struct tb_side *s, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->n_runs && s->runs[i].first; i++) {
+		const char *v = s->runs[i].first->f[TB_COL_VERSION];
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(s->runs[j].first->f[TB_COL_VERSION], v) == 0;
+		if (seen)
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", v);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
 }
 
 static int compare_main(int argc, char **argv)
@@ -148,6 +183,27 @@ static int compare_main(int argc, char **argv)
 	if ((rc = read_side(&t, &base, &bs, &ro)) != 0 ||
 	    (rc = read_side(&t, &cand, &cs, &ro)) != 0)
 		goto done;
+	/* The same run on both sides (the same file twice, or overlapping concatenations):
+	 * the t interval assumes independent sides, and an A/A check of a file against
+	 * itself says nothing about noise. */
+	size_t shared = 0;
+	for (size_t i = 0; i < cs.n_runs; i++)
+		shared += tb_strmap_get(&bs.run_idx, cs.runs[i].id) != SIZE_MAX;
+	if (shared)
+		tb_warn("compare: %zu run%s (run_id) %s on both sides: the sides are not "
+			"independent", shared, shared == 1 ? "" : "s", shared == 1 ? "is" : "are");
+	for (struct tb_side *sd = &bs; sd; sd = sd == &bs ? &cs : NULL)
+		if (sd->n_runs_in_two_files)
+			tb_warn("compare: %s: %zu run%s (run_id) in more than one file: if the files "
+				"are copies, their samples count twice", sd->label,
+				sd->n_runs_in_two_files, sd->n_runs_in_two_files == 1 ? "" : "s");
+	/* Another version may measure differently: its change would read as overhead. */
+	char vb[128], vc[128];
+	versions_of(&bs, vb, sizeof(vb));
+	versions_of(&cs, vc, sizeof(vc));
+	if (strcmp(vb, vc) != 0)
+		tb_warn("compare: the sides ran different tinyben versions (base %s; cand %s): a "
+			"change in tinyben itself would read as overhead", vb, vc);
 	char lv[256];
 	if (tb_side_mixed_cc(&bs, lv, sizeof(lv)))
 		tb_warn("compare: base mixes cc_levels (%s): its samples are pooled", lv);

@@ -293,6 +293,15 @@ static int stream(struct reader *r, size_t file, const struct tb_read_opts *o,
 			r->line++;
 			continue;
 		}
+		/* `cat` of files a spreadsheet saved: each repeated header has its own byte
+		 * order mark. */
+		if (header && r->end - r->p >= 3 && memcmp(r->p, "\xef\xbb\xbf", 3) == 0)
+			r->p += 3;
+		else if (header && r->end - r->p < 3 && !r->eof && *r->p == '\xef') {
+			if ((rc = refill(r, rstart, o, rows)) != 0)
+				goto out;
+			continue;
+		}
 		nf = read_record(r, rec, off, TB_NCOLS, start);
 		if (nf == NEED_MORE) {
 			r->line = start;

@@ -114,6 +114,7 @@ struct grouping {
 	char **key;
 	struct tb_side *sides;
 	size_t n;
+	unsigned long long rows;
 };
 
 static int to_side(void *arg, const struct tb_row *r)
@@ -134,6 +135,7 @@ static int to_side(void *arg, const struct tb_row *r)
 		tb_strmap_put(&g->keys, key, k);
 	}
 	tb_side_add(&g->sides[k], r);
+	g->rows++;
 	return 0;
 }
 
@@ -246,7 +248,15 @@ static int report_main(int argc, char **argv)
 	char *doc = NULL;
 	tb_progress_init(&progress, "report");
 	for (int i = optind; i < argc; i++) {
+		unsigned long long before = g.rows;
 		int e = tb_csv_read_file(&t, argv[i], &ro, to_side, &g, err, sizeof(err));
+		/* The first file is every bar's baseline: one of nothing (a run that died at
+		 * once) must not quietly hand that role to the next. */
+		if (e == 0 && g.rows == before) {
+			tb_error("report: %s holds no rows, only a header", argv[i]);
+			rc = TB_EXIT_USAGE;
+			goto out;
+		}
 		if (e == -EINTR) {
 			rc = TB_EXIT_INTERRUPTED;
 			goto out;
@@ -275,6 +285,11 @@ static int report_main(int argc, char **argv)
 		if (tb_side_mixed_cc(&g.sides[k], lv, sizeof(lv)))
 			tb_warn("report: %s mixes cc_levels (%s): its samples are pooled",
 				g.sides[k].label, lv);
+		size_t twice = g.sides[k].n_runs_in_two_files;
+		if (twice)
+			tb_warn("report: %s: %zu run%s (run_id) in more than one file: if the files "
+				"are copies, their samples count twice", g.sides[k].label, twice,
+				twice == 1 ? "" : "s");
 	}
 	/* The document is built in memory first: no half-written file on a bad input. */
 	size_t len = 0;

@@ -87,15 +87,21 @@ static const char *level_of(struct tb_side *s, const char *lvl)
 static size_t run_of(struct tb_side *s, const struct tb_row *r)
 {
 	const char *id = r->f[TB_COL_RUN_ID];
-	if (s->last_run < s->n_runs && strcmp(s->runs[s->last_run].id, id) == 0)
-		return s->last_run;
-	size_t i = tb_strmap_get(&s->run_idx, id);
+	size_t i = s->last_run < s->n_runs && strcmp(s->runs[s->last_run].id, id) == 0
+			   ? s->last_run : tb_strmap_get(&s->run_idx, id);
+	/* tinyben writes a run into one file: the same run in two files of a side is a
+	 * copy (or the same file twice), whose samples would count twice. */
+	if (i != SIZE_MAX && s->runs[i].file != r->file && !s->runs[i].in_two_files) {
+		s->runs[i].in_two_files = true;
+		s->n_runs_in_two_files++;
+	}
 	if (i == SIZE_MAX) {
 		s->runs = grow(s->runs, &s->cap_runs, s->n_runs, sizeof(*s->runs));
 		i = s->n_runs++;
 		struct tb_run_env *e = &s->runs[i];
 		memset(e, 0, sizeof(*e));
 		e->cc_level = level_of(s, r->f[TB_COL_CC_LEVEL]);
+		e->file = r->file;
 		if (i < TB_RUNS_LISTED)
 			e->first = tb_row_dup(r);
 		e->id = tb_strmap_put(&s->run_idx, id, i);
@@ -175,7 +181,8 @@ void tb_side_add(struct tb_side *s, const struct tb_row *r)
 	if (strcmp(x->unit, r->f[TB_COL_UNIT]) != 0 || strcmp(x->better, r->f[TB_COL_BETTER]) != 0)
 		x->unit_mixed = true;
 	if (x->n == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 16;
+		/* Start small: a million distinct metrics of one sample each are possible. */
+		x->cap = x->cap ? x->cap * 2 : 4;
 		x->v = realloc(x->v, x->cap * sizeof(*x->v));
 		x->run = realloc(x->run, x->cap * sizeof(*x->run));
 		if (!x->v || !x->run)

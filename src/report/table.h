@@ -74,6 +74,8 @@ struct tb_run_env {
 	struct tb_row *first;  /* copied: kernel, cpu_model, vcpus, ...; NULL beyond
 				  TB_RUNS_LISTED runs (a million runs must fit in memory) */
 	size_t n_ok, n_skipped, n_failed;
+	size_t file;           /* the input file of its first row */
+	bool in_two_files;     /* rows in another file too: a copy of the same data? */
 };
 
 /* Runs whose environment is kept and listed; the others are counted. */
@@ -96,6 +98,7 @@ struct tb_side {
 	struct tb_row **notok;         /* skipped and failed rows: not samples, listed */
 	size_t n_notok, cap_notok;
 	size_t n_notok_unlisted;       /* beyond TB_NOTOK_LISTED */
+	size_t n_runs_in_two_files;    /* runs whose rows come from more than one file */
 	bool *files_used;              /* per input file: did it contribute rows? */
 	size_t n_files;
 	struct tb_strmap series_idx, run_idx;

@@ -198,6 +198,34 @@ class Report(tbtest.TempDirTest):
             (["report", "--margin", "100", "-o", self.path("x.html"), self.plain], "--margin '100'"),
         ])
 
+    def test_no_ratio_of_values_not_above_zero(self):
+        # A time after subtracting the loop overhead can come out at or below 0. A ratio of
+        # two negative medians is positive but its meaning flips (-400 against -200 is
+        # "2x worse" while lower is better): no ratio, no overhead, and the reason said.
+        series = [("cpu", "cpu.exits", "neg", "cost", "ns", "lower", -200.0),
+                  ("cpu", "cpu.exits", "zero", "cost", "ns", "lower", 0.0),
+                  ("cpu", "cpu.exits", "pos", "cost", "ns", "lower", 50.0)]
+        sides = {}
+        for name, slow in (("b", 1.0), ("c", 2.0)):
+            sides[name] = [self.path(f"{name}{i}.csv") for i in range(3)]
+            for i, f in enumerate(sides[name]):
+                data.craft(f, "none", f"r-{name}{i}", slow, seed=40 + i, latency=False,
+                           skip=False, series=series)
+        for args in ((sides["b"][0], sides["c"][0]),
+                     ("--base", sides["b"][0], "--base", sides["b"][1], "--base", sides["b"][2],
+                      "--cand", sides["c"][0], "--cand", sides["c"][1], "--cand", sides["c"][2])):
+            rows = {r["variant"]: r for r in self.compare_csv(*args)}
+            runs = "1" if len(args) == 2 else "3"
+            for v in ("neg", "zero"):
+                self.assertEqual(rows[v]["ratio"], "", rows[v])
+                self.assertEqual(rows[v]["overhead_pct"], "", rows[v])
+                self.assertNotEqual(rows[v]["significant"], "yes")
+                self.assertIn("not above 0", rows[v]["reason"])
+                self.assertEqual((rows[v]["base_runs"], rows[v]["cand_runs"]), (runs, runs))
+            self.assertAlmostEqual(float(rows["pos"]["ratio"]), 2.0, delta=0.1)
+            text = run("compare", *args).stdout
+            self.assertIn("(2 metrics): a median is not above 0", text)
+
     def test_compare_is_deterministic(self):
         p1 = run("compare", self.plain, self.snp, "--format", "csv")
         p2 = run("compare", self.plain, self.snp, "--format", "csv")
@@ -223,6 +251,24 @@ class Report(tbtest.TempDirTest):
         rows = self.compare_csv(cat, self.b)
         self.assertEqual({(r["base_n"], r["cand_n"]) for r in rows}, {("6", "3")})
         self.assertEqual(run("compare", "--base", self.a, self.b).returncode, 2)
+        # The same file twice on a side (or a copy of it): its run is in two files.
+        p = run("compare", "--base", self.a, "--base", self.a, "--cand", self.b)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning: compare: base: 1 run (run_id) in more than one file", p.stderr)
+        self.assertNotIn("more than one file", run("compare", cat, self.b).stderr)
+        copy = self.path("copy.csv")
+        with open(copy, "w", newline="") as f:
+            f.write(slurp(self.a))
+        p = run("report", "--by", "cc_level", "-o", self.path("twice.html"), self.a, copy)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("1 run (run_id) in more than one file", p.stderr)
+        # Files saved by a spreadsheet start with a byte order mark: `cat` puts the
+        # second one before the repeated header, which is still a header.
+        bom = self.path("bom.csv")
+        with open(bom, "w", newline="", encoding="utf-8") as f:
+            f.write("\ufeff" + slurp(self.a) + "\ufeff" + slurp(self.b))
+        rows = self.compare_csv(bom, self.b)
+        self.assertEqual({(r["base_n"], r["cand_n"]) for r in rows}, {("6", "3")})
 
     def test_one_side_only_skipped_and_mixed_levels(self):
         only = self.path("only.csv")
@@ -279,6 +325,43 @@ class Report(tbtest.TempDirTest):
         p = run("compare", self.path("missing.csv"), self.a)
         self.assertEqual(p.returncode, 2)
         self.assertIn("missing.csv: cannot open", p.stderr)
+
+    def test_different_tinyben_versions_are_a_warning(self):
+        newer = self.path("newer.csv")
+        with open(newer, "w", newline="") as f:
+            f.write(slurp(self.plain).replace(",0.1.0,", ",0.2.0,"))
+        p = run("compare", self.plain, newer)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning: compare: the sides ran different tinyben versions "
+                      "(base 0.1.0; cand 0.2.0)", p.stderr)
+        self.assertNotIn("versions", run("compare", self.plain, self.snp).stderr)
+
+    def test_a_side_without_rows_is_refused(self):
+        # A header and nothing else (a run that died at once): nothing to compare, and a
+        # side that says "base:  (0 runs)" with exit 0 would hide it.
+        head = slurp(self.a).split("\r\n")[0] + "\r\n"
+        empty = self.path("header-only.csv")
+        with open(empty, "w", newline="") as f:
+            f.write(head)
+        for args, side in (((empty, self.a), "base"), ((self.a, empty), "cand"),
+                           (("--base", self.a, "--cand", empty, "--cand", empty), "cand")):
+            p = run("compare", *args)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            lines = p.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertIn(f"{side} ({empty}", lines[0])
+            self.assertIn("holds no rows", lines[0])
+            self.assertEqual(p.stdout, "")
+        # report: the first file is the baseline of every bar; a file of nothing must
+        # not silently hand that role to the next one.
+        out = self.path("r.html")
+        p = run("report", "-o", out, empty, self.a)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(f"report: {empty} holds no rows, only a header", p.stderr)
+        self.assertFalse(os.path.exists(out))
+        # An empty file beside a full one is fine: the side has rows.
+        p = run("compare", "--base", self.a, "--base", empty, "--cand", self.b)
+        self.assertEqual(p.returncode, 0, p.stderr)
 
     def test_lf_and_quotes_accepted(self):
         rows = tbtest.read_csv(self.a)

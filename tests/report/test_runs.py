@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 
 import tbtest
 from tbtest import run
@@ -29,6 +30,7 @@ class Runs(tbtest.TempDirTest):
             self.assertEqual(f.read().count("timestamp,run_id"), 1)
         p = run("compare", "--format", "csv", out, out)
         self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("warning: compare: 3 runs (run_id) are on both sides", p.stderr)
         for r in csv.DictReader(io.StringIO(p.stdout, newline="")):
             self.assertEqual((r["base_runs"], r["cand_runs"]), ("3", "3"))
             self.assertEqual(r["ci_method"], "runs")
@@ -79,11 +81,55 @@ class Runs(tbtest.TempDirTest):
             (["run", "--runs", "x"], "--runs 'x': expected a whole number of runs from 1 to 1000"),
             (["run", "--runs", "1001"], "--runs '1001'"),
         ])
+        # A bad selection is found by the first run: exit 2 and no output file, as
+        # without --runs.
+        out = self.path("never.csv")
+        p = run("run", "--runs", "3", "-b", "no.such.bench", "-q", "-o", out)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("no benchmark matches 'no.such.bench'", p.stderr)
+        self.assertFalse(os.path.exists(out))
+        self.assert_no_leftovers(self.tmp, allowed=("exists.csv",))
+        p = run("run", "--runs", "2", *FAST, "-o", self.path("no-dir/x.csv"))
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("no-dir/x.csv: cannot create: No such file or directory", p.stderr)
         existing = self.path("exists.csv")
         open(existing, "w").close()
         p = run("run", "--runs", "2", *FAST, "-o", existing)
         self.assertEqual(p.returncode, 2)
         self.assertEqual(os.path.getsize(existing), 0)
+
+    def test_a_killed_parent_takes_its_run_along(self):
+        # SIGKILL (the OOM killer, `kill -9`) cannot be caught: the run in its own process
+        # group must not go on alone for minutes.
+        out = self.path("killed.csv")
+        p = subprocess.Popen([tbtest.TINYBEN, "run", "--runs", "5", "-b", "cpu.exits:getppid",
+                              "-r", "50", "--min-time", "0.2", "-q", "-o", out],
+                             stderr=subprocess.DEVNULL)
+        child = None
+        for _ in range(200):
+            kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
+                                  text=True).stdout.split()
+            if kids:
+                child = int(kids[0])
+                break
+            time.sleep(0.05)
+        if child is None:
+            p.kill()
+            p.wait()
+            self.skipTest("the run's process did not show up (pgrep missing?)")
+        p.kill()
+        p.wait()
+        for _ in range(100):  # 5 s: its current repetition ends, then it leaves
+            try:
+                with open(f"/proc/{child}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        break  # gone, not yet reaped by its new parent
+            except (FileNotFoundError, ProcessLookupError):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(child, signal.SIGKILL)
+            self.fail("the run went on after its parent was killed")
 
     def test_ctrl_c_keeps_whole_rows_and_cleans_up(self):
         out = self.path("cut.csv")
