@@ -3,10 +3,11 @@
 # static tinyben and runs it at first boot (see user-data.in).
 #
 # Usage: packaging/cloud-init/make-seed.sh -o SEED.iso [--tinyben PATH] [--hostname NAME]
-#            [--run-args "run --quick"] [--attest] [--ssh-key FILE.pub]
+#            [--run-args "run --quick --runs 3"] [--attest] [--ssh-key FILE.pub]
 #            [--tinyben-on-seed] [--no-packages] [--user-data FILE] [--force]
 #   --hostname   guest hostname, the first part of the CSV name (default tinyben-guest)
-#   --run-args   tinyben's arguments at first boot (default "run --quick")
+#   --run-args   tinyben's arguments at first boot (default "run --quick --runs 3": three runs,
+#                the fewest for which compare gives a verdict)
 #   --attest     also `tinyben attest --bind` the CSV (SEV-SNP / TDX guests)
 #   --ssh-key    public key for the image's default user (ssh -p 2222 debian@127.0.0.1)
 #   --tinyben-on-seed  put tinyben on the seed ISO as a file that first boot copies in,
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-out= tinyben= hostname=tinyben-guest run_args="run --quick" attest=0 ssh_key= keep= force=0
+out= tinyben= hostname=tinyben-guest run_args="run --quick --runs 3" attest=0 ssh_key= keep= force=0
 on_seed=0 packages=1
 
 die() { echo "make-seed.sh: $*" >&2; exit 2; }
