@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves the two README commands on a machine that has nothing installed: builds a Debian 12
 # minbase root from Debian's archive, clones this repository's HEAD into it, and runs inside it
-# (own /dev, /dev/pts, /proc, read-only /sys, private mount and PID namespaces) first
+# (own /dev, /dev/pts, /proc, read-only /sys, private mount and PID namespaces, pivot_root) first
 # `scripts/quick.sh`, whose CSV must have ok rows for every benchmark, then `scripts/test.sh`,
 # then the cloud suite (a guest image built from the archive, booted, cloud-init running tinyben).
 # Nothing from the host's installed packages can help: the root starts from minbase.
@@ -97,7 +97,15 @@ unshare --mount --pid --fork --kill-child env ROOT="$root" COMMANDS="$commands" 
 	ln -s /proc/self/fd "$ROOT/dev/fd"
 	ln -s /proc/self/fd/0 "$ROOT/dev/stdin"; ln -s /proc/self/fd/1 "$ROOT/dev/stdout"
 	ln -s /proc/self/fd/2 "$ROOT/dev/stderr"
-	exec chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+	# pivot_root, not chroot: a chrooted process may not create user namespaces (runsc does),
+	# and on a machine / is the root of its mount namespace. The host'"'"'s tree is then let go.
+	cd "$ROOT"
+	mkdir -p .host-root
+	pivot_root . .host-root
+	cd /
+	umount -l /.host-root
+	rmdir /.host-root
+	exec /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin COMMANDS="$COMMANDS" \
 		bash -euo pipefail -c '"'"'
 		cd /root/tinyben

@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 log=build/setup.log
 mkdir -p build
-if [ ! -f build/build.ninja ]; then
+if [ -f build/build.ninja ]; then
+	# A build set up by quick.sh saw only the build packages: look again for what the tests
+	# added (libfuse3 for the attestation emulators), or their tests would skip.
+	tb_step "meson setup --reconfigure" "$log" meson setup --reconfigure build
+else
 	# A set-up that failed half-way leaves meson-private behind: start that one again cleanly.
 	wipe=(); [ -d build/meson-private ] && wipe=(--wipe)
 	tb_step "meson setup" "$log" meson setup "${wipe[@]}" build
