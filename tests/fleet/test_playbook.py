@@ -69,6 +69,15 @@ class Playbook(tbtest.TempDirTest):
             # the same sshd as a, its own folder; its suite is refused (exit 2)
             "bad": {**common, "ansible_port": a.port, "tinyben_remote_dir": self.path("host-bad"),
                     "tinyben_tags": {"guest": "bad"}, "tinyben_args": "run -b no.such.bench"},
+            # a suite longer than its time bound (a million autocommit INSERTs after a short
+            # benchmark): stopped by SIGINT, the short one's rows kept, the database removed
+            "slow": {**common, "ansible_port": b.port, "tinyben_remote_dir": self.path("host-slow"),
+                     "tinyben_tags": {"guest": "slow"}, "tinyben_timeout": 3,
+                     "tinyben_args": "run -b cpu.exits:getppid,io.sqlite:autocommit -r 2 --min-time 0.01 "
+                                     "--set io.sqlite.rows=1000000"},
+            # attestation asked for where there is no such hardware: reported, CSV still fetched
+            "attest": {**common, "ansible_port": b.port, "tinyben_remote_dir": self.path("host-attest"),
+                       "tinyben_tags": {"guest": "attest"}, "tinyben_attest": "always"},
             # nothing listens on this port
             "down": {**common, "ansible_port": sshhosts.free_port(), "tinyben_connect_timeout": 3,
                      "tinyben_remote_dir": self.path("host-down"), "tinyben_tags": {"guest": "down"}},
@@ -89,11 +98,11 @@ class Playbook(tbtest.TempDirTest):
             dst.write(src.read())
         os.chmod(self.path("host-b/tinyben"), 0o755)
         env = dict(os.environ, ANSIBLE_HOME=self.path("ansible-home"), ANSIBLE_LOCAL_TEMP=self.path("ansible-local"),
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_FORKS="4", PWD=self.tmp)  # PWD: as a shell sets it
+                   ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_FORKS="6", PWD=self.tmp)  # PWD: as a shell sets it
         t0 = time.monotonic()
         p = subprocess.run(["ansible-playbook", "-i", inv, PLAYBOOK, "-e", "tinyben_run_id=" + RUN_ID],
                            cwd=self.tmp, env=env, capture_output=True, text=True, timeout=600)
-        stage("ansible-playbook (4 hosts)", t0)
+        stage("ansible-playbook (6 hosts)", t0)
         out = p.stdout + p.stderr
         print(out, file=sys.stderr)  # meson shows it when the test fails
         self.assertNotEqual(p.returncode, 0, "a failed and an unreachable host must fail the run:\n" + out)
@@ -126,6 +135,21 @@ class Playbook(tbtest.TempDirTest):
         self.assertIn("bad usage", st["reason"])
         self.assertTrue(os.path.getsize(os.path.join(res, "bad", f"bad-{RUN_ID}.evidence")) > 0)
 
+        with open(os.path.join(res, "slow", f"slow-{RUN_ID}.status.json")) as f:
+            st = json.load(f)
+        self.assertEqual((st["status"], st["tinyben_exit"]), ("failed", 124), st)
+        self.assertIn("timed out after 3 s", st["reason"])
+        rows = tbtest.read_csv(os.path.join(res, "slow", f"slow-{RUN_ID}.csv"))
+        # the finished benchmark's rows, and not one of the interrupted one's
+        self.assertEqual(sorted((r["bench"], r["status"]) for r in rows), [("cpu.exits", "ok")] * 4, rows)
+        self.assertEqual(sorted(os.listdir(self.path("host-slow/" + RUN_ID))), ["evidence.txt", "results.csv"])
+
+        with open(os.path.join(res, "attest", f"attest-{RUN_ID}.status.json")) as f:
+            st = json.load(f)
+        self.assertEqual((st["status"], st["tinyben_exit"]), ("failed", 0), st)
+        self.assertIn("Bind the CSV", st["reason"])
+        self.assertEqual(len(tbtest.ok_rows(tbtest.read_csv(os.path.join(res, "attest", f"attest-{RUN_ID}.csv")))), 4)
+
         with open(os.path.join(res, "down", f"down-{RUN_ID}.status.json")) as f:
             st = json.load(f)
         self.assertEqual(st["status"], "failed", st)
@@ -134,7 +158,7 @@ class Playbook(tbtest.TempDirTest):
 
         with open(os.path.join(res, f"summary-{RUN_ID}.txt")) as f:
             summary = f.read()
-        self.assertIn("2 of 4 hosts ok", summary)
+        self.assertIn("2 of 6 hosts ok", summary)
         self.assertRegex(summary, r"(?m)^down\tfailed\t")
         self.assertRegex(summary, r"(?m)^problem: bad: bad usage")
         self.assertIn("Fail the run", out)
@@ -144,11 +168,10 @@ class Playbook(tbtest.TempDirTest):
         self.assertIn("getppid", cmp)
         with open(os.path.join(res, f"report-{RUN_ID}.html")) as f:
             report = f.read()
-        # --by tag.guest (every host sets guest): the runs are a and b, the hosts with a CSV
+        # --by tag.guest (every host sets guest): one run per host that brought a CSV
         # (the environment table: one row per run, named "guest=VALUE (cc_level)")
         runs = re.findall(r'<tr><td class="n">\d+</td><td>guest=([^ <]+) \(', report)
-        runs = sorted(runs)
-        self.assertEqual(runs, ["a", "b"], "runs in the report")
+        self.assertEqual(sorted(runs), ["a", "attest", "b", "slow"], "runs in the report")
 
         # The copy step: sent to a (empty folder), not to b (same checksum).
         copy = out[out.index("TASK [tinyben : Copy tinyben"):]
