@@ -188,16 +188,23 @@ stop_guests() {
 }
 cleanup() {
 	trap '' INT TERM
-	[ -z "$child" ] || { kill -TERM "$child" 2>/dev/null || true; wait "$child" 2>/dev/null || true; }
+	if [ -n "$child" ]; then
+		# The playbook and every worker it forked (they poll the guests' suites) are one group.
+		kill -TERM -- "-$child" 2>/dev/null || true
+		for _ in $(seq 100); do running "$child" || break; sleep 0.1; done
+		kill -KILL -- "-$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
 	stop_guests
 	if [ $keep_work = 1 ]; then note "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'note "interrupted: stopping the guests"; exit 130' INT TERM
 
-# Runs a command in the background and waits for it, so that Ctrl-C reaches the trap at once.
+# Runs a command in the background, in a process group of its own that cleanup can end as a
+# whole, and waits for it, so that Ctrl-C reaches the trap at once.
 run_child() {
-	"$@" &
+	setsid "$@" &
 	child=$!
 	local rc=0
 	wait "$child" || rc=$?

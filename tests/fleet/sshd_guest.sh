@@ -36,11 +36,17 @@ Subsystem sftp internal-sftp
 CFG
 mkdir -p /run/sshd
 echo $$ >"$pidfile"
+# This machine's shell start-up files are not the guest's: a guest has none (and a host's
+# may run slow things, such as pyenv's rehash, that a killed guest would leave half done).
+mask=
+for f in "$HOME/.bashrc" "$HOME/.profile" "$HOME/.bash_profile" "$HOME/.bash_login"; do
+	[ ! -e "$f" ] || mask+="mount --bind /dev/null '$f' && "
+done
 # --kill-child: when unshare dies, the namespace's PID 1 gets SIGKILL, and with it every
 # process of the namespace. unshare itself ignores SIGTERM while it waits, so this script
 # turns a SIGTERM (how matrix.sh stops a guest, as QEMU quits on it) into its SIGKILL.
 unshare --pid --fork --kill-child --mount --propagation private \
-	sh -c 'mount -t tmpfs -o size=256m tmpfs /var/tmp && exec /usr/sbin/sshd -D -e -f "$1"' sh "$dir/sshd_config" &
+	sh -c "$mask"'mount -t tmpfs -o size=256m tmpfs /var/tmp && exec /usr/sbin/sshd -D -e -f "$1"' sh "$dir/sshd_config" &
 child=$!
 trap 'kill -KILL $child 2>/dev/null; wait $child; exit 143' TERM INT
 wait $child

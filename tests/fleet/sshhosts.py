@@ -56,9 +56,17 @@ class SshHost:
         if os.geteuid() == 0:
             os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege-separation chroot
         # -D: stays our child (no daemon to hunt for later); -e: its log on stderr.
+        cmd = [SSHD, "-D", "-e", "-f", os.path.join(self.dir, "sshd_config")]
+        if os.geteuid() == 0:
+            # In a mount namespace of its own, this machine's shell start-up files are hidden:
+            # a host of the fleet has its own (here: none), and this machine's may be slow.
+            home = os.path.expanduser("~")
+            mask = "".join(f"mount --bind /dev/null {f} && " for f in
+                           (os.path.join(home, n) for n in (".bashrc", ".profile", ".bash_profile", ".bash_login"))
+                           if os.path.exists(f))
+            cmd = ["unshare", "--mount", "--propagation", "private", "sh", "-c", mask + 'exec "$@"', "sh", *cmd]
         with open(self.log, "w") as log:
-            self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", os.path.join(self.dir, "sshd_config")],
-                                         stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
