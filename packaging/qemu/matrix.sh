@@ -164,6 +164,11 @@ results=$(cd "$results" && pwd)
 inventory=$results/inventory-$run_id.yml
 [ ! -e "$inventory" ] || die "$inventory already exists: run $run_id was made before (--run-id)"
 
+# These paths go into the inventory inside YAML double quotes.
+for p in "$results" "$work_parent" "$tinyben" "$image"; do
+	[[ $p != *[\"\\]* ]] || die "'$p': a path with \" or \\ cannot go into the inventory"
+done
+
 kernel_args=()
 if [ -r "${image%.qcow2}.vmlinuz" ] && [ -r "${image%.qcow2}.initrd" ]; then
 	kernel_args=(--kernel "${image%.qcow2}.vmlinuz" --initrd "${image%.qcow2}.initrd")
@@ -215,7 +220,8 @@ run_child() {
 ssh-keygen -q -t ed25519 -N '' -C "tinyben-matrix-$run_id" -f "$work/id"
 # The guests are new machines with new host keys on loopback ports that the next run reuses:
 # there is no key to check them against, and remembering them would only break the next run.
-ssh_opts="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+# IdentitiesOnly: only our key, not an agent's dozen first (sshd stops after MaxAuthTries).
+ssh_opts="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes"
 
 # A seed of our own rather than make-seed.sh's: that one runs the suite at first boot, and
 # here the playbook runs it, once, after cloud-init has finished.

@@ -91,11 +91,11 @@ class MatrixRun(tbtest.TempDirTest):
                         ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", PWD=self.tmp, TMPDIR=self.tmp)
         self.mark = "t" + uuid.uuid4().hex[:12]  # in every guest's tinyben command line
 
-    def command(self, run_args, matrix=TWO):
+    def command(self, run_args, parallel=2, matrix=TWO):
         with open(self.path("m.txt"), "w") as f:
             f.write(matrix)
         return [MATRIX, "-m", "m.txt", "--image", "base.qcow2", "--tinyben", os.path.abspath(tbtest.TINYBEN),
-                "--launcher", FAKE_GUEST, "--user", "root", "--parallel", "2", "--boot-timeout", "60",
+                "--launcher", FAKE_GUEST, "--user", "root", "--parallel", str(parallel), "--boot-timeout", "60",
                 "--base-port", str(sshhosts.free_port() // 2 + 20000), "--run-id", "r1",
                 "--run-args", run_args + " --tag mark=" + self.mark]
 
@@ -138,6 +138,24 @@ class MatrixRun(tbtest.TempDirTest):
         with open(self.path("results/inventory-r1.yml")) as f:
             inv = f.read()
         self.assertIn("ansible_port:", inv)
+        self.assert_nothing_left()
+
+    def test_sequential(self):
+        t0 = time.monotonic()
+        p = subprocess.run(self.command("run -b cpu.exits:getppid -r 2 --min-time 0.01", parallel=1),
+                           capture_output=True, text=True, timeout=600, cwd=self.tmp, env=self.env)
+        stage("matrix.sh, 2 entries, one after the other", t0)
+        print(p.stdout + p.stderr, file=sys.stderr)
+        self.assertEqual(p.returncode, 0)
+        # one guest booted, measured and stopped, then the next
+        self.assertEqual(re.findall(r"stage (boot of \d+|playbook on \d+|stop|report)", p.stderr),
+                         ["boot of 1", "playbook on 1", "stop", "boot of 1", "playbook on 1", "stop", "report"])
+        for g in ("plain-1c-512m", "plain-2c-512m"):
+            rows = tbtest.read_csv(self.path(f"results/{g}/{g}-r1.csv"))
+            self.assertEqual(len(tbtest.ok_rows(rows)), 4)
+            self.assertTrue(all("tag.concurrency=sequential" in r["detail"].split() for r in rows))
+        with open(self.path("results/summary-r1.txt")) as f:
+            self.assertIn("2 of 2 hosts ok", f.read())
         self.assert_nothing_left()
 
     def test_ctrl_c(self):

@@ -4,9 +4,10 @@ packaging/image/build-image.sh's image booted with cloud-init seeds, measured th
 playbook: two result folders with CSV and evidence, the configured tags, a report whose runs
 are the two configurations, and no QEMU left running.
 
-The image is built once into the build folder (minutes: it comes from Debian's archive) and
-reused; TINYBEN_GUEST_IMAGE=IMAGE.qcow2 names one built before (with its IMAGE.vmlinuz and
-IMAGE.initrd beside it)."""
+The image is built once into the build folder (minutes: it comes from Debian's archive), in
+the cache tests/e2e/test_cloud.py uses too, and reused; TINYBEN_GUEST_IMAGE=IMAGE.qcow2 names
+one built before (with its IMAGE.vmlinuz and IMAGE.initrd beside it)."""
+import hashlib
 import os
 import re
 import shutil
@@ -22,7 +23,10 @@ import sshhosts  # noqa: E402
 
 MATRIX = os.path.join(tbtest.SOURCE_ROOT, "packaging", "qemu", "matrix.sh")
 BUILD_IMAGE = os.path.join(tbtest.SOURCE_ROOT, "packaging", "image", "build-image.sh")
-CACHED = os.path.join(os.path.abspath(tbtest.BUILD_ROOT), "fleet-guest", "guest.qcow2")
+# The same cache as tests/e2e/test_cloud.py: one image for both, rebuilt when build-image.sh
+# changes (its SHA-256 in IMAGE.stamp).
+CACHE = os.path.join(os.path.abspath(tbtest.BUILD_ROOT), "cloud-image")
+IMAGE = os.path.join(CACHE, "debian-12.qcow2")
 
 
 def stage(name, t0):
@@ -38,20 +42,28 @@ def guest_image():
         return given
     if not os.path.exists(BUILD_IMAGE):
         raise unittest.SkipTest("no guest image builder in this tree (packaging/image/build-image.sh, issue 15)")
-    if os.path.exists(CACHED):
-        return CACHED
+    with open(BUILD_IMAGE, "rb") as f:
+        want = hashlib.sha256(f.read()).hexdigest()
+    try:
+        with open(IMAGE + ".stamp") as f:
+            if f.read().strip() == want and os.path.exists(IMAGE):
+                return IMAGE
+    except FileNotFoundError:
+        pass
     if os.geteuid() != 0:
         raise unittest.SkipTest("building the guest image needs root (or set TINYBEN_GUEST_IMAGE)")
-    os.makedirs(os.path.dirname(CACHED), exist_ok=True)
+    os.makedirs(CACHE, exist_ok=True)
     t0 = time.monotonic()
-    p = subprocess.run([BUILD_IMAGE, "-o", CACHED], capture_output=True, text=True, timeout=1800)
+    p = subprocess.run([BUILD_IMAGE, "-o", IMAGE, "--force"], capture_output=True, text=True, timeout=1800)
     stage("build-image.sh", t0)
     if p.returncode != 0:
         last = (p.stderr.strip().splitlines() or ["?"])[-1]
         if p.returncode == 1 and ("cannot reach" in last or "no mmdebstrap" in last):
             raise unittest.SkipTest(f"cannot build the guest image here: {last}")
-        raise AssertionError(f"build-image.sh exit {p.returncode}:\n{p.stderr}")
-    return CACHED
+        raise AssertionError(f"build-image.sh exit {p.returncode}:\n{p.stderr[-3000:]}")
+    with open(IMAGE + ".stamp", "w") as f:
+        f.write(want + "\n")
+    return IMAGE
 
 
 class MatrixGuests(tbtest.TempDirTest):
@@ -63,6 +75,8 @@ class MatrixGuests(tbtest.TempDirTest):
         for tool in ("qemu-system-x86_64", "qemu-img"):
             if not shutil.which(tool):
                 raise unittest.SkipTest(f"no {tool} (apt-get install qemu-system-x86 qemu-utils)")
+        if subprocess.run(["ldd", tbtest.TINYBEN], capture_output=True).returncode == 0:
+            raise unittest.SkipTest("tinyben is dynamically linked (sanitizer build): a guest needs the static one")
         cls.image = guest_image()
 
     def test_two_guests_parallel(self):
