@@ -18,6 +18,9 @@ def missing_tools():
             return f"no {tool} (apt-get install ansible-core openssh-client)"
     if not os.access(SSHD, os.X_OK):
         return f"no {SSHD} (apt-get install openssh-server)"
+    tinyben = os.environ.get("TINYBEN", "build/tinyben")
+    if subprocess.run(["ldd", tinyben], capture_output=True).returncode == 0:
+        return "tinyben is dynamically linked (sanitizer build): the playbook sends only a static one"
     return None
 
 
