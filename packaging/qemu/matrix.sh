@@ -304,12 +304,11 @@ start_guest() { # index
 # Ready means: SSH lets our user in and cloud-init has finished (its first-boot work would
 # otherwise run beside the benchmarks).
 wait_guest() { # index deadline
-	local i=$1 deadline=$2
+	local i=$1 deadline=$2 why=
 	while :; do
-		if ! kill -0 "${e_pid[i]}" 2>/dev/null; then
-			note "${names[i]}: the guest stopped before answering SSH; its console's last lines:"
-			tail -n 15 "$work/${names[i]}/console.log" >&2
-			return 1
+		if ! running "${e_pid[i]}"; then
+			why="the guest stopped before answering SSH"
+			break
 		fi
 		# shellcheck disable=SC2086 # ssh_opts are words
 		if timeout 300 ssh $ssh_opts -o BatchMode=yes -o ConnectTimeout=5 -i "$work/id" -p "${e_port[i]}" \
@@ -318,12 +317,20 @@ wait_guest() { # index deadline
 			return 0
 		fi
 		if [ "$(date +%s)" -ge "$deadline" ]; then
-			note "${names[i]}: no SSH on port ${e_port[i]} after $boot_timeout s; its console's last lines:"
-			tail -n 15 "$work/${names[i]}/console.log" >&2
-			return 1
+			why="no SSH on port ${e_port[i]} after $boot_timeout s"
+			break
 		fi
 		sleep 2
 	done
+	note "${names[i]}: $why; its console's last lines:"
+	tail -n 15 "$work/${names[i]}/console.log" >&2
+	# The playbook never sees this guest: its status file, which the report reads, says why.
+	local last
+	last=$(grep -v '^[[:space:]]*$' "$work/${names[i]}/console.log" | tail -n 1 | tr -d '"\\' | tr -cd '[:print:]' | cut -c1-200 || true)
+	mkdir -p "$results/${names[i]}"
+	printf '{"host": "%s", "status": "failed", "reason": "%s%s", "cc_level": "", "tinyben_exit": null, "attested": false}\n' \
+		"${names[i]}" "$why" "${last:+ (console: $last)}" >"$results/${names[i]}/${names[i]}-$run_id.status.json"
+	return 1
 }
 
 playbook=$root/packaging/ansible/fleet.yml
@@ -340,14 +347,15 @@ for ((i = 0; i < count; i += parallel)); do
 	for j in "${batch[@]}"; do
 		if wait_guest "$j" "$deadline"; then up+=("${names[j]}"); else failed=1; fi
 	done
-	note "stage boot of ${#batch[@]} guest(s) (${names[i]}..): $(elapsed "$t0")"
+	note "stage boot of ${#batch[@]} guest(s) (${names[i]}..): $(elapsed "$t0"), ${#up[@]} up"
 	t0=$(date +%s)
-	# Guests that never came up are measured anyway, so that the playbook writes why they failed.
-	limit=localhost
-	for j in "${batch[@]}"; do limit+=",${names[j]}"; done
-	run_child ansible-playbook -i "$inventory" "$playbook" --limit "$limit" --skip-tags report \
-		-e "tinyben_run_id=$run_id" || { note "the playbook failed for ${limit#localhost,}"; failed=1; }
-	note "stage playbook on ${#batch[@]} guest(s): $(elapsed "$t0")"
+	if [ ${#up[@]} -gt 0 ]; then
+		limit=localhost
+		for n in "${up[@]}"; do limit+=",$n"; done
+		run_child ansible-playbook -i "$inventory" "$playbook" --limit "$limit" --skip-tags report \
+			-e "tinyben_run_id=$run_id" || { note "the playbook failed for ${limit#localhost,}"; failed=1; }
+		note "stage playbook on ${#up[@]} guest(s): $(elapsed "$t0")"
+	fi
 	t0=$(date +%s)
 	stop_guests
 	note "stage stop: $(elapsed "$t0")"

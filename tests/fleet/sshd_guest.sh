@@ -20,6 +20,11 @@ while [ $# -gt 0 ]; do
 	esac
 done
 dir=$(dirname "$disk")
+# A guest that cannot start, as QEMU says it (the tests' failing entry).
+if [ -n "${TB_FAKE_GUEST_FAIL_VCPUS:-}" ] && [ "$vcpus" = "$TB_FAKE_GUEST_FAIL_VCPUS" ]; then
+	echo "qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory" >&2
+	exit 1
+fi
 echo "mode=$mode vcpus=$vcpus memory=$memory port=$port" >"$dir/launched"
 ssh-keygen -q -t ed25519 -N '' -f "$dir/hostkey"
 cat >"$dir/sshd_config" <<CFG

@@ -140,6 +140,28 @@ class MatrixRun(tbtest.TempDirTest):
         self.assertIn("ansible_port:", inv)
         self.assert_nothing_left()
 
+    def test_guest_that_does_not_start(self):
+        env = dict(self.env, TB_FAKE_GUEST_FAIL_VCPUS="3")
+        t0 = time.monotonic()
+        p = subprocess.run(self.command("run -b cpu.exits:getppid -r 2 --min-time 0.01",
+                                        matrix="modes: plain\nvcpus: 1 3\nmemory: 512\n"),
+                           capture_output=True, text=True, timeout=600, cwd=self.tmp, env=env)
+        stage("matrix.sh, 2 entries, one does not start", t0)
+        print(p.stdout + p.stderr, file=sys.stderr)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("plain-3c-512m: the guest stopped before answering SSH", p.stderr)
+        rows = tbtest.read_csv(self.path("results/plain-1c-512m/plain-1c-512m-r1.csv"))
+        self.assertEqual(len(tbtest.ok_rows(rows)), 4)
+        with open(self.path("results/summary-r1.txt")) as f:
+            summary = f.read()
+        self.assertIn("1 of 2 hosts ok", summary)
+        self.assertRegex(summary, r"(?m)^plain-3c-512m\tfailed\t-\t\(no CSV\)\tthe guest stopped before answering "
+                                  r"SSH \(console: qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory\)$")
+        with open(self.path("results/report-r1.html")) as f:
+            runs = re.findall(r'<tr><td class="n">\d+</td><td>guest=([^ <]+) \(', f.read())
+        self.assertEqual(runs, ["plain-1c-512m"])
+        self.assert_nothing_left()
+
     def test_sequential(self):
         t0 = time.monotonic()
         p = subprocess.run(self.command("run -b cpu.exits:getppid -r 2 --min-time 0.01", parallel=1),
