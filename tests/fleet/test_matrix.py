@@ -1,0 +1,213 @@
+"""packaging/qemu/matrix.sh without VMs: the entries, ports and tags a matrix file makes,
+bad matrices and options refused in one line, and two entries with --parallel 2 through the
+real playbook, each "guest" an sshd in its own PID and mount namespaces started by
+sshd_guest.sh in launch.sh's place: results, tags, report, and nothing left running, also
+after Ctrl-C in the middle of the suite."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import uuid
+
+import tbtest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import sshhosts  # noqa: E402
+
+MATRIX = os.path.join(tbtest.SOURCE_ROOT, "packaging", "qemu", "matrix.sh")
+FAKE_GUEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sshd_guest.sh")
+TWO = "# two entries\nmodes: plain\nvcpus: 1 2\nmemory: 512   # MiB\n"
+
+
+def stage(name, t0):
+    print(f"stage {name}: {time.monotonic() - t0:.1f} s", file=sys.stderr)
+
+
+class Matrix(tbtest.TempDirTest):
+    def matrix(self, text, name="m.txt"):
+        with open(self.path(name), "w") as f:
+            f.write(text)
+        return self.path(name)
+
+    def run_matrix(self, *args, timeout=60):
+        return subprocess.run([MATRIX, *args], capture_output=True, text=True, timeout=timeout, cwd=self.tmp)
+
+    def test_entries(self):
+        m = self.matrix("modes: plain sev-snp\nvcpus: 1, 4\nmemory: 2048\nrepetitions: 2\n")
+        p = self.run_matrix("-m", m, "--dry-run", "--parallel", "2", "--base-port", "20000")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = [l.split("\t") for l in p.stdout.splitlines()]
+        self.assertEqual([l[0] for l in lines],
+                         ["plain-1c-2048m-r1", "plain-1c-2048m-r2", "plain-4c-2048m-r1", "plain-4c-2048m-r2",
+                          "sev-snp-1c-2048m-r1", "sev-snp-1c-2048m-r2", "sev-snp-4c-2048m-r1", "sev-snp-4c-2048m-r2"])
+        self.assertEqual([l[1] for l in lines], [f"port {20000 + i}" for i in range(8)])
+        # the configuration is the guest tag (repetitions pool in the report); the boot is its own tag
+        self.assertEqual(lines[5][2], '{guest: sev-snp-1c-2048m, mode: sev-snp, vcpus: "1", memory_mib: "2048", '
+                                      'boot: "2", concurrency: parallel-2}')
+        p = self.run_matrix("-m", self.matrix(TWO), "--dry-run")
+        self.assertEqual([l.split("\t")[0] for l in p.stdout.splitlines()], ["plain-1c-512m", "plain-2c-512m"])
+        self.assertIn("concurrency: sequential", p.stdout)
+
+    def test_bad_usage(self):
+        def m(text, n=[0]):  # each case its own file: the cases are made before they run
+            n[0] += 1
+            return self.matrix(text, f"m{n[0]}.txt")
+        tbtest.assert_usage_errors(self, [
+            (["-m", m("modes: plain tdx\nvcpus: 1\nmemory: 512\n")], "m1.txt:1: mode 'tdx' is not"),
+            (["-m", m("vcpus: 1\nmemory: 512\ncolour: red\n")], "m2.txt:3: unknown key 'colour'"),
+            (["-m", m("vcpus: 0\nmemory: 512\n")], "vcpus '0' is not a count"),
+            (["-m", m("vcpus: 1\nmemory: 128\n")], "memory '128' is not MiB"),
+            (["-m", m("vcpus: 1\n")], "needs a 'memory:' line"),
+            (["-m", m("vcpus 1\n")], "m6.txt:1: expected 'key: values'"),
+            (["-m", m("vcpus: 1 1\nmemory: 512\n")], "entry plain-1c-512m is listed twice"),
+            (["-m", m(TWO), "--parallel", "0"], "--parallel '0' is not a count"),
+            (["-m", m(TWO), "--run-args", "run -o x.csv"], "no -o"),
+            (["-m", m(TWO), "--run-args", "run; reboot"], "only letters"),
+            (["-m", m(TWO)], "needs --image"),
+            (["-m", m(TWO), "--image", self.path("none.qcow2")], "cannot read it"),
+            (["-m", self.path("missing.txt")], "cannot read it"),
+            (["--dry-run"], "needs -m MATRIX"),
+        ], command=self.run_matrix)
+
+
+class MatrixRun(tbtest.TempDirTest):
+    """The whole driver, with sshd "guests" instead of QEMU (needs root for the namespaces)."""
+
+    @classmethod
+    def setUpClass(cls):
+        why = sshhosts.missing_tools()
+        if why:
+            raise unittest.SkipTest(why)
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("the sshd guests need root (PID and mount namespaces, sshd as root)")
+
+    def setUp(self):
+        super().setUp()
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", self.path("base.qcow2"), "16M"], check=True)
+        self.env = dict(os.environ, ANSIBLE_HOME=self.path("ansible-home"), ANSIBLE_LOCAL_TEMP=self.path("ansible-local"),
+                        ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", PWD=self.tmp, TMPDIR=self.tmp)
+        self.mark = "t" + uuid.uuid4().hex[:12]  # in every guest's tinyben command line
+
+    def command(self, run_args, parallel=2, matrix=TWO):
+        with open(self.path("m.txt"), "w") as f:
+            f.write(matrix)
+        return [MATRIX, "-m", "m.txt", "--image", "base.qcow2", "--tinyben", os.path.abspath(tbtest.TINYBEN),
+                "--launcher", FAKE_GUEST, "--user", "root", "--parallel", str(parallel), "--boot-timeout", "60",
+                "--base-port", str(sshhosts.free_port() // 2 + 20000), "--run-id", "r1",
+                "--run-args", run_args + " --tag mark=" + self.mark]
+
+    def suites(self):
+        """tinyben run processes of this test, in its guests."""
+        return [c for _, c in sshhosts.processes_mentioning("mark=" + self.mark)
+                if c.startswith("/var/tmp/tinyben/tinyben run ")]
+
+    def assert_nothing_left(self):
+        self.assertEqual(sshhosts.processes_mentioning(self.tmp), [], "processes left behind")
+        self.assertEqual(sshhosts.processes_mentioning(self.mark), [], "tinyben left running in a guest")
+        self.assertEqual([d for d in os.listdir(self.tmp) if d.startswith("tinyben-matrix-")], [],
+                         "work folder left behind")
+
+    def test_two_entries_parallel(self):
+        t0 = time.monotonic()
+        p = subprocess.run(self.command("run -b cpu.exits:getppid -r 2 --min-time 0.01"), capture_output=True,
+                           text=True, timeout=600, cwd=self.tmp, env=self.env)
+        stage("matrix.sh, 2 entries, --parallel 2", t0)
+        print(p.stdout + p.stderr, file=sys.stderr)
+        self.assertEqual(p.returncode, 0)
+        for name in ("stage boot of 2 guest(s)", "stage playbook on 2 guest(s)", "stage stop", "stage report"):
+            self.assertIn(name, p.stderr)
+        res = self.path("results")
+        for vcpus in (1, 2):
+            g = f"plain-{vcpus}c-512m"
+            rows = tbtest.read_csv(os.path.join(res, g, f"{g}-r1.csv"))
+            self.assertEqual(len(tbtest.ok_rows(rows)), 4)
+            for r in rows:
+                detail = r["detail"].split()
+                for tag in (f"tag.guest={g}", "tag.mode=plain", f"tag.vcpus={vcpus}", "tag.memory_mib=512",
+                            "tag.boot=1", "tag.concurrency=parallel-2"):
+                    self.assertIn(tag, detail)
+            self.assertGreater(os.path.getsize(os.path.join(res, g, f"{g}-r1.evidence")), 0)
+        with open(self.path("results/summary-r1.txt")) as f:
+            self.assertIn("2 of 2 hosts ok", f.read())
+        with open(self.path("results/report-r1.html")) as f:
+            runs = re.findall(r'<tr><td class="n">\d+</td><td>guest=([^ <]+) \(', f.read())
+        self.assertEqual(sorted(runs), ["plain-1c-512m", "plain-2c-512m"])
+        with open(self.path("results/inventory-r1.yml")) as f:
+            inv = f.read()
+        self.assertIn("ansible_port:", inv)
+        self.assert_nothing_left()
+
+    def test_guest_that_does_not_start(self):
+        env = dict(self.env, TB_FAKE_GUEST_FAIL_VCPUS="3")
+        t0 = time.monotonic()
+        p = subprocess.run(self.command("run -b cpu.exits:getppid -r 2 --min-time 0.01",
+                                        matrix="modes: plain\nvcpus: 1 3\nmemory: 512\n"),
+                           capture_output=True, text=True, timeout=600, cwd=self.tmp, env=env)
+        stage("matrix.sh, 2 entries, one does not start", t0)
+        print(p.stdout + p.stderr, file=sys.stderr)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("plain-3c-512m: the guest stopped before answering SSH", p.stderr)
+        rows = tbtest.read_csv(self.path("results/plain-1c-512m/plain-1c-512m-r1.csv"))
+        self.assertEqual(len(tbtest.ok_rows(rows)), 4)
+        with open(self.path("results/summary-r1.txt")) as f:
+            summary = f.read()
+        self.assertIn("1 of 2 hosts ok", summary)
+        self.assertRegex(summary, r"(?m)^plain-3c-512m\tfailed\t-\t\(no CSV\)\tthe guest stopped before answering "
+                                  r"SSH \(console: qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory\)$")
+        with open(self.path("results/report-r1.html")) as f:
+            runs = re.findall(r'<tr><td class="n">\d+</td><td>guest=([^ <]+) \(', f.read())
+        self.assertEqual(runs, ["plain-1c-512m"])
+        self.assert_nothing_left()
+
+    def test_sequential(self):
+        t0 = time.monotonic()
+        p = subprocess.run(self.command("run -b cpu.exits:getppid -r 2 --min-time 0.01", parallel=1),
+                           capture_output=True, text=True, timeout=600, cwd=self.tmp, env=self.env)
+        stage("matrix.sh, 2 entries, one after the other", t0)
+        print(p.stdout + p.stderr, file=sys.stderr)
+        self.assertEqual(p.returncode, 0)
+        # one guest booted, measured and stopped, then the next
+        self.assertEqual(re.findall(r"stage (boot of \d+|playbook on \d+|stop|report)", p.stderr),
+                         ["boot of 1", "playbook on 1", "stop", "boot of 1", "playbook on 1", "stop", "report"])
+        for g in ("plain-1c-512m", "plain-2c-512m"):
+            rows = tbtest.read_csv(self.path(f"results/{g}/{g}-r1.csv"))
+            self.assertEqual(len(tbtest.ok_rows(rows)), 4)
+            self.assertTrue(all("tag.concurrency=sequential" in r["detail"].split() for r in rows))
+        with open(self.path("results/summary-r1.txt")) as f:
+            self.assertIn("2 of 2 hosts ok", f.read())
+        self.assert_nothing_left()
+
+    def test_ctrl_c(self):
+        # the suite would take minutes: a million autocommit INSERTs
+        cmd = self.command("run -b io.sqlite:autocommit -r 1 --set io.sqlite.rows=1000000")
+        log = self.path("matrix.log")
+        t0 = time.monotonic()
+        with open(log, "w") as out:
+            p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=self.tmp, env=self.env)
+            try:
+                deadline = time.monotonic() + 400
+                while time.monotonic() < deadline and p.poll() is None and len(self.suites()) < 2:
+                    time.sleep(0.5)
+                running = len(self.suites())
+                stage("matrix.sh until the suite runs", t0)
+                p.send_signal(signal.SIGINT)
+                rc = p.wait(timeout=60)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        with open(log) as f:
+            print(f.read(), file=sys.stderr)
+        self.assertEqual(running, 2, "the suite did not start in both guests")
+        with open(log) as f:
+            text = f.read()
+        self.assertEqual(rc, 130)
+        self.assertIn("interrupted: stopping the guests", text)
+        self.assert_nothing_left()
+
+
+if __name__ == "__main__":
+    tbtest.main()
