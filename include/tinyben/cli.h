@@ -19,6 +19,9 @@ struct tb_args {
 	/* The first operand ends the options and is left with what follows (exec COMMAND
 	 * keeps its own options); otherwise an operand is an error. */
 	bool operands;
+	/* Operands may stand anywhere among the options (compare A.csv B.csv --format csv):
+	 * they are moved, in their order, behind the options, to argv[first_operand..argc). */
+	bool mixed;
 	int first_operand;      /* out: argv index of the first operand (argc when none) */
 };
 

@@ -27,17 +27,36 @@ static int unknown(const struct tb_args *a, const char *arg)
 	return -1;
 }
 
+/* Moves the k arguments at argv[from..from+k) in front of the operands gathered at
+ * argv[ops..from), which keeps those contiguous and right before what is still to read. */
+static void before_operands(char **argv, int ops, int from, int k)
+{
+	char *moved[2];
+	for (int j = 0; j < k; j++)
+		moved[j] = argv[from + j];
+	memmove(argv + ops + k, argv + ops, (size_t)(from - ops) * sizeof(*argv));
+	for (int j = 0; j < k; j++)
+		argv[ops + j] = moved[j];
+}
+
 int tb_args_parse(struct tb_args *a, int argc, char **argv,
 		  int (*on)(void *user, int id, const char *value), void *user)
 {
 	int i = 1;
+	int ops = 1; /* mixed: the operands seen so far stand at argv[ops..i) */
 	for (; i < argc; i++) {
 		const char *arg = argv[i];
 		if (strcmp(arg, "--") == 0) {
+			if (a->mixed) {
+				before_operands(argv, ops, i, 1);
+				ops++;
+			}
 			i++;
 			break;
 		}
 		if (arg[0] != '-' || arg[1] == '\0') {
+			if (a->mixed)
+				continue;
 			if (a->operands)
 				break;
 			tb_error("%s: unexpected argument '%s' (see 'tinyben %s --help')", a->verb,
@@ -71,16 +90,23 @@ int tb_args_parse(struct tb_args *a, int argc, char **argv,
 				value = arg + 2; /* -r5 */
 			}
 		}
+		int taken = 1;
 		if (o->value && !value) {
 			if (i + 1 >= argc) {
 				tb_error("%s: option '%s' needs a value", a->verb, arg);
 				return -1;
 			}
-			value = argv[++i];
+			value = argv[i + 1];
+			taken = 2;
 		}
 		if (on(user, o->id, value) != 0)
 			return -1;
+		if (a->mixed) {
+			before_operands(argv, ops, i, taken);
+			ops += taken;
+		}
+		i += taken - 1;
 	}
-	a->first_operand = i;
+	a->first_operand = a->mixed ? ops : i;
 	return 0;
 }

@@ -119,6 +119,45 @@ static void test_args(void)
 	CHECK(parse(false, &first, (const char *[]){ "stray", NULL }) == -1);
 }
 
+/* Mixed operands: every option is read, and the operands end up, in order, at the end. */
+static void check_mixed(const char *const *words, const char *want_seen, const char *want_ops)
+{
+	static const struct tb_arg table[] = {
+		{ "reps", 'r', true, 'r' }, { "quick", 0, false, 'q' }, { 0 },
+	};
+	char *argv[16];
+	int argc = 0;
+	argv[argc++] = (char *)"verb";
+	for (; *words; words++)
+		argv[argc++] = (char *)*words;
+	struct tb_args a = { .verb = "verb", .usage = "", .table = table, .mixed = true };
+	seen[0] = '\0';
+	CHECK(tb_args_parse(&a, argc, argv, on_arg, NULL) == 0);
+	CHECK_STR(seen, want_seen);
+	char ops[128] = "";
+	for (int i = a.first_operand; i < argc; i++) {
+		size_t n = strlen(ops);
+		snprintf(ops + n, sizeof(ops) - n, "%s;", argv[i]);
+	}
+	CHECK_STR(ops, want_ops);
+	CHECK_STR(argv[0], "verb");
+}
+
+static void test_args_mixed(void)
+{
+	check_mixed((const char *[]){ "a", "--reps", "2", "b", "--quick", "c", NULL },
+		    "r=2;q=-;", "a;b;c;");
+	check_mixed((const char *[]){ "-r3", "a", "-r", "4", NULL }, "r=3;r=4;", "a;");
+	check_mixed((const char *[]){ "a", "--", "--quick", "b", NULL }, "", "a;--quick;b;");
+	check_mixed((const char *[]){ "--quick", NULL }, "q=-;", "");
+	check_mixed((const char *[]){ "a", "-", "b", NULL }, "", "a;-;b;");
+	/* A mistake among operands is still the one error. */
+	static const struct tb_arg table[] = { { "quick", 0, false, 'q' }, { 0 } };
+	char *argv[] = { (char *)"verb", (char *)"a", (char *)"--bogus", NULL };
+	struct tb_args a = { .verb = "verb", .usage = "", .table = table, .mixed = true };
+	CHECK(tb_args_parse(&a, 3, argv, on_arg, NULL) == -1);
+}
+
 static void test_option_check(void)
 {
 	struct tb_option o = { .name = "size", .type = TB_OPT_INT, .def = "8", .min = 1, .max = 64 };
@@ -232,6 +271,7 @@ int main(void)
 	test_parse();
 	test_threads_list();
 	test_args();
+	test_args_mixed();
 	test_option_check();
 	test_registered_options();
 	test_stats();
