@@ -32,4 +32,9 @@ struct tb_args {
 int tb_args_parse(struct tb_args *a, int argc, char **argv,
 		  int (*on)(void *user, int id, const char *value), void *user);
 
+/* The callback of a verb that only collects what was given: user is an array of
+ * const char * indexed by id, left NULL for what is absent; a value is kept (the last of
+ * a repeated option wins), a flag keeps "". */
+int tb_args_keep(void *user, int id, const char *value);
+
 #endif

@@ -1,7 +1,6 @@
 /* `tinyben attest`: fetch a report from the hardware, `attest show` parses one,
  * `attest verify` checks its signature. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +10,7 @@
 #include "attest/fileio.h"
 #include "attest/report.h"
 #include "attest/verify.h"
+#include "tinyben/cli.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 
@@ -62,31 +62,23 @@ static int load_report(const char *verb, const char *path, struct tb_report *r)
 
 static int show_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "kds-url", no_argument, NULL, 'k' },
-		{ "product", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
+	enum { JSON, KDS, PRODUCT, N_OPTS };
+	static const struct tb_arg opts[] = {
+		{ "json", 0, false, JSON },
+		{ "kds-url", 0, false, KDS },
+		{ "product", 0, true, PRODUCT },
 		{ 0 },
 	};
-	bool json = false, kds = false;
-	const char *product = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'k': kds = true; break;
-		case 'p': product = optarg; break;
-		case 'h': fputs(usage_text, stdout); return TB_EXIT_OK;
-		default:
-			tb_error("attest show: %s '%s'", optopt ? "missing value for" : "unknown option",
-				 argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
+	const char *given[N_OPTS] = { 0 };
+	struct tb_args spec = { .verb = "attest show", .usage = usage_text, .table = opts,
+				.mixed = true };
+	int p = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
+	if (p != 0)
+		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	bool json = given[JSON], kds = given[KDS];
+	const char *product = given[PRODUCT];
+	int first = spec.first_operand;
+	if (first + 1 != argc) {
 		tb_error("attest show: want exactly one report FILE");
 		return TB_EXIT_USAGE;
 	}
@@ -99,18 +91,18 @@ static int show_main(int argc, char **argv)
 		return TB_EXIT_USAGE;
 	}
 	struct tb_report r;
-	int rc = load_report("show", argv[optind], &r);
+	int rc = load_report("show", argv[first], &r);
 	if (rc)
 		return rc;
 	if (kds) {
 		char url[512], err[256];
 		if (r.kind != TB_REPORT_SNP) {
 			tb_error("attest show: %s: a TDREPORT has no VCEK (KDS serves AMD SEV-SNP only)",
-				 argv[optind]);
+				 argv[first]);
 			return TB_EXIT_USAGE;
 		}
 		if (tb_snp_kds_url(r.raw, product, url, sizeof(url), err, sizeof(err)) != 0) {
-			tb_error("attest show: %s: %s", argv[optind], err);
+			tb_error("attest show: %s: %s", argv[first], err);
 			return TB_EXIT_USAGE;
 		}
 		puts(url);
@@ -125,40 +117,32 @@ static int show_main(int argc, char **argv)
 
 static int verify_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "vcek", required_argument, NULL, 'v' },
-		{ "chain", required_argument, NULL, 'c' },
-		{ "bound", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
+	enum { VCEK, CHAIN, BOUND, N_OPTS };
+	static const struct tb_arg opts[] = {
+		{ "vcek", 0, true, VCEK },
+		{ "chain", 0, true, CHAIN },
+		{ "bound", 0, true, BOUND },
 		{ 0 },
 	};
-	const char *vcek = NULL, *chain = NULL, *bound = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v': vcek = optarg; break;
-		case 'c': chain = optarg; break;
-		case 'b': bound = optarg; break;
-		case 'h': fputs(usage_text, stdout); return TB_EXIT_OK;
-		default:
-			tb_error("attest verify: %s '%s'", optopt ? "missing value for" : "unknown option",
-				 argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc || !vcek) {
+	const char *given[N_OPTS] = { 0 };
+	struct tb_args spec = { .verb = "attest verify", .usage = usage_text, .table = opts,
+				.mixed = true };
+	int p = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
+	if (p != 0)
+		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	const char *vcek = given[VCEK], *chain = given[CHAIN], *bound = given[BOUND];
+	int first = spec.first_operand;
+	if (first + 1 != argc || !vcek) {
 		tb_error("attest verify: want one report FILE and --vcek CERT");
 		return TB_EXIT_USAGE;
 	}
 	struct tb_report r;
-	int rc = load_report("verify", argv[optind], &r);
+	int rc = load_report("verify", argv[first], &r);
 	if (rc)
 		return rc;
 	if (r.kind != TB_REPORT_SNP) {
 		tb_error("attest verify: %s: a TDREPORT carries a MAC only the same CPU can check, "
-			 "no signature", argv[optind]);
+			 "no signature", argv[first]);
 		return TB_EXIT_USAGE;
 	}
 	/* Hash the bound file first: an unreadable one is a usage error, whatever the rest. */
@@ -199,36 +183,21 @@ static int verify_main(int argc, char **argv)
 
 static int fetch_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "bind", required_argument, NULL, 'b' },
-		{ "report-data", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
+	enum { BIND, REPORT_DATA, OUTPUT, FORCE, N_OPTS };
+	static const struct tb_arg opts[] = {
+		{ "bind", 0, true, BIND },
+		{ "report-data", 0, true, REPORT_DATA },
+		{ "output", 'o', true, OUTPUT },
+		{ "force", 0, false, FORCE },
 		{ 0 },
 	};
-	const char *bind = NULL, *hex = NULL, *out = NULL;
-	bool force = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b': bind = optarg; break;
-		case 'd': hex = optarg; break;
-		case 'o': out = optarg; break;
-		case 'f': force = true; break;
-		case 'h': fputs(usage_text, stdout); return TB_EXIT_OK;
-		default:
-			tb_error("attest: %s '%s' (see 'tinyben attest --help')",
-				 optopt ? "missing value for" : "unknown option", argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		tb_error("attest: unexpected argument '%s' (verbs: show, verify)", argv[optind]);
-		return TB_EXIT_USAGE;
-	}
+	const char *given[N_OPTS] = { 0 };
+	struct tb_args spec = { .verb = "attest", .usage = usage_text, .table = opts };
+	int p = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
+	if (p != 0)
+		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	const char *bind = given[BIND], *hex = given[REPORT_DATA], *out = given[OUTPUT];
+	bool force = given[FORCE];
 	if (bind && hex) {
 		tb_error("attest: --bind and --report-data exclude each other");
 		return TB_EXIT_USAGE;

@@ -1,6 +1,5 @@
 /* `tinyben detect`: gathers (or loads) the evidence, decides the level, explains it. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +7,7 @@
 #include "attest/evidence.h"
 #include "attest/fileio.h"
 #include "tinyben/csv.h"
+#include "tinyben/cli.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 
@@ -169,36 +169,21 @@ static const char usage_text[] =
 
 static int detect_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "evidence", required_argument, NULL, 'e' },
-		{ "save-evidence", required_argument, NULL, 's' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
+	enum { JSON, EVIDENCE, SAVE_EVIDENCE, FORCE, N_OPTS };
+	static const struct tb_arg opts[] = {
+		{ "json", 0, false, JSON },
+		{ "evidence", 0, true, EVIDENCE },
+		{ "save-evidence", 0, true, SAVE_EVIDENCE },
+		{ "force", 0, false, FORCE },
 		{ 0 },
 	};
-	bool json = false, force = false;
-	const char *in = NULL, *out = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'e': in = optarg; break;
-		case 's': out = optarg; break;
-		case 'f': force = true; break;
-		case 'h': fputs(usage_text, stdout); return TB_EXIT_OK;
-		default:
-			tb_error("detect: %s '%s' (see 'tinyben detect --help')",
-				 optopt ? "missing value for" : "unknown option", argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		tb_error("detect: unexpected argument '%s'", argv[optind]);
-		return TB_EXIT_USAGE;
-	}
+	const char *given[N_OPTS] = { 0 };
+	struct tb_args spec = { .verb = "detect", .usage = usage_text, .table = opts };
+	int p = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
+	if (p != 0)
+		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	bool json = given[JSON], force = given[FORCE];
+	const char *in = given[EVIDENCE], *out = given[SAVE_EVIDENCE];
 	struct tb_evidence ev;
 	tb_ev_init(&ev);
 	int rc = TB_EXIT_OK;

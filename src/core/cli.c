@@ -110,3 +110,9 @@ int tb_args_parse(struct tb_args *a, int argc, char **argv,
 	a->first_operand = a->mixed ? ops : i;
 	return 0;
 }
+
+int tb_args_keep(void *user, int id, const char *value)
+{
+	((const char **)user)[id] = value ? value : "";
+	return 0;
+}

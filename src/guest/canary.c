@@ -6,7 +6,6 @@
  * the planted copies resident and unchanged for --seconds. Run `tinyben scan` on the
  * host against the VM process meanwhile. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "guest/marker.h"
 #include "tinyben/ctx.h"
+#include "tinyben/cli.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 
@@ -61,38 +61,25 @@ static bool same(const volatile char *copy, const char *planted)
 	return true;
 }
 
+static int on_option(void *user, int id, const char *v)
+{
+	(void)id; /* --seconds is the only option */
+	if (tb_parse_ll(v, 0, 7 * 24 * 3600, user)) {
+		tb_error("canary: --seconds '%s' is not a whole number of seconds (0..604800)", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int canary_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "seconds", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	static const struct tb_arg opts[] = { { "seconds", 0, true, 's' }, { 0 } };
 	long long seconds = DEFAULT_SECONDS;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (tb_parse_ll(optarg, 0, 7 * 24 * 3600, &seconds)) {
-				tb_error("canary: --seconds '%s' is not a whole number of seconds (0..604800)",
-					 optarg);
-				return TB_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			puts("usage: tinyben canary [--seconds S]   (default 60)");
-			return TB_EXIT_OK;
-		default:
-			tb_error("canary: unknown option '%s'", argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		tb_error("canary: unexpected argument '%s'", argv[optind]);
-		return TB_EXIT_USAGE;
-	}
+	struct tb_args spec = { .verb = "canary", .table = opts,
+				.usage = "usage: tinyben canary [--seconds S]   (default 60)\n" };
+	int p = tb_args_parse(&spec, argc, argv, on_option, &seconds);
+	if (p != 0)
+		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
 
 	uint8_t value[TB_MARKER_BYTES];
 	int err = random_value(value);

@@ -5,7 +5,6 @@
  * (marker.h): it is in the host's memory anyway, having passed through the console or SSH
  * in clear. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,46 +13,50 @@
 #include "guest/marker.h"
 #include "guest/scan_mem.h"
 #include "tinyben/ctx.h"
+#include "tinyben/cli.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 
 static const char permission_hint[] =
 	"run as root (CAP_SYS_PTRACE), or as the VM's user with kernel.yama.ptrace_scope=0";
 
+struct scan_args {
+	long long pid;
+	const char *marker;
+};
+
+static int on_option(void *user, int id, const char *v)
+{
+	struct scan_args *a = user;
+	if (id == 'm') {
+		a->marker = v;
+		return 0;
+	}
+	if (tb_parse_ll(v, 1, INT32_MAX, &a->pid)) {
+		tb_error("scan: --pid '%s' is not a process id", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int scan_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "marker", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct tb_arg opts[] = {
+		{ "pid", 0, true, 'p' },
+		{ "marker", 0, true, 'm' },
 		{ 0 },
 	};
-	long long pid = 0;
-	const char *marker = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (tb_parse_ll(optarg, 1, INT32_MAX, &pid)) {
-				tb_error("scan: --pid '%s' is not a process id", optarg);
-				return TB_EXIT_USAGE;
-			}
-			break;
-		case 'm': marker = optarg; break;
-		case 'h':
-			puts("usage: tinyben scan --pid PID --marker TBMARK-<32 hex>   (the line canary printed)");
-			return TB_EXIT_OK;
-		default:
-			tb_error("scan: unknown option '%s'", argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		tb_error("scan: unexpected argument '%s'", argv[optind]);
-		return TB_EXIT_USAGE;
-	}
+	struct scan_args a = { 0 };
+	struct tb_args spec = {
+		.verb = "scan", .table = opts,
+		.usage = "usage: tinyben scan --pid PID --marker TBMARK-<32 hex>   "
+			 "(the line canary printed)\n",
+	};
+	int p = tb_args_parse(&spec, argc, argv, on_option, &a);
+	if (p != 0)
+		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	long long pid = a.pid;
+	const char *marker = a.marker;
 	if (!pid || !marker) {
 		tb_error("scan: needs --pid PID (the VM process) and --marker M (what canary printed)");
 		return TB_EXIT_USAGE;

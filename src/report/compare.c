@@ -1,5 +1,4 @@
 /* `tinyben compare`: overhead of CAND against BASE with bootstrap CIs, per metric. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,7 @@
 
 #include <errno.h>
 
+#include "tinyben/cli.h"
 #include "tinyben/ctx.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
@@ -27,13 +27,12 @@ static const char usage[] =
 	"  For every (bench, variant, metric) on both sides: centres, ratio cand/base, overhead\n"
 	"  (positive = cand worse), 95% interval of the ratio, significant yes/no/undetermined.\n";
 
-static const struct option long_options[] = {
-	{ "format", required_argument, NULL, 'f' },
-	{ "base", required_argument, NULL, 'B' },
-	{ "cand", required_argument, NULL, 'C' },
-	{ "margin", required_argument, NULL, 'm' },
-	{ "allow-truncated", no_argument, NULL, 'T' },
-	{ "help", no_argument, NULL, 'h' },
+static const struct tb_arg options[] = {
+	{ "format", 0, true, 'f' },
+	{ "base", 0, true, 'B' },
+	{ "cand", 0, true, 'C' },
+	{ "margin", 0, true, 'm' },
+	{ "allow-truncated", 0, false, 'T' },
 	{ 0 },
 };
 
@@ -109,58 +108,60 @@ static void versions_of(const struct tb_side *s, char *buf, size_t len)
 	}
 }
 
+struct compare_args {
+	struct files base, cand;
+	enum tb_cmp_format fmt;
+	struct tb_read_opts *ro;
+	struct tb_cmp_opts *co;
+};
+
+static int on_option(void *user, int id, const char *v)
+{
+	struct compare_args *c = user;
+	switch (id) {
+	case 'f':
+		if (strcmp(v, "text") == 0)
+			c->fmt = TB_CMPF_TEXT;
+		else if (strcmp(v, "csv") == 0)
+			c->fmt = TB_CMPF_CSV;
+		else if (strcmp(v, "markdown") == 0 || strcmp(v, "md") == 0)
+			c->fmt = TB_CMPF_MARKDOWN;
+		else {
+			tb_error("compare: --format '%s': expected text, csv or markdown", v);
+			return -1;
+		}
+		return 0;
+	case 'm':
+		if (tb_parse_double(v, 0, 100, &c->co->margin_pct) != 0 ||
+		    !(c->co->margin_pct > 0 && c->co->margin_pct < 100)) {
+			tb_error("compare: --margin '%s': expected a percentage above 0 and "
+				 "below 100 (e.g. 2 for +-2%%)", v);
+			return -1;
+		}
+		return 0;
+	case 'T': c->ro->allow_truncated = true; return 0;
+	case 'B': add(&c->base, v); return 0;
+	default: add(&c->cand, v); return 0; /* 'C' */
+	}
+}
+
 static int compare_main(int argc, char **argv)
 {
-	struct files base = { 0 }, cand = { 0 };
-	enum tb_cmp_format fmt = TB_CMPF_TEXT;
 	struct tb_progress progress;
 	struct tb_read_opts ro = { .verb = "compare", .progress = &progress };
 	struct tb_cmp_opts co = { .margin_pct = NAN };
-	int c, rc = TB_EXIT_USAGE;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				fmt = TB_CMPF_TEXT;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = TB_CMPF_CSV;
-			else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0)
-				fmt = TB_CMPF_MARKDOWN;
-			else {
-				tb_error("compare: --format '%s': expected text, csv or markdown",
-					 optarg);
-				goto out;
-			}
-			break;
-		case 'm':
-			if (tb_parse_double(optarg, 0, 100, &co.margin_pct) != 0 ||
-			    !(co.margin_pct > 0 && co.margin_pct < 100)) {
-				tb_error("compare: --margin '%s': expected a percentage above 0 and "
-					 "below 100 (e.g. 2 for +-2%%)", optarg);
-				goto out;
-			}
-			break;
-		case 'T': ro.allow_truncated = true; break;
-		case 'B': add(&base, optarg); break;
-		case 'C': add(&cand, optarg); break;
-		case 'h':
-			fputs(usage, stdout);
-			rc = TB_EXIT_OK;
-			goto out;
-		case ':':
-			tb_error("compare: %s needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			tb_error("compare: unknown option '%s' (see 'tinyben compare --help')",
-				 argv[optind - 1]);
-			goto out;
-		}
+	struct compare_args ca = { .fmt = TB_CMPF_TEXT, .ro = &ro, .co = &co };
+	int rc = TB_EXIT_USAGE;
+	struct tb_args spec = { .verb = "compare", .usage = usage, .table = options,
+				.mixed = true };
+	int p = tb_args_parse(&spec, argc, argv, on_option, &ca);
+	if (p != 0) {
+		rc = p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+		goto out;
 	}
-	int npos = argc - optind;
-	if (base.n || cand.n) {
-		if (npos || !base.n || !cand.n) {
+	int first = spec.first_operand, npos = argc - first;
+	if (ca.base.n || ca.cand.n) {
+		if (npos || !ca.base.n || !ca.cand.n) {
 			tb_error("compare: give --base FILE and --cand FILE (each may repeat), or "
 				 "exactly two files BASE CAND, not both");
 			goto out;
@@ -170,18 +171,18 @@ static int compare_main(int argc, char **argv)
 			 "--help')");
 		goto out;
 	} else {
-		add(&base, argv[optind]);
-		add(&cand, argv[optind + 1]);
+		add(&ca.base, argv[first]);
+		add(&ca.cand, argv[first + 1]);
 	}
 
 	struct tb_table t = { 0 };
 	struct tb_side bs, cs;
-	tb_side_init(&bs, "base", base.n + cand.n);
-	tb_side_init(&cs, "cand", base.n + cand.n);
+	tb_side_init(&bs, "base", ca.base.n + ca.cand.n);
+	tb_side_init(&cs, "cand", ca.base.n + ca.cand.n);
 	struct tb_cmp cmp = { 0 };
 	tb_progress_init(&progress, "compare");
-	if ((rc = read_side(&t, &base, &bs, &ro)) != 0 ||
-	    (rc = read_side(&t, &cand, &cs, &ro)) != 0)
+	if ((rc = read_side(&t, &ca.base, &bs, &ro)) != 0 ||
+	    (rc = read_side(&t, &ca.cand, &cs, &ro)) != 0)
 		goto done;
 	/* The same run on both sides (the same file twice, or overlapping concatenations):
 	 * the t interval assumes independent sides, and an A/A check of a file against
@@ -215,7 +216,7 @@ static int compare_main(int argc, char **argv)
 		goto done;
 	}
 	tb_progress_done(&progress);
-	tb_cmp_write(stdout, fmt, &t, &bs, &cs, &cmp);
+	tb_cmp_write(stdout, ca.fmt, &t, &bs, &cs, &cmp);
 	rc = fflush(stdout) == 0 && !ferror(stdout) ? TB_EXIT_OK : TB_EXIT_FAILED;
 	if (rc)
 		tb_error("compare: cannot write the output");
@@ -228,8 +229,8 @@ done:
 	tb_side_free(&cs);
 	tb_table_free(&t);
 out:
-	free(base.v);
-	free(cand.v);
+	free(ca.base.v);
+	free(ca.cand.v);
 	return rc;
 }
 

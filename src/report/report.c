@@ -1,7 +1,6 @@
 /* `tinyben report`: one self-contained HTML (or SVG) with environments, plots and tables. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "tinyben/ctx.h"
+#include "tinyben/cli.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 #include "report/html.h"
@@ -31,13 +31,12 @@ static const char usage[] =
 	"      --allow-truncated  drop a cut-off last row (power cut, full disk) with a\n"
 	"                     warning instead of rejecting the file\n";
 
-static const struct option long_options[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "force", no_argument, NULL, 'F' },
-	{ "by", required_argument, NULL, 'b' },
-	{ "margin", required_argument, NULL, 'm' },
-	{ "allow-truncated", no_argument, NULL, 'T' },
-	{ "help", no_argument, NULL, 'h' },
+static const struct tb_arg options[] = {
+	{ "output", 'o', true, 'o' },
+	{ "force", 0, false, 'F' },
+	{ "by", 0, true, 'b' },
+	{ "margin", 0, true, 'm' },
+	{ "allow-truncated", 0, false, 'T' },
 	{ 0 },
 };
 
@@ -167,40 +166,46 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+struct report_args {
+	const char *output, *by_arg;
+	bool force;
+	double margin;
+	struct tb_read_opts *ro;
+};
+
+static int on_option(void *user, int id, const char *v)
+{
+	struct report_args *r = user;
+	switch (id) {
+	case 'o': r->output = v; return 0;
+	case 'F': r->force = true; return 0;
+	case 'b': r->by_arg = v; return 0;
+	case 'm':
+		if (tb_parse_double(v, 0, 100, &r->margin) != 0 ||
+		    !(r->margin > 0 && r->margin < 100)) {
+			tb_error("report: --margin '%s': expected a percentage above 0 and "
+				 "below 100 (e.g. 2 for +-2%%)", v);
+			return -1;
+		}
+		return 0;
+	default: r->ro->allow_truncated = true; return 0; /* 'T' */
+	}
+}
+
 static int report_main(int argc, char **argv)
 {
-	const char *output = NULL, *by_arg = "file";
-	bool force = false;
-	double margin = NAN;
 	struct tb_progress progress;
 	struct tb_read_opts ro = { .verb = "report", .progress = &progress };
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
-		switch (c) {
-		case 'o': output = optarg; break;
-		case 'F': force = true; break;
-		case 'b': by_arg = optarg; break;
-		case 'm':
-			if (tb_parse_double(optarg, 0, 100, &margin) != 0 ||
-			    !(margin > 0 && margin < 100)) {
-				tb_error("report: --margin '%s': expected a percentage above 0 and "
-					 "below 100 (e.g. 2 for +-2%%)", optarg);
-				return TB_EXIT_USAGE;
-			}
-			break;
-		case 'T': ro.allow_truncated = true; break;
-		case 'h': fputs(usage, stdout); return TB_EXIT_OK;
-		case ':':
-			tb_error("report: %s needs a value", argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		default:
-			tb_error("report: unknown option '%s' (see 'tinyben report --help')",
-				 argv[optind - 1]);
-			return TB_EXIT_USAGE;
-		}
-	}
+	struct report_args ra = { .by_arg = "file", .margin = NAN, .ro = &ro };
+	struct tb_args spec = { .verb = "report", .usage = usage, .table = options,
+				.mixed = true };
+	int p = tb_args_parse(&spec, argc, argv, on_option, &ra);
+	if (p != 0)
+		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	const char *output = ra.output, *by_arg = ra.by_arg;
+	bool force = ra.force;
+	double margin = ra.margin;
+	int first = spec.first_operand;
 	enum by by;
 	const char *tag = NULL;
 	if (strcmp(by_arg, "file") == 0) {
@@ -225,7 +230,7 @@ static int report_main(int argc, char **argv)
 		tb_error("report: -o %s: the name must end in .html or .svg", output);
 		return TB_EXIT_USAGE;
 	}
-	if (optind == argc) {
+	if (first == argc) {
 		tb_error("report: no CSV file given (see 'tinyben report --help')");
 		return TB_EXIT_USAGE;
 	}
@@ -235,19 +240,19 @@ static int report_main(int argc, char **argv)
 		tb_error("report: %s: already exists (use --force to replace it)", output);
 		return TB_EXIT_USAGE;
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		if (strcmp(argv[i], output) == 0) {
 			tb_error("report: %s is both an input and the output", argv[i]);
 			return TB_EXIT_USAGE;
 		}
 	}
 	struct tb_table t = { 0 };
-	struct grouping g = { .t = &t, .by = by, .tag = tag, .n_files = (size_t)(argc - optind) };
+	struct grouping g = { .t = &t, .by = by, .tag = tag, .n_files = (size_t)(argc - first) };
 	char err[512];
 	int rc = TB_EXIT_OK;
 	char *doc = NULL;
 	tb_progress_init(&progress, "report");
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		unsigned long long before = g.rows;
 		int e = tb_csv_read_file(&t, argv[i], &ro, to_side, &g, err, sizeof(err));
 		/* The first file is every bar's baseline: one of nothing (a run that died at

@@ -158,6 +158,24 @@ static void test_args_mixed(void)
 	CHECK(tb_args_parse(&a, 3, argv, on_arg, NULL) == -1);
 }
 
+/* tb_args_keep: what is absent stays NULL, a flag is "", the last of a repeat wins. */
+static void test_args_keep(void)
+{
+	enum { OUT, FORCE, JSON, N };
+	static const struct tb_arg table[] = {
+		{ "out", 'o', true, OUT }, { "force", 0, false, FORCE }, { "json", 0, false, JSON },
+		{ 0 },
+	};
+	char *argv[] = { (char *)"verb", (char *)"-o", (char *)"a", (char *)"--force",
+			 (char *)"--out=b", NULL };
+	const char *given[N] = { 0 };
+	struct tb_args a = { .verb = "verb", .usage = "", .table = table };
+	CHECK(tb_args_parse(&a, 5, argv, tb_args_keep, given) == 0);
+	CHECK_STR(given[OUT], "b");
+	CHECK(given[FORCE] && given[FORCE][0] == '\0');
+	CHECK(given[JSON] == NULL);
+}
+
 static void test_option_check(void)
 {
 	struct tb_option o = { .name = "size", .type = TB_OPT_INT, .def = "8", .min = 1, .max = 64 };
@@ -272,6 +290,7 @@ int main(void)
 	test_threads_list();
 	test_args();
 	test_args_mixed();
+	test_args_keep();
 	test_option_check();
 	test_registered_options();
 	test_stats();
