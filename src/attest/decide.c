@@ -21,25 +21,29 @@ const char *tb_cc_source_name(enum tb_cc_source s)
 	return "nothing";
 }
 
+/* Notes and warnings are the same bounded list of lines: past the cap, one is dropped. */
+static void vappend(char (*list)[TB_CC_NOTE_LEN], int *n, const char *fmt, va_list ap)
+{
+	if (*n >= TB_CC_MAX_NOTES)
+		return;
+	vsnprintf(list[(*n)++], sizeof(list[0]), fmt, ap);
+}
+
 static void note(struct tb_cc_decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct tb_cc_decision *d, const char *fmt, ...)
 {
-	if (d->nnotes >= TB_CC_MAX_NOTES)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(d->notes[d->nnotes++], sizeof(d->notes[0]), fmt, ap);
+	vappend(d->notes, &d->nnotes, fmt, ap);
 	va_end(ap);
 }
 
 static void warn(struct tb_cc_decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(struct tb_cc_decision *d, const char *fmt, ...)
 {
-	if (d->nwarnings >= TB_CC_MAX_NOTES)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(d->warnings[d->nwarnings++], sizeof(d->warnings[0]), fmt, ap);
+	vappend(d->warnings, &d->nwarnings, fmt, ap);
 	va_end(ap);
 }
 

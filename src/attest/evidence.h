@@ -48,6 +48,7 @@ int tb_ev_write(const struct tb_evidence *ev, FILE *f);
 void tb_ev_gather(struct tb_evidence *ev);
 
 #define TB_CC_MAX_NOTES 16
+#define TB_CC_NOTE_LEN 256 /* one note or warning line */
 
 /* Where the level came from, in precedence order (DESIGN.md). */
 enum tb_cc_source { TB_SRC_NONE, TB_SRC_MSR, TB_SRC_KMSG, TB_SRC_CPUID, TB_SRC_PATH };
@@ -61,9 +62,9 @@ struct tb_cc_decision {
 	char invalid[256];    /* first malformed item ("" when all parse) */
 	/* What each source says (empty when it says nothing), for the explanation. */
 	char says[5][16];
-	char notes[TB_CC_MAX_NOTES][256];    /* what could not be read */
+	char notes[TB_CC_MAX_NOTES][TB_CC_NOTE_LEN]; /* what could not be read */
 	int nnotes;
-	char warnings[TB_CC_MAX_NOTES][256]; /* conflicts between sources */
+	char warnings[TB_CC_MAX_NOTES][TB_CC_NOTE_LEN]; /* conflicts between sources */
 	int nwarnings;
 };
 

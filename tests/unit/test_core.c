@@ -87,19 +87,30 @@ static int on_arg(void *user, int id, const char *value)
 	return 0;
 }
 
+static const struct tb_arg test_table[] = {
+	{ "reps", 'r', true, 'r' }, { "quick", 0, false, 'q' }, { 0 },
+};
+
+/* Parses "verb WORDS..." with test_table into argv[16]; returns the parser's answer. */
+static int parse_words(struct tb_args *a, char **argv, int *argc, const char *const *words)
+{
+	*argc = 0;
+	argv[(*argc)++] = (char *)"verb";
+	for (; *words; words++)
+		argv[(*argc)++] = (char *)*words;
+	a->verb = "verb";
+	a->usage = "";
+	a->table = test_table;
+	seen[0] = '\0';
+	return tb_args_parse(a, *argc, argv, on_arg, NULL);
+}
+
 static int parse(bool operands, int *first, const char *const *words)
 {
-	static const struct tb_arg table[] = {
-		{ "reps", 'r', true, 'r' }, { "quick", 0, false, 'q' }, { 0 },
-	};
 	char *argv[16];
-	int argc = 0;
-	argv[argc++] = (char *)"verb";
-	for (; *words; words++)
-		argv[argc++] = (char *)*words;
-	struct tb_args a = { .verb = "verb", .usage = "", .table = table, .operands = operands };
-	seen[0] = '\0';
-	int rc = tb_args_parse(&a, argc, argv, on_arg, NULL);
+	int argc;
+	struct tb_args a = { .operands = operands };
+	int rc = parse_words(&a, argv, &argc, words);
 	*first = a.first_operand;
 	return rc;
 }
@@ -122,17 +133,10 @@ static void test_args(void)
 /* Mixed operands: every option is read, and the operands end up, in order, at the end. */
 static void check_mixed(const char *const *words, const char *want_seen, const char *want_ops)
 {
-	static const struct tb_arg table[] = {
-		{ "reps", 'r', true, 'r' }, { "quick", 0, false, 'q' }, { 0 },
-	};
 	char *argv[16];
-	int argc = 0;
-	argv[argc++] = (char *)"verb";
-	for (; *words; words++)
-		argv[argc++] = (char *)*words;
-	struct tb_args a = { .verb = "verb", .usage = "", .table = table, .mixed = true };
-	seen[0] = '\0';
-	CHECK(tb_args_parse(&a, argc, argv, on_arg, NULL) == 0);
+	int argc;
+	struct tb_args a = { .mixed = true };
+	CHECK(parse_words(&a, argv, &argc, words) == 0);
 	CHECK_STR(seen, want_seen);
 	char ops[128] = "";
 	for (int i = a.first_operand; i < argc; i++) {
