@@ -7,6 +7,7 @@
 
 #include "tinyben/ctx.h"
 #include "tinyben/stats.h"
+#include "tinyben/util.h"
 #include "report/cmpstats.h"
 #include "report/progress.h"
 #include "report/tdist.h"
@@ -444,4 +445,13 @@ void tb_cmp_free(struct tb_cmp *c)
 {
 	free(c->rows);
 	memset(c, 0, sizeof(*c));
+}
+
+int tb_cmp_parse_margin(const char *verb, const char *text, double *pct)
+{
+	if (tb_parse_double(text, 0, 100, pct) == 0 && *pct > 0 && *pct < 100)
+		return 0;
+	tb_error("%s: --margin '%s': expected a percentage above 0 and below 100 (e.g. 2 for "
+		 "+-2%%)", verb, text);
+	return -1;
 }

@@ -111,6 +111,10 @@ struct tb_cmp_opts {
 	struct tb_progress *progress;    /* optional */
 };
 
+/* Reads the value of --margin PCT (a percentage above 0 and below 100) into *pct; on a
+ * bad one says so in one line for verb and returns -1. */
+int tb_cmp_parse_margin(const char *verb, const char *text, double *pct);
+
 /* Every series of base (in order), then those only in cand. Returns 0, or -EINTR when
  * SIGINT/SIGTERM arrived (out is then complete but not meaningful: free it). */
 int tb_compare(const struct tb_side *base, const struct tb_side *cand,

@@ -132,13 +132,7 @@ static int on_option(void *user, int id, const char *v)
 		}
 		return 0;
 	case 'm':
-		if (tb_parse_double(v, 0, 100, &c->co->margin_pct) != 0 ||
-		    !(c->co->margin_pct > 0 && c->co->margin_pct < 100)) {
-			tb_error("compare: --margin '%s': expected a percentage above 0 and "
-				 "below 100 (e.g. 2 for +-2%%)", v);
-			return -1;
-		}
-		return 0;
+		return tb_cmp_parse_margin("compare", v, &c->co->margin_pct);
 	case 'T': c->ro->allow_truncated = true; return 0;
 	case 'B': add(&c->base, v); return 0;
 	default: add(&c->cand, v); return 0; /* 'C' */

@@ -14,6 +14,7 @@
 #include "tinyben/cli.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
+#include "report/cmpstats.h"
 #include "report/html.h"
 #include "report/progress.h"
 
@@ -181,13 +182,7 @@ static int on_option(void *user, int id, const char *v)
 	case 'F': r->force = true; return 0;
 	case 'b': r->by_arg = v; return 0;
 	case 'm':
-		if (tb_parse_double(v, 0, 100, &r->margin) != 0 ||
-		    !(r->margin > 0 && r->margin < 100)) {
-			tb_error("report: --margin '%s': expected a percentage above 0 and "
-				 "below 100 (e.g. 2 for +-2%%)", v);
-			return -1;
-		}
-		return 0;
+		return tb_cmp_parse_margin("report", v, &r->margin);
 	default: r->ro->allow_truncated = true; return 0; /* 'T' */
 	}
 }
