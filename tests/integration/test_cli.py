@@ -116,6 +116,30 @@ class Cli(tbtest.TempDirTest):
         for args, _ in cases:
             self.assertEqual(run(*args).stdout, "", args)
 
+    def test_every_verb_speaks_the_parser_wording(self):
+        # One parser, one wording: the verbs that had their own getopt loops say a mistake
+        # exactly as run and list do, and answer --help on stdout.
+        needs_value = [(["compare"], "--format"), (["report"], "-o"), (["attest"], "--bind"),
+                       (["attest", "show"], "--product"), (["attest", "verify"], "--vcek"),
+                       (["detect"], "--evidence"), (["canary"], "--seconds"),
+                       (["scan"], "--pid")]
+        cases = []
+        for verb, opt in needs_value:
+            name = " ".join(verb)
+            cases.append((verb + ["--bogus"],
+                          f"{name}: unknown option '--bogus' (see 'tinyben {name} --help')"))
+            cases.append((verb + [opt], f"{name}: option '{opt}' needs a value"))
+        for verb in (["attest"], ["detect"], ["canary"], ["scan"]):
+            name = " ".join(verb)
+            cases.append((verb + ["stray"], f"{name}: unexpected argument 'stray'"))
+        tbtest.assert_usage_errors(self, cases)
+        for verb, _ in needs_value:
+            with self.subTest(verb=verb):
+                p = run(*verb, "--help")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertTrue(p.stdout.startswith("usage: tinyben "), p.stdout)
+                self.assertEqual(p.stderr, "")
+
     def test_a_million_repetitions_run_until_interrupted(self):
         # -r accepts up to 1,000,000: the samples live on the heap, not on the stack.
         out = self.path("million.csv")
