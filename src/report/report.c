@@ -68,36 +68,39 @@ static void key_of(const struct tb_table *t, const struct tb_row *r, enum by by,
 	}
 }
 
-/* A file's label: its name without directory and .csv, unless two files share it. */
-static char *file_label(const struct tb_table *t, size_t i)
+/* A path's name without directory and .csv (a new string). */
+static char *stem(const char *path)
 {
-	char *copy = strdup(t->files[i]);
+	char *copy = strdup(path);
 	if (!copy)
 		abort();
 	char *b = basename(copy);
 	size_t l = strlen(b);
 	if (l > 4 && strcmp(b + l - 4, ".csv") == 0)
 		b[l - 4] = '\0';
+	char *out = strdup(b);
+	free(copy);
+	if (!out)
+		abort();
+	return out;
+}
+
+/* A file's label: its stem, unless another file has the same stem (then its path). */
+static char *file_label(const struct tb_table *t, size_t i)
+{
+	char *b = stem(t->files[i]);
 	for (size_t j = 0; j < t->n_files; j++) {
 		if (j == i)
 			continue;
-		char *c2 = strdup(t->files[j]);
-		if (!c2)
-			abort();
-		char *b2 = basename(c2);
-		size_t l2 = strlen(b2);
-		if (l2 > 4 && strcmp(b2 + l2 - 4, ".csv") == 0)
-			b2[l2 - 4] = '\0';
+		char *b2 = stem(t->files[j]);
 		bool clash = strcmp(b, b2) == 0 && strcmp(t->files[i], t->files[j]) != 0;
-		free(c2);
+		free(b2);
 		if (clash) {
-			free(copy);
+			free(b);
 			return strdup(t->files[i]);
 		}
 	}
-	char *out = strdup(b);
-	free(copy);
-	return out;
+	return b;
 }
 
 /* Bars a plot can tell apart (8 colours x hatches, and a legend that fits a page); more
