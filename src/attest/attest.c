@@ -60,6 +60,23 @@ static int load_report(const char *verb, const char *path, struct tb_report *r)
 	return TB_EXIT_OK;
 }
 
+/* The options of show or verify into given[], and their one report FILE, which may stand
+ * before, between or after them. Returns FILE's index in argv, 0 after --help, or -1
+ * after one error line (want: what the verb needs, when the FILE count is off). */
+static int parse_sub(const char *verb, const struct tb_arg *opts, const char **given,
+		     int argc, char **argv, const char *want)
+{
+	struct tb_args spec = { .verb = verb, .usage = usage_text, .table = opts, .mixed = true };
+	int p = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
+	if (p != 0)
+		return p > 0 ? 0 : -1;
+	if (spec.first_operand + 1 != argc) {
+		tb_error("%s: %s", verb, want);
+		return -1;
+	}
+	return spec.first_operand;
+}
+
 static int show_main(int argc, char **argv)
 {
 	enum { JSON, KDS, PRODUCT, N_OPTS };
@@ -70,18 +87,11 @@ static int show_main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *given[N_OPTS] = { 0 };
-	struct tb_args spec = { .verb = "attest show", .usage = usage_text, .table = opts,
-				.mixed = true };
-	int p = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
-	if (p != 0)
-		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	int first = parse_sub("attest show", opts, given, argc, argv, "want exactly one report FILE");
+	if (first <= 0)
+		return first == 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
 	bool json = given[JSON], kds = given[KDS];
 	const char *product = given[PRODUCT];
-	int first = spec.first_operand;
-	if (first + 1 != argc) {
-		tb_error("attest show: want exactly one report FILE");
-		return TB_EXIT_USAGE;
-	}
 	if (kds && json) {
 		tb_error("attest show: --kds-url and --json exclude each other");
 		return TB_EXIT_USAGE;
@@ -125,15 +135,13 @@ static int verify_main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *given[N_OPTS] = { 0 };
-	struct tb_args spec = { .verb = "attest verify", .usage = usage_text, .table = opts,
-				.mixed = true };
-	int p = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
-	if (p != 0)
-		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	static const char want[] = "want one report FILE and --vcek CERT";
+	int first = parse_sub("attest verify", opts, given, argc, argv, want);
+	if (first <= 0)
+		return first == 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
 	const char *vcek = given[VCEK], *chain = given[CHAIN], *bound = given[BOUND];
-	int first = spec.first_operand;
-	if (first + 1 != argc || !vcek) {
-		tb_error("attest verify: want one report FILE and --vcek CERT");
+	if (!vcek) {
+		tb_error("attest verify: %s", want);
 		return TB_EXIT_USAGE;
 	}
 	struct tb_report r;
