@@ -1,7 +1,6 @@
 /* `tinyben run`: select benchmarks, run them, write every sample as CSV or JSON Lines. */
 #include <errno.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
