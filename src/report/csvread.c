@@ -297,7 +297,8 @@ static int stream(struct reader *r, size_t file, const struct tb_read_opts *o,
 		 * order mark. */
 		if (header && r->end - r->p >= 3 && memcmp(r->p, "\xef\xbb\xbf", 3) == 0)
 			r->p += 3;
-		else if (header && r->end - r->p < 3 && !r->eof && *r->p == '\xef') {
+		else if (header && r->p < r->end && r->end - r->p < 3 && !r->eof &&
+			 *r->p == '\xef') {
 			if ((rc = refill(r, rstart, o, rows)) != 0)
 				goto out;
 			continue;

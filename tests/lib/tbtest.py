@@ -164,7 +164,7 @@ def main():
     if not result.wasSuccessful():
         sys.exit(1)
     if result.skipped or result.testsRun == 0:
-        ran = result.testsRun - len(result.skipped)
+        ran = max(0, result.testsRun - len(result.skipped))
         print(f"SKIP: {len(result.skipped)} case(s) could not run their checks "
               f"({ran} passed):", file=sys.stderr)
         for case, reason in result.skipped:
