@@ -54,11 +54,15 @@ static void test_parse(void)
 	CHECK(tb_parse_ll("abc", 0, 100, &v) == -EINVAL);
 	CHECK(tb_parse_ll("101", 0, 100, &v) == -ERANGE);
 	CHECK(tb_parse_ll("-1", 0, 100, &v) == -ERANGE);
+	/* "5 " was refused and " 5" taken: strtoll skips leading blanks, so both are refused */
+	CHECK(tb_parse_ll(" 5", 0, 100, &v) == -EINVAL);
+	CHECK(tb_parse_ll("\t5", 0, 100, &v) == -EINVAL);
 	CHECK(tb_parse_ll("99999999999999999999", 0, LLONG_MAX, &v) == -ERANGE);
 	CHECK(tb_parse_ll("9000000000G", 0, LLONG_MAX, &v) == -ERANGE);
 	double d;
 	CHECK(tb_parse_double("0.25", 0, 1, &d) == 0 && d == 0.25);
 	CHECK(tb_parse_double("nan", 0, 1, &d) == -EINVAL);
+	CHECK(tb_parse_double(" 0.5", 0, 1, &d) == -EINVAL);
 	CHECK(tb_parse_double("2", 0, 1, &d) == -ERANGE);
 	bool b;
 	CHECK(tb_parse_bool("yes", &b) == 0 && b);
