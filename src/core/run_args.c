@@ -69,14 +69,16 @@ static int fail(const char *fmt, const char *arg)
 	return -1;
 }
 
+/* A count given twice (1,1 or all,2 where all is 2) runs once: two runs under one variant
+ * name would give rows no reader could tell apart. An empty element (1,,2) is a typo. */
 int tb_parse_thread_list(const char *s, int all, int *counts, int max, int *n)
 {
-	char *copy = strdup(s), *save = NULL;
+	char *copy = strdup(s);
 	if (!copy)
 		return -ENOMEM;
 	*n = 0;
 	int rc = 0;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (char *next = copy, *tok; rc == 0 && (tok = strsep(&next, ","));) {
 		long long v;
 		if (strcmp(tok, "all") == 0)
 			v = all;
@@ -84,6 +86,11 @@ int tb_parse_thread_list(const char *s, int all, int *counts, int max, int *n)
 			rc = -EINVAL;
 			break;
 		}
+		bool seen = false;
+		for (int i = 0; i < *n; i++)
+			seen |= counts[i] == (int)v;
+		if (seen)
+			continue;
 		if (*n == max) {
 			rc = -EINVAL;
 			break;

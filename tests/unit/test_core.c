@@ -78,6 +78,13 @@ static void test_threads_list(void)
 	CHECK(tb_parse_thread_list("0", 16, c, 8, &n) == -EINVAL);
 	CHECK(tb_parse_thread_list("two", 16, c, 8, &n) == -EINVAL);
 	CHECK(tb_parse_thread_list(",", 16, c, 8, &n) == -EINVAL);
+	/* a count given twice runs once; an empty element is a typo */
+	CHECK(tb_parse_thread_list("1,1", 16, c, 8, &n) == 0 && n == 1 && c[0] == 1);
+	CHECK(tb_parse_thread_list("2,all,1,2", 2, c, 8, &n) == 0 && n == 2 && c[0] == 2 &&
+	      c[1] == 1);
+	CHECK(tb_parse_thread_list("1,,2", 16, c, 8, &n) == -EINVAL);
+	CHECK(tb_parse_thread_list("1,", 16, c, 8, &n) == -EINVAL);
+	CHECK(tb_parse_thread_list(",1", 16, c, 8, &n) == -EINVAL);
 }
 
 /* tb_args_parse: the forms of a value, the end of options, and each mistake. */
