@@ -106,6 +106,10 @@ class Cli(tbtest.TempDirTest):
             (["run", "--threads", "zero"], "--threads 'zero'"),
             (["run", "--tag", "novalue"], "--tag 'novalue'"),
             (["run", "--tag", "k=caf\udcff"], "must be valid UTF-8"),
+            # a control character would break the one-line error that names it, and the row
+            (["run", *MBW_TINY, "--tag", "k=a\nb"],
+             "--tag: KEY=VALUE must not hold control characters"),
+            (["run", *MBW_TINY, "--tag", "k=a\x1b[2Jb"], "must not hold control characters"),
             (["run", "--dir", "/nonexistent/dir"], "--dir"),
             (["run", "-o", "/nonexistent/dir/x.csv", *MBW_TINY], "cannot create"),
             (["run", "-o", "/dev/null", *MBW_TINY], "not a regular file"),
