@@ -216,6 +216,31 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* A team row's variant (mem.mbw:MEMCPY-t2) copied from a results file selects that row back:
+ * without --threads, each literal -tN ending a -b variant gives the team size N. */
+static void threads_from_patterns(struct tb_run_args *a)
+{
+	struct tb_settings *s = &a->settings;
+	int n_default = s->n_thread_counts;
+	s->n_thread_counts = 0;
+	for (size_t i = 0; i < a->n_patterns; i++) {
+		const char *colon = strchr(a->patterns[i], ':');
+		const char *t = colon ? strrchr(colon, '-') : NULL;
+		long long n;
+		if (!t || t[1] != 't' || !t[2] || strspn(t + 2, "0123456789") != strlen(t + 2) ||
+		    tb_parse_ll(t + 2, 1, 4096, &n) != 0)
+			continue;
+		bool seen = false;
+		for (int c = 0; c < s->n_thread_counts; c++)
+			seen |= s->thread_counts[c] == (int)n;
+		if (!seen && s->n_thread_counts < TB_MAX_THREAD_COUNTS)
+			s->thread_counts[s->n_thread_counts++] = (int)n;
+	}
+	s->threads_given = s->n_thread_counts > 0;
+	if (!s->threads_given)
+		s->n_thread_counts = n_default;
+}
+
 /* What the options say, before they are checked together. */
 struct raw {
 	struct tb_run_args *a;
@@ -307,6 +332,9 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 		return -1;
 	} else if (a->output && (ends_with(a->output, ".json") || ends_with(a->output, ".jsonl")))
 		a->format = TB_FORMAT_JSON;
+
+	if (!a->settings.threads_given)
+		threads_from_patterns(a);
 
 	struct stat st;
 	if (stat(a->settings.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -169,6 +169,13 @@ class Cli(tbtest.TempDirTest):
             p = run("run", "-b", "mem.mbw:" + v, *tiny)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertEqual({r["variant"] for r in parse_csv(p.stdout)}, {v})
+        # as copied from the file, without repeating --threads: -tN says the team size
+        for v in ("MEMCPY-t2", "DUMB-t1"):
+            p = run("run", "-b", "mem.mbw:" + v, *tiny[:-2])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            got = parse_csv(p.stdout)
+            self.assertEqual({r["variant"] for r in got}, {v})
+            self.assertIn(f"threads={v[-1]}", got[0]["detail"])
 
     def test_threads_on_a_benchmark_that_does_not_scale(self):
         # No -tN variant for a benchmark without a team: its one-thread rows say so.
