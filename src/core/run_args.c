@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -213,7 +214,7 @@ static int split_patterns(struct tb_run_args *a, const char *arg)
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
+	return n >= m && strcasecmp(s + n - m, suffix) == 0; /* r.JSON is JSON too */
 }
 
 /* A team row's variant (mem.mbw:MEMCPY-t2) copied from a results file selects that row back:

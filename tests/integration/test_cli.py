@@ -78,6 +78,11 @@ class Cli(tbtest.TempDirTest):
         self.assertEqual(list(recs[0].keys()), tbtest.HEADER)
         self.assertIsInstance(recs[0]["value"], float)
         self.assertIsInstance(recs[0]["rep"], int)
+        # the extension decides whatever its case: R.JSONL is JSON Lines too
+        out = self.path("R.JSONL")
+        p = run("run", *MBW_TINY, "-o", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len([json.loads(line) for line in open(out)]), 18)
         self.assertIn("tag.guest=plain", recs[0]["detail"])
 
     def test_existing_output_is_kept(self):
