@@ -1,4 +1,5 @@
 /* Strict number parsing for options: the whole string must be a number in range. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -11,9 +12,16 @@
 
 #include "tinyben/util.h"
 
+/* strtoll and strtod skip leading blanks; a value is the whole string, so " 5" is refused
+ * as "5 " is. */
+static bool starts_blank(const char *s)
+{
+	return isspace((unsigned char)*s);
+}
+
 int tb_parse_ll(const char *s, long long min, long long max, long long *out)
 {
-	if (!s || !*s)
+	if (!s || !*s || starts_blank(s))
 		return -EINVAL;
 	char *end;
 	errno = 0;
@@ -46,7 +54,7 @@ int tb_parse_ll(const char *s, long long min, long long max, long long *out)
 
 int tb_parse_double(const char *s, double min, double max, double *out)
 {
-	if (!s || !*s)
+	if (!s || !*s || starts_blank(s))
 		return -EINVAL;
 	char *end;
 	errno = 0;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tinyben/bench.h"
 #include "tinyben/rows.h"
@@ -153,6 +154,18 @@ static int run_main(int argc, char **argv)
 		tb_error("no benchmark matches '%s' (see 'tinyben list')", a.bench_arg);
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
+	}
+	/* The io benchmarks create their files under --dir: one they cannot write is bad usage,
+	 * said before anything runs, not a failed row after the others have run. */
+	for (size_t i = 0; i < n_todo; i++) {
+		char group[32];
+		tb_bench_group(todo[i], group, sizeof(group));
+		if (strcmp(group, "io") == 0 && access(a.settings.dir, W_OK | X_OK) != 0) {
+			tb_error("run: --dir '%s': not a directory this user can create files in",
+				 a.settings.dir);
+			tb_run_args_free(&a);
+			return TB_EXIT_USAGE;
+		}
 	}
 	if (tb_ctx_timings_alloc(&ctx) < 0) {
 		tb_error("run: -r %d: not enough memory to keep that many samples", a.settings.reps);

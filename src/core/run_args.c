@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,14 +70,16 @@ static int fail(const char *fmt, const char *arg)
 	return -1;
 }
 
+/* A count given twice (1,1 or all,2 where all is 2) runs once: two runs under one variant
+ * name would give rows no reader could tell apart. An empty element (1,,2) is a typo. */
 int tb_parse_thread_list(const char *s, int all, int *counts, int max, int *n)
 {
-	char *copy = strdup(s), *save = NULL;
+	char *copy = strdup(s);
 	if (!copy)
 		return -ENOMEM;
 	*n = 0;
 	int rc = 0;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (char *next = copy, *tok; rc == 0 && (tok = strsep(&next, ","));) {
 		long long v;
 		if (strcmp(tok, "all") == 0)
 			v = all;
@@ -84,6 +87,11 @@ int tb_parse_thread_list(const char *s, int all, int *counts, int max, int *n)
 			rc = -EINVAL;
 			break;
 		}
+		bool seen = false;
+		for (int i = 0; i < *n; i++)
+			seen |= counts[i] == (int)v;
+		if (seen)
+			continue;
 		if (*n == max) {
 			rc = -EINVAL;
 			break;
@@ -168,8 +176,13 @@ static int add_override(struct tb_run_args *a, const char *arg)
 
 static int add_tag(struct tb_run_args *a, const char *arg)
 {
+	/* Checked before the message below echoes arg: a newline or an escape sequence in it
+	 * would turn one error line into several, or into terminal commands. */
+	for (const unsigned char *p = (const unsigned char *)arg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return fail("--tag: %s", "KEY=VALUE must not hold control characters");
 	const char *eq = strchr(arg, '=');
-	if (!eq || eq == arg || strpbrk(arg, " \t\r\n"))
+	if (!eq || eq == arg || strchr(arg, ' '))
 		return fail("--tag '%s': expected KEY=VALUE without spaces", arg);
 	for (const unsigned char *p = (const unsigned char *)arg; *p;) {
 		size_t n = tb_utf8_valid_len(p);
@@ -201,7 +214,32 @@ static int split_patterns(struct tb_run_args *a, const char *arg)
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
+	return n >= m && strcasecmp(s + n - m, suffix) == 0; /* r.JSON is JSON too */
+}
+
+/* A team row's variant (mem.mbw:MEMCPY-t2) copied from a results file selects that row back:
+ * without --threads, each literal -tN ending a -b variant gives the team size N. */
+static void threads_from_patterns(struct tb_run_args *a)
+{
+	struct tb_settings *s = &a->settings;
+	int n_default = s->n_thread_counts;
+	s->n_thread_counts = 0;
+	for (size_t i = 0; i < a->n_patterns; i++) {
+		const char *colon = strchr(a->patterns[i], ':');
+		const char *t = colon ? strrchr(colon, '-') : NULL;
+		long long n;
+		if (!t || t[1] != 't' || !t[2] || strspn(t + 2, "0123456789") != strlen(t + 2) ||
+		    tb_parse_ll(t + 2, 1, 4096, &n) != 0)
+			continue;
+		bool seen = false;
+		for (int c = 0; c < s->n_thread_counts; c++)
+			seen |= s->thread_counts[c] == (int)n;
+		if (!seen && s->n_thread_counts < TB_MAX_THREAD_COUNTS)
+			s->thread_counts[s->n_thread_counts++] = (int)n;
+	}
+	s->threads_given = s->n_thread_counts > 0;
+	if (!s->threads_given)
+		s->n_thread_counts = n_default;
 }
 
 /* What the options say, before they are checked together. */
@@ -295,6 +333,9 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 		return -1;
 	} else if (a->output && (ends_with(a->output, ".json") || ends_with(a->output, ".jsonl")))
 		a->format = TB_FORMAT_JSON;
+
+	if (!a->settings.threads_given)
+		threads_from_patterns(a);
 
 	struct stat st;
 	if (stat(a->settings.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -1,9 +1,11 @@
 /* The output sink: whole rows, one write() per batch, cut back on a short write, fdatasync. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tinyben/util.h"
@@ -147,6 +149,48 @@ static bool undo_partial(struct tb_sink *s)
 	return ftruncate(s->fd, s->committed) == 0 && lseek(s->fd, s->committed, SEEK_SET) >= 0;
 }
 
+/* write() of the whole batch; errno-style error or 0, *done the bytes taken. */
+static int write_loop(int fd, const char *buf, size_t len, size_t *done)
+{
+	while (*done < len) {
+		ssize_t n = write(fd, buf + *done, len - *done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : ENOSPC;
+		*done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Linux stops a write() to a file between two pages when the writer gets a fatal signal, so
+ * a SIGKILL during one write() of a batch left half a row (seen in test_durability). The batch
+ * is therefore written by a vfork()ed child with every signal blocked: a SIGKILL of tinyben
+ * does not reach it, it finishes the batch, and the file ends at a whole row. The child shares
+ * our memory until it exits (vfork), which is how done and the error come back. */
+static int write_batch(int fd, const char *buf, size_t len, size_t *done)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	volatile int err = -1;
+	pid_t pid = vfork();
+	if (pid == 0) {
+		err = write_loop(fd, buf, len, done);
+		_exit(0);
+	}
+	int status = 0;
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) /* no child (a process limit): write here */
+		return write_loop(fd, buf, len, done);
+	/* A child killed on its own (only SIGKILL gets through) may have written part of the
+	 * batch: the caller cuts the file back to its last whole row. */
+	return err < 0 || !WIFEXITED(status) ? EINTR : err;
+}
+
 bool tb_sink_flush(struct tb_sink *s, bool durable, const char *what)
 {
 	if (s->error) {
@@ -154,17 +198,8 @@ bool tb_sink_flush(struct tb_sink *s, bool durable, const char *what)
 		return false;
 	}
 	size_t done = 0;
-	int err = 0;
-	while (done < s->len) {
-		ssize_t n = write(s->fd, s->buf + done, s->len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? errno : ENOSPC;
-			break;
-		}
-		done += (size_t)n;
-	}
+	int err = s->regular ? write_batch(s->fd, s->buf, s->len, &done)
+			     : write_loop(s->fd, s->buf, s->len, &done);
 	if (!err && durable && s->regular && fdatasync(s->fd) != 0)
 		err = errno;
 	if (err) {

@@ -38,6 +38,21 @@ struct lz4_opts {
 	const char *corpus;
 };
 
+/* What load_file takes, said before anything runs: a readable regular file, not empty (there
+ * is nothing to compress), under 2 GiB (LZ4_MAX_INPUT_SIZE). */
+static int check_corpus(const char *value, char *err, size_t len)
+{
+	struct stat st;
+	int rc = tb_check_input_file(value, err, len);
+	if (rc || !*value)
+		return rc;
+	if (stat(value, &st) != 0 || st.st_size == 0 || st.st_size >= (2LL << 30)) {
+		snprintf(err, len, "'%s' is not a non-empty file under 2 GiB", value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct tb_option options[] = {
 	{ .name = "size_mib", .type = TB_OPT_INT, .def = "64", .quick = "4",
 	  .min = 1, .max = 2047,
@@ -50,7 +65,7 @@ static const struct tb_option options[] = {
 	  .offset = offsetof(struct lz4_opts, block_kib),
 	  .help = "split the input into independent blocks of this size, KiB (lz4 -b -B); 0: one block" },
 	{ .name = "corpus", .type = TB_OPT_STR, .def = "",
-	  .offset = offsetof(struct lz4_opts, corpus), .check = tb_check_input_file,
+	  .offset = offsetof(struct lz4_opts, corpus), .check = check_corpus,
 	  .help = "compress this file instead of the generated corpus (--corpus FILE)" },
 	{ 0 },
 };
@@ -67,6 +82,7 @@ struct lz4 {
 	size_t n_blocks, cbytes; /* cbytes: the whole compressed buffer's size */
 	uint64_t hash;
 	char origin[320];        /* detail words describing the input */
+	char fail[512];          /* why the corpus could not be read: each selected variant's row */
 };
 
 /* The variant being run: the input and the level. */
@@ -137,9 +153,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 		if (rc < 0) {
 			const char *why = rc == -EINVAL ? "not a regular non-empty file under 2 GiB"
 							: strerror(-rc);
-			for (const char *const *v = variants; *v; v++)
-				tb_fail(ctx, *v, "--corpus %s: %s", file, why);
-			return rc;
+			snprintf(z->fail, sizeof(z->fail), "--corpus %s: %s", file, why);
+			return 0;
 		}
 	} else {
 		z->len = (size_t)TB_OPTS(ctx, struct lz4_opts)->size_mib << 20;
@@ -312,8 +327,10 @@ static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threa
 static int run(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	const struct lz4 *z = state;
-	if (!z->src)
-		return -EIO; /* setup reported it */
+	if (z->fail[0]) {
+		tb_fail(ctx, variant, "%s", z->fail);
+		return -EIO;
+	}
 	struct job j = { .z = z, .level = atoi(variant + strlen("level")) };
 	tb_progress(ctx, "%s: %zu bytes, level %d", variant, z->len, j.level);
 	/* Each stream has its own compressed and decompressed buffers. */

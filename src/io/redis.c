@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
@@ -55,11 +56,20 @@ static const struct tb_metric metrics[] = {
 	{ 0 },
 };
 
-/* A malformed address is bad usage, found before anything runs. */
+/* A malformed address is bad usage, found before anything runs; so is a path that exists and
+ * is no socket (one that does not exist yet may be a server still starting: a failed row). */
 static int check_server(const char *value, char *err, size_t len)
 {
 	struct tb_redis_addr a;
-	return *value ? tb_redis_addr_parse(value, &a, err, len) : 0;
+	struct stat st;
+	if (!*value)
+		return 0;
+	int rc = tb_redis_addr_parse(value, &a, err, len);
+	if (rc == 0 && value[0] == '/' && stat(value, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, len, "'%s' exists and is not a socket", value);
+		return -EINVAL;
+	}
+	return rc;
 }
 
 static const struct tb_option options[] = {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/uring.h"
@@ -45,6 +46,36 @@ static void emit_rep(struct tb_ctx *ctx, const char *variant, int rep, uint64_t 
 
 static const char *const engines[] = { "auto", "io_uring", "psync", NULL };
 
+/* O_DIRECT transfers are whole logical blocks, so a block size that is not a multiple of
+ * 512 is bad usage, refused with the other option errors before anything runs. */
+static int check_bs(const char *value, char *err, size_t len)
+{
+	long long v = 0;
+	if (tb_parse_ll(value, 512, 16 << 20, &v) == 0 && v % 512) {
+		snprintf(err, len, "%lld is not a multiple of 512", v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* file names a block device or nothing: tinyben never writes into a file it did not create. */
+static int check_file(const char *value, char *err, size_t len)
+{
+	struct stat st;
+	if (!*value)
+		return 0;
+	if (stat(value, &st) != 0) {
+		snprintf(err, len, "'%s': %s", value, strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISBLK(st.st_mode)) {
+		snprintf(err, len, "'%s' is not a block device (files are only ever created by "
+			 "tinyben, under --dir)", value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct tb_option options[] = {
 	{ .name = "size", .type = TB_OPT_INT, .def = "1G", .quick = "64M",
 	  .min = 1 << 20, .max = 1LL << 50,
@@ -52,11 +83,11 @@ static const struct tb_option options[] = {
 	  .help = "test file size, bytes (k/M/G suffixes); checked against free space first" },
 	{ .name = "rand_bs", .type = TB_OPT_INT, .def = "4k",
 	  .min = 512, .max = 16 << 20,
-	  .offset = offsetof(struct uring_opts, rand_bs),
+	  .offset = offsetof(struct uring_opts, rand_bs), .check = check_bs,
 	  .help = "block size of randread/randwrite" },
 	{ .name = "seq_bs", .type = TB_OPT_INT, .def = "128k",
 	  .min = 512, .max = 16 << 20,
-	  .offset = offsetof(struct uring_opts, seq_bs),
+	  .offset = offsetof(struct uring_opts, seq_bs), .check = check_bs,
 	  .help = "block size of read/write" },
 	{ .name = "qd_deep", .type = TB_OPT_INT, .def = "32",
 	  .min = 2, .max = 4096,
@@ -78,7 +109,7 @@ static const struct tb_option options[] = {
 	  .help = "auto (io_uring, else psync, said in detail), psync, or io_uring (as auto, "
 		  "but ignores TINYBEN_NO_IO_URING=1)" },
 	{ .name = "file", .type = TB_OPT_STR, .def = "",
-	  .offset = offsetof(struct uring_opts, file),
+	  .offset = offsetof(struct uring_opts, file), .check = check_file,
 	  .help = "a block device to measure instead of a file under --dir (needs allow_device)" },
 	{ .name = "allow_device", .type = TB_OPT_BOOL, .def = "0",
 	  .offset = offsetof(struct uring_opts, allow_device),
@@ -234,11 +265,6 @@ static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *varian
 	struct uring_job job = { 0 };
 	if (parse_variant(variant, &job, ctx) < 0)
 		return -EINVAL;
-	if (job.bs % 512) {
-		/* O_DIRECT transfers are whole logical blocks: 512 bytes at the least. */
-		tb_fail(ctx, variant, "block size %zu is not a multiple of 512", job.bs);
-		return -EINVAL;
-	}
 	job.fd = s->t.fd_direct;
 	job.size = s->t.size;
 	if (job.size < job.bs) {

@@ -104,14 +104,16 @@ class Lz4(tbtest.TempDirTest):
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertIn("--corpus", p.stderr)
 
-    def test_empty_corpus_file_fails(self):
+    def test_empty_corpus_file_is_bad_usage(self):
+        # Nothing to compress is known before anything runs: one line, exit 2, no rows (it was
+        # a failed row for every variant, selected or not).
         empty = self.path("empty")
         open(empty, "w").close()
         p = run("run", *TINY, "--corpus", empty)
-        self.assertEqual(p.returncode, 1)
-        rows = parse_csv(p.stdout)
-        self.assertTrue(rows and all(r["status"] == "failed" for r in rows))
-        self.assertIn("empty", rows[0]["detail"])
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(p.stderr.strip().splitlines(),
+                         [f"tinyben: run: --corpus: '{empty}' is not a non-empty file under 2 GiB"])
 
 
 if __name__ == "__main__":

@@ -78,6 +78,11 @@ class Cli(tbtest.TempDirTest):
         self.assertEqual(list(recs[0].keys()), tbtest.HEADER)
         self.assertIsInstance(recs[0]["value"], float)
         self.assertIsInstance(recs[0]["rep"], int)
+        # the extension decides whatever its case: R.JSONL is JSON Lines too
+        out = self.path("R.JSONL")
+        p = run("run", *MBW_TINY, "-o", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len([json.loads(line) for line in open(out)]), 18)
         self.assertIn("tag.guest=plain", recs[0]["detail"])
 
     def test_existing_output_is_kept(self):
@@ -106,6 +111,10 @@ class Cli(tbtest.TempDirTest):
             (["run", "--threads", "zero"], "--threads 'zero'"),
             (["run", "--tag", "novalue"], "--tag 'novalue'"),
             (["run", "--tag", "k=caf\udcff"], "must be valid UTF-8"),
+            # a control character would break the one-line error that names it, and the row
+            (["run", *MBW_TINY, "--tag", "k=a\nb"],
+             "--tag: KEY=VALUE must not hold control characters"),
+            (["run", *MBW_TINY, "--tag", "k=a\x1b[2Jb"], "must not hold control characters"),
             (["run", "--dir", "/nonexistent/dir"], "--dir"),
             (["run", "-o", "/nonexistent/dir/x.csv", *MBW_TINY], "cannot create"),
             (["run", "-o", "/dev/null", *MBW_TINY], "not a regular file"),
@@ -140,6 +149,24 @@ class Cli(tbtest.TempDirTest):
                 self.assertTrue(p.stdout.startswith("usage: tinyben "), p.stdout)
                 self.assertEqual(p.stderr, "")
 
+    def test_unwritable_dir_is_bad_usage(self):
+        # --dir that the user cannot create files in: exit 2 before anything runs, not a
+        # failed io row after the rest (as root, tinyben runs as nobody so the check bites).
+        d = self.path("ro")
+        os.mkdir(d, 0o555)
+        os.chmod(self.tmp, 0o711)  # nobody must reach ro to find it unwritable
+        p = tbtest.run_unprivileged("run", "-b", "io.sqlite:batch", "-r", "1", "--set",
+                                    "io.sqlite.rows=5", "--dir", d)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(p.stderr.strip().splitlines(),
+                         [f"tinyben: run: --dir '{d}': not a directory this user can create "
+                          "files in"])
+        # a run that creates no file there does not care
+        p = tbtest.run_unprivileged("run", "-b", "mem.mbw:MEMCPY", "--set", "mem.mbw.size_mib=1",
+                                    "-r", "1", "--min-time", "0.01", "--dir", d)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
     def test_a_million_repetitions_run_until_interrupted(self):
         # -r accepts up to 1,000,000: the samples live on the heap, not on the stack.
         out = self.path("million.csv")
@@ -164,6 +191,13 @@ class Cli(tbtest.TempDirTest):
             p = run("run", "-b", "mem.mbw:" + v, *tiny)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertEqual({r["variant"] for r in parse_csv(p.stdout)}, {v})
+        # as copied from the file, without repeating --threads: -tN says the team size
+        for v in ("MEMCPY-t2", "DUMB-t1"):
+            p = run("run", "-b", "mem.mbw:" + v, *tiny[:-2])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            got = parse_csv(p.stdout)
+            self.assertEqual({r["variant"] for r in got}, {v})
+            self.assertIn(f"threads={v[-1]}", got[0]["detail"])
 
     def test_threads_on_a_benchmark_that_does_not_scale(self):
         # No -tN variant for a benchmark without a team: its one-thread rows say so.

@@ -186,7 +186,10 @@ class NoRedisServer(ServerTest):
                  (["--redis", "localhost"], "'localhost': expected host:port"),
                  (["--redis", "host:99999"], "'host:99999': expected host:port"),
                  (["--redis", "h:0"], "'h:0': expected host:port"),
-                 (["--set", "io.redis.server=:6379"], "--set io.redis.server: ':6379'")]
+                 (["--set", "io.redis.server=:6379"], "--set io.redis.server: ':6379'"),
+                 # a path that exists and is no socket cannot be a server's, ever
+                 (["--redis", "/etc/passwd"], "'/etc/passwd' exists and is not a socket"),
+                 (["--redis", self.tmp], "is not a socket")]
         tbtest.assert_usage_errors(
             self, [(["run", "-b", "io.redis:SET", *args], why) for args, why in cases])
         self.assert_clean()

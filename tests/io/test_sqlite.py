@@ -45,9 +45,11 @@ class Sqlite(tbtest.TempDirTest):
             p = tbtest.run_unprivileged("run", *TINY, "--dir", self.tmp)
         finally:
             os.chmod(self.tmp, 0o700)
-        self.assertEqual(p.returncode, 1)
-        rows = parse_csv(p.stdout)
-        self.assertTrue(all(r["status"] == "failed" for r in rows))
+        # bad usage, said before anything runs: one line, exit 2, no rows
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertIn("not a directory this user can create files in", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 
     def test_interrupt_leaves_nothing(self):
         # 100,000 autocommit inserts take minutes (each one several fsyncs): SIGINT arrives in the middle.

@@ -134,14 +134,31 @@ class Uring(tbtest.TempDirTest):
         victim = self.path("precious")
         with open(victim, "w") as f:
             f.write("keep me")
-        p = run("run", "-b", "io.uring:randwrite-qd1", *TINY, "--allow-device",
-                "--set", f"io.uring.file={victim}", "--dir", self.tmp)
-        self.assertEqual(p.returncode, 1)
-        rows = parse_csv(p.stdout)
-        self.assertIn("not a block device", rows[0]["detail"])
+        # A file that is not a block device is bad usage, refused before anything runs
+        # (exit 2, one line), as is a path that does not exist.
+        for path in (victim, self.path("missing")):
+            p = run("run", "-b", "io.uring:randwrite-qd1", *TINY, "--allow-device",
+                    "--set", f"io.uring.file={path}", "--dir", self.tmp)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(p.stdout, "")
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertIn("--set io.uring.file: ", p.stderr)
+        self.assertIn("not a block device", run("run", "-b", "io.uring:read-qd1", *TINY,
+                      "--set", f"io.uring.file={victim}", "--dir", self.tmp).stderr)
         with open(victim) as f:
             self.assertEqual(f.read(), "keep me")
         self.assert_no_leftovers(self.tmp, allowed=["precious"])
+
+    def test_block_size_not_multiple_of_512_is_bad_usage(self):
+        for opt in ("rand_bs=513", "seq_bs=4097"):
+            p = run("run", "-b", "io.uring:randread-qd1", *TINY, "--set", "io.uring." + opt,
+                    "--dir", self.tmp)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(p.stdout, "")
+            self.assertEqual(p.stderr.strip().splitlines(),
+                             [f"tinyben: run: --set io.uring.{opt.split('=')[0]}: "
+                              f"{opt.split('=')[1]} is not a multiple of 512"])
+        self.assert_no_leftovers(self.tmp)
 
     def test_tmpfs_falls_back_to_buffered(self):
         if not os.path.isdir("/dev/shm") or not os.access("/dev/shm", os.W_OK):

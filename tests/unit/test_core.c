@@ -54,11 +54,15 @@ static void test_parse(void)
 	CHECK(tb_parse_ll("abc", 0, 100, &v) == -EINVAL);
 	CHECK(tb_parse_ll("101", 0, 100, &v) == -ERANGE);
 	CHECK(tb_parse_ll("-1", 0, 100, &v) == -ERANGE);
+	/* "5 " was refused and " 5" taken: strtoll skips leading blanks, so both are refused */
+	CHECK(tb_parse_ll(" 5", 0, 100, &v) == -EINVAL);
+	CHECK(tb_parse_ll("\t5", 0, 100, &v) == -EINVAL);
 	CHECK(tb_parse_ll("99999999999999999999", 0, LLONG_MAX, &v) == -ERANGE);
 	CHECK(tb_parse_ll("9000000000G", 0, LLONG_MAX, &v) == -ERANGE);
 	double d;
 	CHECK(tb_parse_double("0.25", 0, 1, &d) == 0 && d == 0.25);
 	CHECK(tb_parse_double("nan", 0, 1, &d) == -EINVAL);
+	CHECK(tb_parse_double(" 0.5", 0, 1, &d) == -EINVAL);
 	CHECK(tb_parse_double("2", 0, 1, &d) == -ERANGE);
 	bool b;
 	CHECK(tb_parse_bool("yes", &b) == 0 && b);
@@ -74,6 +78,13 @@ static void test_threads_list(void)
 	CHECK(tb_parse_thread_list("0", 16, c, 8, &n) == -EINVAL);
 	CHECK(tb_parse_thread_list("two", 16, c, 8, &n) == -EINVAL);
 	CHECK(tb_parse_thread_list(",", 16, c, 8, &n) == -EINVAL);
+	/* a count given twice runs once; an empty element is a typo */
+	CHECK(tb_parse_thread_list("1,1", 16, c, 8, &n) == 0 && n == 1 && c[0] == 1);
+	CHECK(tb_parse_thread_list("2,all,1,2", 2, c, 8, &n) == 0 && n == 2 && c[0] == 2 &&
+	      c[1] == 1);
+	CHECK(tb_parse_thread_list("1,,2", 16, c, 8, &n) == -EINVAL);
+	CHECK(tb_parse_thread_list("1,", 16, c, 8, &n) == -EINVAL);
+	CHECK(tb_parse_thread_list(",1", 16, c, 8, &n) == -EINVAL);
 }
 
 /* tb_args_parse: the forms of a value, the end of options, and each mistake. */
