@@ -156,8 +156,4 @@ class CuseSevGuest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    reason = why_not()
-    if reason:
-        print("SKIP: " + reason)
-        sys.exit(77)
-    tbtest.main()
+    tbtest.main(unless=why_not())

@@ -11,9 +11,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import unittest
 
-import snpforge
+import forged
 import tbtest
 
 EMUL = sys.argv.pop(1) if len(sys.argv) > 1 and sys.argv[1].endswith("guestdev_emul") else None
@@ -35,22 +34,8 @@ def why_not():
     return None
 
 
-class GuestDevices(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="tbtest-guestdev-")
-        cls.h = snpforge.Hierarchy(os.path.join(cls.tmp.name, "keys"))
-        cls.template = os.path.join(cls.tmp.name, "template.bin")
-        with open(cls.template, "wb") as f:
-            f.write(cls.h.report())
-        cls.csv = os.path.join(cls.tmp.name, "results.csv")
-        p = tbtest.run("run", "-b", "mem.mbw", "--quick", "-r", "1", "--set",
-                       "mem.mbw.size_mib=1", "-o", cls.csv)
-        assert p.returncode == 0, p.stderr
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class GuestDevices(forged.ForgedAttestCase):
+    prefix = "tbtest-guestdev-"
 
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="case-", dir=self.tmp.name)
@@ -139,8 +124,4 @@ class GuestDevices(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    reason = why_not()
-    if reason:
-        print("SKIP: " + reason)
-        sys.exit(77)
-    tbtest.main()
+    tbtest.main(unless=why_not())

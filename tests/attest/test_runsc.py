@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import unittest
 
 import tbtest
@@ -67,8 +66,4 @@ class Gvisor(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    reason = why_not()
-    if reason:
-        print("SKIP: " + reason)
-        sys.exit(77)
-    tbtest.main()
+    tbtest.main(unless=why_not())

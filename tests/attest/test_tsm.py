@@ -10,8 +10,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import unittest
 
+import forged
 import snpforge
 import tbtest
 
@@ -59,22 +59,8 @@ def why_not():
     return None
 
 
-class ConfigfsTsm(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="tbtest-tsm-")
-        cls.h = snpforge.Hierarchy(os.path.join(cls.tmp.name, "keys"))
-        cls.template = os.path.join(cls.tmp.name, "template.bin")
-        with open(cls.template, "wb") as f:
-            f.write(cls.h.report())
-        cls.csv = os.path.join(cls.tmp.name, "results.csv")
-        p = tbtest.run("run", "-b", "mem.mbw", "--quick", "-r", "1", "--set",
-                       "mem.mbw.size_mib=1", "-o", cls.csv)
-        assert p.returncode == 0, p.stderr
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
+class ConfigfsTsm(forged.ForgedAttestCase):
+    prefix = "tbtest-tsm-"
 
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="case-", dir=self.tmp.name)
@@ -232,8 +218,4 @@ class ConfigfsTsm(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    reason = why_not()
-    if reason:
-        print("SKIP: " + reason)
-        sys.exit(77)
-    tbtest.main()
+    tbtest.main(unless=why_not())
