@@ -48,7 +48,8 @@ else
 fi
 [ -d "$DIR" ] && [ -w "$DIR" ] || { echo "DIR=$DIR: not a writable directory" >&2; exit 2; }
 trap 'rm -rf "$work" ${rmdir_io:+"$rmdir_io"}' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ROOT=$root TMB=$tmb TINYBEN=$TINYBEN ROUNDS=$ROUNDS WORK=$work IODIR=$DIR MD=$MD \
 	ONLY=${ONLY:-} python3 - <<'PY'

@@ -41,7 +41,8 @@ case $LATENCY in 0|1) ;; *) echo "LATENCY must be 0 or 1" >&2; exit 2 ;; esac
 command -v python3 >/dev/null || { echo "python3 not found" >&2; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tmb-vs-tinymembench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //');" \
 	"load before: $(cut -d' ' -f1-3 /proc/loadavg)"
