@@ -46,8 +46,9 @@ trap 'exit 143' TERM
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //');" \
 	"load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# tinyben:      $TINYBEN run -b mem.tmb:VARIANT -r $REPS --min-time 0.5;" \
-	"latency: -b mem.latency -r $REPS --set mem.latency.max_kib=65536"
+echo "# tinyben:      $TINYBEN run -b mem.tmb:VARIANT -r $REPS --min-time 0.5"
+[ "$LATENCY" = 0 ] ||
+	echo "#               $TINYBEN run -b mem.latency -r $REPS --set mem.latency.max_kib=65536"
 echo "# rounds: $ROUNDS, THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo n/a)"
 
 TMB=$tmb TINYBEN=$TINYBEN ROUNDS=$ROUNDS REPS=$REPS LATENCY=$LATENCY VARIANTS=${VARIANTS:-} \
