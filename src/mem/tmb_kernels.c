@@ -5,61 +5,90 @@
 
 #include "mem/tmb_kernels.h"
 
-/* GCC recognises copy and fill loops and replaces them with memcpy/memset calls
- * (-ftree-loop-distribute-patterns) or vectorises them: each kernel must stay the
- * instruction mix its name says, so both are switched off for every kernel here. */
+/* Compilers recognise copy and fill loops and replace them with memcpy/memset calls or
+ * vectorise, interleave or unroll them: each kernel must stay the instruction mix its name
+ * says (and tinymembench's), so all of that is switched off for every kernel here.
+ * GCC: the optimize attribute turns off the two passes (-ftree-loop-distribute-patterns,
+ * -ftree-vectorize; GCC does not unroll these loops at -O3 without -funroll-loops).
+ * clang has no optimize attribute (it warns "unknown attribute" and ignores it): there
+ * no_builtin stops the loop-idiom pass from emitting library calls, and the loop pragma
+ * before every loop (KEEP_LOOP) stops the vectoriser, the interleaver and the unroller,
+ * as mem.mbw's DUMB loop does (src/mem/mbw.c). */
+#if defined(__clang__)
+#define KERNEL __attribute__((noinline, no_builtin))
+#define KEEP_LOOP _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)")
+#else
 #define KERNEL __attribute__((noinline, optimize("no-tree-loop-distribute-patterns", \
 						 "no-tree-vectorize")))
+#define KEEP_LOOP
+#endif
 
-/* tinymembench's C kernels move 64 bytes per loop as eight 8-byte loads then eight stores,
- * through a volatile destination so the compiler keeps exactly those scalar accesses. */
-#define LOAD8(s)                                                                  \
-	int64_t t0 = (s)[0], t1 = (s)[1], t2 = (s)[2], t3 = (s)[3], t4 = (s)[4], \
-		t5 = (s)[5], t6 = (s)[6], t7 = (s)[7]
-#define STORE8(d)                                                               \
-	do {                                                                    \
-		(d)[0] = t0; (d)[1] = t1; (d)[2] = t2; (d)[3] = t3;             \
-		(d)[4] = t4; (d)[5] = t5; (d)[6] = t6; (d)[7] = t7;             \
+/* tinymembench's C kernels (util.c) move half a cache line at a time: four 8-byte loads,
+ * then four 8-byte stores, twice per 64 bytes; loading a whole line before storing any of
+ * it (what this file did before) keeps more loads in flight and measured differently. The
+ * destination is volatile so the compiler keeps exactly these scalar accesses. */
+#define COPY_UP4(d, s)                                                        \
+	do {                                                                  \
+		int64_t a_ = (s)[0], b_ = (s)[1], c_ = (s)[2], e_ = (s)[3];   \
+		(d)[0] = a_; (d)[1] = b_; (d)[2] = c_; (d)[3] = e_;           \
+	} while (0)
+/* The backwards copy walks every 8-byte word downwards, inside a line too. */
+#define COPY_DOWN4(d, s)                                                      \
+	do {                                                                  \
+		int64_t a_ = (s)[3], b_ = (s)[2], c_ = (s)[1], e_ = (s)[0];   \
+		(d)[3] = a_; (d)[2] = b_; (d)[1] = c_; (d)[0] = e_;           \
 	} while (0)
 
+/* Loops count the bytes left down to zero and bump both pointers (size is a multiple of
+ * 256): per 64 bytes that is the moves plus two adds, a sub and a branch, as in
+ * tinymembench's loops, not an index, a compare and address arithmetic. */
 KERNEL static void c_copy(int64_t *dst_, const int64_t *src, size_t size)
 {
 	volatile int64_t *dst = dst_;
-	for (size_t i = 0; i < size / 8; i += 8) {
-		LOAD8(src + i);
-		STORE8(dst + i);
+	KEEP_LOOP
+	for (size_t left = size; left; left -= 64, src += 8, dst += 8) {
+		COPY_UP4(dst, src);
+		COPY_UP4(dst + 4, src + 4);
 	}
 }
 
 KERNEL static void c_copy_backwards(int64_t *dst_, const int64_t *src, size_t size)
 {
-	volatile int64_t *dst = dst_;
-	for (size_t i = size / 8; i >= 8; i -= 8) {
-		LOAD8(src + i - 8);
-		STORE8(dst + i - 8);
+	volatile int64_t *dst = dst_ + size / 8;
+	src += size / 8;
+	KEEP_LOOP
+	for (size_t left = size; left; left -= 64) {
+		src -= 8;
+		dst -= 8;
+		COPY_DOWN4(dst + 4, src + 4);
+		COPY_DOWN4(dst, src);
 	}
 }
 
-/* tinymembench prefetches 256 bytes ahead of the source, once per 32 or once per 64
- * bytes copied (its "32/64 bytes step"); hint 0 = no temporal locality (prefetchnta). */
+/* tinymembench prefetches 256 bytes ahead of the source (hint 0 = no temporal locality,
+ * prefetchnta), either before each 32-byte half (its "32 bytes step": two prefetches per
+ * line, 256 and 288 bytes ahead) or once per 64-byte line ("64 bytes step"). */
+#define PF_AHEAD 32 /* int64_t words: 256 bytes */
 KERNEL static void c_copy_pf32(int64_t *dst_, const int64_t *src, size_t size)
 {
 	volatile int64_t *dst = dst_;
-	for (size_t i = 0; i < size / 8; i += 8) {
-		__builtin_prefetch(src + i + 32, 0, 0);
-		__builtin_prefetch(src + i + 36, 0, 0);
-		LOAD8(src + i);
-		STORE8(dst + i);
+	KEEP_LOOP
+	for (size_t left = size; left; left -= 64, src += 8, dst += 8) {
+		__builtin_prefetch(src + PF_AHEAD, 0, 0);
+		COPY_UP4(dst, src);
+		__builtin_prefetch(src + 4 + PF_AHEAD, 0, 0);
+		COPY_UP4(dst + 4, src + 4);
 	}
 }
 
 KERNEL static void c_copy_pf64(int64_t *dst_, const int64_t *src, size_t size)
 {
 	volatile int64_t *dst = dst_;
-	for (size_t i = 0; i < size / 8; i += 8) {
-		__builtin_prefetch(src + i + 32, 0, 0);
-		LOAD8(src + i);
-		STORE8(dst + i);
+	KEEP_LOOP
+	for (size_t left = size; left; left -= 64, src += 8, dst += 8) {
+		__builtin_prefetch(src + PF_AHEAD, 0, 0);
+		COPY_UP4(dst, src);
+		COPY_UP4(dst + 4, src + 4);
 	}
 }
 
@@ -67,9 +96,10 @@ KERNEL static void c_fill(int64_t *dst_, const int64_t *src, size_t size)
 {
 	volatile int64_t *dst = dst_;
 	int64_t v = src[0];
-	for (size_t i = 0; i < size / 8; i += 8) {
-		dst[i] = v; dst[i + 1] = v; dst[i + 2] = v; dst[i + 3] = v;
-		dst[i + 4] = v; dst[i + 5] = v; dst[i + 6] = v; dst[i + 7] = v;
+	KEEP_LOOP
+	for (size_t left = size; left; left -= 64, dst += 8) {
+		dst[0] = v; dst[1] = v; dst[2] = v; dst[3] = v;
+		dst[4] = v; dst[5] = v; dst[6] = v; dst[7] = v;
 	}
 }
 
@@ -96,158 +126,58 @@ static void movsd_copy(int64_t *dst, const int64_t *src, size_t size)
 	__asm__ __volatile__("rep movsl" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
-/* SSE2 (every x86-64 CPU): 64 bytes per loop in four 16-byte registers, aligned loads;
- * stores either through the cache or non-temporal (movntdq, write-combining, then sfence
- * so the stores are globally visible before the timer stops). */
-KERNEL static void sse2_copy(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m128i *d = (__m128i *)dst;
-	const __m128i *s = (const __m128i *)src;
-	for (size_t i = 0; i < size / 16; i += 4) {
-		__m128i a = _mm_load_si128(s + i), b = _mm_load_si128(s + i + 1);
-		__m128i c = _mm_load_si128(s + i + 2), e = _mm_load_si128(s + i + 3);
-		_mm_store_si128(d + i, a); _mm_store_si128(d + i + 1, b);
-		_mm_store_si128(d + i + 2, c); _mm_store_si128(d + i + 3, e);
+/* The vector kernels: per step four registers of T, aligned loads, stores either through
+ * the cache or non-temporal (write-combining; sfence at the end so the stores are globally
+ * visible before the timer stops, which tinymembench leaves out: one sfence per call, it
+ * costs nothing at these sizes). SSE2 (every x86-64 CPU) moves 64 bytes a step as
+ * tinymembench's x86-sse2.S, AVX2 128 and AVX-512F 256 (one cache line per register);
+ * AVX kernels end with vzeroupper so later SSE code pays no transition penalty. */
+#define VEC_COPY(name, attr, T, load, store, tail)                                    \
+	KERNEL attr static void name(int64_t *dst, const int64_t *src, size_t size)   \
+	{                                                                             \
+		T *d = (T *)dst;                                                      \
+		const T *s = (const T *)src;                                          \
+		KEEP_LOOP                                                             \
+		for (size_t left = size; left; left -= 4 * sizeof(T), s += 4, d += 4) { \
+			T a = load(s), b = load(s + 1), c = load(s + 2), e = load(s + 3); \
+			store(d, a); store(d + 1, b); store(d + 2, c); store(d + 3, e); \
+		}                                                                     \
+		tail                                                                  \
 	}
-}
-
-KERNEL static void sse2_nt_copy(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m128i *d = (__m128i *)dst;
-	const __m128i *s = (const __m128i *)src;
-	for (size_t i = 0; i < size / 16; i += 4) {
-		__m128i a = _mm_load_si128(s + i), b = _mm_load_si128(s + i + 1);
-		__m128i c = _mm_load_si128(s + i + 2), e = _mm_load_si128(s + i + 3);
-		_mm_stream_si128(d + i, a); _mm_stream_si128(d + i + 1, b);
-		_mm_stream_si128(d + i + 2, c); _mm_stream_si128(d + i + 3, e);
+#define VEC_FILL(name, attr, T, splat, store, tail)                                   \
+	KERNEL attr static void name(int64_t *dst, const int64_t *src, size_t size)   \
+	{                                                                             \
+		T *d = (T *)dst;                                                      \
+		T v = splat(src[0]);                                                  \
+		KEEP_LOOP                                                             \
+		for (size_t left = size; left; left -= 4 * sizeof(T), d += 4) {       \
+			store(d, v); store(d + 1, v); store(d + 2, v); store(d + 3, v); \
+		}                                                                     \
+		tail                                                                  \
 	}
-	_mm_sfence();
-}
 
-KERNEL static void sse2_fill(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m128i *d = (__m128i *)dst;
-	__m128i v = _mm_set1_epi64x(src[0]);
-	for (size_t i = 0; i < size / 16; i += 4) {
-		_mm_store_si128(d + i, v); _mm_store_si128(d + i + 1, v);
-		_mm_store_si128(d + i + 2, v); _mm_store_si128(d + i + 3, v);
-	}
-}
-
-KERNEL static void sse2_nt_fill(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m128i *d = (__m128i *)dst;
-	__m128i v = _mm_set1_epi64x(src[0]);
-	for (size_t i = 0; i < size / 16; i += 4) {
-		_mm_stream_si128(d + i, v); _mm_stream_si128(d + i + 1, v);
-		_mm_stream_si128(d + i + 2, v); _mm_stream_si128(d + i + 3, v);
-	}
-	_mm_sfence();
-}
-
-/* AVX2: 128 bytes per loop in four 32-byte registers. */
+#define SSE2
 #define AVX2 __attribute__((target("avx2")))
-KERNEL AVX2 static void avx2_copy(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m256i *d = (__m256i *)dst;
-	const __m256i *s = (const __m256i *)src;
-	for (size_t i = 0; i < size / 32; i += 4) {
-		__m256i a = _mm256_load_si256(s + i), b = _mm256_load_si256(s + i + 1);
-		__m256i c = _mm256_load_si256(s + i + 2), e = _mm256_load_si256(s + i + 3);
-		_mm256_store_si256(d + i, a); _mm256_store_si256(d + i + 1, b);
-		_mm256_store_si256(d + i + 2, c); _mm256_store_si256(d + i + 3, e);
-	}
-	_mm256_zeroupper();
-}
-
-KERNEL AVX2 static void avx2_nt_copy(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m256i *d = (__m256i *)dst;
-	const __m256i *s = (const __m256i *)src;
-	for (size_t i = 0; i < size / 32; i += 4) {
-		__m256i a = _mm256_load_si256(s + i), b = _mm256_load_si256(s + i + 1);
-		__m256i c = _mm256_load_si256(s + i + 2), e = _mm256_load_si256(s + i + 3);
-		_mm256_stream_si256(d + i, a); _mm256_stream_si256(d + i + 1, b);
-		_mm256_stream_si256(d + i + 2, c); _mm256_stream_si256(d + i + 3, e);
-	}
-	_mm_sfence();
-	_mm256_zeroupper();
-}
-
-KERNEL AVX2 static void avx2_fill(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m256i *d = (__m256i *)dst;
-	__m256i v = _mm256_set1_epi64x(src[0]);
-	for (size_t i = 0; i < size / 32; i += 4) {
-		_mm256_store_si256(d + i, v); _mm256_store_si256(d + i + 1, v);
-		_mm256_store_si256(d + i + 2, v); _mm256_store_si256(d + i + 3, v);
-	}
-	_mm256_zeroupper();
-}
-
-KERNEL AVX2 static void avx2_nt_fill(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m256i *d = (__m256i *)dst;
-	__m256i v = _mm256_set1_epi64x(src[0]);
-	for (size_t i = 0; i < size / 32; i += 4) {
-		_mm256_stream_si256(d + i, v); _mm256_stream_si256(d + i + 1, v);
-		_mm256_stream_si256(d + i + 2, v); _mm256_stream_si256(d + i + 3, v);
-	}
-	_mm_sfence();
-	_mm256_zeroupper();
-}
-
-/* AVX-512F: 256 bytes per loop in four 64-byte registers (one cache line each). */
 #define AVX512 __attribute__((target("avx512f")))
-KERNEL AVX512 static void avx512_copy(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m512i *d = (__m512i *)dst;
-	const __m512i *s = (const __m512i *)src;
-	for (size_t i = 0; i < size / 64; i += 4) {
-		__m512i a = _mm512_load_si512(s + i), b = _mm512_load_si512(s + i + 1);
-		__m512i c = _mm512_load_si512(s + i + 2), e = _mm512_load_si512(s + i + 3);
-		_mm512_store_si512(d + i, a); _mm512_store_si512(d + i + 1, b);
-		_mm512_store_si512(d + i + 2, c); _mm512_store_si512(d + i + 3, e);
-	}
-	_mm256_zeroupper();
-}
+#define NT_END _mm_sfence();
+#define AVX_END _mm256_zeroupper();
 
-KERNEL AVX512 static void avx512_nt_copy(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m512i *d = (__m512i *)dst;
-	const __m512i *s = (const __m512i *)src;
-	for (size_t i = 0; i < size / 64; i += 4) {
-		__m512i a = _mm512_load_si512(s + i), b = _mm512_load_si512(s + i + 1);
-		__m512i c = _mm512_load_si512(s + i + 2), e = _mm512_load_si512(s + i + 3);
-		_mm512_stream_si512(d + i, a); _mm512_stream_si512(d + i + 1, b);
-		_mm512_stream_si512(d + i + 2, c); _mm512_stream_si512(d + i + 3, e);
-	}
-	_mm_sfence();
-	_mm256_zeroupper();
-}
+VEC_COPY(sse2_copy, SSE2, __m128i, _mm_load_si128, _mm_store_si128, )
+VEC_COPY(sse2_nt_copy, SSE2, __m128i, _mm_load_si128, _mm_stream_si128, NT_END)
+VEC_FILL(sse2_fill, SSE2, __m128i, _mm_set1_epi64x, _mm_store_si128, )
+VEC_FILL(sse2_nt_fill, SSE2, __m128i, _mm_set1_epi64x, _mm_stream_si128, NT_END)
 
-KERNEL AVX512 static void avx512_fill(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m512i *d = (__m512i *)dst;
-	__m512i v = _mm512_set1_epi64(src[0]);
-	for (size_t i = 0; i < size / 64; i += 4) {
-		_mm512_store_si512(d + i, v); _mm512_store_si512(d + i + 1, v);
-		_mm512_store_si512(d + i + 2, v); _mm512_store_si512(d + i + 3, v);
-	}
-	_mm256_zeroupper();
-}
+VEC_COPY(avx2_copy, AVX2, __m256i, _mm256_load_si256, _mm256_store_si256, AVX_END)
+VEC_COPY(avx2_nt_copy, AVX2, __m256i, _mm256_load_si256, _mm256_stream_si256, NT_END AVX_END)
+VEC_FILL(avx2_fill, AVX2, __m256i, _mm256_set1_epi64x, _mm256_store_si256, AVX_END)
+VEC_FILL(avx2_nt_fill, AVX2, __m256i, _mm256_set1_epi64x, _mm256_stream_si256, NT_END AVX_END)
 
-KERNEL AVX512 static void avx512_nt_fill(int64_t *dst, const int64_t *src, size_t size)
-{
-	__m512i *d = (__m512i *)dst;
-	__m512i v = _mm512_set1_epi64(src[0]);
-	for (size_t i = 0; i < size / 64; i += 4) {
-		_mm512_stream_si512(d + i, v); _mm512_stream_si512(d + i + 1, v);
-		_mm512_stream_si512(d + i + 2, v); _mm512_stream_si512(d + i + 3, v);
-	}
-	_mm_sfence();
-	_mm256_zeroupper();
-}
+VEC_COPY(avx512_copy, AVX512, __m512i, _mm512_load_si512, _mm512_store_si512, AVX_END)
+VEC_COPY(avx512_nt_copy, AVX512, __m512i, _mm512_load_si512, _mm512_stream_si512,
+	 NT_END AVX_END)
+VEC_FILL(avx512_fill, AVX512, __m512i, _mm512_set1_epi64, _mm512_store_si512, AVX_END)
+VEC_FILL(avx512_nt_fill, AVX512, __m512i, _mm512_set1_epi64, _mm512_stream_si512,
+	 NT_END AVX_END)
 
 /* One list, two tables: the kernels, and the variant names the descriptor needs. */
 #define TMB_KERNELS(X) \

@@ -1,0 +1,257 @@
+#!/bin/sh
+# Every bench/*-vs-*.sh comparison in one sitting, alternating: each round runs every
+# comparison once (one round of its own script, which alternates the two tools inside it),
+# and the order of the comparisons rotates from round to round, so slow drift of a shared
+# machine spreads over all of them. Prints each round's ratios as they come, then one table:
+# per line the median of the per-round ratios tinyben / reference, their CV (the noise of
+# the ratio itself: stdev / mean of the per-round ratios) and the rounds; for tinymembench
+# also the pooled best/best and median/median of the per-run figures.
+#
+# usage: bench/all-vs-reference.sh [PATH-TO-TINYMEMBENCH]
+#   without a path the tinymembench comparison is left out (its table line says so)
+# env: ROUNDS (3), TINYBEN (default build/tinyben), DIR (where io.uring and io.sqlite put
+#      their files; default: a new directory under the current one, removed at the end),
+#      ONLY (comma list of: mbw,memcpy,tmb,lz4,exits,redis,fio,sqlite; default all),
+#      MD (a file to write the table to as Markdown, with date, machine and load; refused
+#      if it exists), plus the knobs of the scripts: MBW_MIB (256), LZ4_LEVELS ("1"),
+#      REDIS_N (100000), FIO_SIZE (1G), FIO_RUNTIME (5), TMB_REPS (10), TMB_LATENCY (1)
+# Run from anywhere; needs the reference tools (scripts/install-deps.sh) and python3.
+# Time: about 6 min a round without tinymembench on a busy 2-vCPU machine; tinymembench adds
+# its own run (5-15 min) and tinyben's (~5 min) to every round.
+set -eu
+usage() { echo "usage: $0 [PATH-TO-TINYMEMBENCH]" >&2; exit 2; }
+[ $# -le 1 ] || usage
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+tmb=${1:-}
+if [ -n "$tmb" ]; then
+	case $tmb in /*) ;; *) tmb=$(pwd)/$tmb ;; esac
+	[ -f "$tmb" ] && [ -x "$tmb" ] || { echo "$1: not an executable tinymembench" >&2; exit 2; }
+fi
+TINYBEN=${TINYBEN:-$root/build/tinyben}
+case $TINYBEN in /*) ;; *) TINYBEN=$(pwd)/$TINYBEN ;; esac
+[ -x "$TINYBEN" ] || { echo "$TINYBEN: not built (ninja -C build)" >&2; exit 2; }
+ROUNDS=${ROUNDS:-3}
+case $ROUNDS in ''|*[!0-9]*) echo "ROUNDS must be a positive integer" >&2; exit 2 ;; esac
+[ "$ROUNDS" -ge 1 ] || { echo "ROUNDS must be >= 1" >&2; exit 2; }
+MD=${MD:-}
+if [ -n "$MD" ] && [ -e "$MD" ]; then
+	echo "$MD exists: not replacing it (remove it or name another file)" >&2; exit 2
+fi
+command -v python3 >/dev/null || { echo "python3 not found" >&2; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/all-vs-reference.XXXXXX")
+if [ -z "${DIR:-}" ]; then
+	DIR=$(mktemp -d "$(pwd)/all-vs-reference-io.XXXXXX")
+	rmdir_io=$DIR
+else
+	rmdir_io=
+fi
+[ -d "$DIR" ] && [ -w "$DIR" ] || { echo "DIR=$DIR: not a writable directory" >&2; exit 2; }
+trap 'rm -rf "$work" ${rmdir_io:+"$rmdir_io"}' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ROOT=$root TMB=$tmb TINYBEN=$TINYBEN ROUNDS=$ROUNDS WORK=$work IODIR=$DIR MD=$MD \
+	ONLY=${ONLY:-} python3 - <<'PY'
+import datetime, os, platform, re, statistics, subprocess, sys
+
+E = os.environ
+root, tmb, work, iodir = E["ROOT"], E["TMB"], E["WORK"], E["IODIR"]
+rounds = int(E["ROUNDS"])
+env = dict(E, TINYBEN=E["TINYBEN"])
+bench = os.path.join(root, "bench")
+build = os.path.dirname(E["TINYBEN"])
+g = lambda k, d: E.get(k) or d
+
+def num(s):
+    return float(s.strip("()x"))
+
+# name -> (command, parser of its stdout -> [(line, ratio, better, ref, tb)])
+# better: "higher" when a larger ratio means tinyben is faster, "lower" when smaller is.
+def p_mbw(out):
+    rows = []
+    for l in out.splitlines():
+        f = l.split()
+        if f and f[0] in ("MEMCPY", "DUMB", "MCBLOCK") and len(f) >= 8:
+            rows.append((f"mem.mbw {f[0]} (medians)", num(f[6]), "higher", num(f[1]), num(f[4])))
+    return rows
+
+def p_memcpy(out):
+    return [(f"mem.tmb {f[0]} vs glibc loop (medians)", num(f[5]), "higher", num(f[1]), num(f[3]))
+            for f in (l.split() for l in out.splitlines())
+            if f and f[0] in ("memcpy", "memset") and len(f) >= 7]
+
+def p_tmb(out):
+    rows = []
+    for l in out.splitlines():
+        f = l.split()
+        if not f or f[0] == "variant" or not re.match(r"^[a-z0-9-]+$", f[0]):
+            continue
+        nums = re.findall(r"\s(\d+\.\d+)", l)
+        if len(nums) < 6:
+            continue
+        a, b = float(nums[0]), float(nums[1])
+        lat = f[0].startswith("lat-")
+        name = (f"mem.latency 64 MiB {f[0][4:]} (ns > L1)" if lat else f"mem.tmb {f[0]}")
+        rows.append((name, b / a if a else float("nan"), "lower" if lat else "higher", a, b))
+    return rows
+
+def p_lz4(out):
+    rows = []
+    for l in out.splitlines():
+        m = re.match(r"^\s*(\d+)\s+\S+/\S+\s+([0-9.]+)\s+([0-9.]+)\s+\(([0-9.]+)\)\s+[0-9.]+\s+\([0-9.]+\)"
+                     r"\s+([0-9.]+)\s+([0-9.]+)\s+\(([0-9.]+)\)", l)
+        if m:
+            L = m.group(1)
+            rows.append((f"cpu.lz4 level {L} compress (best)", float(m.group(4)), "higher",
+                         float(m.group(2)), float(m.group(3))))
+            rows.append((f"cpu.lz4 level {L} decompress (best)", float(m.group(7)), "higher",
+                         float(m.group(5)), float(m.group(6))))
+    return rows
+
+def p_exits(out):
+    rows = []
+    for l in out.splitlines():
+        m = re.match(r"^(\S+)\s+tinyben\s+([0-9.]+) ns\s+C loop\s+([0-9.]+) ns \(tb/ref ([0-9.]+)\)", l)
+        if m:
+            rows.append((f"cpu.exits {m.group(1)} vs C loop", float(m.group(4)), "lower",
+                         float(m.group(3)), float(m.group(2))))
+        m2 = re.search(r"perf bench\s+([0-9.]+) ns \(tb/perf ([0-9.]+)\)", l)
+        if m and m2:
+            rows.append((f"cpu.exits {m.group(1)} vs perf bench", float(m2.group(2)), "lower",
+                         float(m2.group(1)), float(m.group(2))))
+    return rows
+
+def p_redis(out):
+    rows = []
+    for l in out.splitlines():
+        f = l.split()
+        if len(f) >= 5 and f[0] in ("1", "16") and f[1] in ("SET", "GET"):
+            rows.append((f"io.redis P={f[0]} {f[1]} rps", num(f[4]), "higher", num(f[2]), num(f[3])))
+    return rows
+
+def p_fio(out):
+    rows = []
+    for l in out.splitlines():
+        f = l.split()
+        if len(f) >= 9 and f[0] in ("1", "32") and re.match(r"^\d+$", f[1]):
+            rows.append((f"io.uring QD{f[0]} IOPS", num(f[3]), "higher", num(f[1]), num(f[2])))
+            rows.append((f"io.uring QD{f[0]} p50 latency", num(f[7]), "lower", num(f[5]), num(f[6])))
+    return rows
+
+def p_sqlite(out):
+    rows = []
+    for l in out.splitlines():
+        m = re.match(r"^(\w+)\s+sqlite3 ([0-9.]+) s\s+tinyben ([0-9.]+) s\s+ratio ([0-9.]+)", l)
+        if m:
+            rows.append((f"io.sqlite {m.group(1)} time", float(m.group(4)), "lower",
+                         float(m.group(2)), float(m.group(3))))
+    return rows
+
+comparisons = {
+    "mbw": ([os.path.join(bench, "mbw-vs-mbw.sh"), build],
+            dict(SIZE_MIB=g("MBW_MIB", "256"), ROUNDS="1"), p_mbw),
+    "memcpy": ([os.path.join(bench, "memcpy-vs-glibc.sh"), build], dict(ROUNDS="1"), p_memcpy),
+    "tmb": ([os.path.join(bench, "tmb-vs-tinymembench.sh"), tmb, build],
+            dict(ROUNDS="1", REPS=g("TMB_REPS", "10"), LATENCY=g("TMB_LATENCY", "1")), p_tmb),
+    "lz4": ([os.path.join(bench, "lz4-vs-lz4cli.sh"), "1"], dict(LEVELS=g("LZ4_LEVELS", "1")), p_lz4),
+    "exits": ([os.path.join(bench, "exits-vs-ref.sh"), "1"], {}, p_exits),
+    "redis": ([os.path.join(bench, "redis-vs-redis-benchmark.sh"), "1", g("REDIS_N", "100000")],
+              {}, p_redis),
+    "fio": ([os.path.join(bench, "uring-vs-fio.sh"), iodir, g("FIO_SIZE", "1G"),
+             g("FIO_RUNTIME", "5"), "1"], {}, p_fio),
+    "sqlite": ([os.path.join(bench, "sqlite-vs-sqlite3.sh"), iodir, "1"], {}, p_sqlite),
+}
+only = [x for x in E["ONLY"].split(",") if x]
+bad = [x for x in only if x not in comparisons]
+if bad:
+    print(f"ONLY: unknown comparison {', '.join(bad)} (have: {','.join(comparisons)})", file=sys.stderr)
+    sys.exit(2)
+names = only or list(comparisons)
+skipped = {}
+if "tmb" in names and not tmb:
+    names.remove("tmb")
+    skipped["tmb"] = "no PATH-TO-TINYMEMBENCH given"
+missing = set(n for n in names if not os.path.exists(comparisons[n][0][0]))
+for n in missing:
+    names.remove(n)
+    skipped[n] = f"{comparisons[n][0][0]} not found"
+
+load = lambda: open("/proc/loadavg").read().split()[:3]
+started = datetime.datetime.now(datetime.timezone.utc)
+load_before = load()
+loads = []
+results = {}     # line -> list of (round, ratio, better, ref, tb)
+order_of = []
+for r in range(rounds):
+    k = r % len(names) if names else 0
+    for name in names[k:] + names[:k]:
+        cmd, extra, parse = comparisons[name]
+        t0 = datetime.datetime.now()
+        p = subprocess.run(cmd, env=dict(env, **extra), cwd=root, capture_output=True, text=True)
+        secs = (datetime.datetime.now() - t0).total_seconds()
+        with open(os.path.join(work, f"{name}.{r + 1}.out"), "w") as f:
+            f.write(p.stdout + "\n--- stderr\n" + p.stderr)
+        rows = parse(p.stdout) if p.returncode == 0 else []
+        loads.append(float(load()[0]))
+        if p.returncode != 0 or not rows:
+            why = p.stderr.strip().splitlines()[-1:] or [f"exit {p.returncode}"]
+            print(f"round {r + 1} {name}: FAILED ({why[0]})", flush=True)
+            skipped.setdefault(name, f"failed in round {r + 1}: {why[0]}")
+            continue
+        for line, ratio, better, a, b in rows:
+            if line not in results:
+                results[line] = []
+                order_of.append((name, line))
+            results[line].append((r + 1, ratio, better, a, b))
+        print(f"round {r + 1} {name} ({secs:.0f} s, load {loads[-1]:.1f}): "
+              + ", ".join(f"{x[0]} {x[1]:.3f}" for x in rows), flush=True)
+
+def cv(xs):
+    return 100 * statistics.stdev(xs) / statistics.mean(xs) if len(xs) > 1 else float("nan")
+
+table = []
+for name, line in order_of:
+    v = results[line]
+    ratios = [x[1] for x in v]
+    better = v[0][2]
+    extra = ""
+    if name == "tmb":
+        a, b = [x[3] for x in v], [x[4] for x in v]
+        best = min if better == "lower" else max
+        extra = (f"best/best {best(b) / best(a):.3f}, med/med "
+                 f"{statistics.median(b) / statistics.median(a):.3f}")
+    table.append((line, statistics.median(ratios), cv(ratios), len(ratios), better,
+                  " ".join(f"{x:.3f}" for x in ratios), extra))
+
+ended = datetime.datetime.now(datetime.timezone.utc)
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+machine = (f"{os.cpu_count()} vCPUs, {cpu}, {platform.release()}, "
+           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') >> 30} GiB")
+noise = (f"load average {' '.join(load_before)} before; {min(loads):.1f}-{max(loads):.1f} after each "
+         f"comparison" if loads else "")
+print()
+print(f"# {started:%Y-%m-%d %H:%M}-{ended:%H:%M} UTC, {rounds} rounds; {machine}; {noise}")
+w = max([len(t[0]) for t in table] + [10])
+print(f"{'comparison':{w}} {'ratio':>7} {'CV %':>6} {'n':>2}  better  per-round ratios")
+for line, med, c, n, better, pr, extra in table:
+    print(f"{line:{w}} {med:7.3f} {c:6.1f} {n:2}  {better:6}  {pr}{'   ' + extra if extra else ''}")
+for n, why in skipped.items():
+    print(f"{n}: not in the table: {why}")
+print("ratio = tinyben / reference, median of the per-round ratios; CV = stdev/mean of those;"
+      " better: which way a ratio favours tinyben")
+
+if E["MD"]:
+    with open(E["MD"], "x") as f:
+        f.write(f"Measured {started:%Y-%m-%d %H:%M}-{ended:%H:%M} UTC with "
+                f"`bench/all-vs-reference.sh{' TINYMEMBENCH' if tmb else ''}`, {rounds} rounds.  \n")
+        f.write(f"Machine: {machine}.  \nNoise: {noise}.\n\n")
+        f.write("| comparison | ratio tinyben / reference | CV of the ratio | rounds | better "
+                "| per-round ratios |\n|---|---:|---:|---:|---|---|\n")
+        for line, med, c, n, better, pr, extra in table:
+            f.write(f"| {line} | {med:.3f} | {c:.1f} % | {n} | {better} | {pr}"
+                    f"{' (' + extra + ')' if extra else ''} |\n")
+        for n, why in skipped.items():
+            f.write(f"\n{n}: not measured ({why}).")
+        f.write("\n")
+PY
