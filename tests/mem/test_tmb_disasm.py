@@ -6,7 +6,8 @@ rep string instruction), and one loop iteration must move exactly 64 bytes (8 st
 unrolled further); a vector kernel must use only its own register width and store four
 registers per iteration. These are what GCC's optimize attribute and clang's loop pragmas in
 src/mem/tmb_kernels.c guarantee; a compiler or flag change that breaks them fails here.
-Skipped (exit 77) when objdump is missing or the binary has no symbols (stripped)."""
+Skipped (exit 77) when objdump is missing, the binary has no symbols (stripped) or carries
+sanitizer checks."""
 import re
 import shutil
 import subprocess
@@ -37,6 +38,10 @@ def disassemble():
             funcs[name] = []
         elif name and line.strip():
             funcs[name].append(line)
+    if any(n.startswith(("__asan_", "__ubsan_")) for n in funcs):
+        print("a sanitizer build: its checks add calls to every loop, so only a build without "
+              "them says what users run", file=sys.stderr)
+        sys.exit(77)
     if "c_fill" not in funcs:
         print("no kernel symbols in the binary (stripped?)", file=sys.stderr)
         sys.exit(77)
