@@ -182,7 +182,7 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 	clock_gettime(CLOCK_REALTIME, &now);
 	uint64_t s = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 20) ^ (uint64_t)getpid();
 
-	/* The run's arguments, then ours: getopt keeps the last value of an option. */
+	/* The run's arguments, then ours: the option parser keeps the last value of an option. */
 	char **cargv = calloc((size_t)argc + 14, sizeof(*cargv));
 	if (!cargv)
 		abort();
