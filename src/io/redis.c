@@ -166,7 +166,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	char err[256] = "";
 	char version[32] = "unknown";
 	if (*server) {
-		if (tb_redis_addr_parse(server, &st->addr, err, sizeof(err)) < 0) {
+		if (tb_redis_addr_parse(server, &st->addr, err, sizeof(err)) < 0 ||
+		    tb_redis_addr_resolve(&st->addr, err, sizeof(err)) < 0) {
 			snprintf(st->fail, sizeof(st->fail), "%s", err);
 			return 0;
 		}

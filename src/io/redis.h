@@ -17,11 +17,17 @@ struct tb_redis_addr {
 	char path[108];           /* sun_path size; empty for TCP */
 	char host[256];
 	int port;
+	char numeric[64];         /* host resolved once (tb_redis_addr_resolve); empty: not yet */
 };
 
 /* io.redis.server (--redis ADDR): "host:port", or a unix socket path (anything with a '/').
  * Returns 0, or -EINVAL with a reason in err. */
 int tb_redis_addr_parse(const char *s, struct tb_redis_addr *a, char *err, size_t errlen);
+
+/* Resolves a TCP address's host once, into a->numeric, so that the many connections of a load
+ * do not look it up again each; nothing to do for a socket path. Returns 0, or -EHOSTUNREACH
+ * with a reason in err that asks for an address when the name cannot be resolved. */
+int tb_redis_addr_resolve(struct tb_redis_addr *a, char *err, size_t errlen);
 
 /* A blocking connection with a timeout (seconds); NULL with the reason in err. */
 struct redisContext *tb_redis_connect(const struct tb_redis_addr *a, double timeout_s, char *err,

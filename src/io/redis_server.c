@@ -64,20 +64,24 @@ int tb_redis_addr_parse(const char *s, struct tb_redis_addr *a, char *err, size_
  * library from the glibc tinyben was linked with. So names are resolved here, once, and a
  * failure says what to give instead; hiredis then only ever sees a numeric address.
  */
-static int resolve_host(const char *host, char *numeric, size_t len, char *err, size_t errlen)
+int tb_redis_addr_resolve(struct tb_redis_addr *a, char *err, size_t errlen)
 {
+	if (a->path[0] || a->numeric[0])
+		return 0;
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res;
-	int rc = getaddrinfo(host, NULL, &hints, &res);
+	int rc = getaddrinfo(a->host, NULL, &hints, &res);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot resolve %s: %s (tinyben is static: it looks names up in "
-			 "/etc/hosts and DNS only; give an address such as 127.0.0.1)", host,
+			 "/etc/hosts and DNS only; give an address such as 127.0.0.1)", a->host,
 			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return -EHOSTUNREACH;
 	}
-	rc = getnameinfo(res->ai_addr, res->ai_addrlen, numeric, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
+	rc = getnameinfo(res->ai_addr, res->ai_addrlen, a->numeric, sizeof(a->numeric), NULL, 0,
+			 NI_NUMERICHOST);
 	freeaddrinfo(res);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(rc));
+		a->numeric[0] = '\0';
+		snprintf(err, errlen, "cannot resolve %s: %s", a->host, gai_strerror(rc));
 		return -EHOSTUNREACH;
 	}
 	return 0;
@@ -126,11 +130,11 @@ redisContext *tb_redis_connect(const struct tb_redis_addr *a, double timeout_s, 
 			       size_t errlen)
 {
 	struct timeval tv = { (time_t)timeout_s, (suseconds_t)((timeout_s - (time_t)timeout_s) * 1e6) };
-	char numeric[NI_MAXHOST];
-	if (!a->path[0] && resolve_host(a->host, numeric, sizeof(numeric), err, errlen) != 0)
+	struct tb_redis_addr resolved = *a;
+	if (tb_redis_addr_resolve(&resolved, err, errlen) != 0)
 		return NULL;
 	redisContext *c = a->path[0] ? redisConnectUnixWithTimeout(a->path, tv)
-				     : redisConnectWithTimeout(numeric, a->port, tv);
+				     : redisConnectWithTimeout(resolved.numeric, a->port, tv);
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
