@@ -77,8 +77,14 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index,
 		tb_ctx_flush(ctx, true);
 		return 0;
 	}
-	const char *order[257];
-	tb_runs_variant_order(b->variants, b->name, ctx->shuffle_seed, order, 256);
+	/* Every variant, however many the table holds (--runs shuffles their order). */
+	size_t n_variants = 0;
+	while (b->variants[n_variants])
+		n_variants++;
+	const char **order = malloc((n_variants + 1) * sizeof(*order));
+	if (!order)
+		abort();
+	tb_runs_variant_order(b->variants, b->name, ctx->shuffle_seed, order, n_variants);
 	for (const char *const *v = order; *v; v++) {
 		if (!selected(ctx, *v))
 			continue;
@@ -97,6 +103,7 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index,
 			tb_ctx_flush(ctx, true);
 			if (b->teardown)
 				b->teardown(ctx, state);
+			free(order);
 			return -EINTR;
 		}
 		if (rc < 0 && !ctx->variant_reported_failure)
@@ -106,6 +113,7 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index,
 		if (!tb_ctx_flush(ctx, true))
 			break;
 	}
+	free(order);
 	ctx->variant = NULL;
 	if (b->teardown)
 		b->teardown(ctx, state);
