@@ -10,7 +10,8 @@
 # (tinymembench prints no per-window samples, so its median can only be taken over runs),
 # and the CV of each tool's per-run figures and of the per-round ratio.
 # Latency: tinymembench's 64 MiB line ("extra" ns over an L1 hit: it subtracts a loop that
-# reads a 2-byte block) against mem.latency's latency_above_l1 (ns above the 1 KiB block) at
+# reads a 2-byte block) against mem.latency's latency_above_l1 (ns above the 1 KiB block) of
+# the same method (rand- variants: uniform draws, next address dependent on the load) at
 # 64 MiB, single and dual chains, 4 KiB pages ([MADV_NOHUGEPAGE]) and huge pages
 # ([MADV_HUGEPAGE] / variant thp); both per-run figures are the minimum over repetitions, as
 # tinymembench prints. Ratio = tinyben / tinymembench (lower is better for latency).
@@ -48,7 +49,7 @@ echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo 
 	"load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# tinyben:      $TINYBEN run -b mem.tmb:VARIANT -r $REPS --min-time 0.5"
 [ "$LATENCY" = 0 ] ||
-	echo "#               $TINYBEN run -b mem.latency -r $REPS --set mem.latency.max_kib=65536"
+	echo "#               $TINYBEN run -b 'mem.latency:rand-*-67108864' -r $REPS --set mem.latency.max_kib=65536"
 echo "# rounds: $ROUNDS, THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo n/a)"
 
 TMB=$tmb TINYBEN=$TINYBEN ROUNDS=$ROUNDS REPS=$REPS LATENCY=$LATENCY VARIANTS=${VARIANTS:-} \
@@ -121,12 +122,12 @@ def run_tinyben(r):
           for v in wanted if any(x["variant"] == v for x in rows)}
     lat = {}
     if latency:
-        rows = tinyben_rows(["-b", "mem.latency", "-r", str(reps), "--set",
+        rows = tinyben_rows(["-b", f"mem.latency:rand-*-{BLOCK}", "-r", str(reps), "--set",
                              f"mem.latency.max_kib={BLOCK >> 10}"],
                             os.path.join(work, f"tblat.{r}.csv"))
         for chain, pages in LAT:
             v = [float(x["value"]) for x in rows if x["metric"] == "latency_above_l1"
-                 and x["variant"] == f"{chain}-{pages}-{BLOCK}"]
+                 and x["variant"] == f"rand-{chain}-{pages}-{BLOCK}"]
             if v:
                 lat[(chain, pages)] = min(v)
     return bw, lat

@@ -1,20 +1,32 @@
 /* mem.latency: random-read latency for block sizes 1 KiB .. 256 MiB, single and dual chains,
- * with 4 KiB pages and with transparent huge pages: ns per access, raw and above L1.
+ * with 4 KiB pages and with transparent huge pages, by two methods: ns per access, raw and
+ * above L1.
  *
- * Method (pointer chasing over a random cyclic permutation): the block is cut into 64-byte
- * cache lines; a random order of all its lines is shuffled (Fisher-Yates) and each line
- * stores the address of the next line in that order, the last pointing back to the first,
- * so one cycle visits every line once. The kernel then loads p = *p: each load's address is
- * the value of the previous load, so the core cannot start the next access before the last
- * one completes (the time per load is the full latency, not a throughput), and the address
- * sequence has no stride or page-local pattern for the hardware prefetchers (stream, stride,
- * adjacent-line) to learn. Pages of 4 KiB add the TLB misses of a random walk; with 2 MiB
- * pages most of those go away, which is why both are reported (as tinymembench does).
- * "dual" walks the same cycle from two points half a cycle apart, alternating loads of two
- * independent chains: it shows how much two misses overlap; as in tinymembench, its figure
- * is the time per step of both loads. tinymembench uses an LCG for addresses and subtracts
- * the cost of the loop without loads; here the loop costs nothing but the loads, and the
- * figure above the L1 baseline (latency of the 1 KiB block) is given beside the raw one. */
+ * Method "cycle" (variants single|dual-PAGES-BYTES; pointer chasing over a random cyclic
+ * permutation): the block is cut into 64-byte cache lines; a random order of all its lines
+ * is shuffled (Fisher-Yates) and each line stores the address of the next line in that
+ * order, the last pointing back to the first, so one cycle visits every line once. The
+ * kernel then loads p = *p: each load's address is the value of the previous load, so the
+ * core cannot start the next access before the last one completes (the time per load is
+ * the full latency, not a throughput), and the address sequence has no stride or page-local
+ * pattern for the hardware prefetchers (stream, stride, adjacent-line) to learn. Between two
+ * visits of a line every other line is visited, so past the last-level cache every access
+ * misses: this is the "every access misses" latency.
+ *
+ * Method "random" (variants rand-single|dual-PAGES-BYTES; tinymembench's method): each
+ * address is drawn uniformly from the block's bytes by a linear congruential generator held
+ * in a register, and the byte loaded there (always zero) is folded into the generator's
+ * state, so the next address depends on the load just as in a chase. Draws repeat, so a
+ * block somewhat larger than a cache still hits it in proportion (a 64 MiB block with a
+ * 32 MiB L3 hits about half the time): these are the figures tinymembench prints, and the
+ * ones to hold against it. The raw figure includes the generator's arithmetic; the figure
+ * above L1 removes it with the same loop over the 1 KiB block.
+ *
+ * Pages of 4 KiB add the TLB misses of a random walk; with 2 MiB pages most of those go
+ * away, which is why both are reported (as tinymembench does). "dual" runs two independent
+ * dependent streams, alternating: it shows how much two misses overlap; as in tinymembench,
+ * its figure is the time per step of both loads. The figure above the L1 baseline (latency
+ * of the 1 KiB block, same method, chains and pages) is given beside the raw one. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +48,13 @@ struct chase {
 	void **p1, **p2;
 };
 
+/* The random method's state: the generator is the chain (each draw depends on a load). */
+struct draw {
+	const unsigned char *block;
+	uint32_t mask;         /* block bytes - 1 (blocks are powers of two) */
+	uint32_t state;
+};
+
 struct lat {
 	char *buf;             /* mapping, HUGE_ALIGN aligned inside */
 	char *base;
@@ -43,27 +62,37 @@ struct lat {
 	int mapped_huge;       /* page kind of the mapping: 0 4 KiB, 1 THP, -1 none */
 	long long huge_kib;    /* AnonHugePages the mapping got, -1 unknown */
 	uint32_t *order;
+	size_t order_len;      /* lines the order has room for */
 	size_t chain_bytes;    /* the block the current cycle links, 0 none */
 	struct chase chain;
-	double l1[2][2];       /* [huge][dual] baseline, ns; 0 until measured */
+	struct draw draw;
+	double l1[2][2][2];    /* [random][huge][dual] baseline, ns; 0 until measured */
 };
 
-/* One variant per chain, page kind and block size: "single-4k-1024" .. "dual-thp-16GiB",
- * in the order they run (a block's single and dual share the cycle built for it). The
- * options keep the sizes up to max_kib (planned()). */
-#define BLOCK(p, n) "single-" p "-" #n, "dual-" p "-" #n,
-#define BLOCKS(p)                                                                        \
-	BLOCK(p, 1024) BLOCK(p, 2048) BLOCK(p, 4096) BLOCK(p, 8192) BLOCK(p, 16384)      \
-	BLOCK(p, 32768) BLOCK(p, 65536) BLOCK(p, 131072) BLOCK(p, 262144)                \
-	BLOCK(p, 524288) BLOCK(p, 1048576) BLOCK(p, 2097152) BLOCK(p, 4194304)           \
-	BLOCK(p, 8388608) BLOCK(p, 16777216) BLOCK(p, 33554432) BLOCK(p, 67108864)       \
-	BLOCK(p, 134217728) BLOCK(p, 268435456) BLOCK(p, 536870912)                      \
-	BLOCK(p, 1073741824) BLOCK(p, 2147483648) BLOCK(p, 4294967296)                   \
-	BLOCK(p, 8589934592) BLOCK(p, 17179869184)
-static const char *const variants[] = { BLOCKS("4k") BLOCKS("thp") NULL };
+/* One variant per method, chain, page kind and block size: "single-4k-1024" ..
+ * "rand-dual-thp-16GiB", in the order they run (a block's single and dual share the cycle
+ * built for it; the methods share one mapping per page kind). The options keep the sizes up
+ * to max_kib and the methods asked for (planned()). */
+#define BLOCK(m, p, n) m "single-" p "-" #n, m "dual-" p "-" #n,
+#define BLOCKS(m, p)                                                                     \
+	BLOCK(m, p, 1024) BLOCK(m, p, 2048) BLOCK(m, p, 4096) BLOCK(m, p, 8192)          \
+	BLOCK(m, p, 16384) BLOCK(m, p, 32768) BLOCK(m, p, 65536) BLOCK(m, p, 131072)     \
+	BLOCK(m, p, 262144) BLOCK(m, p, 524288) BLOCK(m, p, 1048576)                     \
+	BLOCK(m, p, 2097152) BLOCK(m, p, 4194304) BLOCK(m, p, 8388608)                   \
+	BLOCK(m, p, 16777216) BLOCK(m, p, 33554432) BLOCK(m, p, 67108864)                \
+	BLOCK(m, p, 134217728) BLOCK(m, p, 268435456) BLOCK(m, p, 536870912)             \
+	BLOCK(m, p, 1073741824) BLOCK(m, p, 2147483648) BLOCK(m, p, 4294967296)          \
+	BLOCK(m, p, 8589934592) BLOCK(m, p, 17179869184)
+static const char *const variants[] = {
+	BLOCKS("", "4k") BLOCKS("", "thp") BLOCKS("rand-", "4k") BLOCKS("rand-", "thp") NULL
+};
+
+enum { METHOD_CYCLE, METHOD_RANDOM, METHOD_BOTH };
+static const char *const methods[] = { "cycle", "random", "both", NULL };
 
 struct latency_opts {
 	long long max_kib;
+	int method;
 };
 
 enum { M_LATENCY, M_ABOVE_L1 };
@@ -80,11 +109,16 @@ static const struct tb_option options[] = {
 	  .min = 2, .max = 1 << 24,
 	  .offset = offsetof(struct latency_opts, max_kib),
 	  .help = "largest block, KiB (blocks double from 1 KiB up to it)" },
+	{ .name = "method", .type = TB_OPT_CHOICE, .def = "both", .choices = methods,
+	  .offset = offsetof(struct latency_opts, method),
+	  .help = "cycle: a random cycle through every line (every access misses past the "
+		  "caches); random: uniform draws with repeats, tinymembench's method (rand- "
+		  "variants); both" },
 	{ 0 },
 };
 
 struct point {
-	bool dual, huge;
+	bool random, dual, huge;
 	size_t bytes;
 };
 
@@ -93,6 +127,10 @@ static bool parse_point(const char *variant, struct point *pt)
 	char chain[8], pages[4];
 	unsigned long long bytes;
 	*pt = (struct point){ 0 };
+	if (strncmp(variant, "rand-", 5) == 0) {
+		pt->random = true;
+		variant += 5;
+	}
 	if (sscanf(variant, "%7[a-z]-%3[a-z0-9]-%llu", chain, pages, &bytes) != 3)
 		return false;
 	pt->dual = strcmp(chain, "dual") == 0;
@@ -138,6 +176,52 @@ static int dual_kernel(void *arg, uint64_t iters)
 	return 0;
 }
 
+/* One draw of the random method: three steps of the ANSI C LCG (multiplier 1103515245,
+ * increment 12345), whose low bits are weak, so the address takes the top 16 bits of two
+ * steps; the loaded byte (zero) is added to the state, which makes the next draw wait for
+ * this load. 16 draws per line of source keep the loop's own cost small. */
+#define LCG(s) ((s) = (s) * 1103515245u + 12345u)
+#define DRAW1 LCG(x); a = x >> 16; LCG(x); a |= x & 0xffff0000u; x += b[a & mask];
+#define DRAW16 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 \
+	DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1
+#define DRAW2 LCG(x); a = x >> 16; LCG(x); a |= x & 0xffff0000u;                 \
+	LCG(x); c = x >> 16; LCG(x); c |= x & 0xffff0000u;                            \
+	x += b[a & mask]; x += b[c & mask];
+#define DRAW2x16 DRAW2 DRAW2 DRAW2 DRAW2 DRAW2 DRAW2 DRAW2 DRAW2 \
+	DRAW2 DRAW2 DRAW2 DRAW2 DRAW2 DRAW2 DRAW2 DRAW2
+
+static int random_single_kernel(void *arg, uint64_t iters)
+{
+	struct draw *d = arg;
+	const unsigned char *b = d->block;
+	uint32_t x = d->state, mask = d->mask, a;
+	for (uint64_t i = 0; i < iters; i++) {
+		if (tb_interrupted())
+			return -EINTR;
+		for (int j = 0; j < STEPS / 16; j++) {
+			DRAW16
+		}
+	}
+	d->state = x; /* the state is the result: no load can be optimised away */
+	return 0;
+}
+
+static int random_dual_kernel(void *arg, uint64_t iters)
+{
+	struct draw *d = arg;
+	const unsigned char *b = d->block;
+	uint32_t x = d->state, mask = d->mask, a, c;
+	for (uint64_t i = 0; i < iters; i++) {
+		if (tb_interrupted())
+			return -EINTR;
+		for (int j = 0; j < STEPS / 16; j++) {
+			DRAW2x16
+		}
+	}
+	d->state = x;
+	return 0;
+}
+
 static uint64_t next_rand(uint64_t *s)
 {
 	/* splitmix64: fixed seed, so every run walks the same cycle shape */
@@ -149,8 +233,11 @@ static uint64_t next_rand(uint64_t *s)
 
 static bool planned(const struct tb_ctx *ctx, const char *variant)
 {
+	const struct latency_opts *o = TB_OPTS(ctx, struct latency_opts);
 	struct point pt;
-	return parse_point(variant, &pt) && pt.bytes <= (size_t)TB_OPTS(ctx, struct latency_opts)->max_kib << 10;
+	if (!parse_point(variant, &pt) || pt.bytes > (size_t)o->max_kib << 10)
+		return false;
+	return o->method == METHOD_BOTH || o->method == (pt.random ? METHOD_RANDOM : METHOD_CYCLE);
 }
 
 static int setup(struct tb_ctx *ctx, void **state)
@@ -172,6 +259,10 @@ static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char
 	struct point pt;
 	char mode[32];
 	parse_point(variant, &pt);
+	if (pt.random && pt.bytes > (size_t)UINT32_MAX + 1) {
+		snprintf(why, len, "the random method draws 32-bit offsets: blocks up to 4 GiB");
+		return false;
+	}
 	if (pt.huge && !tb_thp_usable(mode, sizeof(mode))) {
 		snprintf(why, len, "transparent huge pages are '%s' "
 			 "(/sys/kernel/mm/transparent_hugepage/enabled)", mode);
@@ -180,14 +271,14 @@ static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char
 	return true;
 }
 
-/* The block, its 2 MiB alignment slack and the shuffled order of its lines. */
+/* The block, its 2 MiB alignment slack and the shuffled order of its lines (cycle). */
 static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
 {
 	(void)ctx;
 	(void)state;
 	struct point pt;
 	parse_point(variant, &pt);
-	return pt.bytes + HUGE_ALIGN + pt.bytes / LINE * sizeof(uint32_t);
+	return pt.bytes + HUGE_ALIGN + (pt.random ? 0 : pt.bytes / LINE * sizeof(uint32_t));
 }
 
 static void unmap_block(struct lat *l)
@@ -220,12 +311,6 @@ static int map_block(struct lat *l, bool huge, size_t bytes, char *why, size_t w
 	if (l->buf && l->mapped_huge == huge && l->cap >= bytes)
 		return 0;
 	unmap_block(l);
-	uint32_t *order = realloc(l->order, bytes / LINE * sizeof(*order));
-	if (!order) {
-		snprintf(why, why_len, "no memory for the order of %zu lines", bytes / LINE);
-		return -ENOMEM;
-	}
-	l->order = order;
 	long long before = tb_proc_kib("/proc/self/smaps_rollup", "AnonHugePages:");
 	l->map_len = bytes + HUGE_ALIGN;
 	l->buf = mmap(NULL, l->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -253,12 +338,21 @@ static int map_block(struct lat *l, bool huge, size_t bytes, char *why, size_t w
 
 /* Links the lines of the block into one random cycle (the two chains start half a cycle
  * apart). Checks for Ctrl-C as it goes: gigabytes of lines take seconds to shuffle. */
-static int build_cycle(struct lat *l, size_t bytes)
+static int build_cycle(struct lat *l, size_t bytes, char *why, size_t why_len)
 {
 	if (l->chain_bytes == bytes)
 		return 0;
 	l->chain_bytes = 0;
 	size_t n = bytes / LINE;
+	if (l->order_len < n) {
+		uint32_t *order = realloc(l->order, n * sizeof(*order));
+		if (!order) {
+			snprintf(why, why_len, "no memory for the order of %zu lines", n);
+			return -ENOMEM;
+		}
+		l->order = order;
+		l->order_len = n;
+	}
 	uint64_t seed = 0x74696e79ull + bytes;
 	for (size_t i = 0; i < n; i++)
 		l->order[i] = (uint32_t)i;
@@ -282,26 +376,41 @@ static int build_cycle(struct lat *l, size_t bytes)
 	return 0;
 }
 
+/* Readies the block for the point's method: its cycle, or the generator over its bytes
+ * (reset, so every repetition and run draws the same addresses). */
+static int prepare_block(struct lat *l, const struct point *pt, size_t bytes, char *why,
+			 size_t why_len)
+{
+	if (!pt->random)
+		return build_cycle(l, bytes, why, why_len);
+	l->draw = (struct draw){ .block = (const unsigned char *)l->base,
+				 .mask = (uint32_t)(bytes - 1) };
+	return 0;
+}
+
 /* ns per load of each repetition measured (into ns); returns how many, or < 0. */
-static int time_point(struct tb_ctx *ctx, struct lat *l, bool dual, double *ns)
+static int time_point(struct tb_ctx *ctx, struct lat *l, const struct point *pt, double *ns)
 {
 	struct tb_timing *t = tb_timings(ctx, 0);
-	int m = tb_time_reps(ctx, dual ? dual_kernel : single_kernel, &l->chain, t);
+	int m = pt->random
+		? tb_time_reps(ctx, pt->dual ? random_dual_kernel : random_single_kernel, &l->draw, t)
+		: tb_time_reps(ctx, pt->dual ? dual_kernel : single_kernel, &l->chain, t);
 	for (int r = 0; r < m; r++)
 		ns[r] = t[r].seconds * 1e9 / ((double)t[r].iters * STEPS);
 	return m;
 }
 
-/* The L1 baseline of a chain and page kind: the median over the 1 KiB block. */
-static int baseline(struct tb_ctx *ctx, struct lat *l, const struct point *pt, double *ns)
+/* The L1 baseline of a method, chain and page kind: the median over the 1 KiB block. */
+static int baseline(struct tb_ctx *ctx, struct lat *l, const struct point *pt, double *ns,
+		    char *why, size_t why_len)
 {
-	int rc = build_cycle(l, MIN_BLOCK);
+	int rc = prepare_block(l, pt, MIN_BLOCK, why, why_len);
 	if (rc < 0)
 		return rc;
-	int m = time_point(ctx, l, pt->dual, ns);
+	int m = time_point(ctx, l, pt, ns);
 	if (m <= 0)
 		return m < 0 ? m : -EINTR;
-	l->l1[pt->huge][pt->dual] = tb_median(ns, (size_t)m);
+	l->l1[pt->random][pt->huge][pt->dual] = tb_median(ns, (size_t)m);
 	return 0;
 }
 
@@ -325,12 +434,17 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		return rc == -EINVAL ? 0 : rc;
 	}
 	/* The baseline comes from the 1 KiB block even when only larger ones are selected. */
-	double *l1 = &l->l1[pt.huge][pt.dual];
+	double *l1 = &l->l1[pt.random][pt.huge][pt.dual];
 	if (rc == 0 && *l1 == 0 && pt.bytes != MIN_BLOCK)
-		rc = baseline(ctx, l, &pt, ns);
+		rc = baseline(ctx, l, &pt, ns, why, sizeof(why));
 	if (rc == 0)
-		rc = build_cycle(l, pt.bytes);
-	int m = rc < 0 ? rc : time_point(ctx, l, pt.dual, ns);
+		rc = prepare_block(l, &pt, pt.bytes, why, sizeof(why));
+	if (rc == -ENOMEM) {
+		tb_fail(ctx, variant, "%s", why);
+		free(ns);
+		return 0;
+	}
+	int m = rc < 0 ? rc : time_point(ctx, l, &pt, ns);
 	if (m < 0) {
 		free(ns);
 		return m;
@@ -341,8 +455,9 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	char detail[256];
 	for (int r = 0; r < m; r++) {
 		snprintf(detail, sizeof(detail),
-			 "block_bytes=%zu pages=%s chains=%d loads=%llu l1_ns=%.3f anon_huge_kib=%lld",
-			 pt.bytes, pages, pt.dual ? 2 : 1,
+			 "block_bytes=%zu pages=%s chains=%d method=%s loads=%llu l1_ns=%.3f "
+			 "anon_huge_kib=%lld",
+			 pt.bytes, pages, pt.dual ? 2 : 1, pt.random ? "random" : "cycle",
 			 (unsigned long long)tb_timings(ctx, 0)[r].iters * STEPS * (pt.dual ? 2 : 1),
 			 *l1, l->huge_kib);
 		tb_emit(ctx, variant, &metrics[M_LATENCY], r + 1, ns[r], detail);
@@ -367,8 +482,9 @@ static void teardown(struct tb_ctx *ctx, void *state)
 
 static const struct tb_bench latency_bench = {
 	.name = "mem.latency",
-	.description = "random-read latency (pointer chase) per block size 1 KiB..max, single and "
-		       "dual chains, 4 KiB pages and THP; variants single|dual-4k|thp-BYTES",
+	.description = "random-read latency per block size 1 KiB..max, single and dual chains, "
+		       "4 KiB pages and THP, by a cycle through every line (single|dual-4k|thp-BYTES) "
+		       "and by tinymembench's uniform draws (rand-single|dual-4k|thp-BYTES)",
 	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct latency_opts), .curve_axis = "block_bytes",
 	/* A quarter of --min-time per point: 25 sizes x 2 chains x 2 page kinds would otherwise

@@ -10,10 +10,10 @@
 const char *const tb_cmp_cell_names[TB_CMP_NCELLS] = {
 	"bench", "variant", "metric", "unit", "runs base/cand", "n base/cand", "base median",
 	"cand median", "ratio", "ratio 95% CI", "overhead", "overhead 95% CI", "interval",
-	"significant", "equivalent",
+	"detectable", "significant", "equivalent",
 };
 const unsigned char tb_cmp_cell_numeric[TB_CMP_NCELLS] = { 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-							    0, 0, 0 };
+							    0, 1, 0, 0 };
 
 int tb_cmp_ncells(const struct tb_cmp *c)
 {
@@ -42,7 +42,7 @@ void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_C
 	if (!r->ok) {
 		for (int i = 8; i < TB_CMP_NCELLS; i++)
 			snprintf(cells[i], TB_CMP_CELL, "n/a");
-		snprintf(cells[13], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
+		snprintf(cells[14], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
 		return;
 	}
 	snprintf(cells[8], TB_CMP_CELL, "%.4f", r->r.ratio);
@@ -68,8 +68,12 @@ void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_C
 	default:
 		snprintf(cells[12], TB_CMP_CELL, "none");
 	}
-	snprintf(cells[13], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
-	snprintf(cells[14], TB_CMP_CELL, "%s", tb_equiv_name(r->equiv));
+	if (!isnan(r->detect_pct))
+		snprintf(cells[13], TB_CMP_CELL, "+-%.2f%%", r->detect_pct);
+	else
+		snprintf(cells[13], TB_CMP_CELL, "n/a");
+	snprintf(cells[14], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
+	snprintf(cells[15], TB_CMP_CELL, "%s", tb_equiv_name(r->equiv));
 }
 
 void tb_cmp_reasons(const struct tb_cmp *c, void (*fn)(void *arg, const char *reason,
@@ -141,6 +145,11 @@ void tb_cmp_explain(FILE *f, const struct tb_cmp *c, int width)
 		       "differs from base by more than the runs differ among themselves; = no: "
 		       "the interval includes 1, no difference was shown (which is not proof "
 		       "that there is none: see --margin).");
+	fputc('\n', f);
+	para(f, width, "detectable: the smallest change these runs would find 4 times in 5 (80% "
+		       "power, from the spread between runs); a 'no' says nothing about changes "
+		       "below it. It shrinks with the square root of the runs: four times the runs "
+		       "a side halve it.");
 	fputc('\n', f);
 	para(f, width, "undetermined: too few runs on a side (or a run median that is not "
 		       "above 0) to estimate how much runs differ; the numbers are shown, but "

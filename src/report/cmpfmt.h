@@ -10,7 +10,7 @@
 enum tb_cmp_format { TB_CMPF_TEXT, TB_CMPF_CSV, TB_CMPF_MARKDOWN };
 
 /* The last cell (equivalence) is shown only with --margin. */
-#define TB_CMP_NCELLS 15
+#define TB_CMP_NCELLS 16
 #define TB_CMP_CELL 96
 extern const char *const tb_cmp_cell_names[TB_CMP_NCELLS];
 /* Which display cells are numbers (right-aligned). */

@@ -34,6 +34,7 @@ struct tb_ratio {
 	bool has_ci;
 	enum tb_ci_method method;
 	double df;           /* Welch degrees of freedom (TB_CI_RUNS) */
+	double se_log;       /* standard error of the log ratio between runs (TB_CI_RUNS) */
 	size_t runs_b, runs_c;  /* runs with samples of this metric */
 };
 
@@ -69,6 +70,11 @@ int tb_runs_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
 int tb_runs_self_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
 		    struct tb_ratio *out);
 
+/* The smallest change (percent) that runs with this standard error of the log ratio and
+ * these degrees of freedom find 4 times in 5 (two-sided 5% test, 80% power); compare
+ * passes the fewest df Welch's test can have, runs of the smaller side - 1. */
+double tb_detectable_pct(double se_log, double df);
+
 /* Overhead in percent, positive = cand worse: the extra time cand needs for the same work.
  * lower-is-better (time, latency): (ratio - 1) * 100; higher-is-better (throughput):
  * (1/ratio - 1) * 100. Monotone in ratio, so the CI maps end to end. */
@@ -93,6 +99,8 @@ struct tb_cmp_row {
 	bool ok;                         /* r is valid (kind BOTH and medians usable) */
 	double overhead, ov_lo, ov_hi;   /* percent; ov_* NAN without CI */
 	double ov_lo90, ov_hi90;         /* percent, 90%: NAN unless between runs */
+	double detect_pct;               /* smallest change found 4 times in 5: NAN unless
+					  * between runs */
 	bool significant;                /* verdict is yes */
 	enum tb_verdict verdict;
 	enum tb_equiv equiv;

@@ -1,4 +1,5 @@
-"""mem.latency: the curve's rows (mode-pages-bytes), units, THP skip, and latency rising past the caches."""
+"""mem.latency: the curve's rows ([rand-]mode-pages-bytes), units, THP skip, latency rising past
+the caches, and the two methods (a cycle through every line; tinymembench's uniform draws)."""
 import re
 import signal
 import statistics
@@ -10,7 +11,7 @@ from tbtest import run, parse_csv, ok_rows
 
 ARGS = ["-b", "mem.latency", "--quick", "-r", "3", "--min-time", "0.02",
         "--set", "mem.latency.max_kib=65536"]
-NAME = re.compile(r"^(single|dual)-(4k|thp)-(\d+)$")
+NAME = re.compile(r"^(rand-)?(single|dual)-(4k|thp)-(\d+)$")
 
 
 def thp_mode():
@@ -34,23 +35,25 @@ class Latency(tbtest.TempDirTest):
         for r in ok_rows(self.rows):
             m = NAME.match(r["variant"])
             self.assertIsNotNone(m, r["variant"])
-            self.assertIn(f"block_bytes={m.group(3)}", r["detail"])
+            self.assertIn(f"block_bytes={m.group(4)}", r["detail"])
+            self.assertIn("method=random" if m.group(1) else "method=cycle", r["detail"])
             self.assertIn(r["metric"], ("latency", "latency_above_l1"))
             self.assertEqual(r["unit"], "ns")
             self.assertEqual(r["better"], "lower")
             self.assertGreaterEqual(float(r["value"]), 0)
-            sizes.setdefault((m.group(1), m.group(2)), set()).add(int(m.group(3)))
+            sizes.setdefault((m.group(1), m.group(2), m.group(3)), set()).add(int(m.group(4)))
         want = {1024 << i for i in range(17)}  # 1 KiB .. 64 MiB
-        self.assertEqual(sizes[("single", "4k")], want)
-        self.assertEqual(sizes[("dual", "4k")], want)
+        for method in (None, "rand-"):
+            self.assertEqual(sizes[(method, "single", "4k")], want)
+            self.assertEqual(sizes[(method, "dual", "4k")], want)
         # reps x 2 metrics per point
         self.assertEqual(len(ok_rows(self.rows, variant="single-4k-4096")), 6)
 
     def test_thp_rows_or_skip(self):
         thp = [r for r in self.rows if "-thp-" in r["variant"]]
         if thp_mode() == "never":
-            # one skipped row per selected variant: 17 sizes x 2 chains
-            self.assertEqual([r["status"] for r in thp], ["skipped"] * 34)
+            # one skipped row per selected variant: 17 sizes x 2 chains x 2 methods
+            self.assertEqual([r["status"] for r in thp], ["skipped"] * 68)
             self.assertIn("never", thp[0]["detail"])
         else:
             self.assertTrue(thp)
@@ -60,7 +63,7 @@ class Latency(tbtest.TempDirTest):
         def med(variant):
             v = [float(r["value"]) for r in ok_rows(self.rows, variant=variant, metric="latency")]
             return statistics.median(v)
-        for mode in ("single", "dual"):
+        for mode in ("single", "dual", "rand-single", "rand-dual"):
             small, big = med(f"{mode}-4k-1024"), med(f"{mode}-4k-67108864")
             # 64 MiB is past any L1/L2 and every L3 of this generation of server cores:
             # DRAM with TLB misses is tens of times slower than an L1 hit.
@@ -83,6 +86,40 @@ class Latency(tbtest.TempDirTest):
         p = run("run", "-b", "mem.latency:single-4k-*", *ARGS[2:])
         got = {r["variant"] for r in parse_csv(p.stdout)}
         self.assertEqual(got, {f"single-4k-{1024 << i}" for i in range(17)})
+
+    def test_method_option_keeps_one_method(self):
+        for method, want in (("cycle", {"single-4k-2048", "dual-4k-2048"}),
+                             ("random", {"rand-single-4k-2048", "rand-dual-4k-2048"})):
+            with self.subTest(method=method):
+                p = run("run", "-b", "mem.latency:*4k-2048", *ARGS[2:],
+                        "--set", f"mem.latency.method={method}")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual({r["variant"] for r in parse_csv(p.stdout)}, want)
+        p = run("run", "-b", "mem.latency", *ARGS[2:], "--set", "mem.latency.method=lcg")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("cycle|random|both", p.stderr.replace(", ", "|"))
+
+    def test_random_method_draws_each_address_from_the_last_load(self):
+        # In L1 the random method's step is its generator's arithmetic plus a load, the
+        # cycle's a load alone: the raw figure says the arithmetic is in the chain. Past the
+        # caches (test_latency_rises_past_the_caches) the step costs a miss: had the next
+        # address not waited for the load, the misses would overlap and cost no more than
+        # the arithmetic.
+        def med(variant):
+            return statistics.median(float(r["value"]) for r in
+                                     ok_rows(self.rows, variant=variant, metric="latency"))
+        for chain in ("single", "dual"):
+            self.assertGreater(med(f"rand-{chain}-4k-1024"), 1.5 * med(f"{chain}-4k-1024"))
+            self.assertGreater(med(f"rand-{chain}-4k-67108864"),
+                               10 * med(f"rand-{chain}-4k-1024"))
+
+    def test_random_method_is_limited_to_4_gib(self):
+        p = run("run", "-b", "mem.latency:rand-single-4k-8589934592", *ARGS[2:],
+                "--set", "mem.latency.max_kib=8388608")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual([r["status"] for r in rows], ["skipped"])
+        self.assertIn("4 GiB", rows[0]["detail"])
 
     def test_sizes_above_max_kib_are_not_run(self):
         p = run("run", "-b", "mem.latency:*-4k-134217728", *ARGS[2:])

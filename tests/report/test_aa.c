@@ -8,7 +8,9 @@
  * most about 5% of them per metric. The same splits with a change injected into one side
  * (values scaled, each run's noise kept) measure the power; a 3% change is only
  * findable where runs agree within about 1%, so the same splits are also counted with
- * every run moved towards the common centre until the runs' medians spread by 1%. */
+ * every run moved towards the common centre until the runs' medians spread by 1%.
+ * The "detectable" change compare prints (80% power) is checked the same way: a change of
+ * the size it printed on average over the A/A splits is injected and counted. */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -100,6 +102,7 @@ static void load(int argc, char **argv)
 }
 
 static double big_scale(const struct tb_row *r);
+static double detect_scale(const struct tb_row *r);
 static double quiet_factor(const struct tb_row *r, int run_index);
 
 /* The quiet machine: every run moved towards the common centre (all its values by one
@@ -108,7 +111,8 @@ static double quiet_factor(const struct tb_row *r, int run_index);
 static bool quiet;
 
 /* scale > 1 makes the candidate worse by that factor (slower or less throughput); 0: by
- * big_scale(), a change of three times the metric's spread between runs. */
+ * big_scale(), a change of three times the metric's spread between runs; -1: by
+ * detect_scale(), the change compare called detectable. */
 static void side_of(struct tb_side *s, const char *label, const int *which, double scale)
 {
 	tb_side_init(s, label, 1);
@@ -117,7 +121,7 @@ static void side_of(struct tb_side *s, const char *label, const int *which, doub
 		for (size_t i = 0; i < t->n; i++) {
 			struct tb_row r = t->rows[i];
 			r.file = 0;
-			double f = scale > 0 ? scale : big_scale(&r);
+			double f = scale > 0 ? scale : scale < 0 ? detect_scale(&r) : big_scale(&r);
 			if (quiet)
 				f /= quiet_factor(&r, which[k]);
 			if (!isnan(r.value))
@@ -132,6 +136,8 @@ struct tally {
 	char name[160];
 	size_t yes_aa, yes_3pct, yes_big, splits;
 	size_t yes_quiet_3pct, quiet_splits;
+	double detect_sum;   /* compare's "detectable" (percent), summed over A/A splits */
+	size_t detect_n, yes_detect, detect_splits;
 	double sd;     /* spread of the runs' log medians: the noise between runs */
 	double lm[MAX_RUNS], mean;  /* each run's log median (NAN: none), their mean */
 };
@@ -170,6 +176,12 @@ static double big_scale(const struct tb_row *r)
 }
 
 static struct tally *tally_of_row(const struct tb_row *r);
+
+static double detect_scale(const struct tb_row *r)
+{
+	const struct tally *t = tally_of_row(r);
+	return t && t->detect_n ? 1 + t->detect_sum / (double)t->detect_n / 100 : 1.0;
+}
 
 static double quiet_factor(const struct tb_row *r, int run_index)
 {
@@ -236,6 +248,14 @@ static void count(const int *a, const int *b, double scale, int which)
 		case 0:
 			t->yes_aa += yes;
 			t->splits++;
+			if (!isnan(r->detect_pct)) {
+				t->detect_sum += r->detect_pct;
+				t->detect_n++;
+			}
+			break;
+		case 3:
+			t->yes_detect += yes;
+			t->detect_splits++;
 			break;
 		case 1: t->yes_3pct += yes; break;
 		case 2: t->yes_big += yes; break;
@@ -305,6 +325,28 @@ int main(int argc, char **argv)
 			}
 		} while (next_subset(bi, SIDE, nr));
 	} while (next_subset(a, SIDE, n_runs));
+	/* Second pass, a fifth of the splits: the change compare called detectable. */
+	int a2[SIDE] = { 0, 1, 2, 3 };
+	size_t splits2 = 0;
+	do {
+		int rest[MAX_RUNS], nr = 0;
+		for (int i = 0; i < n_runs; i++) {
+			bool in = false;
+			for (int k = 0; k < SIDE; k++)
+				in |= a2[k] == i;
+			if (!in)
+				rest[nr++] = i;
+		}
+		int bi[SIDE] = { 0, 1, 2, 3 };
+		do {
+			int b[SIDE];
+			for (int k = 0; k < SIDE; k++)
+				b[k] = rest[bi[k]];
+			if (b[0] < a2[0] || splits2++ % 5)
+				continue;
+			count(a2, b, -1, 3);
+		} while (next_subset(bi, SIDE, nr));
+	} while (next_subset(a2, SIDE, n_runs));
 	size_t want = 1;
 	for (int i = 0; i < 2 * SIDE; i++)
 		want = want * (size_t)(n_runs - i) / (size_t)(i + 1);   /* C(n_runs, 8) */
@@ -327,6 +369,9 @@ int main(int argc, char **argv)
 		       pb * 100, exp(fmax(3 * t->sd, log(1.03))));
 		printf("#   made quiet (runs within %.0f%%): power for 3%%: %5.1f%%\n", QUIET * 100,
 		       q3 * 100);
+		double pd = (double)t->yes_detect / (double)t->detect_splits;
+		double dm = t->detect_n ? t->detect_sum / (double)t->detect_n : NAN;
+		printf("#   detectable (mean of A/A splits) +-%.2f%%: found in %5.1f%%\n", dm, pd * 100);
 		CHECK(aa <= bound);
 		/* Welch's test with 4 runs a side finds a change of 3 spreads about 9 times in
 		 * 10 (noncentrality 4.2 against t(6) = 2.45); 80% leaves room for heavy tails.
@@ -337,6 +382,13 @@ int main(int argc, char **argv)
 			CHECK(p3 >= 0.80);
 		/* Where runs agree within 1% (noncentrality 4.2 for 3%), the splits find 3%. */
 		CHECK(q3 >= 0.80);
+		/* "Detectable" promises 80% for normal runs (report_stats checks that). Real
+		 * runs have outliers: one slow run in 12 widens the splits that hold it, so the
+		 * average detectable change overstates some splits and understates the others;
+		 * on the recorded runs it was found in 71-100%. Without the power term it would
+		 * be about half. */
+		if (t->sd > 1e-6)
+			CHECK(pd >= 0.65);
 	}
 	return check_done();
 }
