@@ -433,7 +433,7 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 	fputs("bench,variant,metric,unit,better,status,base_n,base_median,cand_n,cand_median,"
 	      "ratio,ratio_ci_lo,ratio_ci_hi,overhead_pct,overhead_ci_lo,overhead_ci_hi,"
 	      "significant,base_runs,cand_runs,ci_method,ci_df,ratio_ci90_lo,ratio_ci90_hi,"
-	      "margin_pct,equivalence,reason,base_env,cand_env\r\n", f);
+	      "detectable_pct,margin_pct,equivalence,reason,base_env,cand_env\r\n", f);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct tb_cmp_row *r = &c->rows[i];
 		const struct tb_series *s = r->b ? r->b : r->c;
@@ -469,16 +469,17 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 			csv_num(f, r->r.method == TB_CI_RUNS ? r->r.df : NAN);
 			csv_num(f, r->r.lo90);
 			csv_num(f, r->r.hi90);
+			csv_num(f, r->detect_pct);
 			csv_num(f, c->margin_pct);
 			fprintf(f, "%s,", tb_equiv_name(r->equiv));
 			csv_field(f, r->reason, false);
 		} else if (r->kind == TB_CMP_BOTH && r->verdict == TB_VERDICT_UNDETERMINED) {
 			/* No ratio, but the verdict, the runs and the reason. */
-			fprintf(f, ",,,,,,%s,%zu,%zu,,,,,,,", tb_verdict_name(r->verdict),
+			fprintf(f, ",,,,,,%s,%zu,%zu,,,,,,,,", tb_verdict_name(r->verdict),
 				r->r.runs_b, r->r.runs_c);
 			csv_field(f, r->reason, false);
 		} else {
-			fputs(",,,,,,,,,,,,,,,,", f);
+			fputs(",,,,,,,,,,,,,,,,,", f);
 		}
 		csv_field(f, be, false);
 		csv_field(f, ce, true);

@@ -1,9 +1,11 @@
 """tinyben compare and report end to end: real runs, crafted runs, bad input, XML, rendering."""
 import csv
 import io
+import math
 import os
 import re
 import shutil
+import statistics
 import struct
 import subprocess
 import tempfile
@@ -198,6 +200,39 @@ class Report(tbtest.TempDirTest):
             (["report", "--margin", "100", "-o", self.path("x.html"), self.plain], "--margin '100'"),
         ])
 
+
+    def test_detectable_change_from_the_runs_spread(self):
+        # 3 runs a side: detectable = (t_0.975 + t_0.80 at 2 df, the fewest Welch can have)
+        # x the standard error of the log ratio, recomputed here from the files: each run's
+        # median, their logs' variances. t quantiles from mpmath, not from this code.
+        t975, t80 = 4.302652729749464, 1.0606601717798212
+        same3 = [self.path(f"d{i}.csv") for i in range(3)]
+        for i, f in enumerate(same3):
+            data.craft(f, "none", f"r-d{i}", 1.0, seed=50 + i)
+
+        def log_medians(files, key):
+            out = []
+            for path in files:
+                v = sorted(float(r["value"]) for r in tbtest.read_csv(path)
+                           if (r["bench"], r["variant"], r["metric"]) == key
+                           and r["status"] == "ok")
+                out.append(math.log(statistics.median(v)))
+            return out
+        checked = 0
+        for r in self.compare_csv(*self.sides3(self.plain3, same3)):
+            if r["ci_method"] != "runs":
+                self.assertEqual(r["detectable_pct"], "")
+                continue
+            key = (r["bench"], r["variant"], r["metric"])
+            b, c = log_medians(self.plain3, key), log_medians(same3, key)
+            se = math.sqrt(statistics.variance(b) / 3 + statistics.variance(c) / 3)
+            want = (math.exp((t975 + t80) * se) - 1) * 100
+            self.assertAlmostEqual(float(r["detectable_pct"]), want, places=6, msg=key)
+            checked += 1
+        self.assertGreater(checked, 0)
+        p = run("compare", *self.sides3(self.plain3, same3))
+        self.assertIn(" detectable ", p.stdout)
+        self.assertIn("detectable: the smallest change", p.stdout)
     def test_no_ratio_of_values_not_above_zero(self):
         # A time after subtracting the loop overhead can come out at or below 0. A ratio of
         # two negative medians is positive but its meaning flips (-400 against -200 is
