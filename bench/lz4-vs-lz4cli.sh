@@ -41,7 +41,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 import csv, statistics, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1], newline="")) if r["status"] == "ok"]
 def vals(m): return [float(r["value"]) for r in rows if r["metric"] == m]
-c, d, ratio = vals("compress_speed"), vals("decompress_speed"), vals("ratio")
+c, d, ratio = vals("compress_bw"), vals("decompress_bw"), vals("ratio")
 print("tb", sys.argv[2], ratio[0], max(c), max(d), statistics.median(c), statistics.median(d))
 PY
 		tail -2 "$res" | sed "s/^/round $r: /" >&2

@@ -1,7 +1,7 @@
 #!/bin/sh
 # mem.mbw against Debian's mbw, same array size, alternating method by method in one run.
 # Pools every sample of all rounds: mbw's per-iteration figures (iteration 0 left out: its
-# first copy also pays page faults) and tinyben's per-repetition copy_bw. Prints per method
+# first copy also pays page faults) and tinyben's per-repetition bw. Prints per method
 # the median and the best of each, mbw's own AVG line, and the ratios tinyben / mbw of the
 # medians and of the bests. On a busy machine the best is the steadier estimate of what the
 # memory does when nobody preempts the copy (tinymembench reports the best for that reason);
@@ -37,7 +37,7 @@ for r in $(seq "$rounds"); do
 			>>"$tmp/mbw.$m"
 		awk -v m="$m" '$1 == "AVG" && $3 == m {print $9}' "$tmp/out" >>"$tmp/mbwavg.$m"
 		"$tb" run -b "mem.mbw:$m" -r 5 ${TB_ARGS:-} --set "mem.mbw.size_mib=$size" 2>>"$tmp/err" |
-			awk -F, 'NR>1 && $14=="copy_bw" && $19=="ok" {print $18}' >>"$tmp/tb.$m"
+			awk -F, 'NR>1 && $14=="bw" && $19=="ok" {print $18}' >>"$tmp/tb.$m"
 		t=$((t + 1))
 	done
 done

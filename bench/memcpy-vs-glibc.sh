@@ -23,7 +23,7 @@ for r in $(seq "$rounds"); do
 	for fn in memcpy memset; do
 		"$tmp/ref" "$fn" "$size" "$reps" >>"$tmp/ref.$fn"
 		"$tb" run -b "mem.tmb:$fn" -r "$reps" --set "mem.tmb.size_mib=$size" 2>/dev/null |
-			awk -F, 'NR>1 && $14=="bandwidth" && $19=="ok" {print $18}' >>"$tmp/tb.$fn"
+			awk -F, 'NR>1 && $14=="bw" && $19=="ok" {print $18}' >>"$tmp/tb.$fn"
 	done
 done
 best() { sort -g | tail -1; }

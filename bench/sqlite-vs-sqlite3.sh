@@ -47,7 +47,7 @@ def shell(variant):
 def tb(variant):
     p = subprocess.run([tinyben, "run", "-q", "-b", f"io.sqlite:{variant}", "-r", "1",
                         "--dir", work], capture_output=True, text=True, check=True)
-    rows = [r for r in csv.DictReader(io.StringIO(p.stdout)) if r["metric"] == "total"]
+    rows = [r for r in csv.DictReader(io.StringIO(p.stdout)) if r["metric"] == "elapsed"]
     return float(rows[0]["value"])
 
 res = {}

@@ -19,7 +19,7 @@ echo "# tinyben: $tb run -b mem.tmb -r $reps --set mem.tmb.size_mib=$size"
 echo "# mbw:     mbw -q -n 10 -t0 $size   (MiB/s x 1.048576 = MB/s; iteration 0 left out)"
 for r in $(seq "$rounds"); do
 	"$tb" run -b mem.tmb -r "$reps" --set "mem.tmb.size_mib=$size" 2>/dev/null |
-		awk -F, 'NR>1 && $14=="bandwidth" {print $13, $18}' >"$tmp/tb.$r"
+		awk -F, 'NR>1 && $14=="bw" {print $13, $18}' >"$tmp/tb.$r"
 	if command -v mbw >/dev/null; then
 		mbw -q -n 10 -t0 "$size" |
 			awk '$1 ~ /^[0-9]+$/ && $1 > 0 && $3 == "MEMCPY" {print $9 * 1.048576}' |

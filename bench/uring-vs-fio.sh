@@ -40,7 +40,7 @@ tb_job() { # qd -> "iops clat_p50_us"
 		--set io.uring.ramp_ms=1000 |
 	python3 -c 'import csv,sys
 r={x["metric"]: float(x["value"]) for x in csv.DictReader(sys.stdin) if x["status"]=="ok"}
-print(r["iops"], r["clat_p50"])'
+print(r["iops"], r["latency_p50"])'
 }
 
 echo "fio:     $("$FIO" --version)  --ioengine=io_uring --direct=1 --bs=4k --rw=randread --size=$SIZE --runtime=$RT --ramp_time=1"
