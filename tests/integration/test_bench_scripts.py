@@ -1,0 +1,46 @@
+"""bench/all-vs-reference.sh, one small round: every comparison against its reference tool runs
+and prints a ratio. The scripts read tinyben's CSV by metric name; after a rename they printed
+0.000 or failed (four of seven did, unnoticed, until this test)."""
+import math
+import os
+import re
+import shutil
+import subprocess
+
+import tbtest
+
+TOOLS = ("mbw", "lz4", "fio", "sqlite3", "redis-benchmark", "redis-server", "cc")
+# Every line the table has without tinymembench (bench/*-vs-*.sh).
+LINES = ["mem.mbw MEMCPY (medians)", "mem.mbw DUMB (medians)", "mem.mbw MCBLOCK (medians)",
+         "mem.tmb memcpy vs glibc loop (medians)", "mem.tmb memset vs glibc loop (medians)",
+         "cpu.lz4 level 1 compress (best)", "cpu.lz4 level 1 decompress (best)",
+         "cpu.exits getppid vs C loop", "cpu.exits clock_gettime vs C loop",
+         "io.redis P=1 SET rps", "io.redis P=1 GET rps", "io.redis P=16 SET rps",
+         "io.redis P=16 GET rps", "io.uring QD1 IOPS", "io.uring QD1 p50 latency",
+         "io.uring QD32 IOPS", "io.uring QD32 p50 latency", "io.sqlite autocommit time",
+         "io.sqlite wal time"]
+
+
+class BenchScripts(tbtest.TempDirTest):
+    def test_every_comparison_gives_a_ratio(self):
+        missing = [t for t in TOOLS if not shutil.which(t)]
+        if missing:
+            self.skipTest("reference tools missing: " + ", ".join(missing))
+        env = dict(os.environ, ROUNDS="1", MBW_MIB="16", REDIS_N="5000", FIO_SIZE="64M",
+                   FIO_RUNTIME="1", DIR=self.tmp, TINYBEN=tbtest.TINYBEN, TMPDIR=self.tmp)
+        p = subprocess.run([os.path.join(tbtest.SOURCE_ROOT, "bench", "all-vs-reference.sh")],
+                           capture_output=True, text=True, env=env, timeout=900, cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        self.assertNotIn("FAILED", p.stdout + p.stderr)
+        for label in LINES:
+            m = re.search(r"^" + re.escape(label) + r"\s+(\S+)", p.stdout, re.M)
+            self.assertIsNotNone(m, f"{label!r} not in the table:\n{p.stdout}")
+            ratio = float(m.group(1))
+            # Small sizes on a shared machine: far from 1 is allowed, 0 or nan is not.
+            self.assertTrue(math.isfinite(ratio) and 0.05 < ratio < 20, (label, ratio))
+        # DIR (io.uring's and io.sqlite's files) is emptied, the work directory removed.
+        self.assertEqual(os.listdir(self.tmp), [])
+
+
+if __name__ == "__main__":
+    tbtest.main()
