@@ -284,16 +284,10 @@ static bool next_subset(int *s, int k, int n)
 	return true;
 }
 
-int main(int argc, char **argv)
+/* Calls fn(a, b, i) for every unordered pair of disjoint SIDE-run sets a, b (i counts them
+ * from 0); returns how many. */
+static size_t each_split(void (*fn)(const int *a, const int *b, size_t i))
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: test_report_aa DIR-OF-runNN.csv | FILE.csv...\n");
-		return 2;
-	}
-	load(argc, argv);
-	noise();
-	/* Every unordered pair of disjoint 4-run sets: C(12,4) C(8,4) / 2 = 17325 splits of
-	 * the fixture. */
 	int a[SIDE] = { 0, 1, 2, 3 };
 	size_t splits = 0;
 	do {
@@ -312,41 +306,46 @@ int main(int argc, char **argv)
 				b[k] = rest[bi[k]];
 			if (b[0] < a[0])
 				continue; /* the same split with the sides swapped */
-			splits++;
-			count(a, b, 1.0, 0);
-			count(a, b, 1.03, 1);
-			count(a, b, 0, 2);
-			/* A fifth of the splits is plenty here. No A/A count: shrinking every
-			 * run's deviation by one factor leaves Welch's t as it was. */
-			if (splits % 5 == 1) {
-				quiet = true;
-				count(a, b, 1.03, 4);
-				quiet = false;
-			}
+			fn(a, b, splits++);
 		} while (next_subset(bi, SIDE, nr));
 	} while (next_subset(a, SIDE, n_runs));
-	/* Second pass, a fifth of the splits: the change compare called detectable. */
-	int a2[SIDE] = { 0, 1, 2, 3 };
-	size_t splits2 = 0;
-	do {
-		int rest[MAX_RUNS], nr = 0;
-		for (int i = 0; i < n_runs; i++) {
-			bool in = false;
-			for (int k = 0; k < SIDE; k++)
-				in |= a2[k] == i;
-			if (!in)
-				rest[nr++] = i;
-		}
-		int bi[SIDE] = { 0, 1, 2, 3 };
-		do {
-			int b[SIDE];
-			for (int k = 0; k < SIDE; k++)
-				b[k] = rest[bi[k]];
-			if (b[0] < a2[0] || splits2++ % 5)
-				continue;
-			count(a2, b, -1, 3);
-		} while (next_subset(bi, SIDE, nr));
-	} while (next_subset(a2, SIDE, n_runs));
+	return splits;
+}
+
+static void first_pass(const int *a, const int *b, size_t i)
+{
+	count(a, b, 1.0, 0);
+	count(a, b, 1.03, 1);
+	count(a, b, 0, 2);
+	/* A fifth of the splits is plenty here. No A/A count: shrinking every run's deviation
+	 * by one factor leaves Welch's t as it was. */
+	if (i % 5 == 0) {
+		quiet = true;
+		count(a, b, 1.03, 4);
+		quiet = false;
+	}
+}
+
+/* A fifth of the splits: the change compare called detectable, injected. */
+static void detectable_pass(const int *a, const int *b, size_t i)
+{
+	if (i % 5 == 0)
+		count(a, b, -1, 3);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_report_aa DIR-OF-runNN.csv | FILE.csv...\n");
+		return 2;
+	}
+	load(argc, argv);
+	noise();
+	/* Every unordered pair of disjoint 4-run sets: C(12,4) C(8,4) / 2 = 17325 splits of
+	 * the fixture. */
+	size_t splits = each_split(first_pass);
+	/* Second pass, once the A/A splits said what compare calls detectable. */
+	each_split(detectable_pass);
 	size_t want = 1;
 	for (int i = 0; i < 2 * SIDE; i++)
 		want = want * (size_t)(n_runs - i) / (size_t)(i + 1);   /* C(n_runs, 8) */
