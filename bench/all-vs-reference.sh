@@ -16,6 +16,8 @@
 #      if it exists), plus the knobs of the scripts: MBW_MIB (256), LZ4_LEVELS ("1"),
 #      REDIS_N (100000), FIO_SIZE (1G), FIO_RUNTIME (5), TMB_REPS (10), TMB_LATENCY (1)
 # Run from anywhere; needs the reference tools (scripts/install-deps.sh) and python3.
+# Exit: 0; 1 when a comparison failed in some round (the table is still printed, the reason
+# in its "not in the table" lines); 2 bad usage; 130 interrupted (each script cleans up).
 # Time: about 6 min a round without tinymembench on a busy 2-vCPU machine; tinymembench adds
 # its own run (5-15 min) and tinyben's (~5 min) to every round.
 set -eu
@@ -53,7 +55,7 @@ trap 'exit 143' TERM
 
 ROOT=$root TMB=$tmb TINYBEN=$TINYBEN ROUNDS=$ROUNDS WORK=$work IODIR=$DIR MD=$MD \
 	ONLY=${ONLY:-} python3 - <<'PY'
-import datetime, os, platform, re, statistics, subprocess, sys
+import datetime, os, platform, re, signal, statistics, subprocess, sys
 
 E = os.environ
 root, tmb, work, iodir = E["ROOT"], E["TMB"], E["WORK"], E["IODIR"]
@@ -169,6 +171,7 @@ if bad:
     sys.exit(2)
 names = only or list(comparisons)
 skipped = {}
+failed = set()   # comparisons that failed in some round: the exit status says so
 if "tmb" in names and not tmb:
     names.remove("tmb")
     skipped["tmb"] = "no PATH-TO-TINYMEMBENCH given"
@@ -188,7 +191,20 @@ for r in range(rounds):
     for name in names[k:] + names[:k]:
         cmd, extra, parse = comparisons[name]
         t0 = datetime.datetime.now()
-        p = subprocess.run(cmd, env=dict(env, **extra), cwd=root, capture_output=True, text=True)
+        p = subprocess.Popen(cmd, env=dict(env, **extra), cwd=root, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            p.stdout, p.stderr = p.communicate()
+        except KeyboardInterrupt:
+            # Let the script clean up after itself (its trap), then stop quietly.
+            p.send_signal(signal.SIGINT)
+            try:
+                p.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate()
+            print(f"interrupted during {name}", file=sys.stderr)
+            sys.exit(130)
         secs = (datetime.datetime.now() - t0).total_seconds()
         with open(os.path.join(work, f"{name}.{r + 1}.out"), "w") as f:
             f.write(p.stdout + "\n--- stderr\n" + p.stderr)
@@ -198,6 +214,7 @@ for r in range(rounds):
             why = p.stderr.strip().splitlines()[-1:] or [f"exit {p.returncode}"]
             print(f"round {r + 1} {name}: FAILED ({why[0]})", flush=True)
             skipped.setdefault(name, f"failed in round {r + 1}: {why[0]}")
+            failed.add(name)
             continue
         for line, ratio, better, a, b in rows:
             if line not in results:
@@ -254,4 +271,7 @@ if E["MD"]:
         for n, why in skipped.items():
             f.write(f"\n{n}: not measured ({why}).")
         f.write("\n")
+if failed:
+    print(f"failed: {', '.join(sorted(failed))} (their output is above)", file=sys.stderr)
+    sys.exit(1)
 PY

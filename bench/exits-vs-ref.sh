@@ -4,7 +4,8 @@
 # usage: bench/exits-vs-ref.sh [ROUNDS]        (env: TINYBEN, N calls per reference loop)
 set -eu
 ROUNDS=${1:-5}
-TINYBEN=${TINYBEN:-build/tinyben}
+TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
+[ -x "$TINYBEN" ] || { echo "$TINYBEN: not built (ninja -C build)" >&2; exit 2; }
 N=${N:-2000000}
 here=$(dirname "$0")
 dir=$(mktemp -d "${TMPDIR:-/tmp}/exitsbench-XXXXXX")

@@ -8,7 +8,7 @@
 # last "MB/s , MB/s" pair of the output is the result (docs/DESIGN.md, known traps).
 set -eu
 ROUNDS=${1:-3}
-TINYBEN=${TINYBEN:-build/tinyben}
+TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
 SIZE_MIB=${SIZE_MIB:-64}
 LEVELS=${LEVELS:-"1 9 12"}
 SECS=${SECS:-3}

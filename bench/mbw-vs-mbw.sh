@@ -13,10 +13,12 @@
 # DUMB/MEMCPY was 5391/18394 = 0.293; ours must not be lower.
 # Usage: bench/mbw-vs-mbw.sh [BUILD_DIR]   env: SIZE_MIB (1024) ROUNDS (5) ITERS (10)
 #        TB_ARGS (extra tinyben arguments, e.g. "--min-time 0.05" for windows as short as mbw's)
+#        TINYBEN (default BUILD_DIR/tinyben)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
-tb=$build/tinyben
+tb=${TINYBEN:-$build/tinyben}
+[ -x "$tb" ] || { echo "$tb: not built (ninja -C build)" >&2; exit 2; }
 size=${SIZE_MIB:-1024}
 rounds=${ROUNDS:-5}
 iters=${ITERS:-10}
@@ -36,10 +38,15 @@ for r in $(seq "$rounds"); do
 		awk -v m="$m" '$1 ~ /^[0-9]+$/ && $1 > 0 && $3 == m {print $9}' "$tmp/out" \
 			>>"$tmp/mbw.$m"
 		awk -v m="$m" '$1 == "AVG" && $3 == m {print $9}' "$tmp/out" >>"$tmp/mbwavg.$m"
-		"$tb" run -b "mem.mbw:$m" -r 5 ${TB_ARGS:-} --set "mem.mbw.size_mib=$size" 2>>"$tmp/err" |
-			awk -F, 'NR>1 && $14=="bw" && $19=="ok" {print $18}' >>"$tmp/tb.$m"
+		"$tb" run -b "mem.mbw:$m" -r 5 ${TB_ARGS:-} --set "mem.mbw.size_mib=$size" \
+			-o "$tmp/tb.csv" --force 2>>"$tmp/err" ||
+			{ echo "tinyben run -b mem.mbw:$m failed (exit $?): $(tail -1 "$tmp/err")" >&2; exit 1; }
+		awk -F, 'NR>1 && $14=="bw" && $19=="ok" {print $18}' "$tmp/tb.csv" >>"$tmp/tb.$m"
 		t=$((t + 1))
 	done
+done
+for m in MEMCPY DUMB MCBLOCK; do
+	[ -s "$tmp/tb.$m" ] || { echo "tinyben wrote no ok bw rows for mem.mbw:$m" >&2; exit 1; }
 done
 best() { sort -g | tail -1; }
 grep -E "^  (skipped|failed) " "$tmp/err" >&2 || true

@@ -4,10 +4,12 @@
 # Target: ratio tinyben / reference within 0.97 .. 1.03. Every sample of all rounds is pooled;
 # medians and bests are compared (on a busy machine the best is the steadier estimate).
 # Usage: bench/memcpy-vs-glibc.sh [BUILD_DIR]   env: SIZE_MIB (32) ROUNDS (5) REPS (5)
+#        TINYBEN (default BUILD_DIR/tinyben)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
-tb=$build/tinyben
+tb=${TINYBEN:-$build/tinyben}
+[ -x "$tb" ] || { echo "$tb: not built (ninja -C build)" >&2; exit 2; }
 size=${SIZE_MIB:-32}
 rounds=${ROUNDS:-5}
 reps=${REPS:-5}
@@ -22,9 +24,14 @@ echo "# $(date -u +%FT%TZ) size=${size}MiB rounds=$rounds reps=$reps load: $(cut
 for r in $(seq "$rounds"); do
 	for fn in memcpy memset; do
 		"$tmp/ref" "$fn" "$size" "$reps" >>"$tmp/ref.$fn"
-		"$tb" run -b "mem.tmb:$fn" -r "$reps" --set "mem.tmb.size_mib=$size" 2>/dev/null |
-			awk -F, 'NR>1 && $14=="bw" && $19=="ok" {print $18}' >>"$tmp/tb.$fn"
+		"$tb" run -q -b "mem.tmb:$fn" -r "$reps" --set "mem.tmb.size_mib=$size" \
+			-o "$tmp/tb.csv" --force ||
+			{ echo "tinyben run -b mem.tmb:$fn failed (exit $?)" >&2; exit 1; }
+		awk -F, 'NR>1 && $14=="bw" && $19=="ok" {print $18}' "$tmp/tb.csv" >>"$tmp/tb.$fn"
 	done
+done
+for fn in memcpy memset; do
+	[ -s "$tmp/tb.$fn" ] || { echo "tinyben wrote no ok bw rows for mem.tmb:$fn" >&2; exit 1; }
 done
 best() { sort -g | tail -1; }
 printf '%-8s %10s %10s %10s %10s %8s %8s\n' fn ref_med ref_best tb_med tb_best r_med r_best

@@ -15,7 +15,7 @@ ROUNDS=${1:-7}
 N=${2:-100000}
 CLIENTS=${CLIENTS:-50}
 DATA=${DATA:-3}
-TINYBEN=${TINYBEN:-build/tinyben}
+TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
 TRANSPORT=${TRANSPORT:-unix}
 N16=${N16:-$N}
 

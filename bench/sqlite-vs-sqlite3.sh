@@ -9,7 +9,7 @@
 set -eu
 DIR=${1:-.}
 ROUNDS=${2:-5}
-TINYBEN=${TINYBEN:-build/tinyben}
+TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
 command -v sqlite3 >/dev/null || { echo "sqlite3 not found (apt-get install sqlite3)" >&2; exit 2; }
 [ -x "$TINYBEN" ] || { echo "$TINYBEN not built" >&2; exit 2; }
 work=$(mktemp -d "$DIR/sqlite-vs-sqlite3.XXXXXX")

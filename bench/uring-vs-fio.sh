@@ -15,7 +15,7 @@ DIR=${1:-.}
 SIZE=${2:-1G}
 RT=${3:-5}
 ROUNDS=${4:-3}
-TINYBEN=${TINYBEN:-build/tinyben}
+TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
 FIO=${FIO:-fio}
 command -v "$FIO" >/dev/null || { echo "fio not found (apt-get install fio)" >&2; exit 2; }
 [ -x "$TINYBEN" ] || { echo "$TINYBEN not built" >&2; exit 2; }

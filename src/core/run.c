@@ -146,6 +146,7 @@ static int run_main(int argc, char **argv)
 
 	const struct tb_bench *todo[256];
 	size_t n_todo = 0;
+	const struct tb_bench *left_out = NULL; /* named, but its options leave the variants out */
 	for (size_t i = 0; i < tb_bench_count() && n_todo < 256; i++) {
 		const struct tb_bench *b = tb_bench_at(i);
 		tb_ctx_set_bench(&ctx, b);
@@ -154,10 +155,19 @@ static int run_main(int argc, char **argv)
 				todo[n_todo++] = b;
 				break;
 			}
+			if (!left_out && tb_row_selected(&ctx, *v))
+				left_out = b;
 		}
 	}
 	tb_runs_shuffle(todo, n_todo, sizeof(*todo), a.shuffle_seed);
 	tb_ctx_set_bench(&ctx, NULL);
+	if (n_todo == 0 && left_out) {
+		tb_error("'%s' names only variants of %s that its options (--set, --quick) leave "
+			 "out: see '%s' in 'tinyben list --options'", a.bench_arg, left_out->name,
+			 left_out->name);
+		tb_run_args_free(&a);
+		return TB_EXIT_USAGE;
+	}
 	if (n_todo == 0) {
 		tb_error("no benchmark matches '%s' (see 'tinyben list')", a.bench_arg);
 		tb_run_args_free(&a);

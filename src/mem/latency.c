@@ -64,6 +64,7 @@ struct lat {
 	uint32_t *order;
 	size_t order_len;      /* lines the order has room for */
 	size_t chain_bytes;    /* the block the current cycle links, 0 none */
+	size_t linked_bytes;   /* bytes from base a cycle wrote pointers into, since zeroed */
 	struct chase chain;
 	struct draw draw;
 	double l1[2][2][2];    /* [random][huge][dual] baseline, ns; 0 until measured */
@@ -176,10 +177,13 @@ static int dual_kernel(void *arg, uint64_t iters)
 	return 0;
 }
 
-/* One draw of the random method: three steps of the ANSI C LCG (multiplier 1103515245,
- * increment 12345), whose low bits are weak, so the address takes the top 16 bits of two
- * steps; the loaded byte (zero) is added to the state, which makes the next draw wait for
- * this load. 16 draws per line of source keep the loop's own cost small. */
+/* One draw of the random method: two steps of the ANSI C LCG (multiplier 1103515245,
+ * increment 12345), whose low bits are weak, so the address takes the top 16 bits of each
+ * step; the loaded byte (zero: prepare_block clears what a cycle linked) is added to the
+ * state, which makes the next draw wait for this load. tinymembench takes three steps and
+ * ORs the byte in; the arithmetic differs, the dependence and the uniform draws do not, and
+ * the figure above L1 removes the arithmetic either way. 16 draws per line of source keep
+ * the loop's own cost small. */
 #define LCG(s) ((s) = (s) * 1103515245u + 12345u)
 #define DRAW1 LCG(x); a = x >> 16; LCG(x); a |= x & 0xffff0000u; x += b[a & mask];
 #define DRAW16 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 DRAW1 \
@@ -289,6 +293,7 @@ static void unmap_block(struct lat *l)
 	l->cap = 0;
 	l->mapped_huge = -1;
 	l->chain_bytes = 0;
+	l->linked_bytes = 0;
 }
 
 /* Zeroes memory a chunk at a time: faulting in gigabytes takes seconds, and Ctrl-C must
@@ -373,6 +378,8 @@ static int build_cycle(struct lat *l, size_t bytes, char *why, size_t why_len)
 	l->chain.p1 = (void **)(l->base + (size_t)l->order[0] * LINE);
 	l->chain.p2 = (void **)(l->base + (size_t)l->order[n / 2] * LINE);
 	l->chain_bytes = bytes;
+	if (bytes > l->linked_bytes)
+		l->linked_bytes = bytes;
 	return 0;
 }
 
@@ -383,6 +390,15 @@ static int prepare_block(struct lat *l, const struct point *pt, size_t bytes, ch
 {
 	if (!pt->random)
 		return build_cycle(l, bytes, why, why_len);
+	/* The draws must read zeros, whatever ran before on this mapping: a cycle's pointers
+	 * would steer the addresses by what happened to run first (--runs shuffles). */
+	if (l->linked_bytes) {
+		int rc = touch_all(l->base, l->linked_bytes);
+		if (rc < 0)
+			return rc;
+		l->linked_bytes = 0;
+		l->chain_bytes = 0;
+	}
 	l->draw = (struct draw){ .block = (const unsigned char *)l->base,
 				 .mask = (uint32_t)(bytes - 1) };
 	return 0;

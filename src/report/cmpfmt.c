@@ -69,7 +69,7 @@ void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_C
 		snprintf(cells[12], TB_CMP_CELL, "none");
 	}
 	if (!isnan(r->detect_pct))
-		snprintf(cells[13], TB_CMP_CELL, "+-%.2f%%", r->detect_pct);
+		snprintf(cells[13], TB_CMP_CELL, "%.2f%%", r->detect_pct);
 	else
 		snprintf(cells[13], TB_CMP_CELL, "n/a");
 	snprintf(cells[14], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
@@ -147,9 +147,9 @@ void tb_cmp_explain(FILE *f, const struct tb_cmp *c, int width)
 		       "that there is none: see --margin).");
 	fputc('\n', f);
 	para(f, width, "detectable: the smallest change these runs would find 4 times in 5 (80% "
-		       "power, from the spread between runs); a 'no' says nothing about changes "
-		       "below it. It shrinks with the square root of the runs: four times the runs "
-		       "a side halve it.");
+		       "power, from the spread between runs): cand worse by that much, or better "
+		       "by the same factor. A 'no' says nothing about smaller changes. More runs "
+		       "shrink it: at 3-6 runs a side, doubling the runs about halves it.");
 	fputc('\n', f);
 	para(f, width, "undetermined: too few runs on a side (or a run median that is not "
 		       "above 0) to estimate how much runs differ; the numbers are shown, but "

@@ -13,13 +13,17 @@
 #define PLOT_H 260
 #define LEFT 70
 
-/* "single-4k-1048576" -> "single-4k": the variant without its block size suffix. */
+/* "single-4k-1048576", metric latency -> "single-4k latency": the variant without its block
+ * size suffix, and the metric (one curve per metric: latency and latency_above_l1 share
+ * the block sizes but are different lines). */
 static void family_of(const struct tb_series *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s", s->variant);
 	char *dash = strrchr(buf, '-');
 	if (dash && dash[1] && strspn(dash + 1, "0123456789") == strlen(dash + 1))
 		*dash = '\0';
+	size_t used = strlen(buf);
+	snprintf(buf + used, len - used, " %s", s->metric);
 }
 
 size_t tb_latency_families(const struct tb_side *sides, size_t n, char ***out)

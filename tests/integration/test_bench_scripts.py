@@ -41,6 +41,20 @@ class BenchScripts(tbtest.TempDirTest):
         # DIR (io.uring's and io.sqlite's files) is emptied, the work directory removed.
         self.assertEqual(os.listdir(self.tmp), [])
 
+    def test_a_failing_comparison_is_an_error(self):
+        # A tinyben that fails: the script says which comparison failed and why, and exits
+        # 1 (it printed 0.000 ratios and exited 0 before).
+        if not shutil.which("mbw"):
+            self.skipTest("mbw missing")
+        env = dict(os.environ, ROUNDS="1", MBW_MIB="8", ONLY="mbw", TINYBEN="/bin/false",
+                   DIR=self.tmp, TMPDIR=self.tmp)
+        p = subprocess.run([os.path.join(tbtest.SOURCE_ROOT, "bench", "all-vs-reference.sh")],
+                           capture_output=True, text=True, env=env, timeout=300, cwd=self.tmp)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("round 1 mbw: FAILED (tinyben run -b mem.mbw:MEMCPY failed", p.stdout)
+        self.assertNotIn("0.000", p.stdout)
+        self.assertEqual(os.listdir(self.tmp), [])
+
 
 if __name__ == "__main__":
     tbtest.main()

@@ -124,6 +124,13 @@ class Latency(tbtest.TempDirTest):
     def test_sizes_above_max_kib_are_not_run(self):
         p = run("run", "-b", "mem.latency:*-4k-134217728", *ARGS[2:])
         self.assertEqual(p.returncode, 2)
+        self.assertIn("names only variants of mem.latency that its options", p.stderr)
+        p = run("run", "-b", "mem.latency:rand-*", *ARGS[2:], "--set", "mem.latency.method=cycle")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("'mem.latency:rand-*' names only variants of mem.latency that its options",
+                      p.stderr)
+        p = run("run", "-b", "mem.latency:nosuch-*", *ARGS[2:])
+        self.assertEqual(p.returncode, 2)
         self.assertIn("no benchmark matches", p.stderr)
 
     def test_ctrl_c_while_building_a_big_chain_acts_promptly(self):

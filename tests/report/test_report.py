@@ -440,6 +440,28 @@ class Report(tbtest.TempDirTest):
         self.assertNotIn("<table", s)
         self.assertIn("mem.latency", s)
 
+    def test_latency_curves_one_metric_a_line(self):
+        # A real mem.latency run has two metrics per point (latency, latency_above_l1): each
+        # is its own curve, so along every line the block size only grows.
+        csvf = self.path("lat.csv")
+        p = run("run", "-q", "-b", "mem.latency:*single-4k-*", "--set", "mem.latency.max_kib=256",
+                "-r", "3", "--min-time", "0.005", "-o", csvf)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = self.path("lat.html")
+        p = run("report", "-o", out, csvf)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        text = slurp(out)
+        titles = re.findall(r"<title>mem\.latency ([^<]*)</title>", text)
+        self.assertEqual(sorted(titles), sorted(
+            f"{m}single-4k {k}" for m in ("", "rand-") for k in ("latency", "latency_above_l1")))
+        lines = re.findall(r'points="([^"]*)"', text)
+        self.assertEqual(len(lines), 4)
+        for pts in lines:
+            xs = [float(pt.split(",")[0]) for pt in pts.split()]
+            # 1 KiB .. 256 KiB; a zero figure above L1 has no place on the log axis
+            self.assertGreaterEqual(len(xs), 3, pts)
+            self.assertEqual(xs, sorted(set(xs)), pts)
+
     def test_report_refuses_overwrite(self):
         out = self.path("r.html")
         with open(out, "w") as f:
