@@ -475,8 +475,10 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 			csv_field(f, r->reason, false);
 		} else if (r->kind == TB_CMP_BOTH && r->verdict == TB_VERDICT_UNDETERMINED) {
 			/* No ratio, but the verdict, the runs and the reason. */
-			fprintf(f, ",,,,,,%s,%zu,%zu,,,,,,,,", tb_verdict_name(r->verdict),
+			fprintf(f, ",,,,,,%s,%zu,%zu,,,,,,", tb_verdict_name(r->verdict),
 				r->r.runs_b, r->r.runs_c);
+			csv_num(f, c->margin_pct); /* the margin asked for, as on every row */
+			fprintf(f, "%s,", isnan(c->margin_pct) ? "" : "undetermined");
 			csv_field(f, r->reason, false);
 		} else {
 			fputs(",,,,,,,,,,,,,,,,,", f);

@@ -233,6 +233,7 @@ class Report(tbtest.TempDirTest):
         p = run("compare", *self.sides3(self.plain3, same3))
         self.assertIn(" detectable ", p.stdout)
         self.assertIn("detectable: the smallest change", p.stdout)
+
     def test_no_ratio_of_values_not_above_zero(self):
         # A time after subtracting the loop overhead can come out at or below 0. A ratio of
         # two negative medians is positive but its meaning flips (-400 against -200 is
@@ -260,6 +261,13 @@ class Report(tbtest.TempDirTest):
             self.assertAlmostEqual(float(rows["pos"]["ratio"]), 2.0, delta=0.1)
             text = run("compare", *args).stdout
             self.assertIn("(2 metrics): a median is not above 0", text)
+            # With --margin, every row carries the margin, and no ratio is no equivalence.
+            rows = {r["variant"]: r for r in self.compare_csv(*args, "--margin", "2")}
+            for v in ("neg", "zero", "pos"):
+                self.assertEqual(rows[v]["margin_pct"], "2", rows[v])
+            for v in ("neg", "zero"):
+                self.assertEqual(rows[v]["equivalence"], "undetermined", rows[v])
+                self.assertIn("not above 0", rows[v]["reason"])
 
     def test_compare_is_deterministic(self):
         p1 = run("compare", self.plain, self.snp, "--format", "csv")
