@@ -213,6 +213,9 @@ for r in range(rounds):
         if p.returncode != 0 or not rows:
             why = p.stderr.strip().splitlines()[-1:] or [f"exit {p.returncode}"]
             print(f"round {r + 1} {name}: FAILED ({why[0]})", flush=True)
+            # Its output goes with the work directory at the end: show the tail now.
+            for l in (p.stdout + p.stderr).strip().splitlines()[-15:]:
+                print(f"    {l}", flush=True)
             skipped.setdefault(name, f"failed in round {r + 1}: {why[0]}")
             failed.add(name)
             continue
@@ -272,6 +275,7 @@ if E["MD"]:
             f.write(f"\n{n}: not measured ({why}).")
         f.write("\n")
 if failed:
-    print(f"failed: {', '.join(sorted(failed))} (their output is above)", file=sys.stderr)
+    print(f"failed: {', '.join(sorted(failed))} (the tail of their output is above)",
+          file=sys.stderr)
     sys.exit(1)
 PY

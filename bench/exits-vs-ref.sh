@@ -9,7 +9,9 @@ TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
 N=${N:-2000000}
 here=$(dirname "$0")
 dir=$(mktemp -d "${TMPDIR:-/tmp}/exitsbench-XXXXXX")
-trap 'rm -rf "$dir"' EXIT INT TERM
+trap 'rm -rf "$dir"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 cc -O2 -o "$dir/ref" "$here/exits-ref.c"
 have_perf=0
 perf bench syscall basic -l 1000 >/dev/null 2>&1 && have_perf=1

@@ -16,7 +16,9 @@ command -v lz4 >/dev/null || { echo "lz4 not installed (apt-get install lz4)" >&
 [ -x "$TINYBEN" ] || { echo "$TINYBEN: not built (ninja -C build)" >&2; exit 2; }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/lz4bench-XXXXXX")
-trap 'rm -rf "$dir"' EXIT INT TERM
+trap 'rm -rf "$dir"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if [ -n "${CORPUS:-}" ]; then
 	corpus=$CORPUS
 else

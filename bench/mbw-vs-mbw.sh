@@ -24,7 +24,9 @@ rounds=${ROUNDS:-5}
 iters=${ITERS:-10}
 command -v mbw >/dev/null || { echo "mbw not installed (apt-get install mbw)" >&2; exit 2; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -40,7 +42,8 @@ for r in $(seq "$rounds"); do
 		awk -v m="$m" '$1 == "AVG" && $3 == m {print $9}' "$tmp/out" >>"$tmp/mbwavg.$m"
 		"$tb" run -b "mem.mbw:$m" -r 5 ${TB_ARGS:-} --set "mem.mbw.size_mib=$size" \
 			-o "$tmp/tb.csv" --force 2>>"$tmp/err" ||
-			{ echo "tinyben run -b mem.mbw:$m failed (exit $?): $(tail -1 "$tmp/err")" >&2; exit 1; }
+			{ rc=$?; [ "$rc" -ne 130 ] || exit 130
+			  echo "tinyben run -b mem.mbw:$m failed (exit $rc): $(tail -1 "$tmp/err")" >&2; exit 1; }
 		awk -F, 'NR>1 && $14=="bw" && $19=="ok" {print $18}' "$tmp/tb.csv" >>"$tmp/tb.$m"
 		t=$((t + 1))
 	done

@@ -14,7 +14,9 @@ size=${SIZE_MIB:-32}
 rounds=${ROUNDS:-5}
 reps=${REPS:-5}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # Static like tinyben, so both call the same glibc routine picked by the same IFUNC.
 cc -O2 -static -o "$tmp/ref" "$here/memcpy_ref.c"
 
@@ -26,7 +28,8 @@ for r in $(seq "$rounds"); do
 		"$tmp/ref" "$fn" "$size" "$reps" >>"$tmp/ref.$fn"
 		"$tb" run -q -b "mem.tmb:$fn" -r "$reps" --set "mem.tmb.size_mib=$size" \
 			-o "$tmp/tb.csv" --force ||
-			{ echo "tinyben run -b mem.tmb:$fn failed (exit $?)" >&2; exit 1; }
+			{ rc=$?; [ "$rc" -ne 130 ] || exit 130
+			  echo "tinyben run -b mem.tmb:$fn failed (exit $rc)" >&2; exit 1; }
 		awk -F, 'NR>1 && $14=="bw" && $19=="ok" {print $18}' "$tmp/tb.csv" >>"$tmp/tb.$fn"
 	done
 done

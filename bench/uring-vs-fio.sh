@@ -21,7 +21,9 @@ command -v "$FIO" >/dev/null || { echo "fio not found (apt-get install fio)" >&2
 [ -x "$TINYBEN" ] || { echo "$TINYBEN not built" >&2; exit 2; }
 
 work=$(mktemp -d "$DIR/uring-vs-fio.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 res="$work/results.txt"
 : >"$res"
 

@@ -477,7 +477,7 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 			/* No ratio, but the verdict, the runs and the reason. */
 			fprintf(f, ",,,,,,%s,%zu,%zu,,,,,,", tb_verdict_name(r->verdict),
 				r->r.runs_b, r->r.runs_c);
-			csv_num(f, c->margin_pct); /* the margin asked for, as on every row */
+			csv_num(f, c->margin_pct); /* as on every row compared (not on one-side rows) */
 			fprintf(f, "%s,", isnan(c->margin_pct) ? "" : "undetermined");
 			csv_field(f, r->reason, false);
 		} else {

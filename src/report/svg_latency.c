@@ -26,6 +26,11 @@ static void family_of(const struct tb_series *s, char *buf, size_t len)
 	snprintf(buf + used, len - used, " %s", s->metric);
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 size_t tb_latency_families(const struct tb_side *sides, size_t n, char ***out)
 {
 	size_t k = 0;
@@ -47,6 +52,9 @@ size_t tb_latency_families(const struct tb_side *sides, size_t n, char ***out)
 			k++;
 		}
 	}
+	/* A stable order: --runs shuffles the order series first appear in. */
+	if (k)
+		qsort(*out, k, sizeof(**out), by_name);
 	return k;
 }
 
@@ -112,7 +120,7 @@ int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *f
 	if (!pts || !np)
 		abort();
 	double xmin = INFINITY, xmax = 0, ymax = 0;
-	const char *unit = "ns";
+	const char *unit = "ns", *metric = "latency";
 	for (size_t k = 0; k < n; k++) {
 		np[k] = points_of(&sides[k], family, &pts[k]);
 		for (size_t i = 0; i < np[k]; i++) {
@@ -121,6 +129,7 @@ int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *f
 			xmax = fmax(xmax, p->x);
 			ymax = fmax(ymax, isnan(p->hi) ? p->y : fmax(p->y, p->hi));
 			unit = p->s->unit;
+			metric = p->s->metric;
 		}
 	}
 	int rc = -ENOENT;
@@ -160,7 +169,8 @@ int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *f
 	fprintf(f, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n", width, height);
 	fputs("<text x=\"10\" y=\"18\" font-size=\"14\" font-weight=\"bold\">mem.latency ", f);
 	tb_xml_put(f, family);
-	fputs(": median latency by block size (lower is better)</text>\n", f);
+	fputs(": median by block size (lower is better; a median of 0 has no place on the log "
+	      "axis and is not drawn)</text>\n", f);
 	tb_svg_legend(f, id, sides, n, 10, 28, width - 20, true);
 	/* Ticks at 1, 2, 5 x 10^k; labels at those that stay 14 px apart. */
 	double last_label = INFINITY;
@@ -204,7 +214,9 @@ int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *f
 	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"middle\">block size "
 		   "(bytes, log scale)</text>\n", LEFT + PLOT_W / 2.0, top + PLOT_H + 38, FONT);
 	fprintf(f, "<text transform=\"translate(14,%.1f) rotate(-90)\" font-size=\"%d\" "
-		   "text-anchor=\"middle\">latency (log scale, ", top + PLOT_H / 2.0, FONT);
+		   "text-anchor=\"middle\">", top + PLOT_H / 2.0, FONT);
+	tb_xml_put(f, metric);
+	fputs(" (log scale, ", f);
 	tb_xml_put(f, unit);
 	fputs(")</text>\n", f);
 	for (size_t k = 0; k < n; k++) {
