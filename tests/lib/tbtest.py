@@ -80,6 +80,7 @@ def assert_usage_errors(test, cases, command=run, one_line=True):
         with test.subTest(args=args):
             p = command(*args)
             test.assertEqual(p.returncode, 2, p.stderr)
+            test.assertEqual(p.stdout, "")
             test.assertIn(message, p.stderr)
             if one_line:
                 test.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
