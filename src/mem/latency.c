@@ -441,6 +441,13 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		return -ENOMEM;
 	tb_progress(ctx, "%s block %zu KiB", variant, pt.bytes >> 10);
 	int rc = map_block(l, pt.huge, pt.bytes, why, sizeof(why));
+	/* The baseline comes from the 1 KiB block even when only larger ones are selected. */
+	double *l1 = &l->l1[pt.random][pt.huge][pt.dual];
+	if (rc == 0 && *l1 == 0 && pt.bytes != MIN_BLOCK)
+		rc = baseline(ctx, l, &pt, ns, why, sizeof(why));
+	if (rc == 0)
+		rc = prepare_block(l, &pt, pt.bytes, why, sizeof(why));
+	/* Every failure but Ctrl-C has said why (mapping, madvise, memory for the order). */
 	if (rc < 0 && rc != -EINTR) {
 		if (pt.huge && rc == -EINVAL)
 			tb_skip(ctx, variant, "%s", why);
@@ -448,17 +455,6 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 			tb_fail(ctx, variant, "%s", why);
 		free(ns);
 		return rc == -EINVAL ? 0 : rc;
-	}
-	/* The baseline comes from the 1 KiB block even when only larger ones are selected. */
-	double *l1 = &l->l1[pt.random][pt.huge][pt.dual];
-	if (rc == 0 && *l1 == 0 && pt.bytes != MIN_BLOCK)
-		rc = baseline(ctx, l, &pt, ns, why, sizeof(why));
-	if (rc == 0)
-		rc = prepare_block(l, &pt, pt.bytes, why, sizeof(why));
-	if (rc == -ENOMEM) {
-		tb_fail(ctx, variant, "%s", why);
-		free(ns);
-		return 0;
 	}
 	int m = rc < 0 ? rc : time_point(ctx, l, &pt, ns);
 	if (m < 0) {
