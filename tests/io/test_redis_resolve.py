@@ -1,6 +1,6 @@
 """io.redis with --redis NAME:PORT in a minimal guest: the static binary resolves names from
 /etc/hosts (and DNS) with no shared library present, and a name only another NSS module could
-serve is a failed row that says to give an address (README, "Static binary and host names")."""
+serve is a failed row that says to give an address (docs/USAGE.md, "Static binary and host names")."""
 import os
 import shutil
 import socket
