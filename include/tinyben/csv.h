@@ -10,8 +10,14 @@ enum tb_col {
 	TB_COL_KERNEL, TB_COL_CPU_MODEL, TB_COL_VCPUS, TB_COL_MEM_MIB, TB_COL_VERSION,
 	TB_COL_GROUP, TB_COL_BENCH, TB_COL_VARIANT, TB_COL_METRIC, TB_COL_UNIT, TB_COL_BETTER,
 	TB_COL_REP, TB_COL_VALUE, TB_COL_STATUS, TB_COL_DETAIL,
+	/* Appended later (files written before it end at detail; readers accept both): the
+	 * kernel's boot_id, so that runs of one boot can be told from runs of several boots. */
+	TB_COL_BOOT_ID,
 	TB_NCOLS
 };
+
+/* Columns of files written before boot_id existed. */
+#define TB_NCOLS_NO_BOOT_ID TB_COL_BOOT_ID
 
 extern const char *const tb_csv_columns[TB_NCOLS];
 

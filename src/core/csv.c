@@ -7,7 +7,7 @@
 const char *const tb_csv_columns[TB_NCOLS] = {
 	"timestamp", "run_id", "host", "cc_level", "cc_features", "kernel", "cpu_model",
 	"vcpus", "mem_mib", "tinyben_version", "group", "bench", "variant", "metric", "unit",
-	"better", "rep", "value", "status", "detail",
+	"better", "rep", "value", "status", "detail", "boot_id",
 };
 
 static void put(char *buf, size_t cap, size_t *n, char c)

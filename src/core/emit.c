@@ -31,7 +31,7 @@ static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric,
 		ctx->env.mem_mib, ctx->env.version, ctx->group, ctx->bench->name,
 		variant ? variant : "", metric ? metric : "", unit ? unit : "",
 		better ? better : "", rep, value, status,
-		full_detail ? full_detail : (detail ? detail : ""),
+		full_detail ? full_detail : (detail ? detail : ""), ctx->env.boot_id,
 	};
 	tb_sink_row(&ctx->sink, f);
 	free(full_detail);

@@ -85,6 +85,22 @@ static void keep_utf8(char *s)
 	}
 }
 
+/* The kernel's random id of this boot: rows of runs in one guest boot share it, so compare
+ * can tell replicates of a boot from replicates of the guest (DESIGN.md "Comparing"). A
+ * kernel without procfs gives "". Only [0-9a-f-] is kept: it is a UUID. */
+static void read_boot_id(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	fclose(f);
+	size_t n = strspn(buf, "0123456789abcdef-");
+	buf[n] = '\0';
+}
+
 void tb_env_stamp(struct tb_env *env)
 {
 	struct timespec ts;
@@ -112,6 +128,7 @@ void tb_env_collect(struct tb_env *env)
 	keep_utf8(env->kernel);
 	tb_cpu_brand(env->cpu_model, sizeof(env->cpu_model));
 	keep_utf8(env->cpu_model);
+	read_boot_id(env->boot_id, sizeof(env->boot_id));
 
 	int n = vcpu_count();
 	if (n > 0)

@@ -12,6 +12,7 @@ struct tb_env {
 	char cpu_model[64];
 	char vcpus[16];
 	char mem_mib[24];
+	char boot_id[40];       /* /proc/sys/kernel/random/boot_id, "" when unreadable */
 	const char *version;
 };
 

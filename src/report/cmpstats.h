@@ -17,6 +17,8 @@
 /* Runs a side needed for a verdict: with two, Welch's interval has about one degree of
  * freedom (t = 12.7) and can say nothing; three is the least that can. */
 #define TB_MIN_RUNS 3
+/* Boots a side needed to make the boot the unit (the same reasoning: 3 is the least). */
+#define TB_MIN_BOOTS 3
 
 /* How an interval was obtained. */
 enum tb_ci_method {
@@ -36,6 +38,11 @@ struct tb_ratio {
 	double df;           /* Welch degrees of freedom (TB_CI_RUNS) */
 	double se_log;       /* standard error of the log ratio between runs (TB_CI_RUNS) */
 	size_t runs_b, runs_c;  /* runs with samples of this metric */
+	/* The unit of replication: boots when every run of both sides carries a boot_id and
+	 * each side has TB_MIN_BOOTS boots of this metric (interval, df, se_log and the
+	 * centres are then between boots), runs otherwise. */
+	bool by_boot;
+	size_t boots_b, boots_c;  /* distinct boots with samples (0: a run without boot_id) */
 };
 
 /* Deterministic PRNG (splitmix64, Steele et al. 2014): tiny, and passes BigCrush. */

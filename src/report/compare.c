@@ -11,6 +11,7 @@
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 #include "report/cmpfmt.h"
+#include "report/gate.h"
 #include "report/progress.h"
 
 static const char usage[] =
@@ -24,6 +25,11 @@ static const char usage[] =
 	"      --margin PCT   also say whether the sides are equivalent within +-PCT %\n"
 	"      --allow-truncated  drop a cut-off last row (power cut, full disk) with a\n"
 	"                     warning instead of rejecting the file\n"
+	"      --gate         a CI decision (needs --margin): exit 0 when every metric is\n"
+	"                     equivalent within +-PCT or better, 1 when one is shown worse\n"
+	"                     by more than PCT, 3 when the runs cannot decide (docs/COMPARE.md)\n"
+	"      --metrics GLOBS  what --gate gates: comma-separated globs on\n"
+	"                     bench:variant:metric (default: every compared metric)\n"
 	"  For every (bench, variant, metric) on both sides: centres, ratio cand/base, overhead\n"
 	"  (positive = cand worse), 95% interval of the ratio, significant yes/no/undetermined.\n";
 
@@ -33,6 +39,8 @@ static const struct tb_arg options[] = {
 	{ "cand", 0, true, 'C' },
 	{ "margin", 0, true, 'm' },
 	{ "allow-truncated", 0, false, 'T' },
+	{ "gate", 0, false, 'g' },
+	{ "metrics", 0, true, 'M' },
 	{ 0 },
 };
 
@@ -111,6 +119,8 @@ static void versions_of(const struct tb_side *s, char *buf, size_t len)
 struct compare_args {
 	struct files base, cand;
 	enum tb_cmp_format fmt;
+	bool format_given, gate;
+	const char *metrics;     /* --metrics: globs of what --gate gates */
 	struct tb_read_opts *ro;
 	struct tb_cmp_opts *co;
 };
@@ -119,7 +129,10 @@ static int on_option(void *user, int id, const char *v)
 {
 	struct compare_args *c = user;
 	switch (id) {
+	case 'g': c->gate = true; return 0;
+	case 'M': c->metrics = v; return 0;
 	case 'f':
+		c->format_given = true;
 		if (strcmp(v, "text") == 0)
 			c->fmt = TB_CMPF_TEXT;
 		else if (strcmp(v, "csv") == 0)
@@ -168,6 +181,19 @@ static int compare_main(int argc, char **argv)
 		add(&ca.base, argv[first]);
 		add(&ca.cand, argv[first + 1]);
 	}
+	if (ca.gate && isnan(co.margin_pct)) {
+		tb_error("compare: --gate needs --margin PCT (the change the gate tolerates)");
+		goto out;
+	}
+	if (ca.gate && ca.format_given) {
+		tb_error("compare: --gate writes its own lines; leave out --format (run compare "
+			 "without --gate for the table)");
+		goto out;
+	}
+	if (ca.metrics && !ca.gate) {
+		tb_error("compare: --metrics chooses what --gate gates; give --gate too");
+		goto out;
+	}
 
 	struct tb_table t = { 0 };
 	struct tb_side bs, cs;
@@ -210,10 +236,24 @@ static int compare_main(int argc, char **argv)
 		goto done;
 	}
 	tb_progress_done(&progress);
-	tb_cmp_write(stdout, ca.fmt, &t, &bs, &cs, &cmp);
-	rc = fflush(stdout) == 0 && !ferror(stdout) ? TB_EXIT_OK : TB_EXIT_FAILED;
-	if (rc)
+	int gate_rc = TB_EXIT_OK;
+	if (ca.gate) {
+		gate_rc = tb_gate_write(stdout, &cmp, co.margin_pct, ca.metrics);
+		if (gate_rc < 0) {
+			tb_error("compare: --metrics '%s' matches no metric measured on both sides "
+				 "(patterns are globs on bench:variant:metric)", ca.metrics);
+			rc = TB_EXIT_USAGE;
+			goto done;
+		}
+	} else {
+		tb_cmp_write(stdout, ca.fmt, &t, &bs, &cs, &cmp);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
 		tb_error("compare: cannot write the output");
+		rc = TB_EXIT_FAILED;
+	} else {
+		rc = gate_rc; /* 0, or the gate's 1 or 3 */
+	}
 done:
 	tb_progress_done(&progress);
 	if (rc == TB_EXIT_INTERRUPTED)
@@ -231,7 +271,8 @@ out:
 static const struct tb_verb compare_verb = {
 	.name = "compare",
 	.synopsis = "compare BASE.csv CAND.csv [--format text|csv|markdown] [--margin PCT] "
-		    "[--allow-truncated] (or --base FILE... --cand FILE...)",
+		    "[--allow-truncated] [--gate [--metrics GLOBS]] (or --base FILE... --cand "
+		    "FILE...)",
 	.summary = "overhead of one run against another: medians, ratio, 95% CI, significance",
 	.main = compare_main,
 	.order = 50,

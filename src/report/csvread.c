@@ -170,11 +170,13 @@ static int read_record(struct reader *r, char *out, size_t *off, int max_fields,
 	}
 }
 
+/* A header is the current one (TB_NCOLS columns) or that of a file written before boot_id
+ * existed (TB_NCOLS_NO_BOOT_ID): its columns are the same up to detail. */
 static bool is_header(char *rec, const size_t *off, int nf)
 {
-	if (nf != TB_NCOLS)
+	if (nf != TB_NCOLS && nf != TB_NCOLS_NO_BOOT_ID)
 		return false;
-	for (int i = 0; i < TB_NCOLS; i++)
+	for (int i = 0; i < nf; i++)
 		if (strcmp(rec + off[i], tb_csv_columns[i]) != 0)
 			return false;
 	return true;
@@ -186,8 +188,9 @@ static int header_error(struct reader *r, char *rec, const size_t *off, int nf)
 		if (strcmp(rec + off[i], tb_csv_columns[i]) != 0)
 			return bad(r, 1, "not a tinyben CSV: header column %d is '%.40s', "
 				   "expected '%s'", i + 1, rec + off[i], tb_csv_columns[i]);
-	return bad(r, 1, "not a tinyben CSV: header has %d columns, expected %d (%s,...,%s)",
-		   nf, TB_NCOLS, tb_csv_columns[0], tb_csv_columns[TB_NCOLS - 1]);
+	return bad(r, 1, "not a tinyben CSV: header has %d columns, expected %d (%s,...,%s; "
+		   "%d in files before %s)", nf, TB_NCOLS, tb_csv_columns[0],
+		   tb_csv_columns[TB_NCOLS - 1], TB_NCOLS_NO_BOOT_ID, tb_csv_columns[TB_NCOLS - 1]);
 }
 
 static int check_row(struct reader *r, struct tb_row *row)
@@ -256,6 +259,7 @@ static int stream(struct reader *r, size_t file, const struct tb_read_opts *o,
 	size_t off[TB_NCOLS];
 	unsigned long long rows = 0;
 	bool header = false;
+	int ncols = TB_NCOLS;  /* of the last header: files before boot_id have one fewer */
 	int rc = 0;
 
 	/* Enough bytes to see a byte order mark or a JSON object. */
@@ -322,18 +326,22 @@ static int stream(struct reader *r, size_t file, const struct tb_read_opts *o,
 				goto out;
 			}
 			header = true;
+			ncols = nf;
 			continue;
 		}
-		/* `cat a.csv b.csv` repeats the header: accept it where a row could start. */
-		if (is_header(rec, off, nf))
+		/* `cat a.csv b.csv` repeats the header: accept it where a row could start (a
+		 * file with boot_id after one without, too). */
+		if (is_header(rec, off, nf)) {
+			ncols = nf;
 			continue;
-		if (nf != TB_NCOLS) {
-			rc = bad(r, start, "%d fields, expected %d", nf, TB_NCOLS);
+		}
+		if (nf != ncols) {
+			rc = bad(r, start, "%d fields, expected %d", nf, ncols);
 			goto out;
 		}
 		struct tb_row row = { .file = file, .line = start };
 		for (int i = 0; i < TB_NCOLS; i++)
-			row.f[i] = rec + off[i];
+			row.f[i] = i < nf ? rec + off[i] : "";
 		if ((rc = check_row(r, &row)) != 0 || (rc = sink(arg, &row)) != 0)
 			goto out;
 		rows++;

@@ -76,6 +76,12 @@ class Cli(tbtest.TempDirTest):
         recs = [json.loads(line) for line in lines]
         self.assertEqual(len(recs), 18)
         self.assertEqual(list(recs[0].keys()), tbtest.HEADER)
+        # boot_id, last: the kernel's id of this boot in every row (CSV and JSON alike)
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()
+        self.assertEqual({r["boot_id"] for r in recs}, {boot})
+        self.assertEqual({r["boot_id"] for r in parse_csv(
+            run("run", "-b", "mem.mbw:MEMCPY", *MBW_TINY[2:]).stdout)}, {boot})
         self.assertIsInstance(recs[0]["value"], float)
         self.assertIsInstance(recs[0]["rep"], int)
         # the extension decides whatever its case: R.JSONL is JSON Lines too

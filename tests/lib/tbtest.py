@@ -16,7 +16,10 @@ SOURCE_ROOT = os.environ.get("TB_SOURCE_ROOT", ".")
 BUILD_ROOT = os.environ.get("TB_BUILD_ROOT", "build")
 
 HEADER = ("timestamp,run_id,host,cc_level,cc_features,kernel,cpu_model,vcpus,mem_mib,"
-          "tinyben_version,group,bench,variant,metric,unit,better,rep,value,status,detail").split(",")
+          "tinyben_version,group,bench,variant,metric,unit,better,rep,value,status,detail,"
+          "boot_id").split(",")
+# Files written before the boot_id column (compare and report still read them).
+HEADER_NO_BOOT_ID = HEADER[:-1]
 
 
 def run(*args, timeout=300, env=None, cwd=None, input=None):

@@ -362,7 +362,7 @@ class Report(tbtest.TempDirTest):
                  r":3: truncated last line")
         self.bad("trunc2.csv", head + "\r\n" + first + "\r\n" + second[:-3],
                  r":3: truncated last line")
-        self.bad("fields.csv", head + "\r\n" + first + ",extra\r\n", r":2: 21 fields, expected 20")
+        self.bad("fields.csv", head + "\r\n" + first + ",extra\r\n", r":2: 22 fields, expected 21")
         self.bad("empty.csv", "", r":1: empty file")
         self.bad("json.csv", '{"timestamp": 1}\n', r":1: JSON Lines")
         p = run("compare", self.path("missing.csv"), self.a)

@@ -46,8 +46,10 @@ static void test_reader(void)
 	CHECK(parse("a,b\n", err, sizeof(err), &t) == -22);
 	CHECK_STR(err, "x.csv:1: not a tinyben CSV: header column 1 is 'a', expected 'timestamp'");
 	CHECK(parse(HDR ",x\n", err, sizeof(err), &t) == -22);
-	CHECK_STR(err, "x.csv:1: not a tinyben CSV: header has 21 columns, expected 20 "
-		       "(timestamp,...,detail)");
+	CHECK_STR(err, "x.csv:1: not a tinyben CSV: header column 21 is 'x', expected 'boot_id'");
+	CHECK(parse(HDR ",boot_id,x\n", err, sizeof(err), &t) == -22);
+	CHECK_STR(err, "x.csv:1: not a tinyben CSV: header has 22 columns, expected 21 "
+		       "(timestamp,...,boot_id; 20 in files before boot_id)");
 	CHECK(parse(HDR "\n\"unterminated\n", err, sizeof(err), &t) == -22);
 	CHECK_STR(err, "x.csv:2: truncated last line (a quoted field is never closed; "
 		       "--allow-truncated drops it)");
@@ -60,6 +62,17 @@ static void test_reader(void)
 		    "no disk\n" HDR "\r\n" ROW("2") "\r\n", err, sizeof(err), &t) == 0);
 	CHECK(isnan(t.rows[t.n - 2].value));
 	CHECK_NEAR(t.rows[t.n - 1].value, 2, 0);
+	CHECK_STR(t.rows[t.n - 1].f[TB_COL_BOOT_ID], "");
+	/* boot_id: a file with it, then (cat) one without; each row has as many fields as the
+	 * header above it says. */
+	CHECK(parse(HDR ",boot_id\n" ROW("3") ",b-1\n" HDR "\n" ROW("4") "\n", err, sizeof(err),
+		    &t) == 0);
+	CHECK_STR(t.rows[t.n - 2].f[TB_COL_BOOT_ID], "b-1");
+	CHECK_STR(t.rows[t.n - 1].f[TB_COL_BOOT_ID], "");
+	CHECK(parse(HDR ",boot_id\n" ROW("3") "\n", err, sizeof(err), &t) == -22);
+	CHECK_STR(err, "x.csv:2: 20 fields, expected 21");
+	CHECK(parse(HDR "\n" ROW("3") ",b-1\n", err, sizeof(err), &t) == -22);
+	CHECK_STR(err, "x.csv:2: 21 fields, expected 20");
 	tb_table_free(&t);
 }
 

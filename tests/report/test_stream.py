@@ -210,7 +210,7 @@ class Stream(tbtest.TempDirTest):
             f.write("\r\n".join(lines))
         p = run("compare", "--allow-truncated", whole, mid)
         self.assertEqual(p.returncode, 2)
-        self.assertIn("mid.csv:4: 16 fields, expected 20", p.stderr)
+        self.assertIn("mid.csv:4: 16 fields, expected 21", p.stderr)
 
     def interrupted(self, args, fifo, sig):
         """Starts tinyben on a FIFO that delivers rows and then stalls; one signal must

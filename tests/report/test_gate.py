@@ -1,0 +1,112 @@
+"""`tinyben compare --gate`: each exit status on synthetic runs with known effects."""
+import csv
+import math
+import random
+
+import tbtest
+from tbtest import run
+
+# (bench, variant, metric, unit, better, centre)
+SERIES = [("cpu.x", "v", "speed", "MB/s", "higher", 1000.0),
+          ("mem.y", "w", "latency", "ns", "lower", 80.0)]
+
+
+def write_runs(path, runs, effect=None, spread=0.003, seed=1, boots=None, reps=3):
+    """`runs` runs; each run's level varies by `spread` (log sd); effect: {metric: factor
+    by which cand is worse}; boots: boot_id per run (else empty)."""
+    rnd = random.Random(seed)
+    effect = effect or {}
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=tbtest.HEADER, lineterminator="\r\n")
+        w.writeheader()
+        for k in range(runs):
+            for bench, variant, metric, unit, better, centre in SERIES:
+                worse = effect.get(metric, 1.0)
+                level = centre * math.exp(rnd.gauss(0, spread))
+                level = level / worse if better == "higher" else level * worse
+                for rep in range(1, reps + 1):
+                    w.writerow(dict(
+                        timestamp="2026-12-01T00:00:00Z", run_id=f"{path}-{k}", host="h",
+                        cc_level="none", cc_features="", kernel="6.1", cpu_model="c",
+                        vcpus="2", mem_mib="1024", tinyben_version="0.1.0",
+                        group=bench.split(".")[0], bench=bench, variant=variant,
+                        metric=metric, unit=unit, better=better, rep=str(rep),
+                        value=f"{level * math.exp(rnd.gauss(0, 0.001)):.6g}", status="ok",
+                        detail="", boot_id=boots[k] if boots else ""))
+
+
+class Gate(tbtest.TempDirTest):
+    def gate(self, *args):
+        return run("compare", "--gate", *args)
+
+    def test_pass_when_equivalent(self):
+        a, b = self.path("a.csv"), self.path("b.csv")
+        write_runs(a, 5, seed=1)
+        write_runs(b, 5, seed=2)
+        p = self.gate("--margin", "2", a, b)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("gate passed: 2 metrics gated at +2%: 2 pass, 0 worse, 0 undecided",
+                      p.stdout)
+
+    def test_better_passes(self):
+        a, b = self.path("a.csv"), self.path("b.csv")
+        write_runs(a, 5, seed=1)
+        write_runs(b, 5, seed=2, effect={"speed": 0.7, "latency": 0.7})
+        p = self.gate("--margin", "2", a, b)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_worse_fails_and_is_listed(self):
+        a, b = self.path("a.csv"), self.path("b.csv")
+        write_runs(a, 5, seed=1)
+        write_runs(b, 5, seed=2, effect={"latency": 1.10})
+        p = self.gate("--margin", "2", a, b)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"worse: mem\.y:w:latency overhead \+10\.\d\d% \(90% "
+                                   r"interval .*\) exceeds \+2%")
+        self.assertNotIn("cpu.x", p.stdout)
+        self.assertIn("gate failed", p.stdout)
+        # --metrics leaves the worse one out: the rest passes
+        p = self.gate("--margin", "2", "--metrics", "cpu.*", a, b)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("1 metric gated", p.stdout)
+        p = self.gate("--margin", "2", "--metrics", "nothing:*,*:*:speed2", a, b)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("matches no metric", p.stderr)
+
+    def test_undecided_says_how_many_runs(self):
+        a, b = self.path("a.csv"), self.path("b.csv")
+        # too few runs
+        write_runs(a, 2, seed=1)
+        write_runs(b, 2, seed=2)
+        p = self.gate("--margin", "2", a, b)
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertIn("cannot decide: cpu.x:v:speed (2/2 runs): needs at least 3 runs a side",
+                      p.stdout)
+        # noisy runs (3% between runs) against a 2% margin: a number of runs that decides
+        write_runs(a, 4, seed=1, spread=0.03)
+        write_runs(b, 4, seed=2, spread=0.03)
+        p = self.gate("--margin", "2", a, b)
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"cannot decide: mem\.y:w:latency overhead .*: needs "
+                                   r"about \d+ runs a side")
+        self.assertIn("gate undecided", p.stdout)
+        # a worse metric decides the gate even when another is undecided
+        write_runs(b, 4, seed=2, spread=0.03, effect={"latency": 1.5})
+        p = self.gate("--margin", "2", a, b)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+
+    def test_usage(self):
+        a = self.path("a.csv")
+        write_runs(a, 3)
+        for args, msg in [(["--gate", a, a], "--gate needs --margin"),
+                          (["--gate", "--margin", "2", "--format", "csv", a, a],
+                           "leave out --format"),
+                          (["--metrics", "x", a, a], "give --gate too")]:
+            p = run("compare", *args)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn(msg, p.stderr)
+            self.assertEqual(p.stdout, "")
+
+
+if __name__ == "__main__":
+    tbtest.main()
