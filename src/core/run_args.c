@@ -16,7 +16,7 @@
 
 enum {
 	OPT_QUICK = 256, OPT_FORMAT, OPT_FORCE, OPT_TAG, OPT_SET, OPT_DIR, OPT_THREADS,
-	OPT_REDIS, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_RUNS, OPT_SHUFFLE,
+	OPT_REDIS, OPT_PEER, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_RUNS, OPT_SHUFFLE,
 };
 
 static const struct tb_arg args[] = {
@@ -31,6 +31,7 @@ static const struct tb_arg args[] = {
 	{ "dir", 0, true, OPT_DIR },
 	{ "threads", 0, true, OPT_THREADS },
 	{ "redis", 0, true, OPT_REDIS },
+	{ "peer", 0, true, OPT_PEER },
 	{ "corpus", 0, true, OPT_CORPUS },
 	{ "allow-device", 0, false, OPT_ALLOW_DEVICE },
 	{ "min-time", 0, true, OPT_MIN_TIME },
@@ -58,6 +59,7 @@ static const char usage[] =
 	"      --dir DIR             where I/O benchmarks create their files (default: .)\n"
 	"      --threads LIST        thread counts for scalable benchmarks: N, 1,2,4 or all\n"
 	"      --redis ADDR          = --set io.redis.server=ADDR (host:port or socket path)\n"
+	"      --peer HOST:PORT      = --set io.net.peer=HOST:PORT (a `tinyben serve`)\n"
 	"      --corpus FILE         = --set cpu.lz4.corpus=FILE\n"
 	"      --allow-device        = --set io.uring.allow_device=1 (never by default)\n"
 	"  -q, --quiet               no progress and no summary on stderr\n";
@@ -269,6 +271,7 @@ static int on_option(void *user, int id, const char *value)
 			return fail("--threads '%s': expected N, a list like 1,2,4, or all", value);
 		return 0;
 	case OPT_REDIS: return set_alias(a, "io.redis", "server", value, "--redis");
+	case OPT_PEER: return set_alias(a, "io.net", "peer", value, "--peer");
 	case OPT_CORPUS: return set_alias(a, "cpu.lz4", "corpus", value, "--corpus");
 	case OPT_ALLOW_DEVICE: return set_alias(a, "io.uring", "allow_device", "1", "--allow-device");
 	case OPT_MIN_TIME: r->min_time = value; return 0;
