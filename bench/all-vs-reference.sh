@@ -11,10 +11,11 @@
 #   without a path the tinymembench comparison is left out (its table line says so)
 # env: ROUNDS (3), TINYBEN (default build/tinyben), DIR (where io.uring and io.sqlite put
 #      their files; default: a new directory under the current one, removed at the end),
-#      ONLY (comma list of: mbw,memcpy,tmb,lz4,exits,redis,fio,sqlite; default all),
+#      ONLY (comma list of: mbw,memcpy,tmb,lz4,exits,redis,fio,sqlite,net; default all),
 #      MD (a file to write the table to as Markdown, with date, machine and load; refused
 #      if it exists), plus the knobs of the scripts: MBW_MIB (256), LZ4_LEVELS ("1"),
-#      REDIS_N (100000), FIO_SIZE (1G), FIO_RUNTIME (5), TMB_REPS (10), TMB_LATENCY (1)
+#      REDIS_N (100000), FIO_SIZE (1G), FIO_RUNTIME (5), TMB_REPS (10), TMB_LATENCY (1),
+#      NET_SECONDS (3)
 # Run from anywhere; needs the reference tools (scripts/install-deps.sh) and python3.
 # Exit: 0; 1 when a comparison failed in some round (the table is still printed, the reason
 # in its "not in the table" lines); 2 bad usage; 130 interrupted (each script cleans up).
@@ -150,6 +151,17 @@ def p_sqlite(out):
                          float(m.group(2)), float(m.group(3))))
     return rows
 
+def p_net(out):
+    rows = []
+    for l in out.splitlines():
+        m = re.match(r"^(stream-p\d|rr-p50)\s+\S+ ([0-9.]+) \S+\s+tinyben ([0-9.]+) \S+\s+ratio ([0-9.]+)", l)
+        if m:
+            name = (f"io.net stream-send P={m.group(1)[-1]} MB/s vs iperf3" if m.group(1) != "rr-p50"
+                    else "io.net rr p50 round trip vs sockperf")
+            rows.append((name, float(m.group(4)), "lower" if m.group(1) == "rr-p50" else "higher",
+                         float(m.group(2)), float(m.group(3))))
+    return rows
+
 comparisons = {
     "mbw": ([os.path.join(bench, "mbw-vs-mbw.sh"), build],
             dict(SIZE_MIB=g("MBW_MIB", "256"), ROUNDS="1"), p_mbw),
@@ -163,6 +175,7 @@ comparisons = {
     "fio": ([os.path.join(bench, "uring-vs-fio.sh"), iodir, g("FIO_SIZE", "1G"),
              g("FIO_RUNTIME", "5"), "1"], {}, p_fio),
     "sqlite": ([os.path.join(bench, "sqlite-vs-sqlite3.sh"), iodir, "1"], {}, p_sqlite),
+    "net": ([os.path.join(bench, "net-vs-iperf3.sh"), "1", g("NET_SECONDS", "3")], {}, p_net),
 }
 only = [x for x in E["ONLY"].split(",") if x]
 bad = [x for x in only if x not in comparisons]

@@ -38,6 +38,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 hostname "$name"
+# io.net's own serve is on loopback, which nothing else brings up here.
+busybox ip link set lo up 2>/dev/null || echo "TINYBEN-INIT lo up failed"
 if [ $mount_pseudo = 1 ]; then
 	mount -t proc proc /proc
 	mount -t sysfs sysfs /sys

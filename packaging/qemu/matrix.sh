@@ -178,6 +178,11 @@ fi
 mkdir -p "$work_parent" || die "--work $work_parent: cannot make it"
 work=$(mktemp -d "$work_parent/tinyben-matrix-$run_id-XXXXXX")
 pids=() child=
+serve_pid=   # the host's `tinyben serve` (below)
+stop_serve() {
+	[ -z "$serve_pid" ] || { kill -TERM "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; } || true
+	serve_pid=
+}
 # A stopped child stays a zombie until waited for, and kill -0 still finds it: look at its state.
 running() { [ -e "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
 stop_guests() {
@@ -201,6 +206,7 @@ cleanup() {
 		wait "$child" 2>/dev/null || true
 	fi
 	stop_guests
+	stop_serve
 	if [ $keep_work = 1 ]; then note "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -246,6 +252,21 @@ make_seed() { # index dir
 		genisoimage -quiet -output "$d/seed.iso" -volid cidata -joliet -rock "$d/user-data" "$d/meta-data"
 	fi
 }
+
+# --- the host's end of io.net: one `tinyben serve` for the whole run ---------------------------
+# On the host's loopback, which QEMU's user networking shows every guest as 10.0.2.2: the
+# guests' io.net rows then cross virtio-net (docs/NET.md). Each `run` gets --peer to it.
+"$tinyben" serve --listen 127.0.0.1:0 2>"$work/serve.log" </dev/null &
+serve_pid=$!
+serve_port=
+for _ in $(seq 100); do
+	serve_port=$(sed -n 's/^tinyben serve: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$work/serve.log")
+	[ -z "$serve_port" ] && running "$serve_pid" || break
+	sleep 0.1
+done
+[ -n "$serve_port" ] || fail "tinyben serve did not start: $(tail -n 1 "$work/serve.log")"
+note "tinyben serve on 127.0.0.1:$serve_port: the guests measure io.net against 10.0.2.2:$serve_port"
+[[ $run_args != run\ * || " $run_args " == *" --peer "* ]] || run_args+=" --peer 10.0.2.2:$serve_port"
 
 {
 	echo "# packaging/qemu/matrix.sh run $run_id: $count guest(s) of $matrix, $concurrency"

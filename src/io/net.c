@@ -140,7 +140,10 @@ static void handshake(struct net_state *s, const char *name)
 	char err[300];
 	s->control = tb_net_connect(&s->addr, SOCK_STREAM, NET_TIMEOUT_S, err, sizeof(err));
 	if (s->control < 0) {
-		snprintf(s->fail, sizeof(s->fail), "%s", err);
+		/* A fresh network namespace or a bare initramfs has lo down. */
+		snprintf(s->fail, sizeof(s->fail), "%s%s", err,
+			 s->control == -ENETUNREACH && s->server_running
+				 ? " (the loopback interface is down here: ip link set lo up)" : "");
 		return;
 	}
 	char hello[64], line[TB_NET_LINE_MAX];

@@ -143,7 +143,11 @@ static void conn_close(struct serve *s, struct conn *c)
 	}
 	if (c->session)
 		c->session->n_data--;
-	close(c->fd); /* also leaves the epoll set */
+	/* Leave the epoll set explicitly: close() alone does not while another fd table still
+	 * holds the socket (the runner's vfork'ed row writer, when serve runs inside io.net),
+	 * and its events would then name this struct after it is freed. */
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
 	*(c->prev ? &c->prev->next : &s->head) = c->next;
 	*(c->next ? &c->next->prev : &s->tail) = c->prev;
 	s->n_conns--;

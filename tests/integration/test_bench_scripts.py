@@ -9,7 +9,8 @@ import subprocess
 
 import tbtest
 
-TOOLS = ("mbw", "lz4", "fio", "sqlite3", "redis-benchmark", "redis-server", "cc")
+TOOLS = ("mbw", "lz4", "fio", "sqlite3", "redis-benchmark", "redis-server", "cc", "iperf3",
+         "sockperf")
 # Every line the table has without tinymembench (bench/*-vs-*.sh).
 LINES = ["mem.mbw MEMCPY (medians)", "mem.mbw DUMB (medians)", "mem.mbw MCBLOCK (medians)",
          "mem.tmb memcpy vs glibc loop (medians)", "mem.tmb memset vs glibc loop (medians)",
@@ -18,7 +19,8 @@ LINES = ["mem.mbw MEMCPY (medians)", "mem.mbw DUMB (medians)", "mem.mbw MCBLOCK 
          "io.redis P=1 SET rps", "io.redis P=1 GET rps", "io.redis P=16 SET rps",
          "io.redis P=16 GET rps", "io.uring QD1 IOPS", "io.uring QD1 p50 latency",
          "io.uring QD32 IOPS", "io.uring QD32 p50 latency", "io.sqlite autocommit time",
-         "io.sqlite wal time"]
+         "io.sqlite wal time", "io.net stream-send P=1 MB/s vs iperf3",
+         "io.net stream-send P=4 MB/s vs iperf3", "io.net rr p50 round trip vs sockperf"]
 
 
 class BenchScripts(tbtest.TempDirTest):
@@ -27,7 +29,7 @@ class BenchScripts(tbtest.TempDirTest):
         if missing:
             self.skipTest("reference tools missing: " + ", ".join(missing))
         env = dict(os.environ, ROUNDS="1", MBW_MIB="16", REDIS_N="5000", FIO_SIZE="64M",
-                   FIO_RUNTIME="1", DIR=self.tmp, TINYBEN=tbtest.TINYBEN, TMPDIR=self.tmp)
+                   FIO_RUNTIME="1", NET_SECONDS="1", DIR=self.tmp, TINYBEN=tbtest.TINYBEN, TMPDIR=self.tmp)
         p = subprocess.run([os.path.join(tbtest.SOURCE_ROOT, "bench", "all-vs-reference.sh")],
                            capture_output=True, text=True, env=env, timeout=900, cwd=self.tmp)
         self.assertEqual(p.returncode, 0, p.stderr[-2000:])

@@ -122,6 +122,21 @@ class Net(tbtest.TempDirTest):
                 # Silence costs one handshake timeout (3 s), once for all variants.
                 self.assertLess(took, 10)
 
+    def test_loopback_down_says_so(self):
+        # A fresh network namespace has lo down, as a bare initramfs does.
+        import shutil
+        import subprocess
+        if not shutil.which("unshare") or subprocess.run(
+                ["unshare", "-n", "true"], capture_output=True).returncode != 0:
+            self.skipTest("no network namespace here (unshare -n needs root or user namespaces)")
+        p = subprocess.run(["unshare", "-n", tbtest.TINYBEN, "run", "-b", "io.net:rr", *FAST],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual([r["status"] for r in rows], ["failed"])
+        self.assertIn("Network is unreachable (the loopback interface is down here: "
+                      "ip link set lo up)", rows[0]["detail"])
+
     def test_serve_options_banner_duration_and_sigterm(self):
         tbtest.assert_usage_errors(self, [
             (["serve", "--listen", "nowhere"], "expected HOST:PORT"),
