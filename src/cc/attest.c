@@ -55,9 +55,11 @@ static const struct tb_option options[] = {
 	{ .name = "max_seconds", .type = TB_OPT_INT, .def = "30", .quick = "3", .min = 1, .max = 86400,
 	  .offset = offsetof(struct attest_opts, max_seconds),
 	  .help = "a repetition stops early after this long (a TDX quote takes about a second)" },
-	{ .name = "pcr", .type = TB_OPT_INT, .def = "16", .min = 0, .max = 23,
+	/* Never 0-15: extending a boot PCR would break what is sealed to it until reboot. */
+	{ .name = "pcr", .type = TB_OPT_INT, .def = "16", .min = 16, .max = 23,
 	  .offset = offsetof(struct attest_opts, pcr),
-	  .help = "the PCR tpm-pcr-read reads and tpm-pcr-extend extends (16: the debug PCR)" },
+	  .help = "the PCR tpm-pcr-read reads and tpm-pcr-extend extends (16: the debug PCR; "
+		  "16-23, never a boot PCR)" },
 	{ .name = "tpm_hierarchy", .type = TB_OPT_CHOICE, .def = "owner", .choices = hierarchies,
 	  .offset = offsetof(struct attest_opts, hierarchy),
 	  .help = "where tpm-quote's attestation key (restricted ECDSA P-256) is created" },

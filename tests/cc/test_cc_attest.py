@@ -182,6 +182,15 @@ class CcAttest(forged.ForgedAttestCase):
                               "evidence_bytes=1024"])
         self.assertEqual(log.count("TDX_CMD_GET_REPORT0"), SENT, log)
 
+    def test_bad_options_are_usage_errors(self):
+        # A boot PCR (0-15) is never extended: what is sealed to it would break.
+        tbtest.assert_usage_errors(self, [
+            (["run", "-b", "cc.attest", "--set", "cc.attest.pcr=7"], "out of range [16, 23]"),
+            (["run", "-b", "cc.attest", "--set", "cc.attest.requests=0"], "out of range"),
+            (["run", "-b", "cc.attest", "--set", "cc.attest.tpm_hierarchy=platform"],
+             "cc.attest.tpm_hierarchy"),
+        ])
+
     def test_sev_guest_firmware_error_once(self):
         p, rows, log = self.guestdev("sev", "sev-guest", "--firmware-error")
         self.assertEqual(p.returncode, 1, p.stderr)
