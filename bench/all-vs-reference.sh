@@ -11,11 +11,11 @@
 #   without a path the tinymembench comparison is left out (its table line says so)
 # env: ROUNDS (3), TINYBEN (default build/tinyben), DIR (where io.uring and io.sqlite put
 #      their files; default: a new directory under the current one, removed at the end),
-#      ONLY (comma list of: mbw,memcpy,tmb,lz4,exits,redis,fio,sqlite,net; default all),
+#      ONLY (comma list of: mbw,memcpy,tmb,lz4,exits,redis,fio,sqlite,net,tpm; default all),
 #      MD (a file to write the table to as Markdown, with date, machine and load; refused
 #      if it exists), plus the knobs of the scripts: MBW_MIB (256), LZ4_LEVELS ("1"),
 #      REDIS_N (100000), FIO_SIZE (1G), FIO_RUNTIME (5), TMB_REPS (10), TMB_LATENCY (1),
-#      NET_SECONDS (3)
+#      NET_SECONDS (3), TPM_N (20: calls of each tool per round)
 # Run from anywhere; needs the reference tools (scripts/install-deps.sh) and python3.
 # Exit: 0; 1 when a comparison failed in some round (the table is still printed, the reason
 # in its "not in the table" lines); 2 bad usage; 130 interrupted (each script cleans up).
@@ -162,6 +162,20 @@ def p_net(out):
                          float(m.group(2)), float(m.group(3))))
     return rows
 
+def fmt(ratio):
+    """3 decimals; a ratio far below 1 (tpm: a CLI's process start against one request) keeps
+    its digits."""
+    return f"{ratio:.3f}" if ratio >= 0.01 else f"{ratio:.1e}"
+
+def p_tpm(out):
+    rows = []
+    for l in out.splitlines():
+        m = re.match(r"^(\S+)\s+tpm2-tools ([0-9.]+) us\s+tinyben ([0-9.]+) us\s+ratio ([0-9.]+)", l)
+        if m:
+            rows.append((f"cc.attest tpm-{m.group(1)} p50 vs tpm2-tools", float(m.group(4)), "lower",
+                         float(m.group(2)), float(m.group(3))))
+    return rows
+
 comparisons = {
     "mbw": ([os.path.join(bench, "mbw-vs-mbw.sh"), build],
             dict(SIZE_MIB=g("MBW_MIB", "256"), ROUNDS="1"), p_mbw),
@@ -176,6 +190,7 @@ comparisons = {
              g("FIO_RUNTIME", "5"), "1"], {}, p_fio),
     "sqlite": ([os.path.join(bench, "sqlite-vs-sqlite3.sh"), iodir, "1"], {}, p_sqlite),
     "net": ([os.path.join(bench, "net-vs-iperf3.sh"), "1", g("NET_SECONDS", "3")], {}, p_net),
+    "tpm": ([os.path.join(bench, "tpm-vs-tpm2-tools.sh"), "1", g("TPM_N", "20")], {}, p_tpm),
 }
 only = [x for x in E["ONLY"].split(",") if x]
 bad = [x for x in only if x not in comparisons]
@@ -238,7 +253,7 @@ for r in range(rounds):
                 order_of.append((name, line))
             results[line].append((r + 1, ratio, better, a, b))
         print(f"round {r + 1} {name} ({secs:.0f} s, load {loads[-1]:.1f}): "
-              + ", ".join(f"{x[0]} {x[1]:.3f}" for x in rows), flush=True)
+              + ", ".join(f"{x[0]} {fmt(x[1])}" for x in rows), flush=True)
 
 def cv(xs):
     return 100 * statistics.stdev(xs) / statistics.mean(xs) if len(xs) > 1 else float("nan")
@@ -255,7 +270,7 @@ for name, line in order_of:
         extra = (f"best/best {best(b) / best(a):.3f}, med/med "
                  f"{statistics.median(b) / statistics.median(a):.3f}")
     table.append((line, statistics.median(ratios), cv(ratios), len(ratios), better,
-                  " ".join(f"{x:.3f}" for x in ratios), extra))
+                  " ".join(fmt(x) for x in ratios), extra))
 
 ended = datetime.datetime.now(datetime.timezone.utc)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -268,7 +283,7 @@ print(f"# {started:%Y-%m-%d %H:%M}-{ended:%H:%M} UTC, {rounds} rounds; {machine}
 w = max([len(t[0]) for t in table] + [10])
 print(f"{'comparison':{w}} {'ratio':>7} {'CV %':>6} {'n':>2}  better  per-round ratios")
 for line, med, c, n, better, pr, extra in table:
-    print(f"{line:{w}} {med:7.3f} {c:6.1f} {n:2}  {better:6}  {pr}{'   ' + extra if extra else ''}")
+    print(f"{line:{w}} {fmt(med):>7} {c:6.1f} {n:2}  {better:6}  {pr}{'   ' + extra if extra else ''}")
 for n, why in skipped.items():
     print(f"{n}: not in the table: {why}")
 print("ratio = tinyben / reference, median of the per-round ratios; CV = stdev/mean of those;"
@@ -282,7 +297,7 @@ if E["MD"]:
         f.write("| comparison | ratio tinyben / reference | CV of the ratio | rounds | better "
                 "| per-round ratios |\n|---|---:|---:|---:|---|---|\n")
         for line, med, c, n, better, pr, extra in table:
-            f.write(f"| {line} | {med:.3f} | {c:.1f} % | {n} | {better} | {pr}"
+            f.write(f"| {line} | {fmt(med)} | {c:.1f} % | {n} | {better} | {pr}"
                     f"{' (' + extra + ')' if extra else ''} |\n")
         for n, why in skipped.items():
             f.write(f"\n{n}: not measured ({why}).")

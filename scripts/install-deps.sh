@@ -15,12 +15,13 @@ build_pkgs=(build-essential meson ninja-build pkg-config file python3
 run_pkgs=(redis-server)
 # Reference tools and test peers: servers the tests start themselves, QEMU and a kernel for the
 # end-to-end guest, chromium and xmllint for the report checks, clang and its libFuzzer runtime
-# (only a Recommends of clang) for the fuzzers, python3-yaml for the cloud-init checks.
+# (only a Recommends of clang) for the fuzzers, python3-yaml for the cloud-init checks, swtpm and
+# tpm2-tools for cc.attest's TPM variants (tests/cc/test_tpm.py, bench/tpm-vs-tpm2-tools.sh).
 test_pkgs=(mbw lz4 redis-tools fio sqlite3 libxml2-utils clang libclang-rt-14-dev
            qemu-system-x86 qemu-utils linux-image-cloud-amd64 busybox-static cpio gzip
            cloud-image-utils genisoimage chromium kmod python3-yaml procps strace
            iproute2 util-linux openssh-client libfuse3-dev runsc openssl mmdebstrap ansible-core openssh-server
-           iperf3 sockperf)
+           iperf3 sockperf swtpm swtpm-tools tpm2-tools)
 
 case "${1:-}" in
 --build-only) pkgs=("${build_pkgs[@]}") ;;

@@ -15,8 +15,6 @@
 #include "attest/uapi.h"
 #include "tinyben/util.h"
 
-#define TSM_DIR "/sys/kernel/config/tsm/report"
-
 static int read_attr(const char *dir, const char *name, unsigned char *buf, size_t cap,
 		     size_t *len)
 {
@@ -79,18 +77,37 @@ static long read_generation(const char *dir)
 	return strtol(buf, NULL, 10);
 }
 
-static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap, size_t *len,
-		     char *how, size_t how_len, char *err, size_t err_len)
+int tb_attest_tsm_provider(const char *base, char *provider, size_t len)
 {
-	char dir[256];
+	char dir[320];
+	snprintf(dir, sizeof(dir), "%s/tinyben-probe-%ld", base, (long)getpid());
+	if (mkdir(dir, 0700) != 0)
+		return -errno;
+	tb_tmpdir_register(dir);
+	size_t n = 0;
+	int rc = len ? read_attr(dir, "provider", (unsigned char *)provider, len - 1, &n) : -EINVAL;
+	if (!rc) {
+		provider[n] = '\0';
+		provider[strcspn(provider, "\n")] = '\0';
+	}
+	rmdir(dir);
+	tb_tmp_forget(dir);
+	return rc;
+}
+
+int tb_attest_fetch_tsm(const char *base, const unsigned char rd[64], unsigned char *out,
+			size_t cap, size_t *len, char *how, size_t how_len, char *err,
+			size_t err_len)
+{
+	char dir[320];
 	/* The entry of a tinyben killed by SIGKILL stays behind, and in a container the next
 	 * one often has its PID: another name then, and the stale entry is left alone. */
 	int made = -1;
 	for (int i = 0; i < 100 && made != 0; i++) {
 		if (i == 0)
-			snprintf(dir, sizeof(dir), TSM_DIR "/tinyben-%ld", (long)getpid());
+			snprintf(dir, sizeof(dir), "%s/tinyben-%ld", base, (long)getpid());
 		else
-			snprintf(dir, sizeof(dir), TSM_DIR "/tinyben-%ld-%d", (long)getpid(), i);
+			snprintf(dir, sizeof(dir), "%s/tinyben-%ld-%d", base, (long)getpid(), i);
 		made = mkdir(dir, 0700);
 		if (made != 0 && errno != EEXIST)
 			break;
@@ -146,24 +163,24 @@ static int fetch_tsm(const unsigned char rd[64], unsigned char *out, size_t cap,
 	return rc;
 }
 
-static int fetch_snp(int fd, const unsigned char rd[64], unsigned char *out, size_t cap,
-		     size_t *len, char *err, size_t err_len)
+/* One guest request through the sev-guest driver: `req` is the request structure of `cmd`
+ * (SNP_GET_REPORT or SNP_GET_EXT_REPORT), both answered by MSG_REPORT_RSP. */
+static int snp_request(int fd, unsigned long cmd, const char *name, void *req,
+		       unsigned char *out, size_t cap, size_t *len, char *err, size_t err_len)
 {
-	struct tb_snp_report_req req = { .vmpl = 0 };
 	static struct tb_snp_report_resp resp;
-	memcpy(req.user_data, rd, 64);
 	memset(&resp, 0, sizeof(resp));
 	struct tb_snp_guest_request_ioctl io = {
 		.msg_version = 1,
-		.req_data = (uint64_t)(uintptr_t)&req,
+		.req_data = (uint64_t)(uintptr_t)req,
 		.resp_data = (uint64_t)(uintptr_t)&resp,
 	};
-	if (ioctl(fd, TB_SNP_GET_REPORT, &io) < 0) {
+	if (ioctl(fd, cmd, &io) < 0) {
 		int e = errno;
 		snprintf(err, err_len,
-			 "/dev/sev-guest SNP_GET_REPORT: %s (firmware error 0x%x, VMM error 0x%x); "
+			 "/dev/sev-guest %s: %s (firmware error 0x%x, VMM error 0x%x); "
 			 "not retried: repeated failures can disable the guest's VMPCK until reboot",
-			 strerror(e), io.fw_error, io.vmm_error);
+			 name, strerror(e), io.fw_error, io.vmm_error);
 		return -e;
 	}
 	uint32_t status = (uint32_t)tb_le(resp.data + TB_SNP_RSP_STATUS, 4);
@@ -178,8 +195,34 @@ static int fetch_snp(int fd, const unsigned char rd[64], unsigned char *out, siz
 	return 0;
 }
 
-static int fetch_tdx(int fd, const unsigned char rd[64], unsigned char *out, size_t cap,
-		     size_t *len, char *err, size_t err_len)
+int tb_attest_fetch_snp(int fd, const unsigned char rd[64], unsigned char *out, size_t cap,
+			size_t *len, char *err, size_t err_len)
+{
+	struct tb_snp_report_req req = { .vmpl = 0 };
+	memcpy(req.user_data, rd, 64);
+	return snp_request(fd, TB_SNP_GET_REPORT, "SNP_GET_REPORT", &req, out, cap, len, err,
+			   err_len);
+}
+
+int tb_attest_fetch_snp_ext(int fd, const unsigned char rd[64], unsigned char *out,
+			    size_t cap, size_t *len, unsigned char *certs, size_t certs_cap,
+			    size_t *certs_len, char *err, size_t err_len)
+{
+	struct tb_snp_ext_report_req req = {
+		.data = { .vmpl = 0 },
+		.certs_address = (uint64_t)(uintptr_t)certs,
+		.certs_len = (uint32_t)certs_cap,
+	};
+	memcpy(req.data.user_data, rd, 64);
+	int rc = snp_request(fd, TB_SNP_GET_EXT_REPORT, "SNP_GET_EXT_REPORT", &req, out, cap,
+			     len, err, err_len);
+	/* The driver writes back the certificates' length (0: the host gave none). */
+	*certs_len = req.certs_len;
+	return rc;
+}
+
+int tb_attest_fetch_tdx(int fd, const unsigned char rd[64], unsigned char *out, size_t cap,
+			size_t *len, char *err, size_t err_len)
 {
 	static struct tb_tdx_report_req req;
 	memset(&req, 0, sizeof(req));
@@ -201,8 +244,8 @@ int tb_attest_fetch(const unsigned char report_data[64], unsigned char *out, siz
 {
 	struct stat st;
 	char tsm_err[320] = "";
-	if (stat(TSM_DIR, &st) == 0) {
-		int rc = fetch_tsm(report_data, out, cap, len, how, how_len, err, err_len);
+	if (stat(TB_TSM_DIR, &st) == 0) {
+		int rc = tb_attest_fetch_tsm(TB_TSM_DIR, report_data, out, cap, len, how, how_len, err, err_len);
 		if (rc <= 0)
 			return rc;
 		snprintf(tsm_err, sizeof(tsm_err), "%s", err);
@@ -218,8 +261,8 @@ int tb_attest_fetch(const unsigned char report_data[64], unsigned char *out, siz
 				 e == EACCES ? " (needs root)" : "");
 			return -e;
 		}
-		int rc = i == 0 ? fetch_snp(fd, report_data, out, cap, len, err, err_len)
-				: fetch_tdx(fd, report_data, out, cap, len, err, err_len);
+		int rc = i == 0 ? tb_attest_fetch_snp(fd, report_data, out, cap, len, err, err_len)
+				: tb_attest_fetch_tdx(fd, report_data, out, cap, len, err, err_len);
 		close(fd);
 		if (!rc)
 			snprintf(how, how_len, "%s: %s", devs[i], i == 0 ? "SNP report" : "TDREPORT");
@@ -230,7 +273,7 @@ int tb_attest_fetch(const unsigned char report_data[64], unsigned char *out, siz
 			 "/dev/tdx_guest exists", tsm_err);
 		return -ENODEV;
 	}
-	snprintf(err, err_len, "no attestation interface: neither " TSM_DIR
+	snprintf(err, err_len, "no attestation interface: neither " TB_TSM_DIR
 		 " (configfs-tsm), /dev/sev-guest nor /dev/tdx_guest exists: not a SEV-SNP or TDX guest "
 		 "(see 'tinyben detect'), or its guest driver is not loaded");
 	return -ENODEV;

@@ -38,6 +38,16 @@ struct tb_snp_guest_request_ioctl {
 };
 #define TB_SNP_GET_REPORT _IOWR('S', 0x0, struct tb_snp_guest_request_ioctl)
 
+/* SNP_GET_EXT_REPORT: the same request, and a buffer (page-aligned, a multiple of 4 KiB)
+ * for the host's certificate table (VCEK, ASK, ARK); the driver sets certs_len to what the
+ * host holds, and asks for more with EIO and VMM error 1 when the buffer is too small. */
+struct tb_snp_ext_report_req {
+	struct tb_snp_report_req data;
+	uint64_t certs_address;
+	uint32_t certs_len;
+};
+#define TB_SNP_GET_EXT_REPORT _IOWR('S', 0x2, struct tb_snp_guest_request_ioctl)
+
 /* tdx-guest.h: report data in, TDREPORT_STRUCT out. */
 struct tb_tdx_report_req {
 	uint8_t reportdata[64];
@@ -47,6 +57,7 @@ struct tb_tdx_report_req {
 
 _Static_assert(sizeof(struct tb_snp_report_req) == 96, "snp_report_req layout");
 _Static_assert(sizeof(struct tb_snp_guest_request_ioctl) == 32, "snp_guest_request_ioctl layout");
+_Static_assert(sizeof(struct tb_snp_ext_report_req) == 112, "snp_ext_report_req layout");
 _Static_assert(sizeof(struct tb_tdx_report_req) == 1088, "tdx_report_req layout");
 
 #endif

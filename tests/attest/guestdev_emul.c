@@ -10,11 +10,17 @@
  * the --template report with report_data and VMPL from the request, signed ECDSA P-384 /
  * SHA-384 by --vcek-key. --firmware-error fails the ioctl with EIO and fw_error
  * SEV_RET_INVALID_PARAM (0x16), as the driver reports a firmware refusal.
+ * SNP_GET_EXT_REPORT also writes a certificate table to the request's certs_address (one
+ * GUID entry, the VCEK GUID, with --certs FILE's bytes, or none) and sets certs_len; a
+ * buffer too small gets EIO, VMM error 1 (SNP_GUEST_VMM_ERR_INVALID_LEN) and the length
+ * needed, as the driver does. --delay-ms N answers every report ioctl N ms later (a known
+ * floor for a latency measured through the emulator).
  * TDX: the TDREPORT of --template with REPORTDATA (offset 128) from the request; its MAC is
  * not recomputed (only the TDX module could).
  *
  * usage: guestdev_emul --device sev|tdx --template FILE [--vcek-key PEM] [--firmware-error]
- *                      [--log FILE] -- COMMAND [ARG...]      exits with COMMAND's status */
+ *                      [--certs FILE] [--delay-ms N] [--log FILE] -- COMMAND [ARG...]
+ * exits with COMMAND's status */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -32,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attest/uapi.h"
@@ -48,6 +55,9 @@ static struct {
 	EVP_PKEY *key;
 	FILE *log;
 	int mem; /* /proc/PID/mem of the command */
+	unsigned char *certs;
+	size_t certs_len;
+	long delay_ms;
 } S;
 
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -73,25 +83,66 @@ static int poke(uint64_t addr, const void *buf, size_t len)
 	return pwrite(S.mem, buf, len, (off_t)addr) == (ssize_t)len ? 0 : -EFAULT;
 }
 
-/* SNP_GET_REPORT: returns the ioctl's result (0 or -errno). */
-static int snp_get_report(uint64_t arg)
+/* The certificate table of SNP_GET_EXT_REPORT (GHCB spec, "SNP Extended Guest Request"):
+ * entries of GUID, offset, length, a zero entry, then the certificates. */
+static size_t certs_table(unsigned char *out, size_t cap)
+{
+	static const unsigned char vcek_guid[16] = { 0x8b, 0x33, 0xdd, 0x63, 0x1d, 0x6a, 0xe3, 0x4a,
+						     0x91, 0xb3, 0x2c, 0x3f, 0x44, 0xb3, 0x65, 0x23 };
+	if (!S.certs)
+		return 0;
+	size_t need = 2 * 24 + S.certs_len;
+	if (need > cap)
+		return need;
+	memset(out, 0, 48);
+	memcpy(out, vcek_guid, 16);
+	uint32_t off = 48, len = (uint32_t)S.certs_len;
+	memcpy(out + 16, &off, 4);
+	memcpy(out + 20, &len, 4);
+	memcpy(out + 48, S.certs, S.certs_len);
+	return need;
+}
+
+/* SNP_GET_REPORT and SNP_GET_EXT_REPORT: returns the ioctl's result (0 or -errno). */
+static int snp_get_report(uint64_t arg, bool ext)
 {
 	struct tb_snp_guest_request_ioctl io;
-	struct tb_snp_report_req req;
-	if (peek(arg, &io, sizeof(io)) || peek(io.req_data, &req, sizeof(req)))
+	struct tb_snp_ext_report_req req;
+	if (peek(arg, &io, sizeof(io)) ||
+	    peek(io.req_data, &req, ext ? sizeof(req) : sizeof(req.data)))
 		return -EFAULT;
-	note("SNP_GET_REPORT msg_version=%u vmpl=%u", io.msg_version, req.vmpl);
-	if (io.msg_version == 0 || req.vmpl > 3)
+	note("%s msg_version=%u vmpl=%u", ext ? "SNP_GET_EXT_REPORT" : "SNP_GET_REPORT",
+	     io.msg_version, req.data.vmpl);
+	if (S.delay_ms > 0)
+		nanosleep(&(struct timespec){ S.delay_ms / 1000, S.delay_ms % 1000 * 1000000L }, NULL);
+	if (io.msg_version == 0 || req.data.vmpl > 3)
 		return -EINVAL;
 	if (S.firmware_error) {
 		io.exitinfo2 = SEV_RET_INVALID_PARAM;
 		return poke(arg, &io, sizeof(io)) ? -EFAULT : -EIO;
 	}
+	if (ext) {
+		static unsigned char table[1 << 16];
+		size_t n = certs_table(table, sizeof(table));
+		bool fits = n <= req.certs_len;
+		if (n && fits && poke(req.certs_address, table, n))
+			return -EFAULT;
+		req.certs_len = (uint32_t)(n + 4095) / 4096 * 4096;
+		if (!n)
+			req.certs_len = 0;
+		if (poke(io.req_data, &req, sizeof(req)))
+			return -EFAULT;
+		if (!fits) {
+			io.vmm_error = 1; /* SNP_GUEST_VMM_ERR_INVALID_LEN */
+			io.fw_error = 0;
+			return poke(arg, &io, sizeof(io)) ? -EFAULT : -EIO;
+		}
+	}
 	static struct tb_snp_report_resp resp;
 	memset(&resp, 0, sizeof(resp));
 	uint32_t size = SNP_REPORT_SIZE;
 	memcpy(resp.data + TB_SNP_RSP_SIZE, &size, 4);
-	if (emul_snp_report(S.template, S.key, req.user_data, req.vmpl,
+	if (emul_snp_report(S.template, S.key, req.data.user_data, req.data.vmpl,
 			    resp.data + TB_SNP_RSP_REPORT))
 		return -EIO;
 	io.exitinfo2 = 0;
@@ -106,6 +157,8 @@ static int tdx_get_report0(uint64_t arg)
 	if (peek(arg, req.reportdata, sizeof(req.reportdata)))
 		return -EFAULT;
 	note("TDX_CMD_GET_REPORT0");
+	if (S.delay_ms > 0)
+		nanosleep(&(struct timespec){ S.delay_ms / 1000, S.delay_ms % 1000 * 1000000L }, NULL);
 	if (S.firmware_error)
 		return -EIO;
 	memcpy(req.tdreport, S.template, TDX_REPORT_SIZE);
@@ -115,13 +168,14 @@ static int tdx_get_report0(uint64_t arg)
 
 static int filter_and_exec(int sock, char **argv)
 {
-	/* openat always (the path is only readable from user space), the two report ioctls. */
+	/* openat always (the path is only readable from user space), the three report ioctls. */
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 4, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 5, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 5),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)TB_SNP_GET_REPORT, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)TB_SNP_GET_REPORT, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)TB_SNP_GET_EXT_REPORT, 1, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)TB_TDX_CMD_GET_REPORT0, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
@@ -208,9 +262,11 @@ static void serve(int listener, pid_t child)
 			}
 			resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		} else {
-			int rc = S.tdx == (req->data.args[1] == (uint32_t)TB_TDX_CMD_GET_REPORT0)
+			uint32_t cmd = (uint32_t)req->data.args[1];
+			int rc = S.tdx == (cmd == (uint32_t)TB_TDX_CMD_GET_REPORT0)
 					 ? (S.tdx ? tdx_get_report0(req->data.args[2])
-						  : snp_get_report(req->data.args[2]))
+						  : snp_get_report(req->data.args[2],
+								   cmd == (uint32_t)TB_SNP_GET_EXT_REPORT))
 					 : -ENOTTY;
 			resp->error = rc < 0 ? rc : 0;
 			resp->val = 0;
@@ -238,13 +294,21 @@ int main(int argc, char **argv)
 			S.log = fopen(argv[++i], "a");
 		else if (strcmp(a, "--firmware-error") == 0)
 			S.firmware_error = true;
+		else if (strcmp(a, "--certs") == 0 && v) {
+			FILE *f = fopen(argv[++i], "rb");
+			S.certs = malloc(1 << 15);
+			S.certs_len = f && S.certs ? fread(S.certs, 1, 1 << 15, f) : 0;
+			if (f)
+				fclose(f);
+		} else if (strcmp(a, "--delay-ms") == 0 && v)
+			S.delay_ms = strtol(argv[++i], NULL, 10);
 		else
 			break;
 	}
 	if (i + 1 >= argc || strcmp(argv[i], "--") != 0 || !template || !device ||
 	    (strcmp(device, "sev") && strcmp(device, "tdx"))) {
 		fprintf(stderr, "usage: guestdev_emul --device sev|tdx --template FILE [--vcek-key PEM] "
-				"[--firmware-error] [--log FILE] -- COMMAND [ARG...]\n");
+				"[--firmware-error] [--certs FILE] [--delay-ms N] [--log FILE] -- COMMAND [ARG...]\n");
 		return 2;
 	}
 	S.tdx = strcmp(device, "tdx") == 0;

@@ -32,6 +32,11 @@ static void sev_guest(void)
 	SAME_FIELD(tb_snp_guest_request_ioctl, snp_guest_request_ioctl, fw_error);
 	SAME_FIELD(tb_snp_guest_request_ioctl, snp_guest_request_ioctl, vmm_error);
 	CHECK(TB_SNP_GET_REPORT == SNP_GET_REPORT);
+	CHECK(sizeof(struct tb_snp_ext_report_req) == sizeof(struct snp_ext_report_req));
+	SAME_FIELD(tb_snp_ext_report_req, snp_ext_report_req, data);
+	SAME_FIELD(tb_snp_ext_report_req, snp_ext_report_req, certs_address);
+	SAME_FIELD(tb_snp_ext_report_req, snp_ext_report_req, certs_len);
+	CHECK(TB_SNP_GET_EXT_REPORT == SNP_GET_EXT_REPORT);
 }
 #endif
 

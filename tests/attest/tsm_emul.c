@@ -17,9 +17,12 @@
  * hands out a report whose report_data differs from inblob in one bit (a provider fault);
  * --outblob-size N serves outblob as N bytes, the report followed by zeros (a provider whose
  * blob is larger than the reader's buffer, e.g. a large TDX quote).
+ * --delay-ms N makes each new outblob take N ms more (a slow firmware or quote service, so
+ * that a latency measured through the emulator has a known floor).
  * --log FILE records every mkdir, write, outblob generation and rmdir, one line each. */
 #define FUSE_USE_VERSION 31
 #include <errno.h>
+#include <time.h>
 #include <fuse.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -55,6 +58,7 @@ static struct {
 	const char *provider;
 	bool firmware_error, race, wrong_data;
 	size_t outblob_size; /* 0: the report's own size */
+	long delay_ms;
 	FILE *log;
 	struct entry e[MAX_ENTRIES];
 } S = { .provider = "sev_guest" };
@@ -114,6 +118,8 @@ static int make_outblob(struct entry *e)
 	int rc = emul_snp_report(S.template, S.key, rd, e->privlevel, e->outblob);
 	if (rc)
 		return rc;
+	if (S.delay_ms > 0)
+		nanosleep(&(struct timespec){ S.delay_ms / 1000, S.delay_ms % 1000 * 1000000L }, NULL);
 	e->have_out = true;
 	e->read_gen = e->write_gen;
 	logf_("outblob %s generation %u", e->name, e->write_gen);
@@ -370,7 +376,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: tsm_emul --template REPORT --vcek-key PEM [--auxblob FILE] "
 			"[--provider NAME] [--firmware-error] [--race] [--wrong-data] [--outblob-size N] "
-			"[--log FILE] "
+			"[--delay-ms N] [--log FILE] "
 			"MOUNTPOINT\n");
 	return 2;
 }
@@ -398,6 +404,8 @@ int main(int argc, char **argv)
 			S.wrong_data = true;
 		else if (strcmp(a, "--outblob-size") == 0 && v)
 			S.outblob_size = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(a, "--delay-ms") == 0 && v)
+			S.delay_ms = strtol(argv[++i], NULL, 10);
 		else if (a[0] != '-' && !mnt)
 			mnt = a;
 		else
