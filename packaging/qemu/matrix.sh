@@ -40,23 +40,26 @@ base_port=10022 ovmf= boot_timeout=900 timeout=3600 user=tinyben launcher=$here/
 work_parent=${TMPDIR:-/tmp} keep_work=0 run_id= dry_run=0
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
+# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
+needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-m|--matrix) matrix=${2:?--matrix needs a file}; shift 2 ;;
-	--image) image=${2:?--image needs a file}; shift 2 ;;
-	--tinyben) tinyben=${2:?--tinyben needs a file}; shift 2 ;;
-	--run-args) run_args=${2:?--run-args needs arguments}; shift 2 ;;
-	--parallel) parallel=${2:-}; is_uint "$parallel" && [ "$parallel" -ge 1 ] || die "--parallel '$parallel' is not a count"; shift 2 ;;
-	--results) results=${2:?--results needs a folder}; shift 2 ;;
-	--base-port) base_port=${2:-}; is_uint "$base_port" && [ "$base_port" -ge 1024 ] && [ "$base_port" -le 65000 ] || die "--base-port '$base_port' is not a port (1024..65000)"; shift 2 ;;
-	--ovmf) ovmf=${2:?--ovmf needs a file}; shift 2 ;;
-	--boot-timeout) boot_timeout=${2:-}; is_uint "$boot_timeout" && [ "$boot_timeout" -ge 1 ] || die "--boot-timeout '$boot_timeout' is not seconds"; shift 2 ;;
-	--timeout) timeout=${2:-}; is_uint "$timeout" && [ "$timeout" -ge 1 ] || die "--timeout '$timeout' is not seconds"; shift 2 ;;
-	--user) user=${2:-}; [[ $user =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "--user '$user' is not a user name"; shift 2 ;;
-	--launcher) launcher=${2:?--launcher needs a program}; shift 2 ;;
-	--work) work_parent=${2:?--work needs a folder}; shift 2 ;;
+	-m|--matrix) needs "a file" "$@"; matrix=$2; shift 2 ;;
+	--image) needs "a file" "$@"; image=$2; shift 2 ;;
+	--tinyben) needs "a file" "$@"; tinyben=$2; shift 2 ;;
+	--run-args) needs "arguments" "$@"; run_args=$2; shift 2 ;;
+	--parallel) needs "a count" "$@"; parallel=$2; is_uint "$parallel" && [ "$parallel" -ge 1 ] || die "--parallel '$parallel' is not a count"; shift 2 ;;
+	--results) needs "a folder" "$@"; results=$2; shift 2 ;;
+	--base-port) needs "a port" "$@"; base_port=$2; is_uint "$base_port" && [ "$base_port" -ge 1024 ] && [ "$base_port" -le 65000 ] || die "--base-port '$base_port' is not a port (1024..65000)"; shift 2 ;;
+	--ovmf) needs "a file" "$@"; ovmf=$2; shift 2 ;;
+	--boot-timeout) needs "seconds" "$@"; boot_timeout=$2; is_uint "$boot_timeout" && [ "$boot_timeout" -ge 1 ] || die "--boot-timeout '$boot_timeout' is not seconds"; shift 2 ;;
+	--timeout) needs "seconds" "$@"; timeout=$2; is_uint "$timeout" && [ "$timeout" -ge 1 ] || die "--timeout '$timeout' is not seconds"; shift 2 ;;
+	--user) needs "a user name" "$@"; user=$2; [[ $user =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "--user '$user' is not a user name"; shift 2 ;;
+	--launcher) needs "a program" "$@"; launcher=$2; shift 2 ;;
+	--work) needs "a folder" "$@"; work_parent=$2; shift 2 ;;
 	--keep-work) keep_work=1; shift ;;
-	--run-id) run_id=${2:-}; [[ $run_id =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "--run-id '$run_id': letters, digits and ._- only"; shift 2 ;;
+	--run-id) needs "a name" "$@"; run_id=$2; [[ $run_id =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "--run-id '$run_id': letters, digits and ._- only"; shift 2 ;;
 	--dry-run) dry_run=1; shift ;;
 	-h|--help) sed -n '6,30s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;

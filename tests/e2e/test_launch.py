@@ -61,6 +61,12 @@ def dry(mode, *extra):
 
 
 class Launch(tbtest.TempDirTest):
+    def disk(self):
+        """An empty raw disk: a real start needs one that exists (the fake QEMU never reads it)."""
+        path = self.path("d.img")
+        open(path, "w").close()
+        return path
+
     def common(self, argv, opts):
         self.assertEqual(argv[0], "qemu-system-x86_64")
         self.assertTrue(opts["-machine"][0].startswith("q35"))
@@ -111,19 +117,19 @@ class Launch(tbtest.TempDirTest):
         ev = self.path("evidence.txt")
         with open(ev, "w") as f:
             f.write(EVIDENCE)
-        p = launch("sev-snp", "--dry-run", "--evidence", ev, "--ssh-port", "0")
+        p = launch("sev-snp", "--dry-run", "--evidence", ev, "--ssh-port", "0", "--disk", "d.img")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=5,policy=0x30000", p.stdout)
         self.assertNotIn("-netdev", p.stdout)
         # an override wins over CPUID
-        p = launch("sev", "--dry-run", "--evidence", ev, "--cbitpos", "47")
+        p = launch("sev", "--dry-run", "--evidence", ev, "--cbitpos", "47", "--disk", "d.img")
         self.assertIn("cbitpos=47,reduced-phys-bits=5", p.stdout)
 
     def test_evidence_without_sev_refuses(self):
         ev = self.path("evidence.txt")
         with open(ev, "w") as f:
             f.write("cpuid.0x8000001f.eax=0x00000000\ncpuid.0x8000001f.ebx=0x00000000\n")
-        p = launch("sev", "--dry-run", "--evidence", ev)
+        p = launch("sev", "--dry-run", "--evidence", ev, "--disk", "d.img")
         self.assertEqual(p.returncode, 2)
         self.assertIn("cannot read the C-bit position", p.stderr)
         self.assertEqual(p.stdout, "")
@@ -142,7 +148,11 @@ class Launch(tbtest.TempDirTest):
                  (["plain", "--accel", "hvf"], "accelerator 'hvf'"),
                  (["plain", "--initrd", "i.gz"], "--initrd and --append need --kernel"),
                  (["plain", "--dry-run", "--kernel", "vmlinuz"], "--kernel needs --append"),
-                 (["plain", "sev"], "unexpected argument 'sev'")]
+                 (["plain", "sev"], "unexpected argument 'sev'"),
+                 # nothing to boot: QEMU would wait at "No bootable device" for ever
+                 (["plain"], "needs --disk IMG or --kernel FILE"),
+                 (["plain", "--dry-run", "--seed", "seed.iso"], "needs --disk IMG or --kernel FILE"),
+                 (["sev-snp", "--cbitpos", "51", "--reduced-phys-bits", "1"], "needs --disk IMG or --kernel FILE")]
         tbtest.assert_usage_errors(self, cases, command=launch, one_line=False)
 
     def test_host_without_sev_says_so_before_qemu(self):
@@ -156,7 +166,8 @@ class Launch(tbtest.TempDirTest):
         os.chmod(fake, 0o755)
         for mode in ("sev", "sev-es", "sev-snp"):
             with self.subTest(mode=mode):
-                p = launch(mode, "--qemu", fake, "--cbitpos", "51", "--reduced-phys-bits", "1")
+                p = launch(mode, "--qemu", fake, "--cbitpos", "51", "--reduced-phys-bits", "1",
+                           "--disk", self.disk())
                 self.assertEqual(p.returncode, 1, p.stderr)
                 self.assertIn(f"cannot start a {mode} guest on this host", p.stderr)
                 self.assertIn("/dev/sev", p.stderr)
@@ -181,21 +192,22 @@ class Launch(tbtest.TempDirTest):
         fake_qemu(fake, kvm="msr")
         for how in ({"env": {"TINYBEN_QEMU_ACCEL": "tcg"}}, {"args": ["--accel", "tcg"]}):
             with self.subTest(how=how):
-                p = launch("plain", "--dry-run", "--qemu", fake, *how.get("args", []), env=how.get("env"))
+                p = launch("plain", "--dry-run", "--disk", "d.img", "--qemu", fake, *how.get("args", []),
+                           env=how.get("env"))
                 self.assertEqual(p.returncode, 0, p.stderr)
                 # TCG has no host CPU to pass through: the default model becomes "max"
                 self.assertIn(" -accel tcg -cpu max ", p.stdout)
-        p = launch("plain", "--dry-run", "--qemu", fake, "--accel", "tcg", "--cpu", "EPYC")
+        p = launch("plain", "--dry-run", "--disk", "d.img", "--qemu", fake, "--accel", "tcg", "--cpu", "EPYC")
         self.assertIn(" -accel tcg -cpu EPYC ", p.stdout)
         # forced KVM is not probed: the nested failure of the fake does not show
-        p = launch("plain", "--dry-run", "--qemu", fake, env={"TINYBEN_QEMU_ACCEL": "kvm"})
+        p = launch("plain", "--dry-run", "--disk", "d.img", "--qemu", fake, env={"TINYBEN_QEMU_ACCEL": "kvm"})
         self.assertIn(" -accel kvm -cpu EPYC-v4 ", p.stdout)
         self.assertNotIn("MSR", p.stderr)
-        p = launch("plain", "--qemu", fake, env={"TINYBEN_QEMU_ACCEL": "nope"})
+        p = launch("plain", "--qemu", fake, "--disk", self.disk(), env={"TINYBEN_QEMU_ACCEL": "nope"})
         self.assertEqual(p.returncode, 2)
         self.assertIn("TINYBEN_QEMU_ACCEL", p.stderr)
         # memory encryption needs KVM
-        p = launch("sev-snp", "--dry-run", "--accel", "tcg", "--cbitpos", "51", "--reduced-phys-bits", "1")
+        p = launch("sev-snp", "--dry-run", "--disk", "d.img", "--accel", "tcg", "--cbitpos", "51", "--reduced-phys-bits", "1")
         self.assertEqual(p.returncode, 2)
         self.assertIn("sev-snp needs KVM", p.stderr)
 
@@ -207,7 +219,8 @@ class Launch(tbtest.TempDirTest):
         self.needs_kvm_device()
         fake = self.path("qemu")
         fake_qemu(fake, kvm="msr")
-        p = launch("plain", "--qemu", fake, "--ssh-port", "0", env={"TINYBEN_QEMU_ACCEL": "auto"})
+        p = launch("plain", "--qemu", fake, "--ssh-port", "0", "--disk", self.disk(),
+                   env={"TINYBEN_QEMU_ACCEL": "auto"})
         self.assertEqual(p.returncode, 0, p.stderr)
         notes = [l for l in p.stderr.splitlines() if "KVM does not work" in l]
         self.assertEqual(len(notes), 1, p.stderr)
@@ -223,7 +236,8 @@ class Launch(tbtest.TempDirTest):
         self.needs_kvm_device()
         fake = self.path("qemu")
         fake_qemu(fake, kvm="works")
-        p = launch("plain", "--qemu", fake, "--ssh-port", "0", env={"TINYBEN_QEMU_ACCEL": ""})
+        p = launch("plain", "--qemu", fake, "--ssh-port", "0", "--disk", self.disk(),
+                   env={"TINYBEN_QEMU_ACCEL": ""})
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stderr, "")
         with open(fake + ".args") as f:
