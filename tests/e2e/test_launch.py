@@ -89,6 +89,29 @@ class Launch(tbtest.TempDirTest):
         self.assertNotIn("-object", opts)
         self.assertNotIn("sev", " ".join(argv[1:]).replace("tinyben-plain", ""))
 
+    def test_plain_swiotlb_shows_both_settings(self):
+        """#25: a plain guest whose virtio devices use the DMA API (iommu_platform) and whose
+        kernel bounces every buffer (swiotlb=force): the bounce-buffer cost on its own."""
+        argv, opts = dry("plain-swiotlb", "--kernel", "img.vmlinuz", "--append", "root=LABEL=r console=ttyS0",
+                         "--kernel-args", "idle=poll")
+        self.common(argv, opts)
+        self.assertEqual(opts["-machine"], ["q35"])
+        self.assertNotIn("-object", opts)
+        self.assertEqual(opts["-append"], ["root=LABEL=r console=ttyS0 swiotlb=force idle=poll"])
+        self.assertEqual(opts["-name"], ["tinyben-plain-swiotlb"])
+        # plain differs only there
+        _, plain = dry("plain", "--kernel", "img.vmlinuz", "--append", "root=LABEL=r console=ttyS0")
+        self.assertEqual(plain["-append"], ["root=LABEL=r console=ttyS0"])
+        self.assertEqual(plain["-device"], opts["-device"])
+
+    def test_kernel_args_after_the_image_command_line(self):
+        with open(self.path("img.cmdline"), "w") as f:
+            f.write("root=LABEL=tinyben-root rw console=ttyS0\n")
+        p = launch("plain", "--dry-run", "--disk", "g.qcow2", "--kernel", self.path("img.vmlinuz"),
+                   "--kernel-args", "idle=poll mitigations=off")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("-append 'root=LABEL=tinyben-root rw console=ttyS0 idle=poll mitigations=off'", p.stdout)
+
     def test_sev(self):
         argv, opts = dry("sev")
         self.common(argv, opts)
@@ -146,7 +169,9 @@ class Launch(tbtest.TempDirTest):
                  (["sev", "--policy", "5"], "--policy '5'"),
                  (["plain", "--bogus"], "unknown option '--bogus'"),
                  (["plain", "--accel", "hvf"], "accelerator 'hvf'"),
-                 (["plain", "--initrd", "i.gz"], "--initrd and --append need --kernel"),
+                 (["plain", "--initrd", "i.gz"], "--initrd, --append and --kernel-args need --kernel"),
+                 (["plain", "--dry-run", "--disk", "d.img", "--kernel-args", "idle=poll"], "need --kernel"),
+                 (["plain-swiotlb", "--dry-run", "--disk", "d.img"], "plain-swiotlb needs --kernel"),
                  (["plain", "--dry-run", "--kernel", "vmlinuz"], "--kernel needs --append"),
                  (["plain", "sev"], "unexpected argument 'sev'"),
                  # nothing to boot: QEMU would wait at "No bootable device" for ever
