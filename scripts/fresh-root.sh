@@ -16,15 +16,20 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 . "$repo/scripts/lib.sh"
 
 keep=0 only="" logs=""
+usage_error() { echo "fresh-root.sh: $* (usage: scripts/fresh-root.sh [--keep] [--only quick|test|cloud] [--logs DIR])" >&2; exit 2; }
+# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
+# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
+needs() { [ $# -ge 3 ] && [ -n "$3" ] || usage_error "$2 needs $1"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--keep) keep=1 ;;
-	--only) only=${2:?--only needs quick, test or cloud}; shift ;;
-	--logs) logs=${2:?--logs needs a directory}; shift ;;
-	*) echo "usage: scripts/fresh-root.sh [--keep] [--only quick|test|cloud] [--logs DIR]" >&2; exit 2 ;;
+	--only) needs "quick, test or cloud" "$@"; only=$2; shift ;;
+	--logs) needs "a directory" "$@"; logs=$2; shift ;;
+	*) usage_error "unknown argument '$1'" ;;
 	esac
 	shift
 done
+case "$only" in ""|quick|test|cloud) ;; *) usage_error "--only '$only' is not quick, test or cloud" ;; esac
 [ "$(id -u)" -eq 0 ] || { echo "tinyben: fresh-root.sh must run as root (it builds a chroot)" >&2; exit 2; }
 command -v mmdebstrap >/dev/null || { echo "tinyben: fresh-root.sh needs mmdebstrap (apt-get install mmdebstrap)" >&2; exit 2; }
 

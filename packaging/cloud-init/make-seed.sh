@@ -25,15 +25,18 @@ out= tinyben= hostname=tinyben-guest run_args="run --quick --runs 3" attest=0 ss
 on_seed=0 packages=1
 
 die() { echo "make-seed.sh: $*" >&2; exit 2; }
+# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
+# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
+needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-o|--output) out=${2:?}; shift 2 ;;
-	--tinyben) tinyben=${2:?}; shift 2 ;;
-	--hostname) hostname=${2:?}; shift 2 ;;
-	--run-args) run_args=${2:?}; shift 2 ;;
+	-o|--output) needs "a file" "$@"; out=$2; shift 2 ;;
+	--tinyben) needs "a file" "$@"; tinyben=$2; shift 2 ;;
+	--hostname) needs "a name" "$@"; hostname=$2; shift 2 ;;
+	--run-args) needs "arguments" "$@"; run_args=$2; shift 2 ;;
 	--attest) attest=1; shift ;;
-	--ssh-key) ssh_key=${2:?}; shift 2 ;;
-	--user-data) keep=${2:?}; shift 2 ;;
+	--ssh-key) needs "a file" "$@"; ssh_key=$2; shift 2 ;;
+	--user-data) needs "a file" "$@"; keep=$2; shift 2 ;;
 	--tinyben-on-seed) on_seed=1; shift ;;
 	--no-packages) packages=0; shift ;;
 	--force) force=1; shift ;;

@@ -22,17 +22,20 @@ set -euo pipefail
 die() { echo "build-image.sh: $*" >&2; exit 2; }
 fail() { echo "build-image.sh: $*" >&2; exit 1; }
 note() { echo "build-image.sh: $*" >&2; }
+# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
+# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
+needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 
 out= suite=bookworm mirror=http://deb.debian.org/debian security=http://deb.debian.org/debian-security
 size=4G extra= force=0
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-o|--output) out=${2:?-o needs a file}; shift 2 ;;
-	--suite) suite=${2:?--suite needs a name}; shift 2 ;;
-	--mirror) mirror=${2:?--mirror needs a URL}; shift 2 ;;
-	--security) security=${2:?--security needs a URL or none}; shift 2 ;;
-	--size) size=${2:?--size needs a size}; shift 2 ;;
-	--packages) extra=${2?--packages needs a list}; shift 2 ;;
+	-o|--output) needs "a file" "$@"; out=$2; shift 2 ;;
+	--suite) needs "a name" "$@"; suite=$2; shift 2 ;;
+	--mirror) needs "a URL" "$@"; mirror=$2; shift 2 ;;
+	--security) needs "a URL or none" "$@"; security=$2; shift 2 ;;
+	--size) needs "a size" "$@"; size=$2; shift 2 ;;
+	--packages) [ $# -ge 2 ] || die "--packages needs a list (see --help)"; extra=$2; shift 2 ;;
 	--force) force=1; shift ;;
 	-h|--help) sed -n '6,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;

@@ -15,14 +15,17 @@ modules="virtio_pci virtio_blk"
 
 die() { echo "build.sh: $*" >&2; exit 2; }
 usage() { sed -n '5,10s/^# \{0,1\}//p' "$0"; }
+# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
+# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
+needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-o|--output) out=${2:?}; shift 2 ;;
-	--tinyben) tinyben=${2:?}; shift 2 ;;
-	--busybox) busybox=${2:?}; shift 2 ;;
-	--kernel-version) kver=${2:?}; shift 2 ;;
-	--modules) modules=${2?}; shift 2 ;;
+	-o|--output) needs "a file" "$@"; out=$2; shift 2 ;;
+	--tinyben) needs "a file" "$@"; tinyben=$2; shift 2 ;;
+	--busybox) needs "a file" "$@"; busybox=$2; shift 2 ;;
+	--kernel-version) needs "a version" "$@"; kver=$2; shift 2 ;;
+	--modules) [ $# -ge 2 ] || die "--modules needs a list (see --help)"; modules=$2; shift 2 ;;
 	--force) force=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;

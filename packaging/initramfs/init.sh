@@ -32,8 +32,11 @@ name=tinyben-guest
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--no-mount) mount_pseudo=0; shift ;;
-	--disk) disk=$2; shift 2 ;;
-	--hostname) name=$2; shift 2 ;;
+	--disk|--hostname)
+		# A missing value must not end PID 1 (shift fails, the shell exits, the kernel panics).
+		[ $# -ge 2 ] || { echo "TINYBEN-INIT $1 needs a value: nothing runs"; set --; break; }
+		if [ "$1" = --disk ]; then disk=$2; else name=$2; fi
+		shift 2 ;;
 	*) break ;;
 	esac
 done

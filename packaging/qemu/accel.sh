@@ -18,11 +18,14 @@
 set -euo pipefail
 
 die() { echo "accel.sh: $*" >&2; exit 2; }
+# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
+# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
+needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 qemu=qemu-system-x86_64 cpu=host
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--qemu) qemu=${2:?--qemu needs a path}; shift 2 ;;
-	--cpu) cpu=${2:?--cpu needs a model}; shift 2 ;;
+	--qemu) needs "a path" "$@"; qemu=$2; shift 2 ;;
+	--cpu) needs "a model" "$@"; cpu=$2; shift 2 ;;
 	-h|--help) sed -n '4,7s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac

@@ -2,8 +2,12 @@
 # Starts a guest for tinyben as a plain VM or as an AMD SEV, SEV-ES or SEV-SNP guest, with the
 # same devices, CPU model, vCPUs and memory in every mode so the runs compare like for like.
 #
-# Usage: packaging/qemu/launch.sh MODE [options]      MODE: plain | sev | sev-es | sev-snp
-#   --disk IMG            guest disk (a cloud image or a copy of one; qcow2 by extension, else raw)
+# Usage: packaging/qemu/launch.sh MODE [options]
+#   MODE: plain | plain-swiotlb | sev | sev-es | sev-snp; plain-swiotlb is a plain guest whose
+#   kernel bounces all DMA through swiotlb (swiotlb=force; needs --kernel), as an encrypted
+#   guest must: beside plain and sev-snp it splits the bounce-buffer cost from the rest
+#   --disk IMG            guest disk (a cloud image or a copy of one; qcow2 by extension, else raw);
+#                         --disk or --kernel is needed: without either there is nothing to boot
 #   --seed ISO            cloud-init NoCloud seed (packaging/cloud-init/make-seed.sh)
 #   --vcpus N             vCPUs (default 4)
 #   --memory MIB          guest memory in MiB (default 4096)
@@ -16,6 +20,7 @@
 #   --initrd FILE         packaging/image/build-image.sh writes beside the image
 #   --append CMDLINE      kernel command line (default: the first line of IMAGE.cmdline
 #                         beside --kernel IMAGE.vmlinuz, as build-image.sh writes them)
+#   --kernel-args ARGS    more kernel arguments after that command line (e.g. idle=poll)
 #   --ovmf FILE           firmware (-bios); SEV modes need an OVMF built for SEV, SNP an
 #                         OVMF with SNP support (edk2 AmdSevX64 or OvmfPkgX64 build)
 #                         (default /usr/share/ovmf/OVMF.fd; plain: SeaBIOS unless given)
@@ -34,44 +39,52 @@ set -euo pipefail
 
 die() { echo "launch.sh: $*" >&2; exit 2; }
 note() { echo "launch.sh: $*" >&2; }
-usage() { sed -n '5,34s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '5,39s/^# \{0,1\}//p' "$0"; }
 
 mode= disk= seed= vcpus=4 memory=4096 cpu=EPYC-v4 ovmf= ssh_port=2222
 cbitpos= reduced= evidence= policy= qemu=qemu-system-x86_64 dry_run=0 pidfile=
-cpu_given=0 accel=${TINYBEN_QEMU_ACCEL:-auto} kernel= initrd= append= append_given=0
+cpu_given=0 accel=${TINYBEN_QEMU_ACCEL:-auto} kernel= initrd= append= append_given=0 kernel_args=
 here=$(cd "$(dirname "$0")" && pwd)
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
+# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
+needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) usage; exit 0 ;;
-	--disk) disk=${2:?--disk needs a file}; shift 2 ;;
-	--seed) seed=${2:?--seed needs a file}; shift 2 ;;
-	--vcpus) vcpus=${2:-}; is_uint "$vcpus" && [ "$vcpus" -ge 1 ] || die "--vcpus '$vcpus' is not a count"; shift 2 ;;
-	--memory) memory=${2:-}; is_uint "$memory" && [ "$memory" -ge 64 ] || die "--memory '$memory' is not MiB (>= 64)"; shift 2 ;;
-	--cpu) cpu=${2:?--cpu needs a model}; cpu_given=1; shift 2 ;;
-	--accel) accel=${2:-}; shift 2 ;;
-	--kernel) kernel=${2:?--kernel needs a file}; shift 2 ;;
-	--initrd) initrd=${2:?--initrd needs a file}; shift 2 ;;
-	--append) append=${2?--append needs a command line}; append_given=1; shift 2 ;;
-	--ovmf) ovmf=${2:?--ovmf needs a file}; shift 2 ;;
-	--ssh-port) ssh_port=${2:-}; is_uint "$ssh_port" && [ "$ssh_port" -le 65535 ] || die "--ssh-port '$ssh_port' is not a port"; shift 2 ;;
-	--cbitpos) cbitpos=${2:-}; is_uint "$cbitpos" && [ "$cbitpos" -ge 32 ] && [ "$cbitpos" -le 63 ] || die "--cbitpos '$cbitpos' is not a bit position (32..63)"; shift 2 ;;
-	--reduced-phys-bits) reduced=${2:-}; is_uint "$reduced" && [ "$reduced" -le 63 ] || die "--reduced-phys-bits '$reduced' is not a bit count"; shift 2 ;;
-	--evidence) evidence=${2:?--evidence needs a file}; [ -r "$evidence" ] || die "--evidence $evidence: cannot read it"; shift 2 ;;
-	--policy) policy=${2:-}; [[ $policy =~ ^0x[0-9a-fA-F]+$ ]] || die "--policy '$policy' is not a hex number (0x...)"; shift 2 ;;
-	--qemu) qemu=${2:?--qemu needs a path}; shift 2 ;;
-	--pidfile) pidfile=${2:?--pidfile needs a file}; shift 2 ;;
+	--disk) needs "a file" "$@"; disk=$2; shift 2 ;;
+	--seed) needs "a file" "$@"; seed=$2; shift 2 ;;
+	--vcpus) needs "a count" "$@"; vcpus=$2; is_uint "$vcpus" && [ "$vcpus" -ge 1 ] || die "--vcpus '$vcpus' is not a count"; shift 2 ;;
+	--memory) needs "MiB" "$@"; memory=$2; is_uint "$memory" && [ "$memory" -ge 64 ] || die "--memory '$memory' is not MiB (>= 64)"; shift 2 ;;
+	--cpu) needs "a model" "$@"; cpu=$2; cpu_given=1; shift 2 ;;
+	--accel) needs "kvm, tcg or auto" "$@"; accel=$2; shift 2 ;;
+	--kernel) needs "a file" "$@"; kernel=$2; shift 2 ;;
+	--initrd) needs "a file" "$@"; initrd=$2; shift 2 ;;
+	--append) [ $# -ge 2 ] || die "--append needs a command line (see --help)"; append=$2; append_given=1; shift 2 ;;
+	--kernel-args) needs "kernel arguments" "$@"; kernel_args=$2; shift 2 ;;
+	--ovmf) needs "a file" "$@"; ovmf=$2; shift 2 ;;
+	--ssh-port) needs "a port" "$@"; ssh_port=$2; is_uint "$ssh_port" && [ "$ssh_port" -le 65535 ] || die "--ssh-port '$ssh_port' is not a port"; shift 2 ;;
+	--cbitpos) needs "a bit position" "$@"; cbitpos=$2; is_uint "$cbitpos" && [ "$cbitpos" -ge 32 ] && [ "$cbitpos" -le 63 ] || die "--cbitpos '$cbitpos' is not a bit position (32..63)"; shift 2 ;;
+	--reduced-phys-bits) needs "a bit count" "$@"; reduced=$2; is_uint "$reduced" && [ "$reduced" -le 63 ] || die "--reduced-phys-bits '$reduced' is not a bit count"; shift 2 ;;
+	--evidence) needs "a file" "$@"; evidence=$2; [ -r "$evidence" ] || die "--evidence $evidence: cannot read it"; shift 2 ;;
+	--policy) needs "a hex number" "$@"; policy=$2; [[ $policy =~ ^0x[0-9a-fA-F]+$ ]] || die "--policy '$policy' is not a hex number (0x...)"; shift 2 ;;
+	--qemu) needs "a path" "$@"; qemu=$2; shift 2 ;;
+	--pidfile) needs "a file" "$@"; pidfile=$2; shift 2 ;;
 	--dry-run) dry_run=1; shift ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) [ -z "$mode" ] || die "unexpected argument '$1'"; mode=$1; shift ;;
 	esac
 done
 case "$mode" in
-plain|sev|sev-es|sev-snp) ;;
-"") die "needs a MODE: plain, sev, sev-es or sev-snp (see --help)" ;;
-*) die "unknown MODE '$mode' (plain, sev, sev-es or sev-snp)" ;;
+plain|plain-swiotlb|sev|sev-es|sev-snp) ;;
+"") die "needs a MODE: plain, plain-swiotlb, sev, sev-es or sev-snp (see --help)" ;;
+*) die "unknown MODE '$mode' (plain, plain-swiotlb, sev, sev-es or sev-snp)" ;;
 esac
+# plain-swiotlb is plain in every respect but the guest kernel's command line.
+plain=0
+case "$mode" in plain|plain-swiotlb) plain=1 ;; esac
+[ "$mode" != plain-swiotlb ] || kernel_args="swiotlb=force${kernel_args:+ $kernel_args}"
 [ -z "$disk" ] || [ -e "$disk" ] || [ $dry_run = 1 ] || die "--disk $disk does not exist"
 case "$accel" in
 kvm|tcg|auto) ;;
@@ -84,10 +97,14 @@ if [ -n "$kernel" ]; then
 		append=$(head -n 1 "${kernel%.vmlinuz}.cmdline")
 	fi
 	[ -n "$append" ] || die "--kernel needs --append (the root= of the disk, console=ttyS0, ...)"
+	append+="${kernel_args:+ $kernel_args}"
 else
-	[ -z "$initrd" ] && [ $append_given = 0 ] || die "--initrd and --append need --kernel"
+	[ "$mode" != plain-swiotlb ] || die "plain-swiotlb needs --kernel: swiotlb=force goes on the guest kernel's command line"
+	[ -z "$initrd" ] && [ $append_given = 0 ] && [ -z "$kernel_args" ] || die "--initrd, --append and --kernel-args need --kernel"
 fi
 [ -z "$seed" ] || [ -e "$seed" ] || [ $dry_run = 1 ] || die "--seed $seed does not exist"
+# Nothing to boot: QEMU would print "No bootable device" and wait forever.
+[ -n "$disk" ] || [ -n "$kernel" ] || die "needs --disk IMG or --kernel FILE: there is nothing to boot"
 
 # CPUID Fn8000_001F of the host as "EAX EBX" in hex: from a saved evidence file, from
 # `tinyben detect --save-evidence` (DESIGN.md contract), or from /dev/cpu/0/cpuid (the
@@ -128,7 +145,7 @@ host_cpuid_8000001f() {
 }
 
 problems=()
-if [ "$mode" != plain ]; then
+if [ $plain = 0 ]; then
 	if [ -z "$cbitpos" ] || [ -z "$reduced" ] || [ $dry_run = 0 ]; then
 		regs=$(host_cpuid_8000001f || true)
 	else
@@ -185,7 +202,7 @@ if command -v "$qemu" >/dev/null 2>&1; then
 else
 	problems+=("no $qemu (apt-get install qemu-system-x86)")
 fi
-if [ "$mode" != plain ]; then
+if [ $plain = 0 ]; then
 	# Memory encryption is a KVM feature: no TCG fallback, and no probe either (the checks
 	# above already name what is missing).
 	[ "$accel" != tcg ] || die "$mode needs KVM; TCG cannot encrypt guest memory"
@@ -243,7 +260,8 @@ if [ -n "$kernel" ]; then
 fi
 # The same virtio devices in every mode; an encrypted guest's kernel requires
 # VIRTIO_F_ACCESS_PLATFORM (iommu_platform) to use bounce buffers, and a plain guest
-# pays nothing for it without a vIOMMU.
+# pays nothing for it without a vIOMMU (the DMA API maps directly) unless its kernel runs
+# with swiotlb=force (plain-swiotlb): then every buffer is copied as in an encrypted guest.
 vopt="disable-legacy=on,iommu_platform=true"
 if [ -n "$disk" ]; then
 	fmt=raw

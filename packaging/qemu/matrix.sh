@@ -4,8 +4,12 @@
 # port, tags naming the configuration; the guests run the fleet playbook (packaging/ansible).
 #
 # Usage: packaging/qemu/matrix.sh -m MATRIX --image IMAGE.qcow2 [options]
-#   -m, --matrix FILE    the matrix: lines "modes: plain sev-snp", "vcpus: 1 2",
-#                        "memory: 1024 2048" (MiB), "repetitions: 1" (boots of each entry)
+#   -m, --matrix FILE    the matrix: lines "modes: plain plain-swiotlb sev-snp", "vcpus: 1 2",
+#                        "memory: 1024 2048" (MiB), "cmdline: \"\" \"idle=poll\"" (guest
+#                        kernel arguments, quoted), "repetitions: 3" (boots of each entry:
+#                        round 1 boots every entry once, in a random order, then round 2...)
+#   --seed N             the seed of that order (default: random; printed and written to
+#                        DIR/order-RUN.txt with the order, so that --seed N repeats it)
 #   --image IMAGE        guest image (packaging/image/build-image.sh; its IMAGE.vmlinuz and
 #                        IMAGE.initrd, when present, are booted directly)
 #   --tinyben PATH       static tinyben (default: build/tinyben of this tree)
@@ -37,28 +41,32 @@ note() { echo "matrix.sh: $*" >&2; }
 
 matrix= image= tinyben=$root/build/tinyben run_args="run --quick" parallel=1 results=results
 base_port=10022 ovmf= boot_timeout=900 timeout=3600 user=tinyben launcher=$here/launch.sh
-work_parent=${TMPDIR:-/tmp} keep_work=0 run_id= dry_run=0
+work_parent=${TMPDIR:-/tmp} keep_work=0 run_id= dry_run=0 seed=
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
+# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
+needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-m|--matrix) matrix=${2:?--matrix needs a file}; shift 2 ;;
-	--image) image=${2:?--image needs a file}; shift 2 ;;
-	--tinyben) tinyben=${2:?--tinyben needs a file}; shift 2 ;;
-	--run-args) run_args=${2:?--run-args needs arguments}; shift 2 ;;
-	--parallel) parallel=${2:-}; is_uint "$parallel" && [ "$parallel" -ge 1 ] || die "--parallel '$parallel' is not a count"; shift 2 ;;
-	--results) results=${2:?--results needs a folder}; shift 2 ;;
-	--base-port) base_port=${2:-}; is_uint "$base_port" && [ "$base_port" -ge 1024 ] && [ "$base_port" -le 65000 ] || die "--base-port '$base_port' is not a port (1024..65000)"; shift 2 ;;
-	--ovmf) ovmf=${2:?--ovmf needs a file}; shift 2 ;;
-	--boot-timeout) boot_timeout=${2:-}; is_uint "$boot_timeout" && [ "$boot_timeout" -ge 1 ] || die "--boot-timeout '$boot_timeout' is not seconds"; shift 2 ;;
-	--timeout) timeout=${2:-}; is_uint "$timeout" && [ "$timeout" -ge 1 ] || die "--timeout '$timeout' is not seconds"; shift 2 ;;
-	--user) user=${2:-}; [[ $user =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "--user '$user' is not a user name"; shift 2 ;;
-	--launcher) launcher=${2:?--launcher needs a program}; shift 2 ;;
-	--work) work_parent=${2:?--work needs a folder}; shift 2 ;;
+	-m|--matrix) needs "a file" "$@"; matrix=$2; shift 2 ;;
+	--image) needs "a file" "$@"; image=$2; shift 2 ;;
+	--tinyben) needs "a file" "$@"; tinyben=$2; shift 2 ;;
+	--run-args) needs "arguments" "$@"; run_args=$2; shift 2 ;;
+	--parallel) needs "a count" "$@"; parallel=$2; is_uint "$parallel" && [ "$parallel" -ge 1 ] || die "--parallel '$parallel' is not a count"; shift 2 ;;
+	--results) needs "a folder" "$@"; results=$2; shift 2 ;;
+	--base-port) needs "a port" "$@"; base_port=$2; is_uint "$base_port" && [ "$base_port" -ge 1024 ] && [ "$base_port" -le 65000 ] || die "--base-port '$base_port' is not a port (1024..65000)"; shift 2 ;;
+	--ovmf) needs "a file" "$@"; ovmf=$2; shift 2 ;;
+	--boot-timeout) needs "seconds" "$@"; boot_timeout=$2; is_uint "$boot_timeout" && [ "$boot_timeout" -ge 1 ] || die "--boot-timeout '$boot_timeout' is not seconds"; shift 2 ;;
+	--timeout) needs "seconds" "$@"; timeout=$2; is_uint "$timeout" && [ "$timeout" -ge 1 ] || die "--timeout '$timeout' is not seconds"; shift 2 ;;
+	--user) needs "a user name" "$@"; user=$2; [[ $user =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "--user '$user' is not a user name"; shift 2 ;;
+	--launcher) needs "a program" "$@"; launcher=$2; shift 2 ;;
+	--work) needs "a folder" "$@"; work_parent=$2; shift 2 ;;
 	--keep-work) keep_work=1; shift ;;
-	--run-id) run_id=${2:-}; [[ $run_id =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "--run-id '$run_id': letters, digits and ._- only"; shift 2 ;;
+	--run-id) needs "a name" "$@"; run_id=$2; [[ $run_id =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "--run-id '$run_id': letters, digits and ._- only"; shift 2 ;;
+	--seed) needs "a number" "$@"; seed=$2; is_uint "$seed" && [ ${#seed} -le 18 ] || die "--seed '$seed' is not a number"; shift 2 ;;
 	--dry-run) dry_run=1; shift ;;
-	-h|--help) sed -n '6,30s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '6,34s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -70,7 +78,7 @@ done
 [ -n "$run_id" ] || run_id=$(date -u +%Y%m%dT%H%M%SZ)
 
 # --- the matrix file --------------------------------------------------------------------------
-modes=() vcpus=() memory=() reps=1
+modes=() vcpus=() memory=() cmdlines=() reps=1 have_cmdline=0
 lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
 	lineno=$((lineno + 1))
@@ -78,52 +86,97 @@ while IFS= read -r line || [ -n "$line" ]; do
 	[[ $line =~ ^[[:space:]]*$ ]] && continue
 	[[ $line =~ ^[[:space:]]*([a-z]+)[[:space:]]*:(.*)$ ]] || die "$matrix:$lineno: expected 'key: values', got '$line'"
 	key=${BASH_REMATCH[1]}
-	read -r -a vals <<<"${BASH_REMATCH[2]//,/ }"
+	if [ "$key" = cmdline ]; then
+		# Kernel arguments hold spaces and commas: "double-quoted" values ("" is the image's
+		# own command line), or single words.
+		vals=() rest=${BASH_REMATCH[2]}
+		while [[ $rest =~ ^[[:space:]]*(\"([^\"]*)\"|([^[:space:]\"]+))(.*)$ ]]; do
+			vals+=("${BASH_REMATCH[2]}${BASH_REMATCH[3]}")
+			rest=${BASH_REMATCH[4]}
+		done
+		[[ $rest =~ ^[[:space:]]*$ ]] || die "$matrix:$lineno: cmdline: unbalanced quote in '$rest'"
+	else
+		read -r -a vals <<<"${BASH_REMATCH[2]//,/ }"
+	fi
 	[ ${#vals[@]} -gt 0 ] || die "$matrix:$lineno: '$key' has no values"
 	for v in "${vals[@]}"; do
 		case "$key" in
-		modes) [[ $v =~ ^(plain|sev|sev-es|sev-snp)$ ]] || die "$matrix:$lineno: mode '$v' is not plain, sev, sev-es or sev-snp" ;;
+		modes) [[ $v =~ ^(plain|plain-swiotlb|sev|sev-es|sev-snp)$ ]] || die "$matrix:$lineno: mode '$v' is not plain, plain-swiotlb, sev, sev-es or sev-snp" ;;
 		vcpus) is_uint "$v" && [ "$v" -ge 1 ] && [ "$v" -le 512 ] || die "$matrix:$lineno: vcpus '$v' is not a count (1..512)" ;;
 		memory) is_uint "$v" && [ "$v" -ge 256 ] || die "$matrix:$lineno: memory '$v' is not MiB (at least 256: a Debian guest with cloud-init)" ;;
 		repetitions) is_uint "$v" && [ "$v" -ge 1 ] && [ ${#vals[@]} = 1 ] || die "$matrix:$lineno: repetitions takes one count" ;;
-		*) die "$matrix:$lineno: unknown key '$key' (modes, vcpus, memory, repetitions)" ;;
+		# They go into the inventory's YAML and onto QEMU's -append: plain words only.
+		cmdline) [[ $v =~ ^[A-Za-z0-9\ ._,:=/+-]*$ ]] || die "$matrix:$lineno: cmdline '$v': only letters, digits, spaces and ._,:=/+- please" ;;
+		*) die "$matrix:$lineno: unknown key '$key' (modes, vcpus, memory, cmdline, repetitions)" ;;
 		esac
 	done
 	case "$key" in
 	modes) modes+=("${vals[@]}") ;;
 	vcpus) vcpus+=("${vals[@]}") ;;
 	memory) memory+=("${vals[@]}") ;;
+	cmdline) cmdlines+=("${vals[@]}"); have_cmdline=1 ;;
 	repetitions) reps=${vals[0]} ;;
 	esac
 done <"$matrix"
 [ ${#modes[@]} -gt 0 ] || modes=(plain)
 [ ${#vcpus[@]} -gt 0 ] || die "$matrix: needs a 'vcpus:' line"
 [ ${#memory[@]} -gt 0 ] || die "$matrix: needs a 'memory:' line"
+[ ${#cmdlines[@]} -gt 0 ] || cmdlines=("")
 
-# Entries: every mode x vCPUs x memory, each booted `repetitions` times. The host name names
-# the boot; the tag guest= names the configuration, so the report pools its repetitions.
-names=() e_mode=() e_vcpus=() e_mem=() e_rep=() e_port=() e_conf=()
+# The configurations: every mode x vCPUs x memory x command line. The tag guest= names one;
+# the report pools its boots.
+c_conf=() c_mode=() c_vcpus=() c_mem=() c_cmdline=()
+for m in "${modes[@]}"; do for v in "${vcpus[@]}"; do for mem in "${memory[@]}"; do for k in "${cmdlines[@]}"; do
+	conf=$m-${v}c-${mem}m
+	if [ -n "$k" ]; then
+		# the arguments as a host-name part: idle=poll -> idle-poll
+		slug=$(tr 'A-Z' 'a-z' <<<"$k" | tr -cs 'a-z0-9' '-' | sed 's/^-*//; s/-*$//' | cut -c1-32)
+		conf+=-${slug%-}
+	fi
+	for c in "${c_conf[@]}"; do [ "$c" != "$conf" ] || die "$matrix: entry $conf is listed twice"; done
+	c_conf+=("$conf") c_mode+=("$m") c_vcpus+=("$v") c_mem+=("$mem") c_cmdline+=("$k")
+done; done; done; done
+
+# Boots go round by round, every configuration once a round, in an order drawn anew each
+# round: a drift of the host over the hours (temperature, neighbours, a daemon) then falls on
+# every configuration alike instead of on the one booted last. The generator is MINSTD
+# (Park and Miller, x' = 48271 x mod 2^31-1), written here so that a seed gives the same
+# order with every bash; Fisher-Yates draws the permutation.
+[ -n "$seed" ] || seed=$(od -An -tu4 -N4 /dev/urandom | tr -d ' ')
+prng=$((seed % 2147483646 + 1))
+next_random() { prng=$((prng * 48271 % 2147483647)); }
+names=() e_mode=() e_vcpus=() e_mem=() e_rep=() e_port=() e_conf=() e_cmdline=()
 concurrency=sequential
 [ "$parallel" = 1 ] || concurrency=parallel-$parallel
-for m in "${modes[@]}"; do for v in "${vcpus[@]}"; do for mem in "${memory[@]}"; do
-	for ((r = 1; r <= reps; r++)); do
-		conf=$m-${v}c-${mem}m
-		name=$conf
-		[ "$reps" = 1 ] || name=$conf-r$r
-		for n in "${names[@]}"; do [ "$n" != "$name" ] || die "$matrix: entry $name is listed twice"; done
-		e_port+=($((base_port + ${#names[@]})))
-		names+=("$name") e_conf+=("$conf") e_mode+=("$m") e_vcpus+=("$v") e_mem+=("$mem") e_rep+=("$r")
+nconf=${#c_conf[@]}
+for ((r = 1; r <= reps; r++)); do
+	order=()
+	for ((c = 0; c < nconf; c++)); do order+=("$c"); done
+	for ((c = nconf - 1; c > 0; c--)); do
+		next_random
+		j=$((prng % (c + 1)))
+		t=${order[c]} order[c]=${order[j]} order[j]=$t
 	done
-done; done; done
+	for c in "${order[@]}"; do
+		name=${c_conf[c]}
+		[ "$reps" = 1 ] || name=${c_conf[c]}-r$r
+		e_port+=($((base_port + ${#names[@]})))
+		names+=("$name") e_conf+=("${c_conf[c]}") e_mode+=("${c_mode[c]}") e_vcpus+=("${c_vcpus[c]}")
+		e_mem+=("${c_mem[c]}") e_rep+=("$r") e_cmdline+=("${c_cmdline[c]}")
+	done
+done
 count=${#names[@]}
 [ "${e_port[count - 1]}" -le 65535 ] || die "--base-port $base_port: $count guests need ports up to ${e_port[count - 1]}"
 
 tags_of() { # index -> the guest's tags as YAML flow mapping
-	local i=$1
-	printf '{guest: %s, mode: %s, vcpus: "%s", memory_mib: "%s", boot: "%s", concurrency: %s}' \
-		"${e_conf[i]}" "${e_mode[i]}" "${e_vcpus[i]}" "${e_mem[i]}" "${e_rep[i]}" "$concurrency"
+	local i=$1 extra=
+	[ $have_cmdline = 0 ] || extra=", cmdline: \"${e_cmdline[i]}\""
+	# boot: the configuration's N-th boot, which is round N (every round boots each once)
+	printf '{guest: %s, mode: %s, vcpus: "%s", memory_mib: "%s"%s, boot: "%s", round: "%s", concurrency: %s}' \
+		"${e_conf[i]}" "${e_mode[i]}" "${e_vcpus[i]}" "${e_mem[i]}" "$extra" "${e_rep[i]}" "${e_rep[i]}" "$concurrency"
 }
 if [ $dry_run = 1 ]; then
+	note "boot order of seed $seed (--seed $seed repeats it)"
 	for ((i = 0; i < count; i++)); do
 		printf '%s\tport %s\t%s\n' "${names[i]}" "${e_port[i]}" "$(tags_of "$i")"
 	done
@@ -134,6 +187,15 @@ fi
 [ -n "$image" ] || die "needs --image IMAGE.qcow2 (packaging/image/build-image.sh)"
 [ -r "$image" ] || die "--image $image: cannot read it"
 image=$(cd "$(dirname "$image")" && pwd)/$(basename "$image")
+kernel_args=()
+if [ -r "${image%.qcow2}.vmlinuz" ] && [ -r "${image%.qcow2}.initrd" ]; then
+	kernel_args=(--kernel "${image%.qcow2}.vmlinuz" --initrd "${image%.qcow2}.initrd")
+fi
+for ((i = 0; i < count; i++)); do
+	[ ${#kernel_args[@]} = 0 ] || break
+	[ "${e_mode[i]}" != plain-swiotlb ] && [ -z "${e_cmdline[i]}" ] ||
+		die "${names[i]}: a guest kernel command line (plain-swiotlb, cmdline:) needs direct kernel boot: ${image%.qcow2}.vmlinuz and .initrd beside the image (build-image.sh writes them)"
+done
 [ -x "$tinyben" ] || die "--tinyben $tinyben is not an executable file (build it: ninja -C build)"
 tinyben=$(cd "$(dirname "$tinyben")" && pwd)/$(basename "$tinyben")
 [ -x "$launcher" ] || die "--launcher $launcher is not an executable file"
@@ -163,16 +225,13 @@ mkdir -p "$results" || die "--results $results: cannot make it"
 results=$(cd "$results" && pwd)
 inventory=$results/inventory-$run_id.yml
 [ ! -e "$inventory" ] || die "$inventory already exists: run $run_id was made before (--run-id)"
+[ ! -e "$results/order-$run_id.txt" ] || die "$results/order-$run_id.txt already exists: run $run_id was made before (--run-id)"
 
 # These paths go into the inventory inside YAML double quotes.
 for p in "$results" "$work_parent" "$tinyben" "$image"; do
 	[[ $p != *[\"\\]* ]] || die "'$p': a path with \" or \\ cannot go into the inventory"
 done
 
-kernel_args=()
-if [ -r "${image%.qcow2}.vmlinuz" ] && [ -r "${image%.qcow2}.initrd" ]; then
-	kernel_args=(--kernel "${image%.qcow2}.vmlinuz" --initrd "${image%.qcow2}.initrd")
-fi
 
 # --- clean-up: every guest, the playbook, the work folder -------------------------------------
 mkdir -p "$work_parent" || die "--work $work_parent: cannot make it"
@@ -277,13 +336,14 @@ note "tinyben serve on 127.0.0.1:$serve_port: the guests measure io.net against 
 	echo "    tinyben_timeout: $timeout"
 	echo "    tinyben_results_dir: \"$results\""
 	echo "    tinyben_report_by: tag.guest"
-	# each confidential entry against the plain one of the same shape and boot
+	# each confidential (or plain-swiotlb) entry against the plain one of the same shape and boot
 	pairs=
 	for ((i = 0; i < count; i++)); do
 		[ "${e_mode[i]}" != plain ] || continue
 		for ((j = 0; j < count; j++)); do
 			if [ "${e_mode[j]}" = plain ] && [ "${e_vcpus[j]}" = "${e_vcpus[i]}" ] &&
-			   [ "${e_mem[j]}" = "${e_mem[i]}" ] && [ "${e_rep[j]}" = "${e_rep[i]}" ]; then
+			   [ "${e_mem[j]}" = "${e_mem[i]}" ] && [ "${e_rep[j]}" = "${e_rep[i]}" ] &&
+			   [ "${e_cmdline[j]}" = "${e_cmdline[i]}" ]; then
 				pairs+="${pairs:+, }[${names[j]}, ${names[i]}]"
 			fi
 		done
@@ -307,6 +367,13 @@ note "tinyben serve on 127.0.0.1:$serve_port: the guests measure io.net against 
 	done
 } >"$inventory"
 note "run $run_id: $count guest(s), $concurrency; inventory $inventory"
+{
+	echo "# packaging/qemu/matrix.sh run $run_id: the boot order (--seed $seed repeats it)"
+	echo "seed $seed"
+	printf 'boot\tround\tguest\n'
+	for ((i = 0; i < count; i++)); do printf '%s\t%s\t%s\n' "$((i + 1))" "${e_rep[i]}" "${names[i]}"; done
+} >"$results/order-$run_id.txt"
+note "boot order of seed $seed (--seed $seed repeats it): $results/order-$run_id.txt"
 
 elapsed() { echo "$(($(date +%s) - $1)) s"; }
 start_guest() { # index
@@ -318,6 +385,7 @@ start_guest() { # index
 	local args=("${e_mode[i]}" --disk "$d/disk.qcow2" --seed "$d/seed.iso" --vcpus "${e_vcpus[i]}"
 	            --memory "${e_mem[i]}" --ssh-port "${e_port[i]}" --pidfile "$d/qemu.pid" "${kernel_args[@]}")
 	[ -z "$ovmf" ] || args+=(--ovmf "$ovmf")
+	[ -z "${e_cmdline[i]}" ] || args+=(--kernel-args "${e_cmdline[i]}")
 	"$launcher" "${args[@]}" </dev/null >"$d/console.log" 2>&1 &
 	pids+=($!)
 	e_pid[i]=$!

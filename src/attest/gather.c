@@ -16,6 +16,7 @@
 #endif
 
 #include "attest/evidence.h"
+#include "attest/gather_boot.h"
 
 extern char **environ;
 
@@ -294,6 +295,7 @@ static void gather_paths(struct tb_evidence *ev)
 
 void tb_ev_gather(struct tb_evidence *ev)
 {
+	tb_ev_gather_boot(ev); /* first: "at detect's start" */
 	bool amd = gather_cpuid(ev);
 	gather_msr(ev, amd);
 	gather_kmsg(ev);

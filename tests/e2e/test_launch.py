@@ -61,6 +61,12 @@ def dry(mode, *extra):
 
 
 class Launch(tbtest.TempDirTest):
+    def disk(self):
+        """An empty raw disk: a real start needs one that exists (the fake QEMU never reads it)."""
+        path = self.path("d.img")
+        open(path, "w").close()
+        return path
+
     def common(self, argv, opts):
         self.assertEqual(argv[0], "qemu-system-x86_64")
         self.assertTrue(opts["-machine"][0].startswith("q35"))
@@ -82,6 +88,29 @@ class Launch(tbtest.TempDirTest):
         self.assertEqual(opts["-machine"], ["q35"])
         self.assertNotIn("-object", opts)
         self.assertNotIn("sev", " ".join(argv[1:]).replace("tinyben-plain", ""))
+
+    def test_plain_swiotlb_shows_both_settings(self):
+        """#25: a plain guest whose virtio devices use the DMA API (iommu_platform) and whose
+        kernel bounces every buffer (swiotlb=force): the bounce-buffer cost on its own."""
+        argv, opts = dry("plain-swiotlb", "--kernel", "img.vmlinuz", "--append", "root=LABEL=r console=ttyS0",
+                         "--kernel-args", "idle=poll")
+        self.common(argv, opts)
+        self.assertEqual(opts["-machine"], ["q35"])
+        self.assertNotIn("-object", opts)
+        self.assertEqual(opts["-append"], ["root=LABEL=r console=ttyS0 swiotlb=force idle=poll"])
+        self.assertEqual(opts["-name"], ["tinyben-plain-swiotlb"])
+        # plain differs only there
+        _, plain = dry("plain", "--kernel", "img.vmlinuz", "--append", "root=LABEL=r console=ttyS0")
+        self.assertEqual(plain["-append"], ["root=LABEL=r console=ttyS0"])
+        self.assertEqual(plain["-device"], opts["-device"])
+
+    def test_kernel_args_after_the_image_command_line(self):
+        with open(self.path("img.cmdline"), "w") as f:
+            f.write("root=LABEL=tinyben-root rw console=ttyS0\n")
+        p = launch("plain", "--dry-run", "--disk", "g.qcow2", "--kernel", self.path("img.vmlinuz"),
+                   "--kernel-args", "idle=poll mitigations=off")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("-append 'root=LABEL=tinyben-root rw console=ttyS0 idle=poll mitigations=off'", p.stdout)
 
     def test_sev(self):
         argv, opts = dry("sev")
@@ -111,19 +140,19 @@ class Launch(tbtest.TempDirTest):
         ev = self.path("evidence.txt")
         with open(ev, "w") as f:
             f.write(EVIDENCE)
-        p = launch("sev-snp", "--dry-run", "--evidence", ev, "--ssh-port", "0")
+        p = launch("sev-snp", "--dry-run", "--evidence", ev, "--ssh-port", "0", "--disk", "d.img")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=5,policy=0x30000", p.stdout)
         self.assertNotIn("-netdev", p.stdout)
         # an override wins over CPUID
-        p = launch("sev", "--dry-run", "--evidence", ev, "--cbitpos", "47")
+        p = launch("sev", "--dry-run", "--evidence", ev, "--cbitpos", "47", "--disk", "d.img")
         self.assertIn("cbitpos=47,reduced-phys-bits=5", p.stdout)
 
     def test_evidence_without_sev_refuses(self):
         ev = self.path("evidence.txt")
         with open(ev, "w") as f:
             f.write("cpuid.0x8000001f.eax=0x00000000\ncpuid.0x8000001f.ebx=0x00000000\n")
-        p = launch("sev", "--dry-run", "--evidence", ev)
+        p = launch("sev", "--dry-run", "--evidence", ev, "--disk", "d.img")
         self.assertEqual(p.returncode, 2)
         self.assertIn("cannot read the C-bit position", p.stderr)
         self.assertEqual(p.stdout, "")
@@ -140,9 +169,15 @@ class Launch(tbtest.TempDirTest):
                  (["sev", "--policy", "5"], "--policy '5'"),
                  (["plain", "--bogus"], "unknown option '--bogus'"),
                  (["plain", "--accel", "hvf"], "accelerator 'hvf'"),
-                 (["plain", "--initrd", "i.gz"], "--initrd and --append need --kernel"),
+                 (["plain", "--initrd", "i.gz"], "--initrd, --append and --kernel-args need --kernel"),
+                 (["plain", "--dry-run", "--disk", "d.img", "--kernel-args", "idle=poll"], "need --kernel"),
+                 (["plain-swiotlb", "--dry-run", "--disk", "d.img"], "plain-swiotlb needs --kernel"),
                  (["plain", "--dry-run", "--kernel", "vmlinuz"], "--kernel needs --append"),
-                 (["plain", "sev"], "unexpected argument 'sev'")]
+                 (["plain", "sev"], "unexpected argument 'sev'"),
+                 # nothing to boot: QEMU would wait at "No bootable device" for ever
+                 (["plain"], "needs --disk IMG or --kernel FILE"),
+                 (["plain", "--dry-run", "--seed", "seed.iso"], "needs --disk IMG or --kernel FILE"),
+                 (["sev-snp", "--cbitpos", "51", "--reduced-phys-bits", "1"], "needs --disk IMG or --kernel FILE")]
         tbtest.assert_usage_errors(self, cases, command=launch, one_line=False)
 
     def test_host_without_sev_says_so_before_qemu(self):
@@ -156,7 +191,8 @@ class Launch(tbtest.TempDirTest):
         os.chmod(fake, 0o755)
         for mode in ("sev", "sev-es", "sev-snp"):
             with self.subTest(mode=mode):
-                p = launch(mode, "--qemu", fake, "--cbitpos", "51", "--reduced-phys-bits", "1")
+                p = launch(mode, "--qemu", fake, "--cbitpos", "51", "--reduced-phys-bits", "1",
+                           "--disk", self.disk())
                 self.assertEqual(p.returncode, 1, p.stderr)
                 self.assertIn(f"cannot start a {mode} guest on this host", p.stderr)
                 self.assertIn("/dev/sev", p.stderr)
@@ -181,21 +217,22 @@ class Launch(tbtest.TempDirTest):
         fake_qemu(fake, kvm="msr")
         for how in ({"env": {"TINYBEN_QEMU_ACCEL": "tcg"}}, {"args": ["--accel", "tcg"]}):
             with self.subTest(how=how):
-                p = launch("plain", "--dry-run", "--qemu", fake, *how.get("args", []), env=how.get("env"))
+                p = launch("plain", "--dry-run", "--disk", "d.img", "--qemu", fake, *how.get("args", []),
+                           env=how.get("env"))
                 self.assertEqual(p.returncode, 0, p.stderr)
                 # TCG has no host CPU to pass through: the default model becomes "max"
                 self.assertIn(" -accel tcg -cpu max ", p.stdout)
-        p = launch("plain", "--dry-run", "--qemu", fake, "--accel", "tcg", "--cpu", "EPYC")
+        p = launch("plain", "--dry-run", "--disk", "d.img", "--qemu", fake, "--accel", "tcg", "--cpu", "EPYC")
         self.assertIn(" -accel tcg -cpu EPYC ", p.stdout)
         # forced KVM is not probed: the nested failure of the fake does not show
-        p = launch("plain", "--dry-run", "--qemu", fake, env={"TINYBEN_QEMU_ACCEL": "kvm"})
+        p = launch("plain", "--dry-run", "--disk", "d.img", "--qemu", fake, env={"TINYBEN_QEMU_ACCEL": "kvm"})
         self.assertIn(" -accel kvm -cpu EPYC-v4 ", p.stdout)
         self.assertNotIn("MSR", p.stderr)
-        p = launch("plain", "--qemu", fake, env={"TINYBEN_QEMU_ACCEL": "nope"})
+        p = launch("plain", "--qemu", fake, "--disk", self.disk(), env={"TINYBEN_QEMU_ACCEL": "nope"})
         self.assertEqual(p.returncode, 2)
         self.assertIn("TINYBEN_QEMU_ACCEL", p.stderr)
         # memory encryption needs KVM
-        p = launch("sev-snp", "--dry-run", "--accel", "tcg", "--cbitpos", "51", "--reduced-phys-bits", "1")
+        p = launch("sev-snp", "--dry-run", "--disk", "d.img", "--accel", "tcg", "--cbitpos", "51", "--reduced-phys-bits", "1")
         self.assertEqual(p.returncode, 2)
         self.assertIn("sev-snp needs KVM", p.stderr)
 
@@ -207,7 +244,8 @@ class Launch(tbtest.TempDirTest):
         self.needs_kvm_device()
         fake = self.path("qemu")
         fake_qemu(fake, kvm="msr")
-        p = launch("plain", "--qemu", fake, "--ssh-port", "0", env={"TINYBEN_QEMU_ACCEL": "auto"})
+        p = launch("plain", "--qemu", fake, "--ssh-port", "0", "--disk", self.disk(),
+                   env={"TINYBEN_QEMU_ACCEL": "auto"})
         self.assertEqual(p.returncode, 0, p.stderr)
         notes = [l for l in p.stderr.splitlines() if "KVM does not work" in l]
         self.assertEqual(len(notes), 1, p.stderr)
@@ -223,7 +261,8 @@ class Launch(tbtest.TempDirTest):
         self.needs_kvm_device()
         fake = self.path("qemu")
         fake_qemu(fake, kvm="works")
-        p = launch("plain", "--qemu", fake, "--ssh-port", "0", env={"TINYBEN_QEMU_ACCEL": ""})
+        p = launch("plain", "--qemu", fake, "--ssh-port", "0", "--disk", self.disk(),
+                   env={"TINYBEN_QEMU_ACCEL": ""})
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stderr, "")
         with open(fake + ".args") as f:

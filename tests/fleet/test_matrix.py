@@ -37,19 +37,69 @@ class Matrix(tbtest.TempDirTest):
 
     def test_entries(self):
         m = self.matrix("modes: plain sev-snp\nvcpus: 1, 4\nmemory: 2048\nrepetitions: 2\n")
-        p = self.run_matrix("-m", m, "--dry-run", "--parallel", "2", "--base-port", "20000")
+        p = self.run_matrix("-m", m, "--dry-run", "--parallel", "2", "--base-port", "20000", "--seed", "1")
         self.assertEqual(p.returncode, 0, p.stderr)
         lines = [l.split("\t") for l in p.stdout.splitlines()]
-        self.assertEqual([l[0] for l in lines],
-                         ["plain-1c-2048m-r1", "plain-1c-2048m-r2", "plain-4c-2048m-r1", "plain-4c-2048m-r2",
-                          "sev-snp-1c-2048m-r1", "sev-snp-1c-2048m-r2", "sev-snp-4c-2048m-r1", "sev-snp-4c-2048m-r2"])
+        confs = ["plain-1c-2048m", "plain-4c-2048m", "sev-snp-1c-2048m", "sev-snp-4c-2048m"]
+        # round by round: every configuration's first boot, then every second boot
+        self.assertEqual(sorted(l[0] for l in lines[:4]), [c + "-r1" for c in confs])
+        self.assertEqual(sorted(l[0] for l in lines[4:]), [c + "-r2" for c in confs])
         self.assertEqual([l[1] for l in lines], [f"port {20000 + i}" for i in range(8)])
-        # the configuration is the guest tag (repetitions pool in the report); the boot is its own tag
-        self.assertEqual(lines[5][2], '{guest: sev-snp-1c-2048m, mode: sev-snp, vcpus: "1", memory_mib: "2048", '
-                                      'boot: "2", concurrency: parallel-2}')
+        # the configuration is the guest tag (repetitions pool in the report); the boot and
+        # its round are tags of their own
+        snp = next(l for l in lines if l[0] == "sev-snp-1c-2048m-r2")
+        self.assertEqual(snp[2], '{guest: sev-snp-1c-2048m, mode: sev-snp, vcpus: "1", memory_mib: "2048", '
+                                 'boot: "2", round: "2", concurrency: parallel-2}')
         p = self.run_matrix("-m", self.matrix(TWO), "--dry-run")
-        self.assertEqual([l.split("\t")[0] for l in p.stdout.splitlines()], ["plain-1c-512m", "plain-2c-512m"])
+        self.assertEqual(sorted(l.split("\t")[0] for l in p.stdout.splitlines()), ["plain-1c-512m", "plain-2c-512m"])
         self.assertIn("concurrency: sequential", p.stdout)
+
+    def order(self, m, *args):
+        p = self.run_matrix("-m", m, "--dry-run", *args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        seed = re.search(r"boot order of seed (\d+) \(--seed \1 repeats it\)", p.stderr)
+        self.assertIsNotNone(seed, p.stderr)
+        return [l.split("\t")[0] for l in p.stdout.splitlines()], seed.group(1)
+
+    def test_interleaved_boots(self):
+        """#27: boots go round by round, in a random order within a round, and the seed repeats it."""
+        m = self.matrix("modes: plain sev sev-snp\nvcpus: 1 2\nmemory: 1024\nrepetitions: 3\n")
+        first, seed = self.order(m, "--seed", "42")
+        self.assertEqual(seed, "42")
+        self.assertEqual(len(first), 18)
+        for r in (1, 2, 3):
+            names = first[(r - 1) * 6:r * 6]
+            self.assertTrue(all(n.endswith(f"-r{r}") for n in names), first)
+            self.assertEqual(len({n[:-3] for n in names}), 6, f"round {r} does not boot every configuration once")
+        # the same seed, the same order; the rounds are not all drawn alike
+        self.assertEqual(self.order(m, "--seed", "42")[0], first)
+        rounds = {tuple(n[:-3] for n in first[i:i + 6]) for i in (0, 6, 12)}
+        self.assertGreater(len(rounds), 1, first)
+        # other seeds give other orders; none is the listing order for all of them
+        orders = {tuple(self.order(m, "--seed", str(s))[0]) for s in range(5)}
+        self.assertGreater(len(orders), 3)
+        # without --seed one is drawn, said, and repeats the order when given back
+        drawn, seed = self.order(m)
+        self.assertEqual(self.order(m, "--seed", seed)[0], drawn)
+
+    def test_cmdline_and_plain_swiotlb(self):
+        """#25: guest kernel arguments are a dimension of their own, tagged; plain-swiotlb is a mode."""
+        m = self.matrix('modes: plain plain-swiotlb\nvcpus: 2\nmemory: 1024\ncmdline: "" "idle=poll" '
+                        '"mitigations=off idle=poll"   # three\n')
+        p = self.run_matrix("-m", m, "--dry-run", "--seed", "3")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        tags = {l.split("\t")[0]: l.split("\t")[2] for l in p.stdout.splitlines()}
+        self.assertEqual(sorted(tags), ["plain-2c-1024m", "plain-2c-1024m-idle-poll", "plain-2c-1024m-mitigations-off-idle-poll",
+                                        "plain-swiotlb-2c-1024m", "plain-swiotlb-2c-1024m-idle-poll",
+                                        "plain-swiotlb-2c-1024m-mitigations-off-idle-poll"])
+        self.assertIn('mode: plain-swiotlb, vcpus: "2", memory_mib: "1024", cmdline: "mitigations=off idle=poll", ',
+                      tags["plain-swiotlb-2c-1024m-mitigations-off-idle-poll"])
+        self.assertIn('cmdline: "", ', tags["plain-2c-1024m"])
+        # a guest command line needs the image's kernel for direct boot
+        open(self.path("disk.qcow2"), "w").close()
+        p = self.run_matrix("-m", m, "--image", "disk.qcow2")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("needs direct kernel boot", p.stderr)
 
     def test_bad_usage(self):
         def m(text, n=[0]):  # each case its own file: the cases are made before they run
@@ -70,6 +120,10 @@ class Matrix(tbtest.TempDirTest):
             (["-m", m(TWO), "--image", self.path("none.qcow2")], "cannot read it"),
             (["-m", self.path("missing.txt")], "cannot read it"),
             (["--dry-run"], "needs -m MATRIX"),
+            (["-m", m('vcpus: 1\nmemory: 512\ncmdline: "idle=poll\n')], "m13.txt:3: cmdline: unbalanced quote"),
+            (["-m", m('vcpus: 1\nmemory: 512\ncmdline: "a;reboot"\n')], "cmdline 'a;reboot': only letters"),
+            (["-m", m('vcpus: 1\nmemory: 512\ncmdline: idle=poll "idle=poll"\n')], "listed twice"),
+            (["-m", m(TWO), "--seed", "x"], "--seed 'x' is not a number"),
         ], command=self.run_matrix)
 
 
@@ -138,6 +192,12 @@ class MatrixRun(tbtest.TempDirTest):
         with open(self.path("results/inventory-r1.yml")) as f:
             inv = f.read()
         self.assertIn("ansible_port:", inv)
+        # the boot order is on record with its seed (#27)
+        with open(self.path("results/order-r1.txt")) as f:
+            order = f.read().splitlines()
+        self.assertRegex(order[1], r"^seed \d+$")
+        self.assertEqual(sorted(l.split("\t")[2] for l in order[3:]), ["plain-1c-512m", "plain-2c-512m"])
+        self.assertIn(f"({order[1].replace('seed ', '--seed ')} repeats it)", p.stderr)
         self.assert_nothing_left()
 
     def test_guest_that_does_not_start(self):
