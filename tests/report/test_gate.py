@@ -95,6 +95,14 @@ class Gate(tbtest.TempDirTest):
         p = self.gate("--margin", "2", a, b)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
 
+    def test_boots_are_the_unit_when_recorded(self):
+        a, b = self.path("a.csv"), self.path("b.csv")
+        write_runs(a, 6, seed=1, spread=0.03, boots=["a1", "a1", "a2", "a2", "a3", "a3"])
+        write_runs(b, 6, seed=2, spread=0.03, boots=["b1", "b1", "b2", "b2", "b3", "b3"])
+        p = self.gate("--margin", "2", a, b)
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"needs about \d+ boots a side")
+
     def test_usage(self):
         a = self.path("a.csv")
         write_runs(a, 3)
