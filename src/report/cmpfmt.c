@@ -6,6 +6,7 @@
 #include "tinyben/csv.h"
 #include "tinyben/stats.h"
 #include "report/cmpfmt.h"
+#include "report/comparable.h"
 
 const char *const tb_cmp_cell_names[TB_CMP_NCELLS] = {
 	"bench", "variant", "metric", "unit", "runs base/cand", "n base/cand", "base median",
@@ -533,6 +534,7 @@ void tb_cmp_write(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 		fputs("## tinyben compare\n\n", f);
 	write_env(f, fmt, t, "base", base);
 	write_env(f, fmt, t, "cand", cand);
+	tb_comparability_write(f, fmt == TB_CMPF_MARKDOWN, base, cand);
 	char unit[320];
 	tb_cmp_unit_line(c, unit, sizeof(unit));
 	fprintf(f, fmt == TB_CMPF_MARKDOWN ? "\n**%s**\n" : "%s\n", unit);

@@ -194,6 +194,9 @@ void tb_side_add(struct tb_side *s, const struct tb_row *r)
 		return;
 	}
 	run->n_ok++;
+	/* The fingerprint is in the run's first ok row (core/fingerprint.c). */
+	if (!run->facts && run->first && strstr(r->f[TB_COL_DETAIL], "env.fp="))
+		run->facts = dup(r->f[TB_COL_DETAIL]);
 	struct tb_series *x = series_of(s, r);
 	if (strcmp(x->unit, r->f[TB_COL_UNIT]) != 0 || strcmp(x->better, r->f[TB_COL_BETTER]) != 0)
 		x->unit_mixed = true;
@@ -239,8 +242,10 @@ void tb_side_free(struct tb_side *s)
 		free(x->better);
 	}
 	free(s->s);
-	for (size_t i = 0; i < s->n_runs; i++)
+	for (size_t i = 0; i < s->n_runs; i++) {
 		tb_row_free(s->runs[i].first);
+		free(s->runs[i].facts);
+	}
 	free(s->runs);
 	for (size_t i = 0; i < s->n_levels; i++)
 		free(s->levels[i]);

@@ -81,6 +81,8 @@ struct tb_run_env {
 	size_t n_ok, n_skipped, n_failed;
 	size_t file;           /* the input file of its first row */
 	uint32_t boot;         /* index of its boot_id on the side, or TB_NO_BOOT */
+	char *facts;           /* detail of its row with the environment fingerprint
+				  ("env.fp=..."), NULL when none (older files); listed runs only */
 	bool in_two_files;     /* rows in another file too: a copy of the same data? */
 };
 

@@ -11,7 +11,7 @@ SERIES = [("cpu.x", "v", "speed", "MB/s", "higher", 1000.0),
           ("mem.y", "w", "latency", "ns", "lower", 80.0)]
 
 
-def write_runs(path, runs, effect=None, spread=0.003, seed=1, boots=None, reps=3):
+def write_runs(path, runs, effect=None, spread=0.003, seed=1, boots=None, reps=3, detail=""):
     """`runs` runs; each run's level varies by `spread` (log sd); effect: {metric: factor
     by which cand is worse}; boots: boot_id per run (else empty)."""
     rnd = random.Random(seed)
@@ -32,7 +32,8 @@ def write_runs(path, runs, effect=None, spread=0.003, seed=1, boots=None, reps=3
                         group=bench.split(".")[0], bench=bench, variant=variant,
                         metric=metric, unit=unit, better=better, rep=str(rep),
                         value=f"{level * math.exp(rnd.gauss(0, 0.001)):.6g}", status="ok",
-                        detail="", boot_id=boots[k] if boots else ""))
+                        detail=detail if rep == 1 else "",
+                        boot_id=boots[k] if boots else ""))
 
 
 class Gate(tbtest.TempDirTest):
