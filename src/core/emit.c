@@ -19,9 +19,13 @@ static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric,
 	const char *threads = ctx->settings.threads_given && !ctx->bench->scales
 				      ? " threads=not-applicable" : "";
 	const char *tags = ctx->tags ? ctx->tags : "";
+	/* The environment fingerprint, once a run: in its first ok row (DESIGN.md). */
+	bool facts = !ctx->env.facts_written && strcmp(status, "ok") == 0 && ctx->env.facts[0];
+	ctx->env.facts_written |= facts;
 	char *full_detail = NULL;
-	if (*threads || *tags) {
-		full_detail = tb_strdupf("%s%s%s", detail ? detail : "", threads, tags);
+	if (*threads || *tags || facts) {
+		full_detail = tb_strdupf("%s%s%s%s%s", detail ? detail : "", threads, tags,
+					 facts ? " " : "", facts ? ctx->env.facts : "");
 		if (!detail || !*detail)
 			memmove(full_detail, full_detail + 1, strlen(full_detail));
 	}

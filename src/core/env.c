@@ -12,6 +12,7 @@
 #include "tinyben/csv.h"
 #include "tinyben/util.h"
 #include "env.h"
+#include "fingerprint.h"
 #include "version.h"
 
 static tb_cc_probe_fn cc_probe;
@@ -129,6 +130,7 @@ void tb_env_collect(struct tb_env *env)
 	tb_cpu_brand(env->cpu_model, sizeof(env->cpu_model));
 	keep_utf8(env->cpu_model);
 	read_boot_id(env->boot_id, sizeof(env->boot_id));
+	tb_env_fingerprint(env->facts, sizeof(env->facts));
 
 	int n = vcpu_count();
 	if (n > 0)

@@ -2,6 +2,9 @@
 #ifndef TB_CORE_ENV_H
 #define TB_CORE_ENV_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct tb_env {
 	char timestamp[32];     /* ISO 8601 UTC, per row */
 	char run_id[48];
@@ -14,6 +17,10 @@ struct tb_env {
 	char mem_mib[24];
 	char boot_id[40];       /* /proc/sys/kernel/random/boot_id, "" when unreadable */
 	const char *version;
+	/* The environment fingerprint as detail pairs (fingerprint.h), written once: in the
+	 * run's first ok row. */
+	char facts[1600];
+	bool facts_written;
 };
 
 void tb_env_collect(struct tb_env *env);

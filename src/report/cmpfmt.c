@@ -6,6 +6,7 @@
 #include "tinyben/csv.h"
 #include "tinyben/stats.h"
 #include "report/cmpfmt.h"
+#include "report/comparable.h"
 
 const char *const tb_cmp_cell_names[TB_CMP_NCELLS] = {
 	"bench", "variant", "metric", "unit", "runs base/cand", "n base/cand", "base median",
@@ -57,7 +58,8 @@ void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_C
 		snprintf(cells[11], TB_CMP_CELL, "n/a");
 	switch (r->r.method) {
 	case TB_CI_RUNS:
-		snprintf(cells[12], TB_CMP_CELL, "runs, df %.1f", r->r.df);
+		snprintf(cells[12], TB_CMP_CELL, "%s, df %.1f", r->r.by_boot ? "boots" : "runs",
+			 r->r.df);
 		break;
 	case TB_CI_BOOT:
 		snprintf(cells[12], TB_CMP_CELL, "within run, bootstrap");
@@ -72,7 +74,12 @@ void tb_cmp_cells(const struct tb_cmp_row *r, char cells[TB_CMP_NCELLS][TB_CMP_C
 		snprintf(cells[13], TB_CMP_CELL, "%.2f%%", r->detect_pct);
 	else
 		snprintf(cells[13], TB_CMP_CELL, "n/a");
-	snprintf(cells[14], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
+	/* Every verdict says its unit: a "no (run)" is about this guest, not guests. */
+	if (r->verdict == TB_VERDICT_YES || r->verdict == TB_VERDICT_NO)
+		snprintf(cells[14], TB_CMP_CELL, "%s (%s)", tb_verdict_name(r->verdict),
+			 r->r.by_boot ? "boot" : "run");
+	else
+		snprintf(cells[14], TB_CMP_CELL, "%s", tb_verdict_name(r->verdict));
 	snprintf(cells[15], TB_CMP_CELL, "%s", tb_equiv_name(r->equiv));
 }
 
@@ -139,6 +146,15 @@ void tb_cmp_explain(FILE *f, const struct tb_cmp *c, int width)
 		 "above %d samples), which leaves the run-to-run variation out and is too narrow "
 		 "to judge by. overhead > 0 means cand is worse: the extra time it needs for the "
 		 "same work.", TB_MIN_RUNS, TB_BOOT_REPLICATES, TB_BOOT_MAX_N);
+	para(f, width, buf);
+	fputc('\n', f);
+	snprintf(buf, sizeof(buf),
+		 "Boots: runs of one guest boot share where its memory landed on the host, so "
+		 "when every run carries a boot_id and each side has %d boots or more, the boot "
+		 "is the unit instead: each boot is the median of its runs' log medians, and "
+		 "the interval, the verdict and the detectable change come from the spread "
+		 "between boots. A verdict marked (run) compares runs of the guests measured and "
+		 "leaves the variation between boots of a guest out.", TB_MIN_BOOTS);
 	para(f, width, buf);
 	fputc('\n', f);
 	para(f, width, "significant = yes: the 95% interval between runs excludes 1, so cand "
@@ -433,7 +449,8 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 	fputs("bench,variant,metric,unit,better,status,base_n,base_median,cand_n,cand_median,"
 	      "ratio,ratio_ci_lo,ratio_ci_hi,overhead_pct,overhead_ci_lo,overhead_ci_hi,"
 	      "significant,base_runs,cand_runs,ci_method,ci_df,ratio_ci90_lo,ratio_ci90_hi,"
-	      "detectable_pct,margin_pct,equivalence,reason,base_env,cand_env\r\n", f);
+	      "detectable_pct,margin_pct,equivalence,reason,base_env,cand_env,unit,base_boots,"
+	      "cand_boots\r\n", f);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct tb_cmp_row *r = &c->rows[i];
 		const struct tb_series *s = r->b ? r->b : r->c;
@@ -484,7 +501,13 @@ static void write_csv(FILE *f, const struct tb_side *base, const struct tb_side 
 			fputs(",,,,,,,,,,,,,,,,,", f);
 		}
 		csv_field(f, be, false);
-		csv_field(f, ce, true);
+		csv_field(f, ce, false);
+		/* The unit of the interval (boot or run); the boots with samples a side. */
+		if (r->kind == TB_CMP_BOTH)
+			fprintf(f, "%s,%zu,%zu\r\n", r->r.by_boot ? "boot" : "run", r->r.boots_b,
+				r->r.boots_c);
+		else
+			fputs(",,\r\n", f);
 	}
 }
 
@@ -511,6 +534,10 @@ void tb_cmp_write(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 		fputs("## tinyben compare\n\n", f);
 	write_env(f, fmt, t, "base", base);
 	write_env(f, fmt, t, "cand", cand);
+	tb_comparability_write(f, fmt == TB_CMPF_MARKDOWN, base, cand);
+	char unit[320];
+	tb_cmp_unit_line(c, unit, sizeof(unit));
+	fprintf(f, fmt == TB_CMPF_MARKDOWN ? "\n**%s**\n" : "%s\n", unit);
 	write_table(f, fmt, c);
 	struct reason_arg ra = { f, fmt };
 	tb_cmp_reasons(c, print_reason, &ra);

@@ -73,6 +73,10 @@ int tb_median_ci(const double *x, size_t n, int B, uint64_t seed, struct tb_rati
 int tb_runs_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
 	       const double *y, const uint32_t *ry, size_t m, size_t n_runs_y,
 	       struct tb_ratio *out);
+/* The interval of a row: between boots when both series have TB_MIN_BOOTS boots and every
+ * sample a boot (out->by_boot), else tb_runs_ci. n_runs_*: the runs of each side. */
+int tb_units_ci(const struct tb_series *b, size_t n_runs_b, const struct tb_series *c,
+		size_t n_runs_c, struct tb_ratio *out);
 /* The same for one side against its own centre (the base bar of a report). */
 int tb_runs_self_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
 		    struct tb_ratio *out);
@@ -118,7 +122,15 @@ struct tb_cmp {
 	struct tb_cmp_row *rows;
 	size_t n;
 	double margin_pct;               /* NAN: no equivalence verdict */
+	/* The unit of replication (tb_cmp_unit_line says it): boots of each side (0 when a
+	 * run has no boot_id), and how many rows with an interval had each unit. */
+	size_t boots_b, boots_c;
+	size_t n_by_boot, n_by_run;
 };
+
+/* One line for the header: "unit: boot (3/4 boots)" or "unit: run (1 boot a side):
+ * variation between guests not included; a guest-level verdict needs 3 boots a side". */
+void tb_cmp_unit_line(const struct tb_cmp *c, char *buf, size_t len);
 
 struct tb_progress;
 struct tb_cmp_opts {

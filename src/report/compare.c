@@ -11,6 +11,7 @@
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
 #include "report/cmpfmt.h"
+#include "report/comparable.h"
 #include "report/gate.h"
 #include "report/progress.h"
 
@@ -30,6 +31,9 @@ static const char usage[] =
 	"                     by more than PCT, 3 when the runs cannot decide (docs/COMPARE.md)\n"
 	"      --metrics GLOBS  what --gate gates: comma-separated globs on\n"
 	"                     bench:variant:metric (default: every compared metric)\n"
+	"      --strict       exit 2 when the environments differ (the comparability block:\n"
+	"                     ISA extensions, microcode, kernel command line, THP, cpuidle,\n"
+	"                     NUMA nodes, clocksource, swiotlb)\n"
 	"  For every (bench, variant, metric) on both sides: centres, ratio cand/base, overhead\n"
 	"  (positive = cand worse), 95% interval of the ratio, significant yes/no/undetermined.\n";
 
@@ -41,6 +45,7 @@ static const struct tb_arg options[] = {
 	{ "allow-truncated", 0, false, 'T' },
 	{ "gate", 0, false, 'g' },
 	{ "metrics", 0, true, 'M' },
+	{ "strict", 0, false, 'S' },
 	{ 0 },
 };
 
@@ -119,7 +124,7 @@ static void versions_of(const struct tb_side *s, char *buf, size_t len)
 struct compare_args {
 	struct files base, cand;
 	enum tb_cmp_format fmt;
-	bool format_given, gate;
+	bool format_given, gate, strict;
 	const char *metrics;     /* --metrics: globs of what --gate gates */
 	struct tb_read_opts *ro;
 	struct tb_cmp_opts *co;
@@ -131,6 +136,7 @@ static int on_option(void *user, int id, const char *v)
 	switch (id) {
 	case 'g': c->gate = true; return 0;
 	case 'M': c->metrics = v; return 0;
+	case 'S': c->strict = true; return 0;
 	case 'f':
 		c->format_given = true;
 		if (strcmp(v, "text") == 0)
@@ -150,6 +156,14 @@ static int on_option(void *user, int id, const char *v)
 	case 'B': add(&c->base, v); return 0;
 	default: add(&c->cand, v); return 0; /* 'C' */
 	}
+}
+
+/* --strict: every difference on stderr too, so that it shows with --gate and --format csv. */
+static void strict_diff(void *arg, const char *fact, const char *base, const char *cand,
+			const char *consequence)
+{
+	(void)arg;
+	tb_warn("compare: %s differs (base %s; cand %s): %s", fact, base, cand, consequence);
 }
 
 static int compare_main(int argc, char **argv)
@@ -254,6 +268,12 @@ static int compare_main(int argc, char **argv)
 	} else {
 		rc = gate_rc; /* 0, or the gate's 1 or 3 */
 	}
+	size_t differ = ca.strict ? tb_comparability(&bs, &cs, strict_diff, NULL) : 0;
+	if (differ && rc != TB_EXIT_FAILED) {
+		tb_error("compare: --strict: the environments differ in %zu fact%s (above)", differ,
+			 differ == 1 ? "" : "s");
+		rc = TB_EXIT_USAGE;
+	}
 done:
 	tb_progress_done(&progress);
 	if (rc == TB_EXIT_INTERRUPTED)
@@ -271,8 +291,8 @@ out:
 static const struct tb_verb compare_verb = {
 	.name = "compare",
 	.synopsis = "compare BASE.csv CAND.csv [--format text|csv|markdown] [--margin PCT] "
-		    "[--allow-truncated] [--gate [--metrics GLOBS]] (or --base FILE... --cand "
-		    "FILE...)",
+		    "[--allow-truncated] [--gate [--metrics GLOBS]] [--strict] (or --base FILE... "
+		    "--cand FILE...)",
 	.summary = "overhead of one run against another: medians, ratio, 95% CI, significance",
 	.main = compare_main,
 	.order = 50,

@@ -37,16 +37,26 @@ bool tb_gate_matches(const char *patterns, const struct tb_series *s)
 /* Units a side after which the 90% interval, at the present estimate and spread, would lie
  * on one side of the margin: se shrinks as 1/sqrt(units), df grows as 2 (units - 1). A
  * planning figure ("about"), 0 when beyond 10000 (the estimate sits on the margin). */
+static bool decides(double dist, double se, size_t k, size_t m)
+{
+	double se_m = se * sqrt((double)k / (double)m);
+	return tb_t_upper(0.05, 2.0 * ((double)m - 1)) * se_m < dist;
+}
+
 static size_t units_needed(double dist, double se, size_t k)
 {
-	if (!(se > 0) || k == 0)
+	if (!(se > 0) || k == 0 || !decides(dist, se, k, 10000))
 		return 0;
-	for (size_t m = k + 1; m <= 10000; m++) {
-		double se_m = se * sqrt((double)k / (double)m);
-		if (tb_t_upper(0.05, 2.0 * ((double)m - 1)) * se_m < dist)
-			return m;
+	/* Both se and t fall as m grows: binary search for the first m that decides. */
+	size_t lo = k, hi = 10000;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (decides(dist, se, k, mid))
+			hi = mid;
+		else
+			lo = mid;
 	}
-	return 0;
+	return hi;
 }
 
 void tb_gate_decide(const struct tb_cmp_row *r, double margin_pct, struct tb_gate_row *out)

@@ -120,6 +120,10 @@ static void compare_table(FILE *f, const struct tb_table *t, const struct tb_sid
 	struct tb_cmp_opts o = { .margin_pct = margin_pct };
 	tb_compare(base, cand, &o, &c);
 	int nc = tb_cmp_ncells(&c);
+	char unit[320];
+	tb_cmp_unit_line(&c, unit, sizeof(unit));
+	cell(f, "p", NULL, unit);
+	fputc('\n', f);
 	fputs("<table>\n<tr>", f);
 	for (int j = 0; j < nc; j++) {
 		char name[TB_CMP_CELL];

@@ -84,6 +84,22 @@ static const char *level_of(struct tb_side *s, const char *lvl)
 	return s->levels[s->n_levels++];
 }
 
+/* Runs of one guest boot share where its memory landed on the host: the boot is the unit
+ * above the run (cmpstats.c). A run's boot is that of its first row. */
+static uint32_t boot_of(struct tb_side *s, const char *boot_id)
+{
+	if (!*boot_id) {
+		s->n_runs_no_boot++;
+		return TB_NO_BOOT;
+	}
+	size_t i = tb_strmap_get(&s->boot_idx, boot_id);
+	if (i == SIZE_MAX) {
+		i = s->n_boots++;
+		tb_strmap_put(&s->boot_idx, boot_id, i);
+	}
+	return (uint32_t)i;
+}
+
 static size_t run_of(struct tb_side *s, const struct tb_row *r)
 {
 	const char *id = r->f[TB_COL_RUN_ID];
@@ -102,6 +118,7 @@ static size_t run_of(struct tb_side *s, const struct tb_row *r)
 		memset(e, 0, sizeof(*e));
 		e->cc_level = level_of(s, r->f[TB_COL_CC_LEVEL]);
 		e->file = r->file;
+		e->boot = boot_of(s, r->f[TB_COL_BOOT_ID]);
 		if (i < TB_RUNS_LISTED)
 			e->first = tb_row_dup(r);
 		e->id = tb_strmap_put(&s->run_idx, id, i);
@@ -177,6 +194,9 @@ void tb_side_add(struct tb_side *s, const struct tb_row *r)
 		return;
 	}
 	run->n_ok++;
+	/* The fingerprint is in the run's first ok row (core/fingerprint.c). */
+	if (!run->facts && run->first && strstr(r->f[TB_COL_DETAIL], "env.fp="))
+		run->facts = dup(r->f[TB_COL_DETAIL]);
 	struct tb_series *x = series_of(s, r);
 	if (strcmp(x->unit, r->f[TB_COL_UNIT]) != 0 || strcmp(x->better, r->f[TB_COL_BETTER]) != 0)
 		x->unit_mixed = true;
@@ -185,10 +205,12 @@ void tb_side_add(struct tb_side *s, const struct tb_row *r)
 		x->cap = x->cap ? x->cap * 2 : 4;
 		x->v = realloc(x->v, x->cap * sizeof(*x->v));
 		x->run = realloc(x->run, x->cap * sizeof(*x->run));
-		if (!x->v || !x->run)
+		x->boot = realloc(x->boot, x->cap * sizeof(*x->boot));
+		if (!x->v || !x->run || !x->boot)
 			abort();
 	}
 	x->v[x->n] = r->value;
+	x->boot[x->n] = run->boot;
 	x->run[x->n++] = (uint32_t)ri;
 }
 
@@ -211,6 +233,7 @@ void tb_side_free(struct tb_side *s)
 		struct tb_series *x = &s->s[i];
 		free(x->v);
 		free(x->run);
+		free(x->boot);
 		free(x->group);
 		free(x->bench);
 		free(x->variant);
@@ -219,8 +242,10 @@ void tb_side_free(struct tb_side *s)
 		free(x->better);
 	}
 	free(s->s);
-	for (size_t i = 0; i < s->n_runs; i++)
+	for (size_t i = 0; i < s->n_runs; i++) {
 		tb_row_free(s->runs[i].first);
+		free(s->runs[i].facts);
+	}
 	free(s->runs);
 	for (size_t i = 0; i < s->n_levels; i++)
 		free(s->levels[i]);
@@ -230,6 +255,7 @@ void tb_side_free(struct tb_side *s)
 	free(s->notok);
 	tb_strmap_free(&s->series_idx);
 	tb_strmap_free(&s->run_idx);
+	tb_strmap_free(&s->boot_idx);
 	free(s->files_used);
 	free(s->label);
 	memset(s, 0, sizeof(*s));

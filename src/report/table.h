@@ -62,10 +62,15 @@ struct tb_series {
 	char *group, *bench, *variant, *metric, *unit, *better;
 	double *v;
 	uint32_t *run;
+	uint32_t *boot;         /* per sample: the boot of its run (index into the side's boots),
+				   TB_NO_BOOT when the run has no boot_id */
 	size_t n, cap;
 	long long block_bytes;  /* from detail "block_bytes=N" (mem.latency), -1 if absent */
 	bool unit_mixed;        /* rows of this series disagree on unit or better */
 };
+
+/* A run without a boot_id (a file written before the column, or no procfs). */
+#define TB_NO_BOOT UINT32_MAX
 
 /* A distinct run (run_id) seen on a side, with its environment. */
 struct tb_run_env {
@@ -75,6 +80,9 @@ struct tb_run_env {
 				  TB_RUNS_LISTED runs (a million runs must fit in memory) */
 	size_t n_ok, n_skipped, n_failed;
 	size_t file;           /* the input file of its first row */
+	uint32_t boot;         /* index of its boot_id on the side, or TB_NO_BOOT */
+	char *facts;           /* detail of its row with the environment fingerprint
+				  ("env.fp=..."), NULL when none (older files); listed runs only */
 	bool in_two_files;     /* rows in another file too: a copy of the same data? */
 };
 
@@ -99,9 +107,11 @@ struct tb_side {
 	size_t n_notok, cap_notok;
 	size_t n_notok_unlisted;       /* beyond TB_NOTOK_LISTED */
 	size_t n_runs_in_two_files;    /* runs whose rows come from more than one file */
+	size_t n_boots;                /* distinct boot_ids of its runs */
+	size_t n_runs_no_boot;         /* runs without a boot_id */
 	bool *files_used;              /* per input file: did it contribute rows? */
 	size_t n_files;
-	struct tb_strmap series_idx, run_idx;
+	struct tb_strmap series_idx, run_idx, boot_idx;
 	size_t last_series, last_run;  /* rows come in runs of one series: skip the lookup */
 };
 

@@ -11,7 +11,7 @@ SERIES = [("cpu.x", "v", "speed", "MB/s", "higher", 1000.0),
           ("mem.y", "w", "latency", "ns", "lower", 80.0)]
 
 
-def write_runs(path, runs, effect=None, spread=0.003, seed=1, boots=None, reps=3):
+def write_runs(path, runs, effect=None, spread=0.003, seed=1, boots=None, reps=3, detail=""):
     """`runs` runs; each run's level varies by `spread` (log sd); effect: {metric: factor
     by which cand is worse}; boots: boot_id per run (else empty)."""
     rnd = random.Random(seed)
@@ -32,7 +32,8 @@ def write_runs(path, runs, effect=None, spread=0.003, seed=1, boots=None, reps=3
                         group=bench.split(".")[0], bench=bench, variant=variant,
                         metric=metric, unit=unit, better=better, rep=str(rep),
                         value=f"{level * math.exp(rnd.gauss(0, 0.001)):.6g}", status="ok",
-                        detail="", boot_id=boots[k] if boots else ""))
+                        detail=detail if rep == 1 else "",
+                        boot_id=boots[k] if boots else ""))
 
 
 class Gate(tbtest.TempDirTest):
@@ -94,6 +95,14 @@ class Gate(tbtest.TempDirTest):
         write_runs(b, 4, seed=2, spread=0.03, effect={"latency": 1.5})
         p = self.gate("--margin", "2", a, b)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+
+    def test_boots_are_the_unit_when_recorded(self):
+        a, b = self.path("a.csv"), self.path("b.csv")
+        write_runs(a, 6, seed=1, spread=0.03, boots=["a1", "a1", "a2", "a2", "a3", "a3"])
+        write_runs(b, 6, seed=2, spread=0.03, boots=["b1", "b1", "b2", "b2", "b3", "b3"])
+        p = self.gate("--margin", "2", a, b)
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"needs about \d+ boots a side")
 
     def test_usage(self):
         a = self.path("a.csv")

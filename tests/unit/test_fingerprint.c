@@ -1,0 +1,98 @@
+/* The environment fingerprint and the bounce-buffer state read from a fake /proc and /sys. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/fingerprint.h"
+#include "../lib/check.h"
+
+static char root[64];
+
+/* Writes root/path (making its directories) with text. */
+static void put(const char *path, const char *text)
+{
+	char full[512];
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	for (char *p = full + strlen(root) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(full, 0755);
+		*p = '/';
+	}
+	FILE *f = fopen(full, "w");
+	if (!f)
+		abort();
+	fputs(text, f);
+	fclose(f);
+}
+
+static int rm(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+static void test_facts(void)
+{
+	put("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\nmicrocode\t: 0xa0011d1\n"
+			     "processor\t: 1\nmicrocode\t: 0xa0011d1\n");
+	put("/proc/cmdline", "console=ttyS0,115200 swiotlb=262144,force quiet 100%\n");
+	put("/sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n");
+	put("/sys/devices/system/cpu/cpuidle/current_driver", "haltpoll\n");
+	put("/sys/devices/system/cpu/cpuidle/current_governor_ro", "haltpoll\n");
+	put("/sys/devices/system/node/node0/x", "");
+	put("/sys/devices/system/node/node1/x", "");
+	put("/sys/devices/system/node/possible", "0-1\n");
+	put("/sys/devices/system/clocksource/clocksource0/current_clocksource", "tsc\n");
+	struct tb_fingerprint fp;
+	tb_fingerprint_collect(&fp, root, "sse4.2+avx2");
+	CHECK_STR(fp.isa, "sse4.2+avx2");
+	CHECK_STR(fp.ucode, "0xa0011d1");
+	CHECK_STR(fp.cmdline, "console=ttyS0%2C115200%20swiotlb=262144%2Cforce%20quiet%20100%25");
+	CHECK_STR(fp.swiotlb, "262144,force");
+	CHECK_STR(fp.thp, "madvise");
+	CHECK_STR(fp.cpuidle, "haltpoll/haltpoll");
+	CHECK_STR(fp.numa, "2");
+	CHECK_STR(fp.clocksource, "tsc");
+	char d[2048];
+	tb_fingerprint_detail(&fp, d, sizeof(d));
+	CHECK(strncmp(d, "env.fp=", 7) == 0);
+	/* Nine key=value pairs: no value holds a space. */
+	int spaces = 0;
+	for (const char *p = d; *p; p++)
+		spaces += *p == ' ';
+	CHECK(spaces == 8);
+	CHECK(strstr(d, " env.swiotlb=262144,force") != NULL);
+	/* The hash changes with any fact. */
+	struct tb_fingerprint other;
+	put("/sys/kernel/mm/transparent_hugepage/enabled", "[always] madvise never\n");
+	tb_fingerprint_collect(&other, root, "sse4.2+avx2");
+	CHECK(strcmp(fp.hash, other.hash) != 0);
+	/* Nothing readable: every fact says unknown, none is made up. */
+	char empty[80];
+	snprintf(empty, sizeof(empty), "%s/none", root);
+	tb_fingerprint_collect(&fp, empty, "none");
+	CHECK_STR(fp.ucode, "unknown");
+	CHECK_STR(fp.cmdline, "unknown");
+	CHECK_STR(fp.swiotlb, "unknown");
+	CHECK_STR(fp.thp, "unknown");
+	CHECK_STR(fp.cpuidle, "unknown/unknown");
+	CHECK_STR(fp.numa, "unknown");
+	char s[64];
+	tb_swiotlb_arg("quiet", s, sizeof(s));
+	CHECK_STR(s, "default");
+	tb_swiotlb_arg("noswiotlb=1 swiotlb=force", s, sizeof(s));
+	CHECK_STR(s, "force");
+}
+
+int main(void)
+{
+	snprintf(root, sizeof(root), "/tmp/tb-fp-XXXXXX");
+	if (!mkdtemp(root))
+		return 1;
+	test_facts();
+	nftw(root, rm, 16, FTW_DEPTH | FTW_PHYS);
+	return check_done();
+}
