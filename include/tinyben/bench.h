@@ -41,6 +41,10 @@ struct tb_metric {
 	const char *unit;             /* e.g. "MB/s" (10^6 bytes/s), "us" */
 	enum tb_better better;
 	const char *help;             /* one line: what is measured, how it is derived */
+	/* The headline metric of the variants that emit it: the report draws one metric per
+	 * (bench, variant), the first primary one its rows hold, so that a metric and its
+	 * inverse (bw and elapsed) are never drawn twice. */
+	bool primary;
 };
 
 /* A benchmark (docs/DESIGN.md, "The benchmark contract"). The runner calls setup once; then,

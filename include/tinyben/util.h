@@ -61,4 +61,17 @@ char *tb_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tb_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The one fast PRNG of the benchmarks (random offsets, keys, fill data): Marsaglia's
+ * xorshift64 (13, 7, 17), period 2^64 - 1. The state must not be 0; returns the new state.
+ * (The report's bootstrap uses splitmix64, report/cmpstats.h: its streams are seeded per
+ * series and must stay as they are for reproducible intervals.) */
+static inline uint64_t tb_xorshift64(uint64_t *state)
+{
+	uint64_t x = *state;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}
+
 #endif

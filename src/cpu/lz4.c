@@ -25,7 +25,8 @@ enum { M_COMPRESS, M_DECOMPRESS, M_RATIO };
 static const struct tb_metric metrics[] = {
 	/* lz4 -b's MB/s: 10^6 bytes of input per second (bench.c divides by 1000000). */
 	[M_COMPRESS] = { "compress_bw", "MB/s", TB_HIGHER,
-			 "input bytes compressed per second, all streams together" },
+			 "input bytes compressed per second, all streams together",
+				.primary = true },
 	[M_DECOMPRESS] = { "decompress_bw", "MB/s", TB_HIGHER,
 			   "input bytes restored per second, all streams together" },
 	[M_RATIO] = { "ratio", "x", TB_HIGHER, "input size / compressed size" },

@@ -22,6 +22,7 @@
 
 #include "tinyben/ctx.h"
 #include "tinyben/timer.h"
+#include "tinyben/util.h"
 #include "io/redis.h"
 
 /* No reply at all for this long means the server is stuck or gone. */
@@ -54,11 +55,8 @@ struct loop {
 
 static uint64_t next_rand(struct loop *lp)
 {
-	/* xorshift64*: cheap and plenty for spreading keys (redis-benchmark uses random()). */
-	lp->rng ^= lp->rng >> 12;
-	lp->rng ^= lp->rng << 25;
-	lp->rng ^= lp->rng >> 27;
-	return lp->rng * 0x2545F4914F6CDD1Dull;
+	/* Cheap and plenty for spreading keys (redis-benchmark uses random()). */
+	return tb_xorshift64(&lp->rng);
 }
 
 /* redis-benchmark -r: each __rand_int__ becomes a 12-digit key number below keyspace. */

@@ -24,7 +24,8 @@ struct sqlite_opts {
 enum { M_ELAPSED, M_INSERTS };
 static const struct tb_metric metrics[] = {
 	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds for all the inserts of a repetition" },
-	[M_INSERTS] = { "inserts", "inserts/s", TB_HIGHER, "rows inserted per second" },
+	[M_INSERTS] = { "inserts", "inserts/s", TB_HIGHER, "rows inserted per second",
+		.primary = true },
 	{ 0 },
 };
 
@@ -61,7 +62,7 @@ static char **make_statements(long long rows)
 		return NULL;
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	for (long long i = 0; i < rows; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		tb_xorshift64(&x);
 		unsigned f1 = 1000 + (unsigned)(x % 9000);
 		unsigned long long f2 = 1000000000000000ull + (x >> 8) % 9000000000000000ull;
 		s[i] = tb_strdupf("INSERT INTO 'pts1' ('I', 'DT', 'F1', 'F2') VALUES ('%lld', "

@@ -22,7 +22,8 @@ static const char *const variants[] = {
 
 enum { M_IOPS, M_BW, M_P50, M_P99, M_P999 };
 static const struct tb_metric metrics[] = {
-	[M_IOPS] = { "iops", "IO/s", TB_HIGHER, "I/Os completed per second of the repetition" },
+	[M_IOPS] = { "iops", "IO/s", TB_HIGHER, "I/Os completed per second of the repetition",
+		.primary = true },
 	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
 	[M_BW] = { "bw", "MB/s", TB_HIGHER, "iops x block size (not for fsync)" },
 	[M_P50] = { "latency_p50", "us", TB_LOWER, "completion latency, median (fio clat)" },

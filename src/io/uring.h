@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "tinyben/hist.h"
+#include "tinyben/util.h"
 
 struct tb_ctx;
 
@@ -90,10 +91,7 @@ static inline uint64_t uring_next_offset(const struct uring_job *job, uint64_t *
 		*seq = off + job->bs >= blocks * job->bs ? 0 : off + job->bs;
 		return off;
 	}
-	uint64_t x = *state;
-	x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-	*state = x;
-	return (x % blocks) * job->bs;
+	return (tb_xorshift64(state) % blocks) * job->bs;
 }
 
 /* Fills buf with random, never all-zero data (xorshift64; the seed must be non-zero). */

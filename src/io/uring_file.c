@@ -25,8 +25,7 @@ void tb_uring_fill_random(void *buf, size_t len, uint64_t seed)
 	uint64_t x = seed ? seed : 0x2545f4914f6cdd1dull;
 	uint64_t *p = buf;
 	for (size_t i = 0; i < len / 8; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		p[i] = x;
+		p[i] = tb_xorshift64(&x);
 	}
 }
 

@@ -98,7 +98,8 @@ static double touch(char *base, size_t bytes, char value)
 enum { M_FIRST_BW, M_FIRST_NS, M_SECOND_BW, M_SECOND_NS };
 static const struct tb_metric metrics[] = {
 	[M_FIRST_BW] = { "first_touch_bw", "MB/s", TB_HIGHER,
-			 "fresh memory made usable per second (faults, zeroing, acceptance)" },
+			 "fresh memory made usable per second (faults, zeroing, acceptance)",
+				.primary = true },
 	[M_FIRST_NS] = { "first_touch_ns_per_page", "ns", TB_LOWER, "first touch per 4 KiB" },
 	[M_SECOND_BW] = { "second_touch_bw", "MB/s", TB_HIGHER, "the same pages touched again" },
 	[M_SECOND_NS] = { "second_touch_ns_per_page", "ns", TB_LOWER, "second touch per 4 KiB" },

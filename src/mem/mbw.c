@@ -34,7 +34,8 @@ struct mbw_opts {
 enum { M_BW, M_ELAPSED };
 static const struct tb_metric metrics[] = {
 	/* mbw prints MiB/s; kept so that the figures compare with mbw's own. */
-	[M_BW] = { "bw", "MiB/s", TB_HIGHER, "one array's MiB copied per second (mbw's figure)" },
+	[M_BW] = { "bw", "MiB/s", TB_HIGHER, "one array's MiB copied per second (mbw's figure)",
+		.primary = true },
 	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds per copy of the array" },
 	{ 0 },
 };

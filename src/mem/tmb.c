@@ -50,7 +50,8 @@ struct tmb_opts {
 };
 
 static const struct tb_metric metrics[] = {
-	{ "bw", "MB/s", TB_HIGHER, "buffer bytes per second, MB = 10^6 bytes (tinymembench)" },
+	{ "bw", "MB/s", TB_HIGHER, "buffer bytes per second, MB = 10^6 bytes (tinymembench)",
+		.primary = true },
 	{ 0 },
 };
 

@@ -10,7 +10,6 @@
 #include "tinyben/util.h"
 #include "report/cmpstats.h"
 #include "report/progress.h"
-#include "report/tdist.h"
 
 /* Why the run is the unit: samples of one run share its conditions (placement, clock,
  * caches, neighbours), so they are not independent. Treating the pooled samples of

@@ -6,25 +6,34 @@
 
 #include "report/cmpfmt.h"
 #include "report/html.h"
+#include "report/summary.h"
 #include "report/svg.h"
 #include "tinyben/ctx.h"
 #include "version.h"
 
 /* No scripts, no fonts or images fetched: the file must open offline, years later. */
 static const char css[] =
-	"body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:24px;color:#111;"
+	"body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:16px 24px;color:#111;"
 	"max-width:1400px}\n"
-	"h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #999}"
-	"h3{font-size:15px}\n"
+	"h1{font-size:22px;margin:4px 0 6px}h2{font-size:18px;margin-top:24px;"
+	"border-bottom:1px solid #999}h3{font-size:15px}\n"
 	"table{border-collapse:collapse;font-size:12px;margin:8px 0}\n"
 	"th,td{border:1px solid #bbb;padding:3px 6px;text-align:left;vertical-align:top}\n"
 	"th{background:#eee}td.n{text-align:right;font-variant-numeric:tabular-nums;"
 	"white-space:nowrap}\n"
 	"tr.sig td{font-weight:bold}\n"
-	".plot{overflow-x:auto;margin:8px 0}.plot svg{max-width:100%;height:auto}\n"
+	/* Wide tables scroll inside their own box: the page itself never scrolls sideways. */
+	".wide{overflow-x:auto;max-width:100%}\n"
+	/* The width of the page, up to where 12 px labels would grow past reading size. */
+	".plot{margin:8px 0}.plot svg{display:block;width:100%;max-width:1150px;height:auto}\n"
 	".warn{color:#a00000;font-weight:bold}.note{font-size:12px;color:#333}\n"
-	"@media print{body{margin:0}.plot{overflow:visible}h2{break-after:avoid}"
-	".plot,table{break-inside:avoid}}\n";
+	"#summary .sentence{font-size:16px;margin:6px 0}\n"
+	".c0{color:#b34700;font-weight:bold}.c1{color:#0060a0;font-weight:bold}"
+	".c2{color:#007a5a;font-weight:bold}.c3{color:#444}.c4{color:#777;font-style:italic}\n"
+	"@page{size:A4;margin:12mm}\n"
+	"@media print{body{margin:0;max-width:none;font-size:11px}.wide{overflow:visible}"
+	"h2{break-after:avoid}.plot,tr{break-inside:avoid}"
+	"table{font-size:9px}th,td{padding:1px 3px}}\n";
 
 static void cell(FILE *f, const char *tag, const char *cls, const char *s)
 {
@@ -39,7 +48,7 @@ static void runs_table(FILE *f, const struct tb_table *t, const struct tb_side *
 		"#", "run", "files", "run_id", "cc_level", "cc_features", "kernel", "cpu_model",
 		"vcpus", "mem_mib", "host", "tinyben", "started", "rows ok/skipped/failed",
 	};
-	fputs("<table>\n<tr>", f);
+	fputs("<div class=\"wide\"><table>\n<tr>", f);
 	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
 		cell(f, "th", NULL, head[i]);
 	fputs("</tr>\n", f);
@@ -83,7 +92,7 @@ static void runs_table(FILE *f, const struct tb_table *t, const struct tb_side *
 			fputs("</tr>\n", f);
 		}
 	}
-	fputs("</table>\n", f);
+	fputs("</table></div>\n", f);
 	for (size_t k = 0; k < n; k++) {
 		char lv[256];
 		if (!tb_side_mixed_cc(&sides[k], lv, sizeof(lv)))
@@ -113,27 +122,27 @@ static void html_reason(void *arg, const char *reason, size_t n)
 	fputs("</p>\n", f);
 }
 
-static void compare_table(FILE *f, const struct tb_table *t, const struct tb_side *base,
-			  const struct tb_side *cand, double margin_pct)
+/* The comparison's table, read from the stage (the forest plot draws the same rows). */
+static void compare_table(FILE *f, const struct tb_cmp *cmp)
 {
-	struct tb_cmp c;
-	struct tb_cmp_opts o = { .margin_pct = margin_pct };
-	tb_compare(base, cand, &o, &c);
-	int nc = tb_cmp_ncells(&c);
+	const struct tb_cmp *c = cmp;
+	int nc = tb_cmp_ncells(c);
 	char unit[320];
-	tb_cmp_unit_line(&c, unit, sizeof(unit));
+	tb_cmp_unit_line(c, unit, sizeof(unit));
 	cell(f, "p", NULL, unit);
-	fputc('\n', f);
-	fputs("<table>\n<tr>", f);
+	fputc('
+', f);
+	fputs("<div class=\"wide\"><table>
+<tr>", f);
 	for (int j = 0; j < nc; j++) {
 		char name[TB_CMP_CELL];
-		tb_cmp_cell_name(&c, j, name, sizeof(name));
+		tb_cmp_cell_name(c, j, name, sizeof(name));
 		cell(f, "th", NULL, name);
 	}
 	fputs("</tr>\n", f);
 	size_t both = 0;
-	for (size_t i = 0; i < c.n; i++) {
-		const struct tb_cmp_row *r = &c.rows[i];
+	for (size_t i = 0; i < c->n; i++) {
+		const struct tb_cmp_row *r = &c->rows[i];
 		if (r->kind != TB_CMP_BOTH)
 			continue;
 		both++;
@@ -144,33 +153,32 @@ static void compare_table(FILE *f, const struct tb_table *t, const struct tb_sid
 			cell(f, "td", tb_cmp_cell_numeric[j] ? "n" : NULL, cells[j]);
 		fputs("</tr>\n", f);
 	}
-	fputs("</table>\n", f);
+	fputs("</table></div>\n", f);
 	if (!both)
 		fputs("<p>No (bench, variant, metric) was measured in both runs.</p>\n", f);
-	tb_cmp_reasons(&c, html_reason, f);
+	tb_cmp_reasons(c, html_reason, f);
 	static const struct { enum tb_cmp_kind kind; const char *what; } sec[] = {
-		{ TB_CMP_BASE_ONLY, "Only in the first run (not compared)" },
-		{ TB_CMP_CAND_ONLY, "Only in this run (not compared)" },
-		{ TB_CMP_UNIT_MISMATCH, "Not comparable (unit or better differs)" },
+		{ TB_CMP_BASE_ONLY, "Only in the base (not compared)" },
+		{ TB_CMP_CAND_ONLY, "Only in the candidate (not compared)" },
+		{ TB_CMP_UNIT_MISMATCH, "Not comparable (unit or better differs, between the sides "
+					"or between runs of one side; not drawn)" },
 	};
 	for (size_t k = 0; k < 3; k++) {
 		bool any = false;
-		for (size_t i = 0; i < c.n; i++) {
-			const struct tb_cmp_row *r = &c.rows[i];
+		for (size_t i = 0; i < c->n; i++) {
+			const struct tb_cmp_row *r = &c->rows[i];
 			if (r->kind != sec[k].kind)
 				continue;
+			fputs(any ? "; " : sec[k].kind == TB_CMP_UNIT_MISMATCH
+					   ? "<p class=\"warn\">" : "<p class=\"note\">", f);
 			if (!any)
-				fprintf(f, "<p class=\"note\">%s: ", sec[k].what);
-			else
-				fputs("; ", f);
+				fprintf(f, "%s: ", sec[k].what);
 			any = true;
 			series_name(f, r->b ? r->b : r->c);
 		}
 		if (any)
 			fputs("</p>\n", f);
 	}
-	tb_cmp_free(&c);
-	(void)t;
 }
 
 static void not_measured(FILE *f, const struct tb_table *t, const struct tb_side *sides, size_t n)
@@ -181,7 +189,7 @@ static void not_measured(FILE *f, const struct tb_table *t, const struct tb_side
 			const struct tb_row *r = sides[k].notok[i];
 			if (!any)
 				fputs("<h2>Not measured</h2>\n<p class=\"note\">Skipped and failed rows are "
-				      "not samples; they are listed here.</p>\n<table>\n<tr><th>run</th>"
+				      "not samples; they are listed here.</p>\n<div class=\"wide\"><table>\n<tr><th>run</th>"
 				      "<th>bench</th><th>variant</th><th>status</th><th>reason</th>"
 				      "<th>file:line</th></tr>\n", f);
 			any = true;
@@ -208,84 +216,129 @@ static void not_measured(FILE *f, const struct tb_table *t, const struct tb_side
 		}
 	}
 	if (any)
-		fputs("</table>\n", f);
+		fputs("</table></div>\n", f);
 }
 
-int tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *sides, size_t n,
-		   double margin_pct)
+static void html_warning(void *arg, const char *line)
 {
-	fputs("<!DOCTYPE html>\n"
-	      "<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
-	      "<meta charset=\"utf-8\"/>\n<title>tinyben report</title>\n<style>\n", f);
-	fputs(css, f);
-	fputs("</style>\n</head>\n<body>\n<h1>tinyben report</h1>\n", f);
-	fprintf(f, "<p class=\"note\">%zu run%s, written by tinyben %s. The first run, <b>", n,
-		n == 1 ? "" : "s", TINYBEN_VERSION);
-	tb_xml_put(f, sides[0].label);
-	fputs("</b>, is the base (= 1.0) of every plot and table.</p>\n<h2>Runs</h2>\n", f);
-	runs_table(f, t, sides, n);
-
-	fputs("<h2>Relative performance</h2>\n<p class=\"note\">Median of each metric divided by "
-	      "the first run's median, inverted for lower-is-better metrics (times, latencies), so "
-	      "that higher is always better. Error bars: 95% interval of that ratio (for the first "
-	      "run: of its own centre), between runs when a side has at least 3 runs, else within "
-	      "runs only (too narrow to judge by: no verdict). A bar whose interval between runs "
-	      "excludes 1.0 differs significantly from the first run.", f);
-	if (!isnan(margin_pct))
-		fprintf(f, " The grey band is the --margin of +-%g%% overhead: a bar whose "
-			   "interval lies inside it is equivalent to the first run.", margin_pct);
+	FILE *f = arg;
+	fputs("<p class=\"warn\">warning: ", f);
+	tb_xml_put(f, line);
 	fputs("</p>\n", f);
-	const char *groups[64];
-	size_t ng = tb_report_groups(sides, n, groups, 64);
-	int id = 0;
-	for (size_t g = 0; g < ng; g++) {
-		fputs("<h3>", f);
-		tb_xml_put(f, groups[g]);
-		fputs("</h3>\n<div class=\"plot\">\n", f);
-		double w, h;
+}
+
+/* A plot's own <div>, or a note when there is nothing to draw. */
+static bool plot_ok(FILE *f, int rc, const char *none)
+{
+	if (rc != 0)
+		fprintf(f, "<p class=\"note\">%s</p>\n", none);
+	return rc == 0;
+}
+
+static int plots(FILE *f, const struct tb_stage *st, int *id)
+{
+	double w, h;
+	fputs("<section id=\"overhead\">\n<h2>Overhead by bench and variant</h2>\n"
+	      "<p class=\"note\">One row per bench and variant, its primary metric: the overhead "
+	      "of the candidate in % (positive = costs more) with its 95% interval, against the "
+	      "zero line", f);
+	if (!isnan(st->margin_pct))
+		fprintf(f, " and the shaded --margin band of \xc2\xb1%g%%", st->margin_pct);
+	fputs(". Sorted by group, then by overhead. The tooltip of a row gives its medians, "
+	      "runs and how its interval was obtained.</p>\n", f);
+	if (!st->n_pairs)
+		fputs("<p class=\"note\">One configuration only: nothing to compare against.</p>\n",
+		      f);
+	for (size_t i = 0; i < st->n_pairs; i++) {
 		if (tb_interrupted())
 			return -EINTR;
-		if (tb_svg_bars(f, sides, n, groups[g], id++, margin_pct, &w, &h) != 0) {
-			fputs("<p class=\"note\">No ", f);
-			tb_xml_put(f, groups[g]);
-			fputs(" samples in the first run (the base of the plot).</p>\n", f);
-		}
+		fputs("<div class=\"plot\">\n", f);
+		plot_ok(f, tb_svg_forest(f, st, &st->pairs[i], (*id)++, &w, &h),
+			"No bench and variant was measured on both sides.");
 		fputs("</div>\n", f);
 	}
-
-	fputs("<h2>mem.latency</h2>\n", f);
+	fputs("</section>\n", f);
+	if (st->n_pairs > 1) {
+		fputs("<section id=\"matrix\">\n<h2>Matrix</h2>\n<div class=\"plot\">\n", f);
+		tb_svg_matrix(f, st, (*id)++, &w, &h);
+		fputs("</div>\n</section>\n", f);
+	}
+	fputs("<section id=\"latency\">\n<h2>mem.latency</h2>\n", f);
 	char **fam;
-	size_t nf = tb_latency_families(sides, n, &fam);
+	size_t nf = tb_latency_families(st->sides, st->n, &fam);
 	if (!nf)
 		fputs("<p class=\"note\">No mem.latency samples (variants with block_bytes) in "
 		      "these runs.</p>\n", f);
 	for (size_t i = 0; i < nf; i++) {
-		double w, h;
-		fputs("<div class=\"plot\">\n", f);
-		tb_svg_latency(f, sides, n, fam[i], id++, &w, &h);
-		fputs("</div>\n", f);
+		for (size_t k = 0; k < (st->n_pairs ? st->n_pairs : 1); k++) {
+			char *svg = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&svg, &len);
+			if (!m)
+				abort();
+			int rc = tb_svg_latency(m, st, st->n_pairs ? &st->pairs[k] : NULL, fam[i],
+						(*id)++, &w, &h);
+			fclose(m);
+			if (rc == 0)
+				fprintf(f, "<div class=\"plot\">\n%s</div>\n", svg);
+			free(svg);
+		}
 		free(fam[i]);
 	}
 	free(fam);
+	fputs("</section>\n", f);
+	return tb_interrupted() ? -EINTR : 0;
+}
 
-	for (size_t k = 1; k < n; k++) {
+int tb_report_html(FILE *f, const struct tb_table *t, const struct tb_stage *st)
+{
+	const struct tb_side *sides = st->sides;
+	size_t n = st->n;
+	fputs("<!DOCTYPE html>\n"
+	      "<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+	      "<meta charset=\"utf-8\"/>\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+	      "<title>tinyben report</title>\n<style>\n", f);
+	fputs(css, f);
+	fputs("</style>\n</head>\n<body>\n<h1>tinyben report</h1>\n", f);
+	fprintf(f, "<p class=\"note\">%zu configuration%s, written by tinyben %s. ", n,
+		n == 1 ? "" : "s", TINYBEN_VERSION);
+	if (st->by_shape) {
+		fputs("Each configuration is compared with the plain configuration of the same "
+		      "shape.", f);
+	} else {
+		fputs("Each is compared with the first, <b>", f);
+		tb_xml_put(f, sides[0].label);
+		fputs("</b>.", f);
+	}
+	fputs("</p>\n", f);
+	tb_stage_warnings(st, html_warning, f);
+	tb_summary_html(f, st);
+	int id = 0;
+	if (plots(f, st, &id) != 0)
+		return -EINTR;
+
+	fputs("<h2>Runs</h2>\n", f);
+	runs_table(f, t, sides, n);
+	for (size_t i = 0; i < st->n_pairs; i++) {
 		if (tb_interrupted())
 			return -EINTR;
+		const struct tb_pair *p = &st->pairs[i];
 		fputs("<h2>", f);
-		tb_xml_put(f, sides[k].label);
+		tb_xml_put(f, sides[p->cand].label);
 		fputs(" against ", f);
-		tb_xml_put(f, sides[0].label);
-		fputs("</h2>\n", f);
-		compare_table(f, t, &sides[0], &sides[k], margin_pct);
+		tb_xml_put(f, sides[p->base].label);
+		fputs(": every metric</h2>\n", f);
+		compare_table(f, &p->cmp);
 	}
-	if (n > 1) {
+	if (st->n_pairs) {
 		/* The same paragraphs as compare's, one <p> each. */
 		char *text = NULL;
 		size_t tl = 0;
 		FILE *m = open_memstream(&text, &tl);
 		if (!m)
 			abort();
-		struct tb_cmp none = { .margin_pct = margin_pct };
+		struct tb_cmp none = { .margin_pct = st->margin_pct };
 		tb_cmp_explain(m, &none, 0);
 		fclose(m);
 		for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
@@ -301,38 +354,38 @@ int tb_report_html(FILE *f, const struct tb_table *t, const struct tb_side *side
 }
 
 /* The plots only, stacked in one SVG document (nested <svg> elements keep their ids). */
-int tb_report_svg(FILE *f, const struct tb_side *sides, size_t n, double margin_pct)
+int tb_report_svg(FILE *f, const struct tb_stage *st)
 {
 	char *parts[96];
 	double ws[96], hs[96];
 	size_t np = 0;
-	const char *groups[64];
-	size_t ng = tb_report_groups(sides, n, groups, 64);
 	char **fam;
-	size_t nf = tb_latency_families(sides, n, &fam);
-	for (size_t i = 0; i < ng + nf && np < 96; i++) {
+	size_t nf = tb_latency_families(st->sides, st->n, &fam);
+	size_t nlat = nf * (st->n_pairs ? st->n_pairs : 1);
+	size_t total = st->n_pairs + (st->n_pairs > 1) + nlat;
+	int rc = 0;
+	for (size_t i = 0; i < total && np < 96 && !rc; i++) {
 		size_t len;
 		FILE *m = open_memstream(&parts[np], &len);
 		if (!m)
 			abort();
-		if (tb_interrupted()) {
-			fclose(m);
-			free(parts[np]);
-			for (size_t j = 0; j < np; j++)
-				free(parts[j]);
-			for (size_t j = 0; j < nf; j++)
-				free(fam[j]);
-			free(fam);
-			return -EINTR;
+		int prc;
+		if (i < st->n_pairs) {
+			prc = tb_svg_forest(m, st, &st->pairs[i], (int)i, &ws[np], &hs[np]);
+		} else if (st->n_pairs > 1 && i == st->n_pairs) {
+			prc = tb_svg_matrix(m, st, (int)i, &ws[np], &hs[np]);
+		} else {
+			size_t l = i - st->n_pairs - (st->n_pairs > 1);
+			size_t per = st->n_pairs ? st->n_pairs : 1;
+			prc = tb_svg_latency(m, st, st->n_pairs ? &st->pairs[l % per] : NULL,
+					     fam[l / per], (int)i, &ws[np], &hs[np]);
 		}
-		int rc = i < ng ? tb_svg_bars(m, sides, n, groups[i], (int)i, margin_pct, &ws[np],
-					      &hs[np])
-				: tb_svg_latency(m, sides, n, fam[i - ng], (int)i, &ws[np], &hs[np]);
 		fclose(m);
-		if (rc == 0)
+		if (prc == 0)
 			np++;
 		else
 			free(parts[np]);
+		rc = tb_interrupted() ? -EINTR : 0;
 	}
 	double W = 400, H = 0;
 	for (size_t i = 0; i < np; i++) {
@@ -341,24 +394,29 @@ int tb_report_svg(FILE *f, const struct tb_side *sides, size_t n, double margin_
 	}
 	if (np == 0)
 		H = 40;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-		   "viewBox=\"0 0 %.0f %.0f\">\n<rect width=\"%.0f\" height=\"%.0f\" "
-		   "fill=\"#ffffff\"/>\n", W, H, W, H, W, H);
-	if (np == 0)
-		fputs("<text x=\"10\" y=\"24\" font-family=\"sans-serif\" font-size=\"14\">no samples "
-		      "to plot</text>\n", f);
+	if (!rc) {
+		fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+			   "viewBox=\"0 0 %.0f %.0f\">\n<rect width=\"%.0f\" height=\"%.0f\" "
+			   "fill=\"#ffffff\"/>\n", W, H, W, H, W, H);
+		if (np == 0)
+			fputs("<text x=\"10\" y=\"24\" font-family=\"sans-serif\" font-size=\"14\">no "
+			      "samples to plot</text>\n", f);
+	}
 	double y = 0;
 	for (size_t i = 0; i < np; i++) {
-		/* Give the nested plot its place: x/y attributes on its root element. */
+		/* Give the nested plot its place and size: the viewBox alone scales it. */
 		const char *p = parts[i] + strlen("<svg");
-		fprintf(f, "<svg x=\"0\" y=\"%.0f\"%s", y, p);
+		if (!rc)
+			fprintf(f, "<svg x=\"0\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\"%s", y,
+				ws[i], hs[i], p);
 		y += hs[i] + 10;
 		free(parts[i]);
 	}
-	fputs("</svg>\n", f);
+	if (!rc)
+		fputs("</svg>\n", f);
 	for (size_t i = 0; i < nf; i++)
 		free(fam[i]);
 	free(fam);
-	return 0;
+	return rc;
 }

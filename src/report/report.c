@@ -17,14 +17,20 @@
 #include "report/cmpstats.h"
 #include "report/html.h"
 #include "report/progress.h"
+#include "report/stage.h"
+#include "report/summary.h"
 
 static const char usage[] =
-	"usage: tinyben report -o FILE.html|FILE.svg [--force] [--by KEY] CSV...\n"
-	"  One self-contained HTML page (inline SVG, no scripts, nothing fetched): the\n"
-	"  environment of each run, a bar plot per group (cpu, mem, io) of performance relative\n"
-	"  to the first run with 95% CIs, the mem.latency curves, and the comparison tables.\n"
-	"  -o FILE.svg writes only the plots.\n"
+	"usage: tinyben report -o FILE.html|FILE.svg|FILE.md [--force] [--by KEY] CSV...\n"
+	"       tinyben report --format md [--by KEY] CSV...   (Markdown on stdout)\n"
+	"  One self-contained HTML page (inline SVG, no scripts, nothing fetched): a summary\n"
+	"  (overhead per group with its 95% interval and verdict), a forest plot of the overhead\n"
+	"  of every bench and variant, a heat map for more than two configurations, the\n"
+	"  mem.latency curves, the environment of each run and the comparison tables\n"
+	"  (docs/REPORT.md). -o FILE.svg writes only the plots; --format md (or -o FILE.md) the\n"
+	"  summary and the overhead rows as Markdown.\n"
 	"  -o, --output FILE  where to write (refuses to replace it without --force)\n"
+	"      --format FMT   html, svg or md (default: from the name of -o)\n"
 	"      --force        replace an existing FILE\n"
 	"      --by KEY       what one run (one bar colour) is: file (default: each CSV file),\n"
 	"                     run (each run_id), cc_level, or tag.NAME (the value of a --tag)\n"
@@ -38,6 +44,7 @@ static const struct tb_arg options[] = {
 	{ "by", 0, true, 'b' },
 	{ "margin", 0, true, 'm' },
 	{ "allow-truncated", 0, false, 'T' },
+	{ "format", 0, true, 'f' },
 	{ 0 },
 };
 
@@ -164,6 +171,12 @@ static void label_sides(struct grouping *g)
 	}
 }
 
+static void say_warning(void *arg, const char *line)
+{
+	(void)arg;
+	tb_warn("report: %s", line);
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -171,7 +184,7 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 struct report_args {
-	const char *output, *by_arg;
+	const char *output, *by_arg, *format;
 	bool force;
 	double margin;
 	struct tb_read_opts *ro;
@@ -184,6 +197,13 @@ static int on_option(void *user, int id, const char *v)
 	case 'o': r->output = v; return 0;
 	case 'F': r->force = true; return 0;
 	case 'b': r->by_arg = v; return 0;
+	case 'f':
+		if (strcmp(v, "html") && strcmp(v, "svg") && strcmp(v, "md") && strcmp(v, "markdown")) {
+			tb_error("report: --format '%s': expected html, svg or md", v);
+			return -1;
+		}
+		r->format = v;
+		return 0;
 	case 'm':
 		return tb_cmp_parse_margin("report", v, &r->margin);
 	default: r->ro->allow_truncated = true; return 0; /* 'T' */
@@ -219,13 +239,21 @@ static int report_main(int argc, char **argv)
 		tb_error("report: --by '%s': expected file, run, cc_level or tag.NAME", by_arg);
 		return TB_EXIT_USAGE;
 	}
-	if (!output) {
-		tb_error("report: -o FILE.html (or FILE.svg) is required");
+	enum { F_HTML, F_SVG, F_MD } fmt = F_HTML;
+	if (ra.format)
+		fmt = ra.format[0] == 'h' ? F_HTML : ra.format[0] == 's' ? F_SVG : F_MD;
+	else if (output && ends_with(output, ".svg"))
+		fmt = F_SVG;
+	else if (output && ends_with(output, ".md"))
+		fmt = F_MD;
+	if (!output && fmt != F_MD) {
+		tb_error("report: -o FILE.html (or FILE.svg, FILE.md) is required");
 		return TB_EXIT_USAGE;
 	}
-	bool svg = ends_with(output, ".svg");
-	if (!svg && !ends_with(output, ".html") && !ends_with(output, ".htm")) {
-		tb_error("report: -o %s: the name must end in .html or .svg", output);
+	if (output && !ra.format && !ends_with(output, ".svg") && !ends_with(output, ".html") &&
+	    !ends_with(output, ".htm") && !ends_with(output, ".md")) {
+		tb_error("report: -o %s: the name must end in .html, .svg or .md (or give --format)",
+			 output);
 		return TB_EXIT_USAGE;
 	}
 	if (first == argc) {
@@ -234,12 +262,12 @@ static int report_main(int argc, char **argv)
 	}
 	/* Refuse before reading anything: the user's file is worth more than our time. */
 	struct stat st;
-	if (!force && stat(output, &st) == 0) {
+	if (output && !force && stat(output, &st) == 0) {
 		tb_error("report: %s: already exists (use --force to replace it)", output);
 		return TB_EXIT_USAGE;
 	}
 	for (int i = first; i < argc; i++) {
-		if (strcmp(argv[i], output) == 0) {
+		if (output && strcmp(argv[i], output) == 0) {
 			tb_error("report: %s is both an input and the output", argv[i]);
 			return TB_EXIT_USAGE;
 		}
@@ -283,27 +311,36 @@ static int report_main(int argc, char **argv)
 		goto out;
 	}
 	label_sides(&g);
-	for (size_t k = 0; k < g.n; k++) {
-		char lv[256];
-		if (tb_side_mixed_cc(&g.sides[k], lv, sizeof(lv)))
-			tb_warn("report: %s mixes cc_levels (%s): its samples are pooled",
-				g.sides[k].label, lv);
-		size_t twice = g.sides[k].n_runs_in_two_files;
-		if (twice)
-			tb_warn("report: %s: %zu run%s (run_id) in more than one file: if the files "
-				"are copies, their samples count twice", g.sides[k].label, twice,
-				twice == 1 ? "" : "s");
+	/* The statistics, once: the summary, the plots and the tables read them. */
+	struct tb_stage stage;
+	if (tb_stage_build(g.sides, g.n, margin, tag, &stage) == -EINTR) {
+		rc = TB_EXIT_INTERRUPTED;
+		goto out;
 	}
+	tb_stage_warnings(&stage, say_warning, NULL);
 	/* The document is built in memory first: no half-written file on a bad input. */
 	size_t len = 0;
 	FILE *m = open_memstream(&doc, &len);
 	if (!m)
 		abort();
-	int drc = svg ? tb_report_svg(m, g.sides, g.n, margin)
-		      : tb_report_html(m, &t, g.sides, g.n, margin);
+	int drc = 0;
+	if (fmt == F_SVG)
+		drc = tb_report_svg(m, &stage);
+	else if (fmt == F_MD)
+		tb_summary_md(m, &stage);
+	else
+		drc = tb_report_html(m, &t, &stage);
 	fclose(m);
+	tb_stage_free(&stage);
 	if (drc == -EINTR || tb_interrupted()) {
 		rc = TB_EXIT_INTERRUPTED;
+		goto out;
+	}
+	if (!output) {
+		if (fwrite(doc, 1, len, stdout) != len || fflush(stdout) != 0) {
+			tb_error("report: cannot write the output");
+			rc = TB_EXIT_FAILED;
+		}
 		goto out;
 	}
 	FILE *f = NULL;
@@ -335,9 +372,10 @@ out:
 
 static const struct tb_verb report_verb = {
 	.name = "report",
-	.synopsis = "report -o FILE.html|FILE.svg [--force] [--by file|run|cc_level|tag.NAME] "
-		    "[--margin PCT] [--allow-truncated] CSV...",
-	.summary = "one self-contained HTML report: environments, bar plots with CIs, latency curves",
+	.synopsis = "report -o FILE.html|FILE.svg|FILE.md [--format html|svg|md] [--force] "
+		    "[--by file|run|cc_level|tag.NAME] [--margin PCT] [--allow-truncated] CSV...",
+	.summary = "one self-contained HTML report: summary, overhead forest plot, heat map, "
+		   "latency curves",
 	.main = report_main,
 	.order = 60,
 };

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "report/stage.h"
 #include "report/table.h"
 
 /* Okabe & Ito (2008) colour-blind-safe palette, reordered so that neighbours also differ
@@ -36,15 +37,24 @@ double tb_svg_legend_height(const struct tb_side *sides, size_t n, double width)
 /* Groups present on any side, cpu, mem, io first. Returns how many (strings borrowed). */
 size_t tb_report_groups(const struct tb_side *sides, size_t n, const char **out, size_t max);
 
-/* One <svg> element each; *w and *h receive its size. Return 0, or -ENOENT when there is
- * nothing to draw (no series of that group on the first side). id keeps element ids
- * unique within one document. margin_pct (NAN: none) draws the --margin band. */
-int tb_svg_bars(FILE *f, const struct tb_side *sides, size_t n, const char *group, int id,
-		double margin_pct, double *w, double *h);
+/* Colour and marker of each call (forest plot, summary, matrix). */
+extern const char *const tb_call_colour[TB_NCALLS];
+void tb_svg_call_marker(FILE *f, enum tb_call c, double x, double y);
+double tb_svg_call_legend(FILE *f, double x, double y);
+
+/* One <svg> element each, sized by its viewBox only (the page scales it to its width);
+ * *w and *h receive the viewBox size. Return 0, or -ENOENT when there is nothing to draw.
+ * id keeps element ids unique within one document. */
+int tb_svg_forest(FILE *f, const struct tb_stage *st, const struct tb_pair *p, int id,
+		  double *w, double *h);
+/* Heat map of overhead %: one column per comparison, one row per bench and variant. */
+int tb_svg_matrix(FILE *f, const struct tb_stage *st, int id, double *w, double *h);
 /* mem.latency curve families ("single-4k" from "single-4k-1048576"), first-seen order. */
 size_t tb_latency_families(const struct tb_side *sides, size_t n, char ***out);
-int tb_svg_latency(FILE *f, const struct tb_side *sides, size_t n, const char *family, int id,
-		   double *w, double *h);
+/* One family's curves: base and candidate of pair p overlaid, their ratio underneath (p
+ * NULL: every side's curve, no ratio). */
+int tb_svg_latency(FILE *f, const struct tb_stage *st, const struct tb_pair *p,
+		   const char *family, int id, double *w, double *h);
 /* Is this series drawn as a latency curve (and so left out of the bar plots)? */
 bool tb_is_latency_curve(const struct tb_series *s);
 

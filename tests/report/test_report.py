@@ -69,6 +69,13 @@ def png_nonwhite(path):
     return nonwhite, w * h
 
 
+def _write(path, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=tbtest.HEADER, lineterminator="\r\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
 class Report(tbtest.TempDirTest):
     @classmethod
     def setUpClass(cls):
@@ -190,7 +197,7 @@ class Report(tbtest.TempDirTest):
         p = run("report", "--margin", "5", "-o", out, *self.plain3, *same3)
         self.assertEqual(p.returncode, 0, p.stderr)
         html = slurp(out)
-        self.assertIn("margin +-5%: overhead inside it is equivalent", html)
+        self.assertIn("--margin +-5%: a 90% interval inside it is equivalent", html)
         self.assertIn("equivalent +-5%", html)
         xmllint(out)
         tbtest.assert_usage_errors(self, [
@@ -431,14 +438,15 @@ class Report(tbtest.TempDirTest):
         # Nothing fetched: the only URLs are XML namespace names.
         urls = set(re.findall(r"https?://[^\"' )]+", text))
         self.assertLessEqual(urls, {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml"})
-        for want in ("sev-snp", "AMD EPYC 9654", "group cpu", "group io", "mem.latency single-4k",
-                     "mem.latency dual-4k", "snp (sev-snp) against plain (none)", "io_uring disabled",
-                     "#0072B2"):
+        for want in ("sev-snp", "AMD EPYC 9654", 'id="summary"', 'id="overhead"',
+                     'id="matrix"', "mem.latency single-4k", "mem.latency dual-4k",
+                     "snp (sev-snp) against plain (none)", "io_uring disabled", "#0072B2"):
             self.assertIn(want, text)
-        # cpu and io bars, two latency families; no mem bars: the base run has only
-        # mem.latency (drawn as curves), its real mem.mbw rows are in run 4.
-        self.assertEqual(text.count("<svg"), 4)
-        self.assertIn("No mem samples in the first run", text)
+        # Two forest plots (the real run shares no bench with the base), the heat map of
+        # three configurations, two latency families for each of the two comparisons
+        # that have curves.
+        self.assertEqual(text.count("<svg"), 2 + 1 + 4)
+        self.assertIn("No bench and variant was measured on both sides", text)
         svg = self.path("r.svg")
         p = run("report", "-o", svg, self.plain, self.snp)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -491,13 +499,15 @@ class Report(tbtest.TempDirTest):
         text = slurp(out)
         self.assertIn("guest=a", text)
         self.assertIn("guest=b", text)
-        self.assertIn("group mem", text)
+        self.assertIn('id="summary"', text)
+        self.assertIn("mem.mbw MEMCPY bw", text)  # its primary metric, not elapsed
+        self.assertNotIn("mem.mbw MEMCPY elapsed</text>", text)
         self.assertEqual(xmllint(out).returncode, 0)
 
     def test_labels_do_not_overlap(self):
-        # Many series in one group: the plot widens so labels keep their spacing.
-        many = [("cpu", "cpu.b%02d" % i, "variant-with-a-long-name-%d" % i, "speed", "MB/s",
-                 "higher", 100.0 + i) for i in range(40)]
+        # Many series in one group: one forest row each, rows a fixed height apart.
+        many = [("cpu", "cpu.b%02d" % i, "variant-with-a-much-longer-name-%d" % i, "speed",
+                 "MB/s", "higher", 100.0 + i) for i in range(40)]
         p1, p2 = self.path("m1.csv"), self.path("m2.csv")
         data.craft(p1, "none", "m1", 1.0, seed=1, latency=False, series=many, reps=3)
         data.craft(p2, "sev-snp", "m2", 1.1, seed=2, latency=False, series=many, reps=3)
@@ -505,13 +515,148 @@ class Report(tbtest.TempDirTest):
         self.assertEqual(run("report", "-o", svg, p1, p2).returncode, 0)
         s = slurp(svg)
         self.assertEqual(xmllint(svg).returncode, 0)
-        xs = [float(x) for x in re.findall(r'<text x="([0-9.]+)" y="[0-9.]+" font-size="11" '
-                                           r'text-anchor="end" transform="rotate\(-45', s)]
-        self.assertEqual(len(xs), 40)
-        gaps = [b - a for a, b in zip(xs, xs[1:])]
-        # 45-degree labels: gap * sin(45) across must exceed the 11 px font height.
-        self.assertGreaterEqual(min(gaps) * 0.7071, 13)
+        ys = [float(y) for y in re.findall(r'<text x="[0-9.]+" y="([0-9.]+)" font-size="12" '
+                                           r'text-anchor="end">cpu\.b', s)]
+        self.assertEqual(len(ys), 40)
+        gaps = [b - a for a, b in zip(ys, ys[1:])]
+        self.assertGreaterEqual(min(gaps), 16)  # 12 px text
         self.assertIn("\u2026", s)  # long labels cut, full text kept in <title>
+
+    # summary, forest rows, Markdown: the figures are compare's ---------------------------
+    def test_summary_figures_are_compares(self):
+        # Plain against SEV-SNP, three runs a side (crafted: no published CSV of the seed
+        # project exists to render). Each bench and variant counts once with its primary
+        # metric: these crafted benches name metrics no descriptor declares, so the
+        # variant's first metric; mem.latency curves are not in the figures.
+        rows = self.compare_csv(*self.sides3(self.plain3, self.snp3))
+        groups = {}
+        for r in rows:
+            if r["bench"] == "mem.latency" or r["status"] != "compared":
+                continue
+            groups.setdefault(r["bench"].split(".")[0], []).append(r)
+        p = run("report", "--format", "md", *self.plain3, *self.snp3, "--by", "cc_level")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        md = p.stdout
+        self.assertTrue(md.startswith("## Summary\n"), md[:200])
+        for g, rs in groups.items():
+            gm = (math.exp(sum(math.log1p(float(r["overhead_pct"]) / 100) for r in rs) /
+                           len(rs)) - 1) * 100
+            m = re.search(r"\| sev-snp \| none \| %s \| (\d+) \| ([-+0-9.]+)%% \| "
+                          r"\[([-0-9.]+), ([-0-9.]+)\] \| (\w[\w ]*) \|" % g, md)
+            self.assertIsNotNone(m, (g, md))
+            self.assertEqual(int(m.group(1)), len(rs))
+            self.assertAlmostEqual(float(m.group(2)), gm, delta=0.051)
+            lo, hi = float(m.group(3)), float(m.group(4))
+            self.assertLess(lo, gm)
+            self.assertGreater(hi, gm)
+            # The interval is never narrower than the narrowest of its metrics' intervals.
+            self.assertGreaterEqual(hi - lo + 0.1, min(float(r["overhead_ci_hi"]) -
+                                                       float(r["overhead_ci_lo"]) for r in rs))
+            self.assertTrue(all(r["significant"] == "yes" for r in rs))
+            self.assertEqual(m.group(5), "worse")
+            self.assertIn(f"{g} {m.group(2)}% [{m.group(3)}, {m.group(4)}], worse", md)
+            # Every forest row is compare's row, to the digit.
+            for r in rs:
+                line = (f"| {g} | {r['bench']} | {r['variant']} | {r['metric']} | "
+                        f"{float(r['overhead_pct']):+.2f}% | [{float(r['overhead_ci_lo']):+.2f}%, "
+                        f"{float(r['overhead_ci_hi']):+.2f}%] | worse |")
+                self.assertIn(line, md)
+        # The HTML summary says the same, at the top, linkable as #summary.
+        out = self.path("s.html")
+        p = run("report", "-o", out, "--by", "cc_level", *self.plain3, *self.snp3)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        html = slurp(out)
+        self.assertLess(html.index('id="summary"'), html.index('id="overhead"'))
+        self.assertLess(html.index('id="overhead"'), html.index("<h2>Runs</h2>"))
+        self.assertNotIn('id="matrix"', html)  # two configurations
+        for g in groups:
+            self.assertRegex(html, r'<span class="c0">' + g + r' \+\d+\.\d% \[')
+        self.assertIn("geometric mean", html)
+        # -o FILE.md writes the same Markdown.
+        mdf = self.path("s.md")
+        p = run("report", "-o", mdf, "--by", "cc_level", *self.plain3, *self.snp3)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(slurp(mdf), md)
+        self.assertEqual(run("report", "--format", "pdf", self.a).returncode, 2)
+
+    def test_primary_metric_once_per_variant(self):
+        # mem.mbw writes bw and its inverse elapsed: the forest draws bw only, once.
+        p = run("report", "--format", "md", self.a, self.b)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.count("| mem.mbw | MEMCPY |"), 1)
+        self.assertIn("| mem.mbw | MEMCPY | bw |", p.stdout)
+        self.assertNotIn("elapsed", p.stdout)
+
+    def test_report_says_not_comparable_for_two_units(self):
+        # #24.6: one metric in two units on one side (an older file in ms, a newer in ns):
+        # compare calls it not comparable; report drew a pooled median "in ns".
+        old = [dict(r) for r in tbtest.read_csv(self.plain3[0])]
+        for r in old:
+            r["run_id"] = "r-old"
+            if r["bench"] == "cpu.exits" and r["variant"] == "cpuid":
+                r["unit"] = "us"
+                r["value"] = str(float(r["value"]) / 1000)
+        mixed = self.path("old.csv")
+        _write(mixed, old)
+        out = self.path("u.html")
+        p = run("report", "-o", out, "--by", "cc_level", self.plain3[1], mixed, *self.snp3)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("not comparable", p.stderr)
+        html = slurp(out)
+        self.assertIn("Not comparable", html)
+        self.assertNotRegex(html, r"<title>cpu\.exits cpuid cost:")  # no forest row
+        p = run("report", "--format", "md", "--by", "cc_level", self.plain3[1], mixed, *self.snp3)
+        self.assertNotIn("| cpu.exits | cpuid |", p.stdout)
+        self.assertIn("| cpu.exits | getpid |", p.stdout)
+
+    def test_report_warns_about_copies_under_other_names(self):
+        # #24.12: a copy of a file under another name is a second configuration made of
+        # the same runs; compare warns about the same runs on both sides, report must too.
+        copy = self.path("copy-of-plain.csv")
+        shutil.copy(self.plain, copy)
+        out = self.path("c.html")
+        p = run("report", "-o", out, self.plain, copy, self.snp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("1 run (run_id) is in both plain (none) and copy-of-plain (none)",
+                      p.stderr)
+        self.assertIn("warning: 1 run (run_id) is in both", slurp(out))
+        self.assertNotIn("is in both", run("report", "-o", self.path("d.html"), self.plain,
+                                           self.snp).stderr)
+        # Another label that said what the data did not: runs of another tinyben version.
+        rows = [dict(r, tinyben_version="0.0.9") for r in tbtest.read_csv(self.snp)]
+        older = self.path("older.csv")
+        _write(older, rows)
+        p = run("report", "-o", self.path("v.html"), self.plain, older)
+        self.assertIn("older (sev-snp) ran 0.0.9: a change in tinyben itself", p.stderr)
+
+    def test_matrix_against_plain_of_same_shape(self):
+        d = {}
+        for mode, cc, slow in (("plain", "none", 1.0), ("sev-snp", "sev-snp", 1.2)):
+            for v in ("2", "4"):
+                for i in range(3):
+                    f = self.path(f"{mode}-{v}c-{i}.csv")
+                    rows = data.craft(f, cc, f"r-{mode}-{v}-{i}", slow * (1.1 if v == "4" else 1),
+                                      seed=100 + i + 10 * int(v) + (50 if cc != "none" else 0),
+                                      latency=False, skip=False)
+                    tags = f"tag.guest={mode}-{v}c tag.mode={mode} tag.vcpus={v} tag.boot=1"
+                    _write(f, [dict(r, detail=tags) for r in rows])
+                    d.setdefault(f"{mode}-{v}c", []).append(f)
+        out = self.path("mx.html")
+        files = [f for k in ("plain-2c", "sev-snp-2c", "plain-4c", "sev-snp-4c") for f in d[k]]
+        p = run("report", "-o", out, "--by", "tag.guest", *files)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        html = slurp(out)
+        self.assertIn('id="matrix"', html)
+        self.assertIn("guest=sev-snp-4c (sev-snp) against guest=plain-4c (none)", html)
+        self.assertIn("guest=sev-snp-2c (sev-snp) against guest=plain-2c (none)", html)
+        self.assertNotIn("guest=sev-snp-4c (sev-snp) against guest=plain-2c", html)
+        self.assertNotIn("guest=plain-4c against", html)
+        # Each cell's interval in its <title>; +20% against its own shape (not +32%).
+        m = re.search(r"<title>cpu\.exits cpuid, guest=sev-snp-4c \(sev-snp\) against "
+                      r"guest=plain-4c \(none\) \(cost\): \+(\d+\.\d)% \[", html)
+        self.assertIsNotNone(m)
+        self.assertAlmostEqual(float(m.group(1)), 20, delta=3)
+        self.assertEqual(xmllint(out).returncode, 0)
 
     def test_render_with_chromium(self):
         chromium = "/usr/bin/chromium"

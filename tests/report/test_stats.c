@@ -7,7 +7,6 @@
 #include "../lib/check.h"
 #include "report/cmpstats.h"
 #include "report/table.h"
-#include "report/tdist.h"
 #include "tinyben/stats.h"
 
 #define HDR "timestamp,run_id,host,cc_level,cc_features,kernel,cpu_model,vcpus,mem_mib," \
@@ -193,8 +192,18 @@ static void test_tdist(void)
 	CHECK_NEAR(tb_t_upper(0.05, 4), 2.131846786, 1e-8);
 	CHECK_NEAR(tb_t_upper(0.05, 30), 1.697260887, 1e-8);
 	CHECK_NEAR(tb_t_upper(0.025, 1e6), 1.959966, 1e-5);
+	/* NIST/SEMATECH e-Handbook 1.3.6.7.2, three decimals. */
+	static const double t975[] = {
+		0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+		2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+		2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+	};
 	for (size_t df = 1; df <= 30; df++)
-		CHECK_NEAR(tb_t_upper(0.025, (double)df), tb_student_t975(df), 1e-3);
+		CHECK_NEAR(tb_t_upper(0.025, (double)df), t975[df], 5e-4);
+	/* One t quantile: run's summary reads the same exact one (its table plus 2.4/df was
+	 * 0.05% off at df 40). */
+	CHECK_NEAR(tb_student_t975(40), 2.021075390, 1e-8);
+	CHECK_NEAR(tb_student_t975(5), tb_t_upper(0.025, 5), 0);
 	CHECK_NEAR(tb_t_upper(0.025, 32), 2.036933343, 1e-8);
 	CHECK_NEAR(tb_t_upper(0.025, 40), 2.021075390, 1e-8);
 	/* Fractional df (Welch) lies between its integer neighbours, and the tail inverts. */

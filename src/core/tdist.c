@@ -1,7 +1,8 @@
-/* Student's t tail and quantile through the regularized incomplete beta function. */
+/* Student's t tail and quantile through the regularized incomplete beta function: the one
+ * t quantile of tinyben (Welch's fractional degrees of freedom need it; run's summary too). */
 #include <math.h>
 
-#include "report/tdist.h"
+#include "tinyben/stats.h"
 
 /* The continued fraction of I_x(a, b) (Abramowitz & Stegun 26.5.8), evaluated with the
  * modified Lentz method; it converges fast for x < (a + 1) / (a + b + 2). */

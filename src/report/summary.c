@@ -1,0 +1,187 @@
+/* The report's answer at a glance: one sentence per comparison, one line per group, and the
+ * rule they follow; as HTML (the top of the report) and as Markdown (report --format md). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/summary.h"
+#include "report/svg.h"
+
+static void group_figure(const struct tb_group_sum *g, char *buf, size_t len)
+{
+	tb_fmt_overhead(buf, len, g->ov, g->lo, g->hi);
+}
+
+/* "equivalent within +-2%", "worse", ... */
+static void call_words(const struct tb_stage *st, enum tb_call c, char *buf, size_t len)
+{
+	if (c == TB_CALL_EQUIVALENT)
+		snprintf(buf, len, "equivalent within \xc2\xb1%g%%", st->margin_pct);
+	else
+		snprintf(buf, len, "%s", tb_call_name(c));
+}
+
+/* Markdown: a label (a file name, a tag) as it is, but a '|' would end a table cell and a
+ * line break the row. */
+static void md_put(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', f);
+		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+	}
+}
+
+static void put_text(FILE *f, bool html, const char *s)
+{
+	if (html)
+		tb_xml_put(f, s);
+	else
+		md_put(f, s);
+}
+
+static void sentence(FILE *f, const struct tb_stage *st, const struct tb_pair *p, bool html)
+{
+	const struct tb_side *b = &st->sides[p->base], *c = &st->sides[p->cand];
+	fputs(html ? "<p class=\"sentence\"><b>" : "**", f);
+	put_text(f, html, c->label);
+	fputs(html ? "</b> against <b>" : "** against **", f);
+	put_text(f, html, b->label);
+	fputs(html ? "</b>: " : "**: ", f);
+	if (!p->n_groups)
+		fputs("no bench and variant measured on both sides.", f);
+	for (size_t i = 0; i < p->n_groups; i++) {
+		const struct tb_group_sum *g = &p->groups[i];
+		char fig[96], words[64];
+		group_figure(g, fig, sizeof(fig));
+		call_words(st, g->call, words, sizeof(words));
+		if (html)
+			fprintf(f, "<span class=\"c%d\">", (int)g->call);
+		put_text(f, html, g->group);
+		fprintf(f, " %s, %s", fig, words);
+		if (html)
+			fputs("</span>", f);
+		fputs(i + 1 < p->n_groups ? "; " : ".", f);
+	}
+	fputs(html ? "</p>\n" : "\n\n", f);
+}
+
+static const char rule[] =
+	"Overhead: the extra cost of the candidate for the same work, in % (positive = it costs "
+	"more: longer times, lower rates). Each bench and variant counts once, with its primary "
+	"metric (the one its descriptor names; for a bench this tinyben does not know, the "
+	"variant's first metric in the file). A group's figure is the geometric mean of those "
+	"metrics' cost ratios; its 95% interval is the mean log ratio \xc2\xb1 t \xc3\x97 the mean "
+	"of their standard errors, with the fewest degrees of freedom among them (the metrics "
+	"share their runs, so this is never narrower than the truth). Worse or better: the 95% "
+	"interval excludes 0. Equivalent: the 90% interval lies within \xc2\xb1--margin. No "
+	"difference shown: the interval holds 0. Undetermined: a metric has fewer than 3 runs a "
+	"side (no interval between runs). mem.latency curves are not in these figures: they are "
+	"drawn below.";
+
+void tb_summary_html(FILE *f, const struct tb_stage *st)
+{
+	fputs("<section id=\"summary\">\n<h2>Summary</h2>\n", f);
+	if (!st->n_pairs)
+		fputs("<p>One configuration only: nothing to compare against.</p>\n", f);
+	for (size_t i = 0; i < st->n_pairs; i++)
+		sentence(f, st, &st->pairs[i], true);
+	if (st->n_pairs) {
+		fputs("<div class=\"wide\"><table class=\"summary\">\n<tr><th>candidate</th><th>base</th><th>group</th>"
+		      "<th>metrics</th><th>overhead</th><th>95% interval</th><th>verdict</th></tr>\n",
+		      f);
+		for (size_t i = 0; i < st->n_pairs; i++) {
+			const struct tb_pair *p = &st->pairs[i];
+			for (size_t j = 0; j < p->n_groups; j++) {
+				const struct tb_group_sum *g = &p->groups[j];
+				char ov[32], ci[64], words[64];
+				snprintf(ov, sizeof(ov), isnan(g->ov) ? "n/a" : "%+.1f%%", g->ov);
+				if (isnan(g->lo))
+					snprintf(ci, sizeof(ci), "n/a");
+				else
+					snprintf(ci, sizeof(ci), "[%.1f, %.1f]", g->lo, g->hi);
+				call_words(st, g->call, words, sizeof(words));
+				fputs("<tr><td>", f);
+				tb_xml_put(f, st->sides[p->cand].label);
+				fputs("</td><td>", f);
+				tb_xml_put(f, st->sides[p->base].label);
+				fputs("</td><td>", f);
+				tb_xml_put(f, g->group);
+				fprintf(f, "</td><td class=\"n\">%zu</td><td class=\"n\">%s</td>"
+					   "<td class=\"n\">%s</td><td class=\"c%d\">%s", g->n, ov, ci,
+					(int)g->call, words);
+				if (g->n_undetermined)
+					fprintf(f, " (%zu of %zu metrics)", g->n_undetermined, g->n);
+				fputs("</td></tr>\n", f);
+			}
+		}
+		fputs("</table></div>\n", f);
+	}
+	fputs("<p class=\"note rule\">", f);
+	tb_xml_put(f, rule);
+	fputs("</p>\n</section>\n", f);
+}
+
+void tb_summary_md(FILE *f, const struct tb_stage *st)
+{
+	fputs("## Summary\n\n", f);
+	if (!st->n_pairs)
+		fputs("One configuration only: nothing to compare against.\n\n", f);
+	for (size_t i = 0; i < st->n_pairs; i++)
+		sentence(f, st, &st->pairs[i], false);
+	if (st->n_pairs) {
+		fputs("| candidate | base | group | metrics | overhead | 95% interval | verdict |\n"
+		      "|---|---|---|--:|--:|--:|---|\n", f);
+		for (size_t i = 0; i < st->n_pairs; i++) {
+			const struct tb_pair *p = &st->pairs[i];
+			for (size_t j = 0; j < p->n_groups; j++) {
+				const struct tb_group_sum *g = &p->groups[j];
+				char words[64];
+				call_words(st, g->call, words, sizeof(words));
+				fputs("| ", f);
+				md_put(f, st->sides[p->cand].label);
+				fputs(" | ", f);
+				md_put(f, st->sides[p->base].label);
+				fputs(" | ", f);
+				md_put(f, g->group);
+				fprintf(f, " | %zu | ", g->n);
+				fprintf(f, isnan(g->ov) ? "n/a | " : "%+.1f%% | ", g->ov);
+				if (isnan(g->lo))
+					fputs("n/a | ", f);
+				else
+					fprintf(f, "[%.1f, %.1f] | ", g->lo, g->hi);
+				fprintf(f, "%s |\n", words);
+			}
+		}
+		fputs("\n", f);
+	}
+	fprintf(f, "%s\n\n", rule);
+	for (size_t i = 0; i < st->n_pairs; i++) {
+		const struct tb_pair *p = &st->pairs[i];
+		fputs("### Overhead by bench and variant: ", f);
+		md_put(f, st->sides[p->cand].label);
+		fputs(" against ", f);
+		md_put(f, st->sides[p->base].label);
+		fputs("\n\n| group | bench | variant | metric | overhead | 95% interval | verdict |\n"
+		      "|---|---|---|---|--:|--:|---|\n", f);
+		for (size_t j = 0; j < p->n_head; j++) {
+			const struct tb_cmp_row *r = p->head[j].row;
+			char words[64];
+			call_words(st, p->head[j].call, words, sizeof(words));
+			const char *cells[] = { r->b->group, r->b->bench, r->b->variant, r->b->metric };
+			for (size_t k = 0; k < 4; k++) {
+				fputs("| ", f);
+				md_put(f, cells[k]);
+				fputs(" ", f);
+			}
+			fputs("| ", f);
+			fprintf(f, r->ok ? "%+.2f%% | " : "n/a | ", r->overhead);
+			if (isnan(r->ov_lo))
+				fputs("n/a | ", f);
+			else
+				fprintf(f, "[%+.2f%%, %+.2f%%] | ", r->ov_lo, r->ov_hi);
+			fprintf(f, "%s |\n", words);
+		}
+		fputs("\n", f);
+	}
+}
