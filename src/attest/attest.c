@@ -252,21 +252,13 @@ static int fetch_main(int argc, char **argv)
 	fprintf(stderr, "tinyben: attest: %zu bytes from %s%s%s\n", len, how,
 		bind ? ", report_data = SHA-512 of " : "", bind ? bind : "");
 	if (out) {
-		FILE *f;
-		if (tb_output_open(out, force, &f) != 0)
-			return TB_EXIT_USAGE;
-		int err = 0;
-		if (fwrite(report, 1, len, f) != len)
-			err = errno;
-		if (fclose(f) && !err)
-			err = errno;
-		if (err) {
-			/* A cut-short report is no report: leave no file that looks like one. */
-			unlink(out);
-			tb_error("attest: %s: %s", out, strerror(err));
-			return TB_EXIT_FAILED;
-		}
-		return TB_EXIT_OK;
+		/* A cut-short report is no report: it is renamed into place whole or not at all. */
+		struct tb_doc doc;
+		int orc = tb_doc_open(&doc, out, force);
+		if (orc < 0)
+			return tb_output_exit_code(orc);
+		fwrite(report, 1, len, doc.f);
+		return tb_doc_commit(&doc) < 0 ? TB_EXIT_FAILED : TB_EXIT_OK;
 	}
 	char line[65];
 	for (size_t i = 0; i < len; i += 32) {

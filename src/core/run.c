@@ -190,10 +190,12 @@ static int run_main(int argc, char **argv)
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
-	if (tb_sink_open(&ctx.sink, a.output, a.force, a.format) < 0) {
+	rc = a.output_fd >= 0 ? tb_sink_open_fd(&ctx.sink, a.output_fd, a.output_truncate, a.format)
+			      : tb_sink_open(&ctx.sink, a.output, a.force, a.format);
+	if (rc < 0) {
 		tb_ctx_timings_free(&ctx);
 		tb_run_args_free(&a);
-		return TB_EXIT_USAGE;
+		return tb_output_exit_code(rc);
 	}
 
 	tb_env_collect(&ctx.env);
@@ -201,7 +203,8 @@ static int run_main(int argc, char **argv)
 		fprintf(stderr, "tinyben %s: run %s on %s (%s, %s vCPUs, cc_level %s)\n",
 			ctx.env.version, ctx.env.run_id, ctx.env.host, ctx.env.cpu_model,
 			ctx.env.vcpus, ctx.env.cc_level);
-	tb_sink_header(&ctx.sink);
+	if (!a.no_header)
+		tb_sink_header(&ctx.sink);
 	tb_ctx_flush(&ctx, true);
 
 	bool interrupted = false;
