@@ -83,6 +83,7 @@ struct lz4 {
 	uint64_t hash;
 	char origin[320];        /* detail words describing the input */
 	char fail[512];          /* why the corpus could not be read: each selected variant's row */
+	char skip[512];          /* why the corpus does not fit in memory: the same */
 };
 
 /* The variant being run: the input and the level. */
@@ -120,6 +121,10 @@ static int load_file(struct lz4 *z, const char *path)
 		return -EINVAL;
 	}
 	z->len = (size_t)st.st_size;
+	if (!tb_memory_fits(z->len, z->skip, sizeof(z->skip))) {
+		close(fd);
+		return 0;
+	}
 	z->src = map_touched(z->len, 0);
 	if (!z->src) {
 		close(fd);
@@ -150,6 +155,8 @@ static int setup(struct tb_ctx *ctx, void **state)
 	const char *file = TB_OPTS(ctx, struct lz4_opts)->corpus;
 	if (*file) {
 		int rc = load_file(z, file);
+		if (rc == 0 && z->skip[0])
+			return 0;
 		if (rc < 0) {
 			const char *why = rc == -EINVAL ? "not a regular non-empty file under 2 GiB"
 							: strerror(-rc);
@@ -158,6 +165,9 @@ static int setup(struct tb_ctx *ctx, void **state)
 		}
 	} else {
 		z->len = (size_t)TB_OPTS(ctx, struct lz4_opts)->size_mib << 20;
+		/* The shared input is allocated before any variant: the same memory check. */
+		if (!tb_memory_fits(z->len, z->skip, sizeof(z->skip)))
+			return 0;
 		z->src = map_touched(z->len, 0);
 		if (!z->src)
 			return -ENOMEM;
@@ -330,6 +340,10 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	if (z->fail[0]) {
 		tb_fail(ctx, variant, "%s", z->fail);
 		return -EIO;
+	}
+	if (z->skip[0]) {
+		tb_skip(ctx, variant, "the corpus %s", z->skip);
+		return 0;
 	}
 	struct job j = { .z = z, .level = atoi(variant + strlen("level")) };
 	tb_progress(ctx, "%s: %zu bytes, level %d", variant, z->len, j.level);
