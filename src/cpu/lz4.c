@@ -353,11 +353,9 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		.init = lane_set,
 		.phase = { { compress_kernel, lane_init }, { decompress_kernel, lane_spoil } },
 		.record = record, .release = lane_free,
+		.eio_means = "liblz4 returned an error (compress 0 or decompress short)",
 	};
-	int rc = tb_team_variants(ctx, variant, &sc);
-	if (rc == -EIO)
-		tb_fail(ctx, variant, "liblz4 returned an error (compress 0 or decompress short)");
-	return rc;
+	return tb_team_variants(ctx, variant, &sc);
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)
