@@ -46,9 +46,13 @@ void tb_fail(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
 void tb_free_state(struct tb_ctx *ctx, void *state);
 
 /* The one free-memory check of every benchmark: true when `bytes` fit in the memory
- * available now (MemAvailable, else free + buffers); otherwise writes the skipped row of
- * variant ("needs N MiB, only M MiB available") and returns false. */
+ * available now (MemAvailable, else free + buffers; the cgroup's memory limit less its
+ * usage; RLIMIT_AS and RLIMIT_DATA less what is mapped); otherwise writes the skipped row
+ * of variant ("needs N MiB, only M MiB available: cgroup memory.max ...") and returns
+ * false. tb_memory_fits is the same check without a row, for memory a benchmark needs
+ * before its variants (a shared input in setup): *why gets the reason. */
 bool tb_memory_check(struct tb_ctx *ctx, const char *variant, uint64_t bytes);
+bool tb_memory_fits(uint64_t bytes, char *why, size_t why_len);
 
 /* True once SIGINT/SIGTERM arrived: long loops check it and return -EINTR. */
 bool tb_interrupted(void);

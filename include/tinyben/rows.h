@@ -10,7 +10,8 @@
 struct tb_ctx;
 
 /* A context that writes rows of `bench` (name and group only are used) to output (stdout
- * when NULL), CSV, header first. NULL after an error line (existing file, cannot create).
+ * when NULL), CSV, header first. NULL after an error line (existing file, cannot create;
+ * errno EBUSY when another writer holds the output: tb_output_exit_code(-errno)).
  * tb_emit()/tb_fail()/tb_skip() then work as inside `tinyben run`. */
 struct tb_ctx *tb_rows_open(const struct tb_bench *bench, const char *output, bool force,
 			    bool progress);

@@ -70,6 +70,7 @@ struct tb_scaling {
 	void (*record)(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
 		       const char *pinning, void *const *thread_args, const int *measured);
 	void (*release)(void *thread_arg); /* after record, on the calling thread (optional) */
+	const char *eio_means;         /* the failed row's reason when a kernel returns -EIO */
 };
 int tb_team_variants(struct tb_ctx *ctx, const char *variant, const struct tb_scaling *sc);
 

@@ -29,12 +29,34 @@ void tb_tmp_forget(const char *path);      /* removed or kept on purpose by the 
 int tb_tmp_create(const char *dir, const char *prefix, char *path, size_t path_len);
 /* Same for a directory; returns 0 or a negative errno. */
 int tb_tmpdir_create(const char *dir, const char *prefix, char *path, size_t path_len);
-/* Opens path, a file the user named as output (stdout when NULL): refuses an existing
- * file unless force, and anything but a regular file always. Prints one error line;
- * returns 0 or a negative errno (-EEXIST: exists without force). */
-int tb_output_open(const char *path, bool force, FILE **out);
-/* Same, as a file descriptor (path must not be NULL). */
+/* Outputs the user named (-o FILE): one writer at a time. tb_output_claim opens path
+ * (created when absent; an existing one only with force, and only a regular file) and
+ * holds an exclusive lock on it until the fd is closed; *created says whether it was made
+ * now. Prints one error line; returns 0 or a negative errno: -EEXIST exists without force,
+ * -EBUSY another writer holds it (exit TB_EXIT_BUSY: tb_output_exit_code). */
+int tb_output_claim(const char *path, bool force, int *fd, bool *created);
+int tb_output_exit_code(int rc);
+/* tb_output_claim, then the file truncated (a stream of rows written in place). */
 int tb_output_open_fd(const char *path, bool force, int *fd);
+/* A whole document (report, corpus, attestation report, evidence): written to a temp file
+ * beside path and renamed over it only when every byte is on disk, so a full disk, a
+ * file size limit or a kill never leaves a cut document that looks whole. tb_doc_open
+ * prints one error line and returns a negative errno (exit code: tb_output_exit_code);
+ * tb_doc_commit returns 0, or a negative errno after one error line naming the output
+ * (nothing put in place, the claimed path removed when it was created for this);
+ * tb_doc_abort gives up without a message. */
+struct tb_doc {
+	FILE *f;       /* write the document here */
+	const char *path;
+	int lock_fd;
+	bool created;
+	char tmp[4096];
+};
+int tb_doc_open(struct tb_doc *d, const char *path, bool force);
+int tb_doc_commit(struct tb_doc *d);
+void tb_doc_abort(struct tb_doc *d);
+/* strerror() for a failed write, naming EFBIG (a file size limit) and ENOSPC apart. */
+const char *tb_write_strerror(int err);
 
 /* Child processes (e.g. redis-server) sent SIGTERM, then SIGKILL, at cleanup. */
 int tb_child_register(pid_t pid);

@@ -19,6 +19,7 @@ enum {
 	TB_EXIT_OK = 0,
 	TB_EXIT_FAILED = 1,
 	TB_EXIT_USAGE = 2,
+	TB_EXIT_BUSY = 75, /* the output is being written by another tinyben (EX_TEMPFAIL) */
 	TB_EXIT_INTERRUPTED = 130,
 };
 

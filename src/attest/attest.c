@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attest/fetch.h"
@@ -24,10 +25,12 @@ static const char usage_text[] =
 	"         parse an SNP ATTESTATION_REPORT (versions 2, 3, 5) or a TDX TDREPORT,\n"
 	"         binary or hex text; --kds-url prints only the AMD KDS URL of the VCEK for the\n"
 	"         report's chip and reported_tcb (--product Milan|Genoa|Turin for version 2)\n"
-	"       tinyben attest verify FILE --vcek CERT [--chain PEM] [--bound FILE]\n"
+	"       tinyben attest verify FILE --vcek CERT [--chain PEM] [--bound FILE] [--at TIME]\n"
 	"         check the SNP report's ECDSA P-384 signature with the VCEK, and with --chain\n"
 	"         that the ASK signed the VCEK and the ARK signed the ASK; with --bound, that\n"
-	"         report_data is SHA-512 of exactly that FILE (the results CSV it was bound to)\n"
+	"         report_data is SHA-512 of exactly that FILE (the results CSV it was bound to);\n"
+	"         every certificate must be within its validity dates now, or at --at TIME\n"
+	"         (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, UTC, or @SECONDS since 1970)\n"
 	"  --bind FILE        put SHA-512(FILE) into report_data (e.g. the results CSV)\n"
 	"  --report-data HEX  up to 64 bytes of report_data (zero-padded)\n";
 
@@ -125,13 +128,38 @@ static int show_main(int argc, char **argv)
 	return tb_stdout_done("attest show");
 }
 
+/* --at: a UTC date or time, or seconds since the epoch. */
+static int parse_time(const char *s, time_t *out)
+{
+	if (s[0] == '@') {
+		long long v;
+		if (tb_parse_ll(s + 1, 0, 253402300799LL, &v) != 0)
+			return -EINVAL;
+		*out = (time_t)v;
+		return 0;
+	}
+	static const char *const forms[] = { "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S",
+					     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d" };
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		const char *end = strptime(s, forms[i], &tm);
+		if (end && *end == '\0') {
+			*out = timegm(&tm);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int verify_main(int argc, char **argv)
 {
-	enum { VCEK, CHAIN, BOUND, N_OPTS };
+	enum { VCEK, CHAIN, BOUND, AT, N_OPTS };
 	static const struct tb_arg opts[] = {
 		{ "vcek", 0, true, VCEK },
 		{ "chain", 0, true, CHAIN },
 		{ "bound", 0, true, BOUND },
+		{ "at", 0, true, AT },
 		{ 0 },
 	};
 	const char *given[N_OPTS] = { 0 };
@@ -142,6 +170,12 @@ static int verify_main(int argc, char **argv)
 	const char *vcek = given[VCEK], *chain = given[CHAIN], *bound = given[BOUND];
 	if (!vcek) {
 		tb_error("attest verify: %s", want);
+		return TB_EXIT_USAGE;
+	}
+	time_t at = time(NULL);
+	if (given[AT] && parse_time(given[AT], &at) != 0) {
+		tb_error("attest verify: --at '%s': expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) "
+			 "or @SECONDS", given[AT]);
 		return TB_EXIT_USAGE;
 	}
 	struct tb_report r;
@@ -165,7 +199,7 @@ static int verify_main(int argc, char **argv)
 		}
 	}
 	char msg[768];
-	rc = tb_snp_verify(r.raw, vcek, chain, msg, sizeof(msg));
+	rc = tb_snp_verify(r.raw, vcek, chain, at, msg, sizeof(msg));
 	if (rc == -EINTR)
 		return interrupted("verify");
 	if (rc < 0) {
@@ -184,7 +218,12 @@ static int verify_main(int argc, char **argv)
 			rc = 1;
 		}
 	}
-	printf("%s: %s\n", rc == 0 ? "valid" : "INVALID", msg);
+	/* Which time the certificates were judged at is part of the verdict. */
+	char when[32];
+	struct tm tm;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&at, &tm));
+	printf("%s: %s; certificate dates checked at %s (%s)\n", rc == 0 ? "valid" : "INVALID",
+	       msg, when, given[AT] ? "--at" : "now");
 	int out = tb_stdout_done("attest verify");
 	return rc == 0 ? out : TB_EXIT_FAILED;
 }
@@ -252,21 +291,13 @@ static int fetch_main(int argc, char **argv)
 	fprintf(stderr, "tinyben: attest: %zu bytes from %s%s%s\n", len, how,
 		bind ? ", report_data = SHA-512 of " : "", bind ? bind : "");
 	if (out) {
-		FILE *f;
-		if (tb_output_open(out, force, &f) != 0)
-			return TB_EXIT_USAGE;
-		int err = 0;
-		if (fwrite(report, 1, len, f) != len)
-			err = errno;
-		if (fclose(f) && !err)
-			err = errno;
-		if (err) {
-			/* A cut-short report is no report: leave no file that looks like one. */
-			unlink(out);
-			tb_error("attest: %s: %s", out, strerror(err));
-			return TB_EXIT_FAILED;
-		}
-		return TB_EXIT_OK;
+		/* A cut-short report is no report: it is renamed into place whole or not at all. */
+		struct tb_doc doc;
+		int orc = tb_doc_open(&doc, out, force);
+		if (orc < 0)
+			return tb_output_exit_code(orc);
+		fwrite(report, 1, len, doc.f);
+		return tb_doc_commit(&doc) < 0 ? TB_EXIT_FAILED : TB_EXIT_OK;
 	}
 	char line[65];
 	for (size_t i = 0; i < len; i += 32) {
@@ -288,7 +319,7 @@ static int attest_main(int argc, char **argv)
 static const struct tb_verb attest_verb = {
 	.name = "attest",
 	.synopsis = "attest [--bind FILE | --report-data HEX] [-o FILE] | show FILE [--json | "
-		    "--kds-url] | verify FILE --vcek CERT [--chain PEM] [--bound FILE]",
+		    "--kds-url] | verify FILE --vcek CERT [--chain PEM] [--bound FILE] [--at TIME]",
 	.summary = "fetch, show or verify a hardware attestation report (SEV-SNP, TDX)",
 	.main = attest_main,
 	.order = 40,

@@ -144,18 +144,18 @@ static int load_evidence(const char *path, struct tb_evidence *ev)
 
 static int save_evidence(const char *path, bool force, const struct tb_evidence *ev)
 {
-	FILE *f;
-	if (tb_output_open(path, force, &f) != 0)
-		return TB_EXIT_USAGE;
-	int rc = tb_ev_write(ev, f);
-	if (fclose(f) && !rc)
-		rc = -errno;
+	/* Renamed into place whole: a torn record would pass for the whole one with --evidence. */
+	struct tb_doc doc;
+	int rc = tb_doc_open(&doc, path, force);
+	if (rc < 0)
+		return tb_output_exit_code(rc);
+	rc = tb_ev_write(ev, doc.f);
 	if (rc) {
-		unlink(path); /* a torn record would pass for the whole one with --evidence */
-		tb_error("detect: %s: %s", path, strerror(-rc));
+		tb_doc_abort(&doc);
+		tb_error("detect: %s: %s", path, tb_write_strerror(-rc));
 		return TB_EXIT_FAILED;
 	}
-	return TB_EXIT_OK;
+	return tb_doc_commit(&doc) < 0 ? TB_EXIT_FAILED : TB_EXIT_OK;
 }
 
 static const char usage_text[] =

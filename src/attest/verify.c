@@ -158,12 +158,34 @@ static int check_vcek_matches(const unsigned char *report, X509 *vcek, char *msg
 	return 0;
 }
 
+/* A certificate is good only between its notBefore and notAfter: an expired VCEK, or one
+ * dated in the future, must not make a report "valid" (issue 24.7). */
+static int check_dates(X509 *c, const char *name, time_t at, char *msg, size_t msg_len)
+{
+	const ASN1_TIME *nb = X509_get0_notBefore(c), *na = X509_get0_notAfter(c);
+	int before = nb ? X509_cmp_time(nb, &at) : 0, after = na ? X509_cmp_time(na, &at) : 0;
+	struct tm tm;
+	char when[32] = "?";
+	if (before == 0 || after == 0) {
+		snprintf(msg, msg_len, "%s: its validity dates cannot be read", name);
+		return 1;
+	}
+	if (before > 0 || after < 0) {
+		if (ASN1_TIME_to_tm(before > 0 ? nb : na, &tm) == 1)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(msg, msg_len, "%s is %s %s", name,
+			 before > 0 ? "not valid before" : "expired since", when);
+		return 1;
+	}
+	return 0;
+}
+
 static bool self_signed(X509 *c)
 {
 	return X509_check_issued(c, c) == X509_V_OK;
 }
 
-static int check_chain(X509 *vcek, const char *chain_path, char *msg, size_t msg_len)
+static int check_chain(X509 *vcek, const char *chain_path, time_t at, char *msg, size_t msg_len)
 {
 	X509 *certs[4] = { 0 };
 	int n = load_certs(chain_path, certs, 4, msg, msg_len);
@@ -190,6 +212,9 @@ static int check_chain(X509 *vcek, const char *chain_path, char *msg, size_t msg
 	} else if (X509_verify(vcek, X509_get0_pubkey(ask)) != 1) {
 		snprintf(msg, msg_len, "VCEK is NOT signed by the ASK");
 		rc = 1;
+	} else if (check_dates(ark, "ARK", at, msg, msg_len) ||
+		   check_dates(ask, "ASK", at, msg, msg_len)) {
+		rc = 1;
 	} else {
 		snprintf(msg, msg_len, "chain valid: ARK signs itself and the ASK, the ASK signs the VCEK");
 		rc = 0;
@@ -200,7 +225,7 @@ static int check_chain(X509 *vcek, const char *chain_path, char *msg, size_t msg
 }
 
 int tb_snp_verify(const unsigned char *report, const char *vcek_path, const char *chain_path,
-		  char *msg, size_t msg_len)
+		  time_t at, char *msg, size_t msg_len)
 {
 	uint32_t algo = (uint32_t)tb_le(report + 0x34, 4);
 	if (algo != 1) {
@@ -212,8 +237,13 @@ int tb_snp_verify(const unsigned char *report, const char *vcek_path, const char
 	if (rc < 0)
 		return rc;
 	char chain_msg[256] = "";
+	rc = check_dates(vcek[0], "VCEK", at, msg, msg_len);
+	if (rc != 0) {
+		X509_free(vcek[0]);
+		return rc;
+	}
 	if (chain_path) {
-		rc = check_chain(vcek[0], chain_path, chain_msg, sizeof(chain_msg));
+		rc = check_chain(vcek[0], chain_path, at, chain_msg, sizeof(chain_msg));
 		if (rc != 0) {
 			snprintf(msg, msg_len, "%s", chain_msg);
 			X509_free(vcek[0]);
@@ -264,8 +294,9 @@ int tb_sha512_file(const char *path, unsigned char out[64])
 #else /* !TB_HAVE_CRYPTO */
 
 int tb_snp_verify(const unsigned char *report, const char *vcek_path, const char *chain_path,
-		  char *msg, size_t msg_len)
+		  time_t at, char *msg, size_t msg_len)
 {
+	(void)at;
 	(void)report;
 	(void)vcek_path;
 	(void)chain_path;

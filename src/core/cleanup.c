@@ -169,4 +169,7 @@ void tb_signals_install(void)
 	sigaction(SIGHUP, &sa, NULL);
 	/* A closed stdout pipe (tinyben run | head) must not kill us before cleanup. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit (ulimit -f) must be an EFBIG error the writer reports and cleans
+	 * up after, not a kill that leaves a cut output and temp files behind. */
+	signal(SIGXFSZ, SIG_IGN);
 }

@@ -1,4 +1,5 @@
 /* Rows outside `tinyben run`: a context for verbs such as exec, with the run's sink. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "tinyben/rows.h"
@@ -13,10 +14,13 @@ struct tb_ctx *tb_rows_open(const struct tb_bench *bench, const char *output, bo
 	if (!ctx)
 		return NULL;
 	ctx->settings.reps = 1;
-	if (tb_ctx_timings_alloc(ctx) < 0 ||
-	    tb_sink_open(&ctx->sink, output, force, TB_FORMAT_CSV) < 0) {
+	int rc = tb_ctx_timings_alloc(ctx);
+	if (rc >= 0)
+		rc = tb_sink_open(&ctx->sink, output, force, TB_FORMAT_CSV);
+	if (rc < 0) {
 		tb_ctx_timings_free(ctx);
 		free(ctx);
+		errno = -rc; /* EBUSY: the output is another writer's (exit 75) */
 		return NULL;
 	}
 	tb_ctx_set_bench(ctx, bench);

@@ -174,26 +174,36 @@ static int run_main(int argc, char **argv)
 		return TB_EXIT_USAGE;
 	}
 	/* The io benchmarks create their files under --dir: one they cannot write is bad usage,
-	 * said before anything runs, not a failed row after the others have run. */
+	 * said before anything runs, not a failed row after the others have run. access()
+	 * passes a deleted working directory and, for root, /proc: a file is made and removed. */
 	for (size_t i = 0; i < n_todo; i++) {
-		char group[32];
+		char group[32], probe[4096];
 		tb_bench_group(todo[i], group, sizeof(group));
-		if (strcmp(group, "io") == 0 && access(a.settings.dir, W_OK | X_OK) != 0) {
-			tb_error("run: --dir '%s': not a directory this user can create files in",
-				 a.settings.dir);
+		if (strcmp(group, "io") != 0)
+			continue;
+		int fd = tb_tmp_create(a.settings.dir, "probe", probe, sizeof(probe));
+		if (fd < 0) {
+			tb_error("run: --dir '%s': cannot create a file there: %s", a.settings.dir,
+				 strerror(-fd));
 			tb_run_args_free(&a);
 			return TB_EXIT_USAGE;
 		}
+		close(fd);
+		unlink(probe);
+		tb_tmp_forget(probe);
+		break;
 	}
 	if (tb_ctx_timings_alloc(&ctx) < 0) {
 		tb_error("run: -r %d: not enough memory to keep that many samples", a.settings.reps);
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
-	if (tb_sink_open(&ctx.sink, a.output, a.force, a.format) < 0) {
+	rc = a.output_fd >= 0 ? tb_sink_open_fd(&ctx.sink, a.output_fd, a.output_truncate, a.format)
+			      : tb_sink_open(&ctx.sink, a.output, a.force, a.format);
+	if (rc < 0) {
 		tb_ctx_timings_free(&ctx);
 		tb_run_args_free(&a);
-		return TB_EXIT_USAGE;
+		return tb_output_exit_code(rc);
 	}
 
 	tb_env_collect(&ctx.env);
@@ -201,7 +211,8 @@ static int run_main(int argc, char **argv)
 		fprintf(stderr, "tinyben %s: run %s on %s (%s, %s vCPUs, cc_level %s)\n",
 			ctx.env.version, ctx.env.run_id, ctx.env.host, ctx.env.cpu_model,
 			ctx.env.vcpus, ctx.env.cc_level);
-	tb_sink_header(&ctx.sink);
+	if (!a.no_header)
+		tb_sink_header(&ctx.sink);
 	tb_ctx_flush(&ctx, true);
 
 	bool interrupted = false;

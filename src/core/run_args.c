@@ -17,6 +17,7 @@
 enum {
 	OPT_QUICK = 256, OPT_FORMAT, OPT_FORCE, OPT_TAG, OPT_SET, OPT_DIR, OPT_THREADS,
 	OPT_REDIS, OPT_PEER, OPT_CORPUS, OPT_ALLOW_DEVICE, OPT_MIN_TIME, OPT_RUNS, OPT_SHUFFLE,
+	OPT_OUTPUT_FD, OPT_OUTPUT_TRUNCATE, OPT_NO_HEADER,
 };
 
 static const struct tb_arg args[] = {
@@ -38,6 +39,9 @@ static const struct tb_arg args[] = {
 	{ "quiet", 'q', false, 'q' },
 	{ "runs", 0, true, OPT_RUNS },
 	{ "shuffle", 0, true, OPT_SHUFFLE },  /* internal, from --runs */
+	{ "output-fd", 0, true, OPT_OUTPUT_FD },  /* internal, from --runs */
+	{ "output-truncate", 0, false, OPT_OUTPUT_TRUNCATE },  /* internal, from --runs */
+	{ "no-header", 0, false, OPT_NO_HEADER },  /* internal, from --runs */
 	{ 0 },
 };
 
@@ -54,6 +58,8 @@ static const char usage[] =
 	"  -o, --output FILE         write results to FILE (refuses to replace it without --force)\n"
 	"      --format csv|json     output format (default: from -o's extension, else csv)\n"
 	"      --force               replace an existing output file\n"
+	"                            (one writer at a time: while another tinyben writes FILE,\n"
+	"                            run stops at once with exit 75 and leaves FILE alone)\n"
 	"      --tag KEY=VALUE       add tag.KEY=VALUE to the detail of every row\n"
 	"      --set BENCH.KEY=VAL   set an option of one benchmark (see 'tinyben list --options')\n"
 	"      --dir DIR             where I/O benchmarks create their files (default: .)\n"
@@ -277,6 +283,15 @@ static int on_option(void *user, int id, const char *value)
 	case OPT_MIN_TIME: r->min_time = value; return 0;
 	case 'q': a->quiet = true; return 0;
 	case OPT_RUNS: r->runs = value; return 0;
+	case OPT_OUTPUT_FD: {
+		long long fd;
+		if (tb_parse_ll(value, 3, 1 << 20, &fd) != 0)
+			return fail("--output-fd '%s': expected an inherited file descriptor", value);
+		a->output_fd = (int)fd;
+		return 0;
+	}
+	case OPT_OUTPUT_TRUNCATE: a->output_truncate = true; return 0;
+	case OPT_NO_HEADER: a->no_header = true; return 0;
 	case OPT_SHUFFLE: {
 		char *end;
 		errno = 0;
@@ -296,6 +311,7 @@ int tb_run_args_parse(int argc, char **argv, struct tb_run_args *a)
 	a->settings.thread_counts[0] = 1;
 	a->settings.n_thread_counts = 1;
 	a->bench_arg = "*";
+	a->output_fd = -1;
 	struct raw r = { .a = a };
 	struct tb_args spec = { .verb = "run", .usage = usage, .table = args };
 	int rc = tb_args_parse(&spec, argc, argv, on_option, &r);

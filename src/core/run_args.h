@@ -21,6 +21,9 @@ struct tb_run_args {
 	char *tags;                  /* " tag.k=v tag.k2=v2" or NULL */
 	int runs;                    /* --runs N (runs.c), 1 by default */
 	uint64_t shuffle_seed;       /* --shuffle SEED (set by --runs for each run), 0: none */
+	int output_fd;               /* --output-fd N (set by --runs): append rows there; -1 */
+	bool output_truncate;        /* --output-truncate (--runs' first run over --force) */
+	bool no_header;              /* --no-header (--runs' later runs) */
 };
 
 /* Returns 0 when the run can start, 1 when --help was printed, -1 after printing one

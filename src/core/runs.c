@@ -62,38 +62,24 @@ void tb_runs_variant_order(const char *const *variants, const char *bench, uint6
 	tb_runs_shuffle(order, n, sizeof(*order), seed ? h | 1 : 0);
 }
 
-/* Appends the rows of one run's file to out; skip_header: a CSV header is already there. */
-static int append(const char *path, FILE *out, bool skip_header)
+/* Rows (lines) in [from, end of fd): what a run added to the output. */
+static long long rows_since(int fd, off_t from)
 {
-	FILE *in = fopen(path, "rb");
-	if (!in)
-		return -errno;
-	char buf[1 << 16];
-	bool at_start = skip_header;
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-		size_t from = 0;
-		if (at_start) {
-			char *nl = memchr(buf, '\n', n);
-			if (!nl)
-				continue; /* the header goes on in the next block */
-			from = (size_t)(nl - buf) + 1;
-			at_start = false;
-		}
-		if (fwrite(buf + from, 1, n - from, out) != n - from) {
-			fclose(in);
-			return -EIO;
-		}
+	char buf[1 << 14];
+	long long lines = 0;
+	ssize_t n;
+	while ((n = pread(fd, buf, sizeof(buf), from)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+		from += n;
 	}
-	int rc = ferror(in) ? -EIO : 0;
-	fclose(in);
-	return rc;
+	return lines;
 }
 
 /* Runs one child and waits for it. The child has a process group of its own, so that a
  * Ctrl-C at the terminal reaches only us and the child gets exactly one signal from us:
  * a second one would make it quit without writing its last rows. */
-static int spawn(const char *exe, char **cargv)
+static int spawn(const char *exe, char **cargv, int *killed_by)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -136,38 +122,27 @@ static int spawn(const char *exe, char **cargv)
 	tb_child_forget(pid);
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
-	return WIFSIGNALED(st) && (WTERMSIG(st) == SIGINT || WTERMSIG(st) == SIGTERM)
-		       ? TB_EXIT_INTERRUPTED : TB_EXIT_FAILED;
-}
-
-static const char *temp_dir(const char *output, char *buf, size_t len)
-{
-	if (output) {
-		/* Beside the output: the same file system, and a place the user chose. */
-		snprintf(buf, len, "%s", output);
-		return dirname(buf);
-	}
-	const char *t = getenv("TMPDIR");
-	return t && *t ? t : "/tmp";
+	if (WIFSIGNALED(st) && (WTERMSIG(st) == SIGINT || WTERMSIG(st) == SIGTERM))
+		return TB_EXIT_INTERRUPTED;
+	*killed_by = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	return TB_EXIT_FAILED;
 }
 
 int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 		 int (*one_run)(int argc, char **argv))
 {
-	/* The output is checked now (an existing file is refused before any run) but created
-	 * only once the first run is over: a bad -b or option makes that run exit 2 at
-	 * once, and a plain `run` then leaves no file behind either. */
-	FILE *out = a->output ? NULL : stdout;
-	struct stat st;
-	if (a->output && stat(a->output, &st) == 0 && (!S_ISREG(st.st_mode) || !a->force)) {
-		tb_output_open(a->output, a->force, &out); /* refuses it, with its message */
-		return TB_EXIT_USAGE;
-	}
-	char obuf[PATH_MAX];
-	if (a->output && snprintf(obuf, sizeof(obuf), "%s", a->output) < (int)sizeof(obuf) &&
-	    access(dirname(obuf), W_OK | X_OK) != 0) {
-		tb_error("%s: cannot create: %s", a->output, strerror(errno));
-		return TB_EXIT_USAGE;
+	/* The output is claimed (locked, one writer) before the first run, and every run
+	 * appends its rows straight into it through the inherited descriptor, each variant
+	 * made durable as it ends: a SIGKILL of this process or of a run keeps every row
+	 * measured before it, in -o and nowhere else. An existing file (--force) is truncated
+	 * by the first run, after it has checked its selection, and a file made for a first
+	 * run that is bad usage is removed: a bad -b changes nothing. */
+	int fd = STDOUT_FILENO;
+	bool created = false;
+	if (a->output) {
+		int rc = tb_output_claim(a->output, a->force, &fd, &created);
+		if (rc < 0)
+			return tb_output_exit_code(rc);
 	}
 	char exe[PATH_MAX];
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -176,14 +151,20 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 		exe[el] = '\0';
 	if (fresh && access(exe, X_OK) != 0)
 		fresh = false;
-	char dbuf[PATH_MAX];
-	const char *dir = temp_dir(a->output, dbuf, sizeof(dbuf));
+	/* Until the first run has written to it; a run in this process ends with
+	 * tb_cleanup_all(), which must not take the output with it. */
+	if (created && fresh)
+		tb_tmp_register(a->output);
+	/* Inherited by the runs (their own output fd is close-on-exec). */
+	int child_fd = a->output ? fcntl(fd, F_DUPFD, 3) : -1;
+	char fd_s[16];
+	snprintf(fd_s, sizeof(fd_s), "%d", child_fd);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	uint64_t s = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 20) ^ (uint64_t)getpid();
 
 	/* The run's arguments, then ours: the option parser keeps the last value of an option. */
-	char **cargv = calloc((size_t)argc + 14, sizeof(*cargv));
+	char **cargv = calloc((size_t)argc + 16, sizeof(*cargv));
 	if (!cargv)
 		abort();
 	int cargc = 0;
@@ -191,7 +172,7 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 	for (int i = 0; i < argc; i++)
 		cargv[cargc++] = argv[i];
 	int base = cargc;
-	char path[PATH_MAX], seed_s[24];
+	char seed_s[24];
 	int worst = TB_EXIT_OK;
 	bool csv = a->format != TB_FORMAT_JSON;
 	for (int i = 0; i < a->runs && worst != TB_EXIT_INTERRUPTED; i++) {
@@ -199,61 +180,56 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 			worst = TB_EXIT_INTERRUPTED;
 			break;
 		}
-		int fd = tb_tmp_create(dir, "run", path, sizeof(path));
-		if (fd < 0) {
-			tb_error("--runs: cannot create a temporary file in %s: %s", dir,
-				 strerror(-fd));
-			worst = TB_EXIT_FAILED;
-			break;
-		}
-		close(fd);
 		uint64_t seed = next(&s) | 1;
 		snprintf(seed_s, sizeof(seed_s), "%016llx", (unsigned long long)seed);
 		cargc = base;
 		cargv[cargc++] = "--runs";
 		cargv[cargc++] = "1";
-		cargv[cargc++] = "-o";
-		cargv[cargc++] = path;
-		cargv[cargc++] = "--force";
 		cargv[cargc++] = "--format";
 		cargv[cargc++] = csv ? "csv" : "json";
 		cargv[cargc++] = "--shuffle";
 		cargv[cargc++] = seed_s;
+		if (a->output) {
+			cargv[cargc++] = "--output-fd";
+			cargv[cargc++] = fd_s;
+			if (i == 0 && !created)
+				cargv[cargc++] = "--output-truncate";
+		}
+		if (i > 0)
+			cargv[cargc++] = "--no-header";
 		cargv[cargc] = NULL;
 		if (!a->quiet)
 			fprintf(stderr, "tinyben: run %d of %d (%s, order %s)\n", i + 1, a->runs,
 				fresh ? "fresh process" : "in this process", seed_s);
-		/* In this process the run ends with tb_cleanup_all(), which would remove the
-		 * file before we read it: it is ours to remove then. */
-		if (!fresh)
-			tb_tmp_forget(path);
-		int rc = fresh ? spawn(exe, cargv) : one_run(cargc - 1, cargv + 1);
+		fflush(stdout);
+		off_t before = a->output ? lseek(fd, 0, SEEK_END) : 0;
+		int killed_by = 0;
+		int rc = child_fd < 0 && a->output ? -EMFILE
+			 : fresh ? spawn(exe, cargv, &killed_by) : one_run(cargc - 1, cargv + 1);
 		if (rc < 0) {
 			tb_error("--runs: cannot start run %d: %s", i + 1, strerror(-rc));
 			rc = TB_EXIT_FAILED;
 		}
-		if (!out && i == 0 && rc == TB_EXIT_USAGE) {
-			unlink(path);
-			tb_tmp_forget(path);
+		if (i == 0 && rc == TB_EXIT_USAGE) {
 			worst = rc;
 			break;
 		}
-		if (!out && tb_output_open(a->output, a->force, &out) < 0) {
-			unlink(path);
-			tb_tmp_forget(path);
-			worst = TB_EXIT_USAGE;
-			break;
+		if (created) {
+			tb_tmp_forget(a->output); /* it holds the first run's rows now */
+			created = false;
 		}
-		/* Whatever the run wrote is whole rows (the runner's promise), even when it was
-		 * interrupted: keep them. */
-		if (append(path, out, csv && i > 0) != 0 || fflush(out) != 0) {
-			tb_error("--runs: cannot write %s: %s", a->output ? a->output : "stdout",
-				 strerror(errno));
-			rc = TB_EXIT_FAILED;
-			worst = rc;
+		if (killed_by) {
+			char kept[96] = "";
+			long long rows = a->output ? rows_since(fd, before) : 0;
+			if (rows && csv && i == 0)
+				rows--; /* the header */
+			if (a->output)
+				snprintf(kept, sizeof(kept), " (%lld row%s)", rows, rows == 1 ? "" : "s");
+			tb_error("--runs: run %d of %d was killed by signal %d (%s): the rows of "
+				 "the variants it finished are kept in %s%s, the variant under way "
+				 "is lost", i + 1, a->runs, killed_by, strsignal(killed_by),
+				 a->output ? a->output : "stdout", kept);
 		}
-		unlink(path);
-		tb_tmp_forget(path);
 		if (rc == TB_EXIT_INTERRUPTED || rc == TB_EXIT_USAGE || tb_interrupted()) {
 			worst = rc == TB_EXIT_USAGE ? rc : TB_EXIT_INTERRUPTED;
 			break;
@@ -262,15 +238,14 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 			worst = TB_EXIT_FAILED;
 	}
 	free(cargv);
-	if (out && out != stdout) {
-		if (fsync(fileno(out)) != 0 && errno != EINVAL && worst == TB_EXIT_OK)
-			worst = TB_EXIT_FAILED;
-		if (fclose(out) != 0) {
-			tb_error("--runs: cannot write %s: %s", a->output, strerror(errno));
-			worst = TB_EXIT_FAILED;
+	if (child_fd >= 0)
+		close(child_fd);
+	if (a->output) {
+		if (created) { /* the first run refused its arguments: it wrote nothing */
+			unlink(a->output);
+			tb_tmp_forget(a->output);
 		}
-	} else if (fflush(stdout) != 0) {
-		worst = TB_EXIT_FAILED;
+		close(fd);
 	}
 	if (worst == TB_EXIT_INTERRUPTED)
 		tb_error("interrupted: the rows of the finished runs (and the whole rows of the "

@@ -32,6 +32,28 @@ int tb_sink_open(struct tb_sink *s, const char *path, bool force, enum tb_format
 	return 0;
 }
 
+int tb_sink_open_fd(struct tb_sink *s, int fd, bool truncate, enum tb_format format)
+{
+	memset(s, 0, sizeof(*s));
+	s->format = format;
+	s->name = "the output of --runs";
+	s->fd = fd;
+	s->borrowed = true;
+	struct stat st;
+	s->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (!s->regular) {
+		tb_error("--output-fd %d: not a regular file", fd);
+		return -EINVAL;
+	}
+	if (truncate && ftruncate(fd, 0) != 0) {
+		tb_error("--output-fd %d: cannot truncate: %s", fd, strerror(errno));
+		return -errno;
+	}
+	off_t at = lseek(fd, 0, SEEK_END);
+	s->committed = at > 0 ? at : 0;
+	return 0;
+}
+
 static void append(struct tb_sink *s, const char *p, size_t n)
 {
 	if (s->len + n > s->cap) {
@@ -144,7 +166,7 @@ void tb_sink_row(struct tb_sink *s, const char *const f[TB_NCOLS])
  * regular file, or ftruncate failed). */
 static bool undo_partial(struct tb_sink *s)
 {
-	if (!s->owned || !s->regular)
+	if ((!s->owned && !s->borrowed) || !s->regular)
 		return false;
 	return ftruncate(s->fd, s->committed) == 0 && lseek(s->fd, s->committed, SEEK_SET) >= 0;
 }
@@ -208,7 +230,7 @@ bool tb_sink_flush(struct tb_sink *s, bool durable, const char *what)
 		if (s->rows)
 			snprintf(lost, sizeof(lost), "; %zu row%s%s%s lost", s->rows,
 				 s->rows == 1 ? "" : "s", what && *what ? " of " : "", what ? what : "");
-		tb_error("cannot write results to %s: %s%s%s", s->name, strerror(err), lost,
+		tb_error("cannot write results to %s: %s%s%s", s->name, tb_write_strerror(err), lost,
 			 whole ? ", the file ends at its last whole row"
 			 : done ? " (the last line may be torn)" : "");
 		s->error = true;

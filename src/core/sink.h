@@ -16,6 +16,7 @@ enum tb_format { TB_FORMAT_CSV, TB_FORMAT_JSON };
 struct tb_sink {
 	int fd;
 	bool owned;          /* a file we opened (-o): may be cut back and must be closed */
+	bool borrowed;       /* --runs' output, handed down: may be cut back, not closed */
 	bool regular;        /* fdatasync and ftruncate mean something */
 	const char *name;    /* for messages: the path or "stdout" */
 	enum tb_format format;
@@ -29,6 +30,9 @@ struct tb_sink {
 /* Opens path (stdout when NULL) with tb_output_open's rules. Returns 0, or a negative
  * errno after one error line. */
 int tb_sink_open(struct tb_sink *s, const char *path, bool force, enum tb_format format);
+/* The rows of one run of `--runs` go straight into the parent's (locked) output fd,
+ * appended at its end (after truncating it when asked: the first run over --force). */
+int tb_sink_open_fd(struct tb_sink *s, int fd, bool truncate, enum tb_format format);
 void tb_sink_header(struct tb_sink *s);
 /* Formats one row of TB_NCOLS fields into the batch. */
 void tb_sink_row(struct tb_sink *s, const char *const field[TB_NCOLS]);

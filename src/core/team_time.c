@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tinyben/threads.h"
 #include "ctx_impl.h"
@@ -107,7 +108,7 @@ static int run_phases(struct tb_ctx *ctx, const struct tb_scaling *sc, int n, vo
 int tb_team_variants(struct tb_ctx *ctx, const char *variant, const struct tb_scaling *sc)
 {
 	const struct tb_settings *s = &ctx->settings;
-	int counts = s->threads_given ? s->n_thread_counts : 1;
+	int counts = s->threads_given ? s->n_thread_counts : 1, failed = 0;
 	for (int c = 0; c < counts; c++) {
 		int n = s->threads_given ? s->thread_counts[c] : 1;
 		char name[128], pinning[768];
@@ -122,7 +123,9 @@ int tb_team_variants(struct tb_ctx *ctx, const char *variant, const struct tb_sc
 		if (!mem || !args) {
 			free(mem);
 			free(args);
-			return -ENOMEM;
+			tb_fail(ctx, name, "%s", strerror(ENOMEM));
+			failed = -ENOMEM;
+			continue;
 		}
 		for (int i = 0; i < n; i++) {
 			args[i] = mem + (size_t)i * sc->arg_size;
@@ -137,10 +140,15 @@ int tb_team_variants(struct tb_ctx *ctx, const char *variant, const struct tb_sc
 			sc->release(args[i]);
 		free(mem);
 		free(args);
-		if (rc < 0)
-			return rc;
-		if (tb_interrupted())
+		if (rc == -EINTR || tb_interrupted())
 			return -EINTR;
+		/* The failed row is the team's (MEMCPY-t4, as its skipped or ok rows), and the
+		 * other team sizes still run. */
+		if (rc < 0) {
+			tb_fail(ctx, name, "%s", rc == -EIO && sc->eio_means ? sc->eio_means
+									: strerror(-rc));
+			failed = rc;
+		}
 	}
-	return 0;
+	return failed;
 }

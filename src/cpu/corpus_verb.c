@@ -65,9 +65,10 @@ static int corpus_main(int argc, char **argv)
 		tb_error("corpus: --size '%s': expected MiB between 1 and 2047", size_arg);
 		return TB_EXIT_USAGE;
 	}
-	FILE *f;
-	if (tb_output_open(out, force, &f) != 0)
-		return TB_EXIT_USAGE;
+	struct tb_doc doc;
+	rc = tb_doc_open(&doc, out, force);
+	if (rc < 0)
+		return tb_output_exit_code(rc);
 	size_t len = (size_t)mib << 20;
 	unsigned char *buf = malloc(len);
 	rc = buf ? 0 : -ENOMEM;
@@ -75,17 +76,17 @@ static int corpus_main(int argc, char **argv)
 	if (buf) {
 		tb_corpus_fill(buf, len);
 		hash = tb_fnv1a64(buf, len);
-		if (fwrite(buf, 1, len, f) != len)
-			rc = -errno;
+		fwrite(buf, 1, len, doc.f);
 	}
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
 	free(buf);
+	/* Renamed into place whole or not at all: a cut corpus is silently different bytes. */
 	if (rc < 0) {
-		tb_error("%s: cannot write the corpus: %s", out, strerror(-rc));
-		unlink(out); /* a truncated corpus would be silently different bytes */
+		tb_doc_abort(&doc);
+		tb_error("%s: cannot make the corpus: %s", out, strerror(-rc));
 		return TB_EXIT_FAILED;
 	}
+	if (tb_doc_commit(&doc) < 0)
+		return TB_EXIT_FAILED;
 	printf("corpus=%s bytes=%zu fnv1a64=%016" PRIx64 "\n", out, len, hash);
 	return TB_EXIT_OK;
 }

@@ -457,7 +457,7 @@ static int exec_main(int argc, char **argv)
 	struct tb_ctx *ctx = tb_rows_open(&desc, out, force, !quiet);
 	if (!ctx) {
 		free(bench_name);
-		return TB_EXIT_USAGE;
+		return tb_output_exit_code(-errno);
 	}
 	int code = measure(ctx, (int)reps, prep, cmd, out == NULL, quiet);
 	int closed = tb_rows_close(ctx);

@@ -280,12 +280,25 @@ static int drive(struct loop *lp, struct tb_redis_result *res)
 	return rc;
 }
 
+/* One descriptor per client: the usual soft limit of 1024 would stop the option's 10000
+ * clients at "Too many open files" although the hard limit allows them. */
+static void allow_clients(int clients)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)clients + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int tb_redis_load_run(const struct tb_redis_load *l, struct tb_redis_result *res)
 {
 	res->done = 0;
 	res->seconds = res->cpu_seconds = 0;
 	res->error[0] = '\0';
 	tb_hist_init(res->hist);
+	allow_clients(l->clients);
 	struct loop lp = { .l = l, .nconns = l->clients, .ep = -1 };
 	lp.conns = calloc((size_t)l->clients, sizeof(*lp.conns));
 	if (!lp.conns)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "tinyben/bench.h"
@@ -121,7 +122,15 @@ static void db_remove(struct dbfiles *f)
 
 static int sql_err(struct tb_ctx *ctx, const char *variant, sqlite3 *db, const char *what)
 {
-	tb_fail(ctx, variant, "sqlite %s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+	/* sqlite says "disk I/O error" for a file size limit too, and keeps no errno for a
+	 * short write: name the limit when one is set. */
+	int err = db ? sqlite3_system_errno(db) : 0;
+	struct rlimit fsize;
+	if (!err && db && sqlite3_extended_errcode(db) == SQLITE_IOERR_WRITE &&
+	    getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY)
+		err = EFBIG;
+	tb_fail(ctx, variant, "sqlite %s: %s%s%s%s", what, db ? sqlite3_errmsg(db) : "out of memory",
+		err ? " (" : "", err ? tb_write_strerror(err) : "", err ? ")" : "");
 	return -EIO;
 }
 

@@ -82,8 +82,9 @@ static int fill(struct uring_target *t, int fd)
 			rc = -EINTR;
 		else if (n < 0)
 			rc = -errno;
-		else if (n != FILL_CHUNK)
-			rc = -ENOSPC;
+		else if (n != FILL_CHUNK) /* the next write says why: ENOSPC, EFBIG, EDQUOT */
+			rc = pwrite(fd, (char *)buf + n, FILL_CHUNK - (size_t)n, (off_t)off + n) < 0
+				     ? -errno : -ENOSPC;
 	}
 	free(buf);
 	if (rc == 0 && fsync(fd) != 0)
@@ -133,9 +134,10 @@ static int create_file(struct tb_ctx *ctx, struct uring_target *t)
 	tb_progress(ctx, "io.uring: writing the %llu MiB test file %s",
 		    (unsigned long long)(t->size >> 20), t->path);
 	int rc = fill(t, t->fd_direct);
-	if (rc == -ENOSPC || rc == -EDQUOT) {
-		snprintf(t->skip, sizeof(t->skip), "not enough space while writing the test file "
-			 "under '%s': %s", dir, strerror(-rc));
+	if (rc == -ENOSPC || rc == -EDQUOT || rc == -EFBIG) {
+		snprintf(t->skip, sizeof(t->skip), "%s while writing the %llu MiB test file "
+			 "under '%s': %s", rc == -EFBIG ? "above the file size limit" : "not enough space",
+			 (unsigned long long)(t->size >> 20), dir, tb_write_strerror(-rc));
 		return 0;
 	}
 	if (rc < 0 && rc != -EINTR) {

@@ -343,16 +343,15 @@ static int report_main(int argc, char **argv)
 		}
 		goto out;
 	}
-	FILE *f = NULL;
-	if (tb_output_open(output, force, &f) != 0) {
-		rc = TB_EXIT_USAGE;
+	/* Written beside and renamed into place: a cut report would look whole in a browser. */
+	struct tb_doc out;
+	int orc = tb_doc_open(&out, output, force);
+	if (orc < 0) {
+		rc = tb_output_exit_code(orc);
 	} else {
-		size_t wrote = fwrite(doc, 1, len, f);
-		if (fclose(f) != 0 || wrote != len) {
-			tb_error("report: %s: write failed: %s", output, strerror(errno));
-			unlink(output); /* a cut report would look whole in a browser */
+		fwrite(doc, 1, len, out.f);
+		if (tb_doc_commit(&out) < 0)
 			rc = TB_EXIT_FAILED;
-		}
 	}
 out:
 	tb_progress_done(&progress);

@@ -73,6 +73,33 @@ class Hierarchy:
     def path(self, name):
         return os.path.join(self.dir, name)
 
+    def resign(self, which, start, end):
+        """The VCEK (as DER) or the ASK (as a chain PEM, ASK then ARK) signed again by its
+        issuer with validity start..end (YYYYMMDDHHMMSSZ); returns the new file's path."""
+        issuer = {"vcek": "ask", "ask": "ark"}[which]
+        cnf = self.path("ca.cnf")
+        with open(cnf, "w") as f:
+            f.write("[ca]\ndefault_ca = tb\n[tb]\ndatabase = index.txt\nnew_certs_dir = .\n"
+                    "serial = serial\npolicy = any\ndefault_md = sha384\nunique_subject = no\n"
+                    "[any]\ncommonName = supplied\n")
+        open(self.path("index.txt"), "w").close()
+        with open(self.path("serial"), "w") as f:
+            f.write("%02X\n" % (16 + len(os.listdir(self.dir))))
+        name = "%s-%s-%s" % (which, start, end)
+        openssl("ca", "-batch", "-config", "ca.cnf", "-cert", issuer + ".pem", "-keyfile",
+                issuer + ".key", "-in", which + ".csr", "-startdate", start, "-enddate", end,
+                "-extfile", "ext.cnf", "-extensions", "vcek" if which == "vcek" else "ca",
+                "-notext", "-out", name + ".pem", *PSS[:4], cwd=self.dir)
+        if which == "vcek":
+            openssl("x509", "-in", name + ".pem", "-outform", "DER", "-out", name + ".der",
+                    cwd=self.dir)
+            return self.path(name + ".der")
+        with open(self.path(name + "-chain.pem"), "w") as out:
+            for n in (name + ".pem", "ark.pem"):
+                with open(self.path(n)) as f:
+                    out.write(f.read())
+        return self.path(name + "-chain.pem")
+
     def report(self, report_data=b"", version=3, vmpl=0):
         """An unsigned report of this chip at this TCB; version 3 carries Milan's CPUID."""
         r = bytearray(REPORT_SIZE)

@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 import snpforge
@@ -274,8 +275,9 @@ class Verify(tbtest.TempDirTest):
             self.skipTest("tinyben built without libcrypto (-Dcrypto=disabled)")
 
     def verify(self, report, *extra):
+        # The fixture VCEK is valid 2022-09-24..2029-09-24: judged at a time inside it.
         return tbtest.run("attest", "verify", report, "--vcek", fx("snp-report-v2.vcek.der"),
-                          *extra)
+                          "--at", "2025-06-01", *extra)
 
     def test_valid_and_chain(self):
         for d in FIXTURE_DIRS:
@@ -339,6 +341,36 @@ class BoundResults(unittest.TestCase):
     def verify(self, *extra, report=None):
         return tbtest.run("attest", "verify", report or self.report, "--vcek",
                           self.h.path("vcek.der"), *extra)
+
+    def test_certificate_dates_are_checked_now_or_at_a_given_time(self):
+        now = self.verify("--chain", self.h.path("chain.pem"))
+        self.assertEqual(now.returncode, 0, now.stdout + now.stderr)
+        self.assertRegex(now.stdout, r"certificate dates checked at \d{4}-\d\d-\d\dT[\d:]+Z "
+                         r"\(now\)")
+        # The test hierarchy is valid for 30 days from its making.
+        cases = [
+            (["--at", "2016-01-01"], "VCEK is not valid before"),
+            (["--at", time.strftime("%Y-%m-%d", time.gmtime(time.time() + 60 * 86400))],
+             "VCEK is expired since"),
+            (["--vcek", self.h.resign("vcek", "20150101000000Z", "20160101000000Z")],
+             "VCEK is expired since 2016-01-01T00:00:00Z"),
+            (["--vcek", self.h.resign("vcek", "20990101000000Z", "21000101000000Z")],
+             "VCEK is not valid before 2099-01-01T00:00:00Z"),
+            (["--chain", self.h.resign("ask", "20150101000000Z", "20160101000000Z")],
+             "ASK is expired since 2016-01-01T00:00:00Z"),
+        ]
+        for extra, says in cases:
+            with self.subTest(extra=extra):
+                p = self.verify(*extra)
+                self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+                self.assertTrue(p.stdout.startswith("INVALID: " + says), p.stdout)
+        ok = self.verify("--at", "@" + str(int(time.time()) + 86400))
+        self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+        self.assertIn("(--at)", ok.stdout)
+        tbtest.assert_usage_errors(self, [(["attest", "verify", self.report, "--vcek",
+                                            self.h.path("vcek.der"), "--at", bad],
+                                           "--at '%s': expected" % bad)
+                                          for bad in ("yesterday", "2026-13-01", "@-5", "")])
 
     def test_bound_file_chain_and_signature(self):
         p = self.verify("--chain", self.h.path("chain.pem"), "--bound", self.csv)

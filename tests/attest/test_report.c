@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attest/fileio.h"
@@ -11,6 +12,9 @@
 #include "check.h"
 
 static const char *dir;
+
+/* 2025-06-01T00:00:00Z: inside the validity of the fixture VCEK (2022-09-24..2029-09-24). */
+#define FIXTURE_TIME ((time_t)1748736000)
 
 static char *fixture(const char *name)
 {
@@ -36,7 +40,8 @@ static int parse(const unsigned char *buf, size_t len, struct tb_report *r, char
 static int verify_bytes(const unsigned char *raw, const char *chain)
 {
 	char msg[512];
-	int rc = tb_snp_verify(raw, fixture("snp-report-v2.vcek.der"), chain, msg, sizeof(msg));
+	int rc = tb_snp_verify(raw, fixture("snp-report-v2.vcek.der"), chain, FIXTURE_TIME, msg,
+			       sizeof(msg));
 	printf("# verify: %d %s\n", rc, msg);
 	return rc;
 }
@@ -108,11 +113,12 @@ int main(int argc, char **argv)
 	/* The VCEK is not a chain: no self-signed ARK in it. */
 	CHECK(verify_bytes(r.raw, fixture("snp-report-v2.vcek.der")) < 0);
 	char msg[256];
-	CHECK(tb_snp_verify(r.raw, fixture("tdx-tdreport.bin"), NULL, msg, sizeof(msg)) == -EINVAL);
+	CHECK(tb_snp_verify(r.raw, fixture("tdx-tdreport.bin"), NULL, FIXTURE_TIME, msg, sizeof(msg)) == -EINVAL);
 
 #else
 	char msg[256];
-	CHECK(tb_snp_verify(r.raw, fixture("snp-report-v2.vcek.der"), NULL, msg, sizeof(msg)) == -ENOTSUP);
+	CHECK(tb_snp_verify(r.raw, fixture("snp-report-v2.vcek.der"), NULL, FIXTURE_TIME, msg,
+			    sizeof(msg)) == -ENOTSUP);
 #endif
 	/* SHA-512 (libcrypto's, or ours without it) of "abc" (FIPS 180-4) and of 1 MiB of
 	 * zeros (crosses the block and padding edges), through the --bind path. */

@@ -3,6 +3,7 @@ whole rows only, and a run that lost rows says so."""
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -96,6 +97,62 @@ class Durability(tbtest.TempDirTest):
                 subprocess.run(["umount", mnt], check=False)
         finally:
             os.rmdir(mnt)
+
+    def children(self, pid):
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                return [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+
+    def start_runs(self, out, runs=3):
+        return subprocess.Popen([TINYBEN, *MANY_ROWS, "-q", "-r", "20", "--runs", str(runs),
+                                 "-o", out], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+
+    def wait_for_rows(self, out, p, rows=3):
+        deadline = time.monotonic() + 60
+        while tbtest.line_count(out) < rows and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def test_sigkill_of_runs_keeps_the_rows_in_the_output(self):
+        # -o exists from the start, and the rows of the run under way are in it (not in a
+        # temp file beside it) when the parent is killed.
+        for i in range(3):
+            with self.subTest(i=i):
+                out = self.path(f"runs{i}.csv")
+                p = self.start_runs(out)
+                time.sleep(0.05 + 0.1 * i)
+                self.assertTrue(os.path.exists(out) or p.poll() is not None,
+                                "-o does not exist while run 1 is under way")
+                self.wait_for_rows(out, p)
+                kids = self.children(p.pid)
+                p.send_signal(signal.SIGKILL)
+                p.wait(timeout=60)
+                for kid in kids:  # the run ends on its parent's death (PDEATHSIG)
+                    deadline = time.monotonic() + 30
+                    while os.path.exists(f"/proc/{kid}") and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                self.assertGreater(assert_whole_rows(self, out), 1)
+                self.assert_no_leftovers(self.tmp, [f for f in os.listdir(self.tmp)
+                                                    if f.endswith(".csv")])
+
+    def test_a_run_killed_by_a_signal_is_named_with_what_was_kept(self):
+        out = self.path("killed.csv")
+        p = self.start_runs(out, runs=2)
+        self.wait_for_rows(out, p, rows=5)
+        kids = self.children(p.pid)
+        self.assertTrue(kids, "no run under way")
+        os.kill(kids[0], signal.SIGKILL)
+        _, err = p.communicate(timeout=300)
+        self.assertEqual(p.returncode, 1, err)
+        m = re.search(r"run 1 of 2 was killed by signal 9 \(Killed\): .* kept in "
+                      r"\S*killed\.csv \((\d+) rows?\)", err)
+        self.assertTrue(m, err)
+        rows = tbtest.read_csv(out)
+        run_ids = list(dict.fromkeys(r["run_id"] for r in rows))
+        self.assertEqual(len(run_ids), 2, "run 2 did not follow the killed run 1")
+        self.assertEqual(int(m.group(1)), sum(r["run_id"] == run_ids[0] for r in rows))
 
 
 if __name__ == "__main__":

@@ -149,6 +149,53 @@ class PrivateServer(ServerTest):
         self.assert_clean()
 
 
+@unittest.skipUnless(REDIS_SERVER, "redis-server not installed (scripts/install-deps.sh)")
+class ManyClients(ServerTest):
+    """The option allows 10000 clients: 2000 on a unix socket must connect (the listen
+    backlog of our server, pacing of our connects, our descriptor limit), whatever the
+    server's listen queue and a soft descriptor limit of 1024."""
+    MANY = ["--set", "io.redis.clients=2000", "--set", "io.redis.requests=4000", "-r", "1"]
+
+    def run_soft_nofile(self, *args):
+        import resource
+
+        def soft_1024():
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+        full_env = dict(os.environ, **self.env())
+        return subprocess.run([tbtest.TINYBEN, "run", "-q", "-b", "io.redis:GET", *self.MANY,
+                               *args], capture_output=True, text=True, timeout=120,
+                              env=full_env, preexec_fn=soft_1024)
+
+    def check(self, p):
+        self.assertEqual(p.returncode, 0, p.stdout[-600:] + p.stderr)
+        rows = parse_csv(p.stdout)
+        self.assertEqual(len(ok_rows(rows, "io.redis", "GET")), 4, rows[:1])
+        self.assertIn("clients=2000", rows[0]["detail"])
+
+    def test_private_server(self):
+        self.check(self.run_soft_nofile())
+        self.assert_clean()
+
+    def test_a_server_with_a_short_listen_queue(self):
+        # Only pacing helps here: the server's queue holds 8 connections.
+        sock = os.path.join(self.tmp, "srv", "r.sock")
+        os.mkdir(os.path.dirname(sock))
+        server = subprocess.Popen([REDIS_SERVER, "--port", "0", "--unixsocket", sock,
+                                   "--tcp-backlog", "8", "--save", "", "--appendonly", "no",
+                                   "--dir", os.path.dirname(sock), "--daemonize", "no"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while not os.path.exists(sock):
+                self.assertLess(time.time(), deadline, "test redis-server did not start")
+                time.sleep(0.05)
+            self.check(self.run_soft_nofile("--redis", sock))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
 class NoRedisServer(ServerTest):
     def test_skipped_when_not_on_path(self):
         bindir = os.path.join(self.tmp, "bin")
