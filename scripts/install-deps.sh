@@ -21,7 +21,8 @@ test_pkgs=(mbw lz4 redis-tools fio sqlite3 libxml2-utils clang libclang-rt-14-de
            qemu-system-x86 qemu-utils linux-image-cloud-amd64 busybox-static cpio gzip
            cloud-image-utils genisoimage chromium kmod python3-yaml procps strace
            iproute2 util-linux openssh-client libfuse3-dev runsc openssl mmdebstrap ansible-core openssh-server
-           iperf3 sockperf swtpm swtpm-tools tpm2-tools)
+           iperf3 sockperf swtpm swtpm-tools tpm2-tools
+           debhelper dpkg-dev lintian man-db groff-base bash-completion podman buildah)
 
 case "${1:-}" in
 --build-only) pkgs=("${build_pkgs[@]}") ;;

@@ -252,11 +252,15 @@ class Show(tbtest.TempDirTest):
         # ends at the first SIGTERM (exit 130), whether the writer has opened it or not.
         fifo = self.path("fifo")
         os.mkfifo(fifo)
+        readers = [["attest", "show", fifo], ["detect", "--evidence", fifo]]
+        # verify reads the VCEK only when built with libcrypto (else it refuses at once).
+        if not tbtest.verify_needs_crypto(self, tbtest.run("attest", "verify", fx("snp-report-v2.bin"),
+                                                           "--vcek", fx("snp-report-v2.vcek.der"))):
+            readers.append(["attest", "verify", fx("snp-report-v2.bin"), "--vcek", fifo])
         for writer in (False, True):
             w = os.open(fifo, os.O_RDWR) if writer else None  # open, silent writer
             try:
-                for args in (["attest", "show", fifo], ["detect", "--evidence", fifo],
-                             ["attest", "verify", fx("snp-report-v2.bin"), "--vcek", fifo]):
+                for args in readers:
                     p = interrupted_after(0.5, *args)
                     self.assertEqual(p.returncode, 130, (writer, args, p.stderr))
                     self.assertIn("interrupted", p.stderr, args)

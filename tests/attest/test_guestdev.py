@@ -58,6 +58,8 @@ class GuestDevices(forged.ForgedAttestCase):
         self.assertEqual(log, ["open /dev/sev-guest", "SNP_GET_REPORT msg_version=1 vmpl=0"])
         v = tbtest.run("attest", "verify", self.out, "--vcek", self.h.path("vcek.der"),
                        "--chain", self.h.path("chain.pem"), "--bound", self.csv)
+        if tbtest.verify_needs_crypto(self, v):
+            return
         self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         with open(self.csv, "rb") as f:
             data = bytearray(f.read())

@@ -102,6 +102,8 @@ class ConfigfsTsm(forged.ForgedAttestCase):
         self.assertEqual(shown.returncode, 0, shown.stderr)
         self.assertIn("report_data: " + snpforge.sha512_file(self.csv).hex(), shown.stdout)
         p = self.verify("--chain", self.h.path("chain.pem"), "--bound", self.csv)
+        if tbtest.verify_needs_crypto(self, p):
+            return
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn("report_data = SHA-512 of", p.stdout)
         # AMD's real Milan chain did not sign the test VCEK.
@@ -130,6 +132,8 @@ class ConfigfsTsm(forged.ForgedAttestCase):
         shown = tbtest.run("attest", "show", report)
         self.assertIn("version: 2\n", shown.stdout)
         p = self.verify("--chain", self.h.path("chain.pem"), "--bound", self.csv)
+        if tbtest.verify_needs_crypto(self, p):
+            return
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
     def test_report_data_hex_to_stdout(self):

@@ -155,6 +155,20 @@ def line_count(path):
         return 0
 
 
+NO_CRYPTO = "tinyben: attest verify: built without libcrypto: rebuild with meson -Dcrypto=enabled\n"
+
+
+def verify_needs_crypto(test, p):
+    """For a test of `attest verify` that also runs in the -Dcrypto=disabled build: True when
+    this binary has no libcrypto and p is its refusal (exit 1, one line), so that the caller
+    stops there after checking what the fallback does (bind, show, its SHA-512); False when the
+    binary has libcrypto and p is a real verification to check."""
+    if NO_CRYPTO.strip() not in p.stderr:
+        return False
+    test.assertEqual((p.returncode, p.stdout, p.stderr), (1, "", NO_CRYPTO))
+    return True
+
+
 # meson's code for "this test could not run its checks": counted as SKIP in the summary.
 MESON_SKIP = 77
 
