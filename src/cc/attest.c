@@ -30,7 +30,8 @@ static const char *const variants[] = {
 
 enum { M_P50, M_P99, M_RPS };
 static const struct tb_metric metrics[] = {
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to evidence, median of the repetition's requests" },
+	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to evidence, median of the repetition's requests",
+		    .primary = true },
 	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to evidence, 99th percentile (linear between ranks)" },
 	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests completed per second of the repetition's wall time" },
 	{ 0 },

@@ -35,7 +35,7 @@ static const char *const variants[] = {
 static const struct tb_metric metrics[] = {
 	{ "elapsed", "s", TB_LOWER,
 	  "seconds from the boot's start to the phase (guest: since the kernel started; "
-	  "host-*: since QEMU started)" },
+	  "host-*: since QEMU started)", .primary = true },
 	{ 0 },
 };
 

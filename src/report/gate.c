@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "report/gate.h"
-#include "report/tdist.h"
+#include "tinyben/stats.h"
 
 /* Why one-sided 5% tests on the 90% interval: a metric passes when the interval's upper end
  * lies below +margin (non-inferiority: "equivalent or better"), and fails when its lower

@@ -130,10 +130,8 @@ static void compare_table(FILE *f, const struct tb_cmp *cmp)
 	char unit[320];
 	tb_cmp_unit_line(c, unit, sizeof(unit));
 	cell(f, "p", NULL, unit);
-	fputc('
-', f);
-	fputs("<div class=\"wide\"><table>
-<tr>", f);
+	fputc('\n', f);
+	fputs("<div class=\"wide\"><table>\n<tr>", f);
 	for (int j = 0; j < nc; j++) {
 		char name[TB_CMP_CELL];
 		tb_cmp_cell_name(c, j, name, sizeof(name));
