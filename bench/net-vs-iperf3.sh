@@ -67,7 +67,6 @@ per_gb() {  # server_cpu_before server_cpu_after bytes
 print((c + s) / (int(sys.argv[4]) / 1e9))' "$work/client.cpu" "$1" "$2" "$3"
 }
 iperf() {  # P
-	local c0 c1
 	c0=$(server_cpu "$iperf_pid")
 	timed iperf3 -c 127.0.0.1 -p "$iperf_port" -P "$1" -t "$SECONDS_" -l 128K -J >"$work/iperf.json" ||
 		{ echo "iperf3 -P $1 failed" >&2; cat "$work/iperf.json" >&2; exit 1; }
@@ -86,7 +85,6 @@ sockperf_rr() {
 	awk '/percentile 50.000 =/ {print "sockperf-rr\t" 2 * $NF "\t-"}' "$work/sockperf.out" >>"$results"
 }
 tb() {  # variant label
-	local c0 c1
 	c0=$(server_cpu "$serve_pid")
 	timed "$TINYBEN" run -q -r 1 -b "io.net:$1" --peer "127.0.0.1:$serve_port" --set io.net.runtime_ms="${SECONDS_}000" \
 		--set io.net.ramp_ms=0 --set io.net.msg_bytes=64 -o "$work/tb.csv" --force ||
