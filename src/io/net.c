@@ -21,9 +21,9 @@ enum { M_BW, M_RPS, M_PPS, M_LOSS, M_P50, M_P99, M_P999 };
 static const struct tb_metric metrics[] = {
 	[M_BW] = { "bw", "MB/s", TB_HIGHER, "payload bytes of all streams / elapsed (10^6 B/s)",
 		   .primary = true },
-	[M_RPS] = { "rps", "1/s", TB_HIGHER, "transactions completed per second",
+	[M_RPS] = { "rps", "req/s", TB_HIGHER, "transactions (request and response) per second",
 		    .primary = true },
-	[M_PPS] = { "pps", "1/s", TB_HIGHER, "64-byte datagrams received by the serve per second",
+	[M_PPS] = { "pps", "pkt/s", TB_HIGHER, "64-byte datagrams received by the serve per second",
 		    .primary = true },
 	[M_LOSS] = { "loss", "%", TB_LOWER, "datagrams sent that the serve did not receive" },
 	[M_P50] = { "latency_p50", "us", TB_LOWER, "transaction round trip, median" },

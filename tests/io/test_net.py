@@ -33,6 +33,8 @@ class Net(tbtest.TempDirTest):
         self.assertEqual(units["bw"], ("MB/s", "higher"))
         self.assertEqual(units["latency_p99.9"], ("us", "lower"))
         self.assertEqual(units["loss"], ("%", "lower"))
+        self.assertEqual(units["rps"], ("req/s", "higher"))
+        self.assertEqual(units["pps"], ("pkt/s", "higher"))
         p4 = ok_rows(rows, variant="stream-send-p4")[0]["detail"]
         self.assertIn("streams=4 write_bytes=131072", p4)
         rr = ok_rows(rows, variant="rr", metric="latency_p50")[0]
