@@ -53,7 +53,7 @@ static const struct tb_option options[] = {
 	{ .name = "requests", .type = TB_OPT_INT, .def = "50", .quick = "5", .min = 1, .max = 100000,
 	  .offset = offsetof(struct attest_opts, requests),
 	  .help = "requests per repetition, each timed alone (the warm-up is a tenth, at least one)" },
-	{ .name = "max_seconds", .type = TB_OPT_INT, .def = "30", .quick = "3", .min = 1, .max = 86400,
+	{ .name = "max_seconds", .type = TB_OPT_INT, .def = "10", .quick = "3", .min = 1, .max = 86400,
 	  .offset = offsetof(struct attest_opts, max_seconds),
 	  .help = "a repetition stops early after this long (a TDX quote takes about a second)" },
 	/* Never 0-15: extending a boot PCR would break what is sealed to it until reboot. */

@@ -1,11 +1,26 @@
 """A test case base for the emulated attestation paths: a test key hierarchy (snpforge), a report
 template signed by it, and a small real results CSV to bind, made once per test class."""
 import os
+import subprocess
 import tempfile
 import unittest
 
 import snpforge
 import tbtest
+
+
+def guestdev_unavailable(emul):
+    """Why guestdev_emul (at path emul) cannot serve a command here, or None: it is not
+    built, or seccomp user notification is unavailable (probed with a TDX template)."""
+    if not emul or not os.access(emul, os.X_OK):
+        return "guestdev_emul not built (needs libcrypto and linux/seccomp.h)"
+    p = subprocess.run([emul, "--device", "tdx", "--template",
+                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
+                                     "tdx-tdreport.bin"), "--", "true"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return "seccomp user notification unavailable: " + p.stderr.strip()
+    return None
 
 
 class ForgedAttestCase(unittest.TestCase):

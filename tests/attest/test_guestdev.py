@@ -20,18 +20,11 @@ FIXTURES = os.path.join(tbtest.SOURCE_ROOT, "tests", "attest", "fixtures")
 
 
 def why_not():
-    if not EMUL or not os.access(EMUL, os.X_OK):
-        return "guestdev_emul not built (needs libcrypto and linux/seccomp.h)"
     if shutil.which("openssl") is None:
         return "no openssl command to make the test key hierarchy"
     if os.path.exists("/sys/kernel/config/tsm/report"):
         return "this machine has configfs-tsm, which tinyben asks before the ioctls"
-    p = subprocess.run([EMUL, "--device", "tdx", "--template",
-                        os.path.join(FIXTURES, "tdx-tdreport.bin"), "--", "true"],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        return "seccomp user notification unavailable: " + p.stderr.strip()
-    return None
+    return forged.guestdev_unavailable(EMUL)
 
 
 class GuestDevices(forged.ForgedAttestCase):

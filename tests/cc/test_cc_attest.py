@@ -35,17 +35,6 @@ def tsm_why_not():
     return None
 
 
-def guestdev_why_not():
-    if not GUESTDEV_EMUL or not os.access(GUESTDEV_EMUL, os.X_OK):
-        return "guestdev_emul not built (needs libcrypto and linux/seccomp.h)"
-    p = subprocess.run([GUESTDEV_EMUL, "--device", "tdx", "--template",
-                        os.path.join(FIXTURES, "tdx-tdreport.bin"), "--", "true"],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        return "seccomp user notification unavailable: " + p.stderr.strip()
-    return None
-
-
 def run_args(variants, *extra):
     return ["run", "-b", ",".join("cc.attest:" + v for v in variants.split(",")), "-r", str(REPS), "--set",
             "cc.attest.requests=%d" % REQUESTS, *extra]
@@ -91,7 +80,7 @@ class CcAttest(forged.ForgedAttestCase):
         return p, tbtest.parse_csv(p.stdout), self.log_lines()
 
     def guestdev(self, device, variants, *emul_args, template=None):
-        why = guestdev_why_not()
+        why = forged.guestdev_unavailable(GUESTDEV_EMUL)
         if why:
             self.skipTest(why)
         p = subprocess.run([GUESTDEV_EMUL, "--device", device, "--template",

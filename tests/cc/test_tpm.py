@@ -38,7 +38,7 @@ class Swtpm:
     """swtpm on unix sockets in dir: `server` (raw TPM commands, with --server) or only the
     control channel `ctrl` (QEMU's tpmdev emulator), stopped by stop()."""
 
-    def __init__(self, d, server):
+    def __init__(self, d, server, started=True):
         self.dir = d
         self.sock = os.path.join(d, "tpm.sock")
         # tpm2-tools' swtpm TCTI finds the control channel at the server's path + ".ctrl".
@@ -46,7 +46,9 @@ class Swtpm:
         cmd = ["swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + d,
                "--ctrl", "type=unixio,path=" + self.ctrl, "--log", "file=" + os.path.join(d, "log")]
         if server:
-            cmd += ["--server", "type=unixio,path=" + self.sock, "--flags", "startup-clear"]
+            # not-need-init: powered on, but TPM2_Startup left to the first client.
+            cmd += ["--server", "type=unixio,path=" + self.sock,
+                    "--flags", "startup-clear" if started else "not-need-init"]
         else:
             cmd += ["--terminate"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -132,6 +134,19 @@ class HostSocket(unittest.TestCase, Rows):
                       tbtest.ok_rows(rows, "cc.attest", "tpm-quote")[0]["detail"])
         self.assertEqual(self.pcr(16), "0" * 64)
         self.assertNotEqual(self.pcr(23), "0" * 64)
+
+    def test_a_tpm_nobody_started_gets_its_startup(self):
+        # A bare simulator answers TPM_RC_INITIALIZE until TPM2_Startup: cc.attest sends it
+        # (the kernel does at boot for /dev/tpm*).
+        self.tpm.stop()
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        self.tpm = Swtpm(d, server=True, started=False)
+        p = tbtest.run("run", "-b", "cc.attest:tpm-pcr-read", "-r", "1", "--set",
+                       "cc.attest.requests=2", "--set", "cc.attest.tpm_device=" + self.tpm.sock,
+                       timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = tbtest.parse_csv(p.stdout)
+        self.assertEqual(len(tbtest.ok_rows(rows, "cc.attest", "tpm-pcr-read")), 3, rows)
 
     def test_a_socket_nobody_serves_is_a_skip_with_the_reason(self):
         gone = os.path.join(self.tmp.name, "nothing.sock")
