@@ -30,6 +30,11 @@
 #   --evidence FILE       read CPUID from a `tinyben detect --save-evidence` file of this host
 #   --policy HEX          guest policy (default: sev 0x1, sev-es 0x5, sev-snp 0x30000)
 #   --pidfile FILE        QEMU writes its pid there (for `tinyben scan --pid`)
+#   --boot-log FILE       write the boot's milestones as seen from the host into FILE, one
+#                         "PHASE SECONDS" line each (the host's /proc/uptime): qemu-start,
+#                         first-serial-byte, kernel, init, cloud-init-final (docs/BOOT.md);
+#                         who logs in first appends ssh-login; the guest's tinyben turns the
+#                         file into rows with --set cc.boot.host_log=FILE
 #   --qemu PATH           QEMU binary (default qemu-system-x86_64)
 #   --dry-run             print the command (shell-quoted, one line) and exit
 # Sources: QEMU docs/system/i386/amd-memory-encryption.rst (sev-guest policy bit 2 = SEV-ES,
@@ -39,10 +44,10 @@ set -euo pipefail
 
 die() { echo "launch.sh: $*" >&2; exit 2; }
 note() { echo "launch.sh: $*" >&2; }
-usage() { sed -n '5,39s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '5,44s/^# \{0,1\}//p' "$0"; }
 
 mode= disk= seed= vcpus=4 memory=4096 cpu=EPYC-v4 ovmf= ssh_port=2222
-cbitpos= reduced= evidence= policy= qemu=qemu-system-x86_64 dry_run=0 pidfile=
+cbitpos= reduced= evidence= policy= qemu=qemu-system-x86_64 dry_run=0 pidfile= boot_log=
 cpu_given=0 accel=${TINYBEN_QEMU_ACCEL:-auto} kernel= initrd= append= append_given=0 kernel_args=
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -71,6 +76,7 @@ while [ $# -gt 0 ]; do
 	--policy) needs "a hex number" "$@"; policy=$2; [[ $policy =~ ^0x[0-9a-fA-F]+$ ]] || die "--policy '$policy' is not a hex number (0x...)"; shift 2 ;;
 	--qemu) needs "a path" "$@"; qemu=$2; shift 2 ;;
 	--pidfile) needs "a file" "$@"; pidfile=$2; shift 2 ;;
+	--boot-log) needs "a file" "$@"; boot_log=$2; shift 2 ;;
 	--dry-run) dry_run=1; shift ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) [ -z "$mode" ] || die "unexpected argument '$1'"; mode=$1; shift ;;
@@ -294,4 +300,52 @@ if [ ${#problems[@]} -gt 0 ]; then
 	for p in "${problems[@]}"; do note "  - $p"; done
 	exit 1
 fi
-exec "${cmd[@]}"
+[ -n "$boot_log" ] || exec "${cmd[@]}"
+
+# --- --boot-log: QEMU runs as a child whose console passes through a watcher ------------------
+# The clock is /proc/uptime (CLOCK_BOOTTIME: monotonic, in centiseconds), written as it is, so
+# that whoever logs in later can append its own line on the same clock.
+uptime() { local up rest; read -r up rest </proc/uptime; echo "$up"; }
+: >"$boot_log" || die "--boot-log $boot_log: cannot write it"
+# The first time of each milestone on the console (markers in docs/BOOT.md). The kernel
+# replays its early lines when the serial console registers, so "kernel" dates that.
+watch_console() {
+	local seen=" " line c first=1
+	mark() {
+		[[ $seen != *" $1 "* ]] || return 0
+		seen+="$1 "
+		echo "$1 $(uptime)" >>"$boot_log"
+	}
+	IFS= read -r -d '' -n 1 c || return 0
+	mark first-serial-byte
+	local eol='\n'
+	while IFS= read -r line || { eol=; [ -n "$line" ]; }; do
+		[ $first = 0 ] || { line=$c$line; first=0; }
+		printf "%s$eol" "$line"
+		case "$line" in
+		*"Linux version "*) mark kernel ;;
+		*"Run "*" as init process"*) mark init ;;
+		*"Cloud-init v. "*" finished at "*) mark cloud-init-final ;;
+		esac
+	done
+	[ $first = 0 ] || printf '%s' "$c"
+}
+echo "qemu-start $(uptime)" >>"$boot_log"
+exec {console}> >(watch_console)
+watcher=$!
+# A background job's stdin would be /dev/null: the console stays interactive.
+exec {keyboard}<&0
+"${cmd[@]}" <&$keyboard >&$console {console}>&- {keyboard}<&- &
+qemu_pid=$!
+exec {console}>&- {keyboard}<&-
+# Stopping launch.sh stops the guest (matrix.sh and the tests send SIGTERM).
+trap 'kill -TERM "$qemu_pid" 2>/dev/null || true' TERM INT HUP
+rc=0
+while :; do
+	wait "$qemu_pid" && rc=0 || rc=$?
+	kill -0 "$qemu_pid" 2>/dev/null || break
+done
+# The watcher ends with the console; a child QEMU left holding it must not hold us too.
+for _ in $(seq 50); do kill -0 "$watcher" 2>/dev/null || break; sleep 0.1; done
+kill "$watcher" 2>/dev/null || true
+exit "$rc"

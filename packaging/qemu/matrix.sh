@@ -16,7 +16,8 @@
 #   --run-args "ARGS"    what each guest runs (default "run --quick")
 #   --parallel N         N guests at the same time (default 1: one after the other, the fair
 #                        way to measure); tagged concurrency=parallel-N: that is contention
-#   --results DIR        results folder (default results): DIR/<guest>/, report, summary
+#   --results DIR        results folder (default results): DIR/<guest>/ (CSV, evidence, the
+#                        boot log of docs/BOOT.md), report, summary, order-RUN.txt
 #   --base-port PORT     SSH ports PORT, PORT+1, ... on 127.0.0.1 (default 10022)
 #   --ovmf FILE          firmware for launch.sh (SEV modes need an OVMF built for SEV)
 #   --boot-timeout S     seconds a guest may take to answer SSH (default 900; TCG is slow)
@@ -66,7 +67,7 @@ while [ $# -gt 0 ]; do
 	--run-id) needs "a name" "$@"; run_id=$2; [[ $run_id =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "--run-id '$run_id': letters, digits and ._- only"; shift 2 ;;
 	--seed) needs "a number" "$@"; seed=$2; is_uint "$seed" && [ ${#seed} -le 18 ] || die "--seed '$seed' is not a number"; shift 2 ;;
 	--dry-run) dry_run=1; shift ;;
-	-h|--help) sed -n '6,34s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '6,35s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -76,6 +77,9 @@ done
 [[ $run_args =~ ^[A-Za-z0-9\ ._,:=*/+-]+$ ]] || die "--run-args '$run_args': only letters, digits, spaces and ._,:=*/+- please"
 [[ " $run_args " != *" -o "* && " $run_args " != *" --output"* ]] || die "--run-args: no -o, the playbook names each guest's CSV"
 [ -n "$run_id" ] || run_id=$(date -u +%Y%m%dT%H%M%SZ)
+# Each guest's tinyben reads the host's view of its boot from here (cc.boot's host-* rows).
+guest_boot_log=/var/tmp/tinyben-host-boot.log host_log_arg=
+[[ $run_args != run\ * ]] || host_log_arg=" --set cc.boot.host_log=$guest_boot_log"
 
 # --- the matrix file --------------------------------------------------------------------------
 modes=() vcpus=() memory=() cmdlines=() reps=1 have_cmdline=0
@@ -332,7 +336,7 @@ note "tinyben serve on 127.0.0.1:$serve_port: the guests measure io.net against 
 	echo "all:"
 	echo "  vars:"
 	echo "    tinyben_binary: \"$tinyben\""
-	echo "    tinyben_args: \"$run_args\""
+	echo "    tinyben_args: \"$run_args$host_log_arg\""
 	echo "    tinyben_timeout: $timeout"
 	echo "    tinyben_results_dir: \"$results\""
 	echo "    tinyben_report_by: tag.guest"
@@ -376,6 +380,7 @@ note "run $run_id: $count guest(s), $concurrency; inventory $inventory"
 note "boot order of seed $seed (--seed $seed repeats it): $results/order-$run_id.txt"
 
 elapsed() { echo "$(($(date +%s) - $1)) s"; }
+uptime_s() { local up rest; read -r up rest </proc/uptime; echo "$up"; } # launch.sh's clock
 start_guest() { # index
 	local i=$1
 	local d=$work/${names[i]}
@@ -386,24 +391,43 @@ start_guest() { # index
 	            --memory "${e_mem[i]}" --ssh-port "${e_port[i]}" --pidfile "$d/qemu.pid" "${kernel_args[@]}")
 	[ -z "$ovmf" ] || args+=(--ovmf "$ovmf")
 	[ -z "${e_cmdline[i]}" ] || args+=(--kernel-args "${e_cmdline[i]}")
+	# The boot's timeline (docs/BOOT.md): launch.sh dates the console's milestones from QEMU's
+	# start; a launcher that does not leaves this line, the time it was started.
+	echo "qemu-start $(uptime_s)" >"$d/boot.log"
+	args+=(--boot-log "$d/boot.log")
 	"$launcher" "${args[@]}" </dev/null >"$d/console.log" 2>&1 &
 	pids+=($!)
 	e_pid[i]=$!
 }
 # Ready means: SSH lets our user in and cloud-init has finished (its first-boot work would
-# otherwise run beside the benchmarks).
+# otherwise run beside the benchmarks). The first login goes into the boot log, which then
+# goes into the guest for cc.boot's host-* rows and into the results.
 wait_guest() { # index deadline
-	local i=$1 deadline=$2 why=
+	local i=$1 deadline=$2 why= logged=0
+	local d=$work/${names[i]}
+	# shellcheck disable=SC2086 # ssh_opts are words
+	guest_ssh() { timeout 300 ssh $ssh_opts -o BatchMode=yes -o ConnectTimeout=5 -i "$work/id" -p "${e_port[i]}" \
+		"$user@127.0.0.1" "$@" </dev/null >/dev/null 2>&1; }
 	while :; do
 		if ! running "${e_pid[i]}"; then
 			why="the guest stopped before answering SSH"
 			break
 		fi
-		# shellcheck disable=SC2086 # ssh_opts are words
-		if timeout 300 ssh $ssh_opts -o BatchMode=yes -o ConnectTimeout=5 -i "$work/id" -p "${e_port[i]}" \
-			"$user@127.0.0.1" 'command -v cloud-init >/dev/null 2>&1 && cloud-init status --wait >/dev/null 2>&1; true' \
-			</dev/null >/dev/null 2>&1; then
-			return 0
+		if [ $logged = 0 ] && guest_ssh true; then
+			echo "ssh-login $(uptime_s)" >>"$d/boot.log"
+			logged=1
+		fi
+		if [ $logged = 1 ] && guest_ssh 'command -v cloud-init >/dev/null 2>&1 && cloud-init status --wait >/dev/null 2>&1; true'; then
+			sleep 1 # the console watcher's last line
+			mkdir -p "$results/${names[i]}"
+			cp "$d/boot.log" "$results/${names[i]}/${names[i]}-$run_id.boot.log"
+			# shellcheck disable=SC2086 # ssh_opts are words
+			if timeout 120 scp -q $ssh_opts -o BatchMode=yes -i "$work/id" -P "${e_port[i]}" "$d/boot.log" \
+				"$user@127.0.0.1:$guest_boot_log" </dev/null >/dev/null 2>&1; then
+				return 0
+			fi
+			why="cannot copy the boot log into the guest (scp)"
+			break
 		fi
 		if [ "$(date +%s)" -ge "$deadline" ]; then
 			why="no SSH on port ${e_port[i]} after $boot_timeout s"

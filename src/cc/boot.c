@@ -28,8 +28,8 @@
 
 static const char *const variants[] = {
 	"kernel", "init", "root-mount", "cloud-init-final", "tinyben-start",
-	"host-first-serial-byte", "host-kernel", "host-init", "host-cloud-init-final",
-	"host-ssh-login", NULL,
+	"host-first-serial-byte", "host-kernel", "host-init", "host-ssh-login",
+	"host-cloud-init-final", NULL,
 };
 
 static const struct tb_metric metrics[] = {
@@ -262,8 +262,14 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		tb_emit(ctx, variant, &metrics[0], 1, b->started, detail);
 	} else {
 		char err[160];
-		double t;
-		int rc = tb_boot_host_phase(b->host, variant + 5, &t, err, sizeof(err));
+		double t, origin = 0;
+		int rc = tb_boot_host_phase(b->host, "qemu-start", &origin, err, sizeof(err));
+		if (rc == 0) {
+			rc = -EINVAL;
+			snprintf(err, sizeof(err), "no 'qemu-start' line, the origin of its times");
+		}
+		if (rc > 0)
+			rc = tb_boot_host_phase(b->host, variant + 5, &t, err, sizeof(err));
 		if (rc < 0) {
 			tb_fail(ctx, variant, "host boot log %s: %s",
 				TB_OPTS(ctx, struct boot_opts)->host_log, err);
@@ -274,7 +280,7 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 				"showed it, or nobody logged in)", variant + 5);
 			return 0;
 		}
-		tb_emit(ctx, variant, &metrics[0], 1, t, "source=host-log");
+		tb_emit(ctx, variant, &metrics[0], 1, t - origin, "source=host-log");
 	}
 	return 0;
 }

@@ -32,7 +32,7 @@ static const char *const names[TB_BOOT_KMSG_PHASES] = {
 static const char *const described[TB_BOOT_KMSG_PHASES] = {
 	[TB_BOOT_KERNEL] = "'Linux version ...' (the kernel's first line)",
 	[TB_BOOT_INIT] = "'Run PATH as init process'",
-	[TB_BOOT_ROOT_MOUNT] = "'VFS: Mounted root', or the first ext4, XFS or Btrfs mount",
+	[TB_BOOT_ROOT_MOUNT] = "root mount ('VFS: Mounted root', or an ext4, XFS or Btrfs mount)",
 };
 
 const char *tb_boot_kmsg_phase_name(enum tb_boot_kmsg_phase p)

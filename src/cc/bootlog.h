@@ -33,9 +33,10 @@ void tb_boot_kmsg_text(struct tb_boot_kmsg *k, const char *text);
  * cc_final_message); the uptime is seconds since boot. 0, or -EINVAL. */
 int tb_boot_finished_uptime(const char *text, double *out);
 
-/* The host's boot log: "PHASE SECONDS" lines (seconds since QEMU's start), '#' comments.
- * Sets *out to the first time of phase (1), or returns 0 when the phase is not there;
- * -EINVAL with "line N: ..." in err when a line is malformed. */
+/* The host's boot log: "PHASE SECONDS" lines, '#' comments; SECONDS on one clock for the
+ * whole file (launch.sh writes the host's /proc/uptime), "qemu-start" its origin. Sets *out
+ * to the first time of phase (1), or returns 0 when the phase is not there; -EINVAL with
+ * "line N: ..." in err when a line is malformed. */
 int tb_boot_host_phase(const char *text, const char *phase, double *out, char *err, size_t err_len);
 
 #endif

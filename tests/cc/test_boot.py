@@ -9,7 +9,7 @@ import tbtest
 
 FIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 GUEST = ["kernel", "init", "root-mount", "cloud-init-final", "tinyben-start"]
-HOST = ["host-first-serial-byte", "host-kernel", "host-init", "host-cloud-init-final", "host-ssh-login"]
+HOST = ["host-first-serial-byte", "host-kernel", "host-init", "host-ssh-login", "host-cloud-init-final"]
 
 
 class Boot(tbtest.TempDirTest):
@@ -46,7 +46,7 @@ class Boot(tbtest.TempDirTest):
     def test_what_is_missing_is_skipped_with_the_reason(self):
         hostlog = self.path("host.log")
         with open(hostlog, "w") as f:
-            f.write("qemu-start 0\nfirst-serial-byte 0.5\n")
+            f.write("qemu-start 100\nfirst-serial-byte 100.5\n")
         rows = self.boot(f"kmsg={FIX}/kmsg-wrapped.txt", f"cloud_init={FIX}/../fixtures/kmsg-wrapped.txt",
                          f"host_log={hostlog}")
         for v in ("kernel", "init", "root-mount"):
@@ -62,12 +62,17 @@ class Boot(tbtest.TempDirTest):
     def test_malformed_host_log_fails_its_rows(self):
         hostlog = self.path("host.log")
         with open(hostlog, "w") as f:
-            f.write("kernel 1.0\nkernel soon\n")
+            f.write("qemu-start 1\nkernel 1.0\nkernel soon\n")
         rows = self.boot(f"kmsg={FIX}/kmsg-debian12.txt", f"host_log={hostlog}", rc=1)  # a failed row
         self.assertEqual(rows["init"]["status"], "ok")
         for v in HOST:
             self.assertEqual(rows[v]["status"], "failed", v)
-            self.assertIn("line 2: expected 'PHASE SECONDS'", rows[v]["detail"])
+            self.assertIn("line 3: expected 'PHASE SECONDS'", rows[v]["detail"])
+        # times without their origin are no timeline
+        with open(hostlog, "w") as f:
+            f.write("kernel 1.0\n")
+        rows = self.boot(f"host_log={hostlog}", rc=1)
+        self.assertIn("no 'qemu-start' line", rows["host-kernel"]["detail"])
 
     def test_unreadable_host_log_is_usage_error(self):
         tbtest.assert_usage_errors(self, [

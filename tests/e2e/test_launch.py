@@ -5,6 +5,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import time
 
 import tbtest
 
@@ -211,6 +212,76 @@ class Launch(tbtest.TempDirTest):
         p = launch("plain", "--dry-run", "--disk", "guest1.qcow2", "--kernel", self.path("img.vmlinuz"))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("-append 'root=LABEL=tinyben-root rw console=ttyS0'", p.stdout)
+
+    def boot_log_qemu(self, hold):
+        """A QEMU whose console shows a Debian guest's milestones, then holds for `hold` s."""
+        fake = self.path("qemu-console")
+        with open(fake, "w") as f:
+            f.write(f"""#!/bin/sh
+case "$*" in "-cpu help") printf 'x86 EPYC\\nx86 EPYC-v4\\nx86 max\\n'; exit 0 ;; esac
+echo $$ > {self.path("qemu.pid")}
+printf 'SeaBIOS (version 1.16.2-debian-1.16.2-1)\\r\\n'
+sleep 0.2
+printf '[    0.000000] Linux version 6.1.0-27-cloud-amd64 (debian-kernel@lists.debian.org)\\r\\n'
+sleep 0.2
+printf '[    2.935811] Run /init as init process\\r\\n'
+sleep 0.2
+printf '[   35.310000] cloud-init[512]: Cloud-init v. 22.4.2 finished at Wed, 02 Dec 2026 06:12:09 +0000. Up 35.27 seconds\\r\\n'
+printf 'tb-cloud login: '
+exec sleep {hold}
+""")
+        os.chmod(fake, 0o755)
+        return fake
+
+    def test_boot_log(self):
+        """#26: --boot-log dates the milestones on the console, on the host's uptime clock,
+        and passes the console through unchanged."""
+        fake = self.boot_log_qemu(hold=0)
+        log = self.path("boot.log")
+        with open("/proc/uptime") as f:
+            before = float(f.read().split()[0])
+        p = launch("plain", "--qemu", fake, "--disk", self.disk(), "--ssh-port", "0", "--boot-log", log,
+                   env={"TINYBEN_QEMU_ACCEL": "tcg"})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith("SeaBIOS (version"), repr(p.stdout))
+        self.assertTrue(p.stdout.endswith("Up 35.27 seconds\ntb-cloud login: "), repr(p.stdout))  # text mode: \\r\\n is \\n
+        with open(log) as f:
+            lines = [l.split() for l in f.read().splitlines()]
+        self.assertEqual([l[0] for l in lines], ["qemu-start", "first-serial-byte", "kernel", "init", "cloud-init-final"])
+        times = [float(l[1]) for l in lines]
+        self.assertEqual(times, sorted(times))
+        self.assertGreaterEqual(times[0], before)
+        self.assertGreaterEqual(times[3] - times[1], 0.35)  # the console's pauses
+        # the guest's tinyben reads it
+        out = self.path("boot.csv")
+        r = tbtest.run("run", "-q", "-b", "cc.boot", "--set", "cc.boot.host_log=" + log, "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        host = {row["variant"]: row for row in tbtest.read_csv(out) if row["variant"].startswith("host-")}
+        self.assertEqual(host["host-ssh-login"]["status"], "skipped")  # nobody logged in
+        self.assertAlmostEqual(float(host["host-init"]["value"]), times[3] - times[0], places=6)
+
+    def test_boot_log_stop_stops_qemu(self):
+        fake = self.boot_log_qemu(hold=60)
+        log = self.path("boot.log")
+        env = {**os.environ, "TINYBEN_QEMU_ACCEL": "tcg"}
+        p = subprocess.Popen([LAUNCH, "plain", "--qemu", fake, "--disk", self.disk(), "--ssh-port", "0",
+                              "--boot-log", log], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not (os.path.exists(log) and "cloud-init-final" in open(log).read()):
+                time.sleep(0.1)
+            with open(self.path("qemu.pid")) as f:
+                qemu = int(f.read())
+            p.terminate()
+            self.assertEqual(p.wait(timeout=20), 143)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{qemu}"):
+            time.sleep(0.1)
+        self.assertFalse(os.path.exists(f"/proc/{qemu}"), "QEMU outlived launch.sh")
 
     def test_forced_accelerator(self):
         fake = self.path("qemu")

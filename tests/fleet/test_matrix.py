@@ -198,6 +198,12 @@ class MatrixRun(tbtest.TempDirTest):
         self.assertRegex(order[1], r"^seed \d+$")
         self.assertEqual(sorted(l.split("\t")[2] for l in order[3:]), ["plain-1c-512m", "plain-2c-512m"])
         self.assertIn(f"({order[1].replace('seed ', '--seed ')} repeats it)", p.stderr)
+        # each guest's boot log: the launcher's start and the first login, on one clock (#26)
+        for g in ("plain-1c-512m", "plain-2c-512m"):
+            with open(self.path(f"results/{g}/{g}-r1.boot.log")) as f:
+                log = [l.split() for l in f.read().splitlines()]
+            self.assertEqual([l[0] for l in log], ["qemu-start", "ssh-login"])
+            self.assertLessEqual(float(log[0][1]), float(log[1][1]))
         self.assert_nothing_left()
 
     def test_guest_that_does_not_start(self):
