@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/cmpfmt.h"
+#include "report/comparable.h"
 #include "report/html.h"
 #include "report/svg.h"
 #include "tinyben/ctx.h"
@@ -124,6 +125,15 @@ static void compare_table(FILE *f, const struct tb_table *t, const struct tb_sid
 	tb_cmp_unit_line(&c, unit, sizeof(unit));
 	cell(f, "p", NULL, unit);
 	fputc('\n', f);
+	char *facts = NULL;
+	size_t facts_len = 0;
+	FILE *m = open_memstream(&facts, &facts_len);
+	if (m) {
+		tb_comparability_write(m, false, base, cand);
+		if (fclose(m) == 0)
+			cell(f, "pre", NULL, facts);
+		free(facts);
+	}
 	fputs("<table>\n<tr>", f);
 	for (int j = 0; j < nc; j++) {
 		char name[TB_CMP_CELL];
