@@ -46,6 +46,9 @@ int tb_ev_write(const struct tb_evidence *ev, FILE *f);
 /* Gathers evidence from this system: CPUID, the SEV_STATUS MSR, the kernel log, the device
  * paths. Never prints; what could not be read is recorded as *.error / *.status items. */
 void tb_ev_gather(struct tb_evidence *ev);
+/* The environment fingerprint (env.*) and the bounce-buffer state (swiotlb.*, virtio.*),
+ * read under root ("" for this system). */
+void tb_ev_gather_env(struct tb_evidence *ev, const char *root);
 
 #define TB_CC_MAX_NOTES 16
 #define TB_CC_NOTE_LEN 256 /* one note or warning line */

@@ -177,6 +177,8 @@ static void add_kmsg_line(struct tb_evidence *ev, const char *msg, size_t n, boo
 		*boot = true;
 	if (relevant(line))
 		tb_ev_add(ev, "kmsg", line);
+	if (strstr(line, "software IO TLB")) /* "software IO TLB: mapped [mem ...] (64MB)" */
+		tb_ev_add(ev, "swiotlb.kmsg", line);
 }
 
 /* /dev/kmsg, non-blocking: one record per read(), "prio,seq,usec,flags;text\n". */
@@ -300,4 +302,5 @@ void tb_ev_gather(struct tb_evidence *ev)
 	gather_msr(ev, amd);
 	gather_kmsg(ev);
 	gather_paths(ev);
+	tb_ev_gather_env(ev, "");
 }

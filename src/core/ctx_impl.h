@@ -43,6 +43,8 @@ struct tb_ctx {
 	void *opts;
 	const char *variant;
 	bool variant_reported_failure;
+	long long swiotlb_mark;      /* io.* variants: swiotlb high-water + 1 before it ran,
+					0: none (bounce.c) */
 
 	struct tb_timing *timings[TB_TIMING_SLOTS]; /* tb_timings(), settings.reps each */
 

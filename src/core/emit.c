@@ -8,6 +8,7 @@
 
 #include "tinyben/csv.h"
 #include "tinyben/util.h"
+#include "bounce.h"
 #include "ctx_impl.h"
 
 static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric, const char *unit,
@@ -22,10 +23,13 @@ static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric,
 	/* The environment fingerprint, once a run: in its first ok row (DESIGN.md). */
 	bool facts = !ctx->env.facts_written && strcmp(status, "ok") == 0 && ctx->env.facts[0];
 	ctx->env.facts_written |= facts;
+	char bounce[96] = "";
+	if (strcmp(status, "ok") == 0)
+		tb_bounce_detail(ctx, bounce, sizeof(bounce));
 	char *full_detail = NULL;
-	if (*threads || *tags || facts) {
-		full_detail = tb_strdupf("%s%s%s%s%s", detail ? detail : "", threads, tags,
-					 facts ? " " : "", facts ? ctx->env.facts : "");
+	if (*threads || *tags || facts || *bounce) {
+		full_detail = tb_strdupf("%s%s%s%s%s%s", detail ? detail : "", bounce, threads,
+					 tags, facts ? " " : "", facts ? ctx->env.facts : "");
 		if (!detail || !*detail)
 			memmove(full_detail, full_detail + 1, strlen(full_detail));
 	}

@@ -11,6 +11,7 @@
 #include "tinyben/threads.h"
 #include "tinyben/util.h"
 #include "tinyben/verb.h"
+#include "bounce.h"
 #include "ctx_impl.h"
 #include "run_args.h"
 #include "runs.h"
@@ -97,6 +98,7 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index,
 		} else if (!b->memory || tb_memory_check(ctx, *v, b->memory(ctx, state, *v))) {
 			if (ctx->progress)
 				fprintf(stderr, "  %s %s ...\n", b->name, *v);
+			tb_bounce_mark(ctx);
 			rc = b->run(ctx, state, *v);
 		}
 		if (rc == -EINTR || tb_interrupted()) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/cmpfmt.h"
+#include "report/comparable.h"
 #include "report/html.h"
 #include "report/summary.h"
 #include "report/svg.h"
@@ -123,7 +124,8 @@ static void html_reason(void *arg, const char *reason, size_t n)
 }
 
 /* The comparison's table, read from the stage (the forest plot draws the same rows). */
-static void compare_table(FILE *f, const struct tb_cmp *cmp)
+static void compare_table(FILE *f, const struct tb_cmp *cmp, const struct tb_side *base,
+			  const struct tb_side *cand)
 {
 	const struct tb_cmp *c = cmp;
 	int nc = tb_cmp_ncells(c);
@@ -131,6 +133,15 @@ static void compare_table(FILE *f, const struct tb_cmp *cmp)
 	tb_cmp_unit_line(c, unit, sizeof(unit));
 	cell(f, "p", NULL, unit);
 	fputc('\n', f);
+	char *facts = NULL;
+	size_t facts_len = 0;
+	FILE *m = open_memstream(&facts, &facts_len);
+	if (m) {
+		tb_comparability_write(m, false, base, cand);
+		if (fclose(m) == 0)
+			cell(f, "pre", NULL, facts);
+		free(facts);
+	}
 	fputs("<div class=\"wide\"><table>\n<tr>", f);
 	for (int j = 0; j < nc; j++) {
 		char name[TB_CMP_CELL];
@@ -327,7 +338,7 @@ int tb_report_html(FILE *f, const struct tb_table *t, const struct tb_stage *st)
 		fputs(" against ", f);
 		tb_xml_put(f, sides[p->base].label);
 		fputs(": every metric</h2>\n", f);
-		compare_table(f, &p->cmp);
+		compare_table(f, &p->cmp, &sides[p->base], &sides[p->cand]);
 	}
 	if (st->n_pairs) {
 		/* The same paragraphs as compare's, one <p> each. */

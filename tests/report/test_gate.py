@@ -1,7 +1,9 @@
 """`tinyben compare --gate`: each exit status on synthetic runs with known effects."""
 import csv
+import io
 import math
 import random
+import re
 
 import tbtest
 from tbtest import run
@@ -103,6 +105,23 @@ class Gate(tbtest.TempDirTest):
         p = self.gate("--margin", "2", a, b)
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
         self.assertRegex(p.stdout, r"needs about \d+ boots a side")
+        # the table says its unit in the header and on every verdict
+        p = run("compare", a, b)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("unit: boot (3 boots a side)", p.stdout)
+        self.assertRegex(p.stdout, r"boots, df [\d.]+ .* (no|yes) \(boot\)")
+        rows = list(csv.DictReader(io.StringIO(run("compare", "--format", "csv", a, b).stdout,
+                                                newline="")))
+        self.assertEqual({(r["unit"], r["base_boots"], r["cand_boots"]) for r in rows},
+                         {("boot", "3", "3")})
+        # two boots a side: the run stays the unit, and every verdict says so
+        write_runs(b, 6, seed=2, boots=["b1", "b1", "b1", "b2", "b2", "b2"])
+        p = run("compare", a, b)
+        self.assertIn("unit: run (3/2 boots): variation between guests not included; a "
+                      "guest-level verdict needs 3 boots a side", p.stdout)
+        verdicts = re.findall(r"^(?:cpu\.x|mem\.y) .* (yes|no)( \(run\))?$", p.stdout, re.M)
+        self.assertEqual(len(verdicts), 2)
+        self.assertTrue(all(v[1] for v in verdicts), verdicts)
 
     def test_usage(self):
         a = self.path("a.csv")

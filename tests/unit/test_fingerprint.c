@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tinyben/bench.h"
+#include "core/bounce.h"
+#include "core/ctx_impl.h"
 #include "core/fingerprint.h"
 #include "../lib/check.h"
 
@@ -87,12 +90,77 @@ static void test_facts(void)
 	CHECK_STR(s, "force");
 }
 
+static char seen[2048];
+
+static void collect(void *arg, const char *key, const char *value)
+{
+	(void)arg;
+	size_t n = strlen(seen);
+	snprintf(seen + n, sizeof(seen) - n, "%s=%s\n", key, value);
+}
+
+static void test_bounce(void)
+{
+	char bits[80];
+	memset(bits, '0', 64);
+	bits[64] = '\0';
+	put("/sys/bus/virtio/devices/virtio0/features", bits);
+	bits[33] = '1'; /* VIRTIO_F_ACCESS_PLATFORM */
+	put("/sys/bus/virtio/devices/virtio1/features", bits);
+	CHECK(tb_virtio_access_platform(root, "virtio0") == 0);
+	CHECK(tb_virtio_access_platform(root, "virtio1") == 1);
+	CHECK(tb_virtio_access_platform(root, "virtio9") == -2);
+	put("/sys/bus/virtio/devices/virtio2/features", "01x");
+	CHECK(tb_virtio_access_platform(root, "virtio2") == -22);
+	/* Without debugfs: the reason, and the virtio devices (two of three with bits). */
+	seen[0] = '\0';
+	tb_bounce_state(root, collect, NULL);
+	CHECK(strstr(seen, "swiotlb.cmdline=262144,force\n") != NULL);
+	CHECK(strstr(seen, "swiotlb.debugfs=/sys/kernel/debug/swiotlb/io_tlb_nslabs: No such "
+			   "file or directory\n") != NULL);
+	CHECK(strstr(seen, "virtio.virtio1.access_platform=yes\n") != NULL);
+	CHECK(strstr(seen, "virtio.virtio0.access_platform=no\n") != NULL);
+	CHECK(strstr(seen, "virtio.virtio2.access_platform=unknown\n") != NULL);
+	CHECK(strstr(seen, "virtio.dma_api=some\n") != NULL);
+	put("/sys/kernel/debug/swiotlb/io_tlb_nslabs", "32768\n");
+	put("/sys/kernel/debug/swiotlb/io_tlb_used", "12\n");
+	put("/sys/kernel/debug/swiotlb/io_tlb_used_hiwater", "345\n");
+	seen[0] = '\0';
+	tb_bounce_state(root, collect, NULL);
+	CHECK(strstr(seen, "swiotlb.io_tlb_nslabs=32768\nswiotlb.io_tlb_used=12\n"
+			   "swiotlb.io_tlb_used_hiwater=345\n") != NULL);
+	CHECK(strstr(seen, "swiotlb.debugfs") == NULL);
+
+	/* The runner: io.* variants get the high-water mark before and after, others not. */
+	tb_bounce_set_root(root);
+	struct tb_ctx ctx = { 0 };
+	struct tb_bench io = { .name = "io.x" }, cpu = { .name = "cpu.x" };
+	char d[128];
+	ctx.bench = &io;
+	tb_bounce_mark(&ctx);
+	put("/sys/kernel/debug/swiotlb/io_tlb_used_hiwater", "400\n");
+	tb_bounce_detail(&ctx, d, sizeof(d));
+	CHECK_STR(d, " swiotlb_hiwater_before=345 swiotlb_hiwater_after=400");
+	ctx.bench = &cpu;
+	tb_bounce_mark(&ctx);
+	tb_bounce_detail(&ctx, d, sizeof(d));
+	CHECK_STR(d, "");
+	/* Unreadable (no debugfs, or not root): nothing written. */
+	ctx.bench = &io;
+	put("/sys/kernel/debug/swiotlb/io_tlb_used_hiwater", "garbage\n");
+	tb_bounce_mark(&ctx);
+	tb_bounce_detail(&ctx, d, sizeof(d));
+	CHECK_STR(d, "");
+	tb_bounce_set_root("");
+}
+
 int main(void)
 {
 	snprintf(root, sizeof(root), "/tmp/tb-fp-XXXXXX");
 	if (!mkdtemp(root))
 		return 1;
 	test_facts();
+	test_bounce();
 	nftw(root, rm, 16, FTW_DEPTH | FTW_PHYS);
 	return check_done();
 }
