@@ -314,9 +314,12 @@ static double tv(struct timeval t)
 enum { M_WALL, M_USER, M_SYS, M_RSS };
 static const struct tb_metric exec_metrics[] = {
 	[M_WALL] = { "wall_s", "s", TB_LOWER, "wall time of the command", .primary = true },
-	[M_USER] = { "user_s", "s", TB_LOWER, "user CPU time of the command and its children" },
-	[M_SYS] = { "sys_s", "s", TB_LOWER, "system CPU time of the command and its children" },
-	[M_RSS] = { "max_rss_kib", "KiB", TB_LOWER, "largest resident set (getrusage)" },
+	[M_USER] = { "user_s", "s", TB_LOWER, "user CPU time of the command and its children",
+		.primary = false },
+	[M_SYS] = { "sys_s", "s", TB_LOWER, "system CPU time of the command and its children",
+		.primary = false },
+	[M_RSS] = { "max_rss_kib", "KiB", TB_LOWER, "largest resident set (getrusage)",
+		.primary = false },
 	{ 0 },
 };
 

@@ -34,7 +34,8 @@ static const struct tb_metric metrics[] = {
 	[M_NS] = { "ns_per_op", "ns", TB_LOWER,
 		   "time per operation, the empty loop's cost per iteration subtracted",
 			.primary = true },
-	[M_CYCLES] = { "cycles_per_op", "cycles", TB_LOWER, "ns_per_op in TSC cycles" },
+	[M_CYCLES] = { "cycles_per_op", "cycles", TB_LOWER, "ns_per_op in TSC cycles",
+		.primary = false },
 	{ 0 },
 };
 

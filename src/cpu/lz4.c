@@ -28,8 +28,10 @@ static const struct tb_metric metrics[] = {
 			 "input bytes compressed per second, all streams together",
 				.primary = true },
 	[M_DECOMPRESS] = { "decompress_bw", "MB/s", TB_HIGHER,
-			   "input bytes restored per second, all streams together" },
-	[M_RATIO] = { "ratio", "x", TB_HIGHER, "input size / compressed size" },
+			   "input bytes restored per second, all streams together",
+		.primary = false },
+	[M_RATIO] = { "ratio", "x", TB_HIGHER, "input size / compressed size",
+		.primary = false },
 	{ 0 },
 };
 

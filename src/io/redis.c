@@ -51,9 +51,12 @@ enum { M_RPS, M_P50, M_P99, M_P999 };
 static const struct tb_metric metrics[] = {
 	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests answered per second of wall time",
 		.primary = true },
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to answer, median (histogram)" },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to answer, 99th percentile" },
-	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "request to answer, 99.9th percentile" },
+	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to answer, median (histogram)",
+		.primary = false },
+	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to answer, 99th percentile",
+		.primary = false },
+	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "request to answer, 99.9th percentile",
+		.primary = false },
 	{ 0 },
 };
 

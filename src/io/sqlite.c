@@ -24,7 +24,8 @@ struct sqlite_opts {
 
 enum { M_ELAPSED, M_INSERTS };
 static const struct tb_metric metrics[] = {
-	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds for all the inserts of a repetition" },
+	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds for all the inserts of a repetition",
+		.primary = false },
 	[M_INSERTS] = { "inserts", "inserts/s", TB_HIGHER, "rows inserted per second",
 		.primary = true },
 	{ 0 },

@@ -25,10 +25,14 @@ static const struct tb_metric metrics[] = {
 	[M_IOPS] = { "iops", "IO/s", TB_HIGHER, "I/Os completed per second of the repetition",
 		.primary = true },
 	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
-	[M_BW] = { "bw", "MB/s", TB_HIGHER, "iops x block size (not for fsync)" },
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "completion latency, median (fio clat)" },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "completion latency, 99th percentile" },
-	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "completion latency, 99.9th percentile" },
+	[M_BW] = { "bw", "MB/s", TB_HIGHER, "iops x block size (not for fsync)",
+		.primary = false },
+	[M_P50] = { "latency_p50", "us", TB_LOWER, "completion latency, median (fio clat)",
+		.primary = false },
+	[M_P99] = { "latency_p99", "us", TB_LOWER, "completion latency, 99th percentile",
+		.primary = false },
+	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "completion latency, 99.9th percentile",
+		.primary = false },
 	{ 0 },
 };
 

@@ -100,9 +100,12 @@ static const struct tb_metric metrics[] = {
 	[M_FIRST_BW] = { "first_touch_bw", "MB/s", TB_HIGHER,
 			 "fresh memory made usable per second (faults, zeroing, acceptance)",
 				.primary = true },
-	[M_FIRST_NS] = { "first_touch_ns_per_page", "ns", TB_LOWER, "first touch per 4 KiB" },
-	[M_SECOND_BW] = { "second_touch_bw", "MB/s", TB_HIGHER, "the same pages touched again" },
-	[M_SECOND_NS] = { "second_touch_ns_per_page", "ns", TB_LOWER, "second touch per 4 KiB" },
+	[M_FIRST_NS] = { "first_touch_ns_per_page", "ns", TB_LOWER, "first touch per 4 KiB",
+		.primary = false },
+	[M_SECOND_BW] = { "second_touch_bw", "MB/s", TB_HIGHER, "the same pages touched again",
+		.primary = false },
+	[M_SECOND_NS] = { "second_touch_ns_per_page", "ns", TB_LOWER, "second touch per 4 KiB",
+		.primary = false },
 	{ 0 },
 };
 

@@ -101,7 +101,8 @@ static const struct tb_metric metrics[] = {
 	[M_LATENCY] = { "latency", "ns", TB_LOWER, "time per dependent load (per step of both "
 			"loads for dual)", .primary = true },
 	[M_ABOVE_L1] = { "latency_above_l1", "ns", TB_LOWER,
-			 "latency minus the 1 KiB block's (L1) median, clamped at 0" },
+			 "latency minus the 1 KiB block's (L1) median, clamped at 0",
+		.primary = false },
 	{ 0 },
 };
 

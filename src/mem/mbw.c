@@ -36,7 +36,8 @@ static const struct tb_metric metrics[] = {
 	/* mbw prints MiB/s; kept so that the figures compare with mbw's own. */
 	[M_BW] = { "bw", "MiB/s", TB_HIGHER, "one array's MiB copied per second (mbw's figure)",
 		.primary = true },
-	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds per copy of the array" },
+	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds per copy of the array",
+		.primary = false },
 	{ 0 },
 };
 

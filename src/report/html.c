@@ -247,6 +247,12 @@ static bool plot_ok(FILE *f, int rc, const char *none)
 static int plots(FILE *f, const struct tb_stage *st, int *id)
 {
 	double w, h;
+	/* More than one comparison: the heat map first, each forest plot is one of its columns. */
+	if (st->n_pairs > 1) {
+		fputs("<section id=\"matrix\">\n<h2>Matrix</h2>\n<div class=\"plot\">\n", f);
+		tb_svg_matrix(f, st, (*id)++, &w, &h);
+		fputs("</div>\n</section>\n", f);
+	}
 	fputs("<section id=\"overhead\">\n<h2>Overhead by bench and variant</h2>\n"
 	      "<p class=\"note\">One row per bench and variant, its primary metric: the overhead "
 	      "of the candidate in % (positive = costs more) with its 95% interval, against the "
@@ -267,11 +273,6 @@ static int plots(FILE *f, const struct tb_stage *st, int *id)
 		fputs("</div>\n", f);
 	}
 	fputs("</section>\n", f);
-	if (st->n_pairs > 1) {
-		fputs("<section id=\"matrix\">\n<h2>Matrix</h2>\n<div class=\"plot\">\n", f);
-		tb_svg_matrix(f, st, (*id)++, &w, &h);
-		fputs("</div>\n</section>\n", f);
-	}
 	fputs("<section id=\"latency\">\n<h2>mem.latency</h2>\n", f);
 	char **fam;
 	size_t nf = tb_latency_families(st->sides, st->n, &fam);

