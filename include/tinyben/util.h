@@ -51,6 +51,7 @@ struct tb_doc {
 	int lock_fd;
 	bool created;
 	char tmp[4096];
+	char final[4096]; /* path with symbolic links resolved: what the rename replaces */
 };
 int tb_doc_open(struct tb_doc *d, const char *path, bool force);
 int tb_doc_commit(struct tb_doc *d);

@@ -183,8 +183,8 @@ static int run_main(int argc, char **argv)
 			continue;
 		int fd = tb_tmp_create(a.settings.dir, "probe", probe, sizeof(probe));
 		if (fd < 0) {
-			tb_error("run: --dir '%s': cannot create a file there: %s", a.settings.dir,
-				 strerror(-fd));
+			tb_error("run: --dir '%s': not a directory this user can create files in",
+				 a.settings.dir);
 			tb_run_args_free(&a);
 			return TB_EXIT_USAGE;
 		}

@@ -101,6 +101,13 @@ class MemLimits(tbtest.TempDirTest):
         rows, skipped = self.skipped(out, "cpu.lz4")
         self.assertEqual(len(rows), 1, rows)
         self.assertRegex(skipped[0]["detail"], r"corpus needs 256 MiB .* cgroup")
+        # With --threads, that skip is one row per team size, named as the team's rows.
+        out = self.path("lz4s.csv")
+        p = self.run_in(cg, "run", "--quick", "-q", "-b", "cpu.lz4:level1", "--threads", "1,2",
+                        "--set", "cpu.lz4.size_mib=256", "-o", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows, skipped = self.skipped(out, "cpu.lz4")
+        self.assertEqual([r["variant"] for r in skipped], ["level1-t1", "level1-t2"])
         # One stream fits, eight do not: the team of eight is the skipped row.
         out = self.path("lz4t.csv")
         p = self.run_in(cg, "run", "--quick", "-q", "-b", "cpu.lz4:level1", "--threads",
