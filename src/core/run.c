@@ -198,7 +198,8 @@ static int run_main(int argc, char **argv)
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
-	rc = a.output_fd >= 0 ? tb_sink_open_fd(&ctx.sink, a.output_fd, a.output_truncate, a.format)
+	rc = a.output_fd >= 0 ? tb_sink_open_fd(&ctx.sink, a.output_fd, a.output_truncate, a.format,
+						a.output)
 			      : tb_sink_open(&ctx.sink, a.output, a.force, a.format);
 	if (rc < 0) {
 		tb_ctx_timings_free(&ctx);
