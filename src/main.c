@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	}
 	tb_signals_install();
 	tb_env_set_cc_probe(tb_cc_current);
-	int rc = v->main(argc - 1, argv + 1);
+	int rc = tb_run_with_stack(v->main, argc - 1, argv + 1);
 	tb_cleanup_all();
 	return stdout_checked(rc);
 }

@@ -51,6 +51,7 @@ struct tb_doc {
 	int lock_fd;
 	bool created;
 	char tmp[4096];
+	char final[4096]; /* path with symbolic links resolved: what the rename replaces */
 };
 int tb_doc_open(struct tb_doc *d, const char *path, bool force);
 int tb_doc_commit(struct tb_doc *d);
@@ -69,6 +70,11 @@ void tb_cleanup_all(void);
 typedef void (*tb_cc_probe_fn)(char *level, size_t level_len, char *features,
 			       size_t features_len);
 void tb_env_set_cc_probe(tb_cc_probe_fn probe);
+
+/* Runs fn (a verb's main) on a thread with an 8 MiB stack when RLIMIT_STACK is smaller
+ * (ulimit -s 16 crashed run and report); one error line and TB_EXIT_USAGE when even that
+ * stack cannot be had. Otherwise just calls fn. */
+int tb_run_with_stack(int (*fn)(int argc, char **argv), int argc, char **argv);
 
 /* SIGINT/SIGTERM: installed once by main(). */
 void tb_signals_install(void);

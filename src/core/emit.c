@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tinyben/csv.h"
+#include "tinyben/threads.h"
 #include "tinyben/util.h"
 #include "bounce.h"
 #include "ctx_impl.h"
@@ -101,13 +102,39 @@ void tb_emit(struct tb_ctx *ctx, const char *variant, const struct tb_metric *m,
 	ctx->n_ok++;
 }
 
+/* With --threads, every row of a benchmark that scales names its team (MEMCPY-t4): a
+ * skip or a failure said of the whole variant (not supported here, a set-up that failed)
+ * is one row per team size, so that it selects and compares like the team's ok rows. */
+static bool team_rows(struct tb_ctx *ctx, const char *variant, const char *status,
+		      const char *reason)
+{
+	if (!variant || !ctx->bench || !ctx->bench->scales || !ctx->settings.threads_given)
+		return false;
+	bool in_table = false;
+	for (const char *const *v = ctx->bench->variants; *v && !in_table; v++)
+		in_table = strcmp(*v, variant) == 0;
+	if (!in_table)
+		return false;
+	bool any = false;
+	for (int c = 0; c < ctx->settings.n_thread_counts; c++) {
+		char name[160];
+		tb_thread_variant(ctx, variant, ctx->settings.thread_counts[c], name, sizeof(name));
+		if (!tb_row_selected(ctx, name) && !tb_row_selected(ctx, variant))
+			continue;
+		add_row(ctx, name, "", "", "", "", "", status, reason);
+		any = true;
+	}
+	return any;
+}
+
 static void status_row(struct tb_ctx *ctx, const char *variant, const char *status,
 		       const char *fmt, va_list ap)
 {
 	char *reason;
 	if (vasprintf(&reason, fmt, ap) < 0)
 		abort();
-	add_row(ctx, variant, "", "", "", "", "", status, reason);
+	if (!team_rows(ctx, variant, status, reason))
+		add_row(ctx, variant, "", "", "", "", "", status, reason);
 	if (ctx->progress)
 		fprintf(stderr, "  %s %s%s%s: %s\n", status, ctx->bench->name, variant ? " " : "",
 			variant ? variant : "", reason);

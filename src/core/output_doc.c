@@ -10,6 +10,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,8 +28,8 @@ static void drop(struct tb_doc *d)
 		d->tmp[0] = '\0';
 	}
 	if (d->created) {
-		unlink(d->path); /* ours: created empty and locked by us */
-		tb_tmp_forget(d->path);
+		unlink(d->final); /* ours: created empty and locked by us */
+		tb_tmp_forget(d->final);
 	}
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
@@ -43,8 +44,15 @@ int tb_doc_open(struct tb_doc *d, const char *path, bool force)
 	int rc = tb_output_claim(path, force, &d->lock_fd, &d->created);
 	if (rc < 0)
 		return rc;
+	/* -o through a symbolic link writes the file it points to, as a plain open() would:
+	 * the rename must replace the target, not the link. */
+	char real[PATH_MAX];
+	if (realpath(path, real) && strlen(real) < sizeof(d->final))
+		snprintf(d->final, sizeof(d->final), "%s", real);
+	else
+		snprintf(d->final, sizeof(d->final), "%s", path);
 	if (d->created)
-		tb_tmp_register(path); /* an empty placeholder must not survive Ctrl-C */
+		tb_tmp_register(d->final); /* an empty placeholder must not survive Ctrl-C */
 	struct stat st;
 	mode_t mode = 0666;
 	if (!d->created && fstat(d->lock_fd, &st) == 0) {
@@ -55,7 +63,7 @@ int tb_doc_open(struct tb_doc *d, const char *path, bool force)
 		mode &= ~mask;
 	}
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", d->final);
 	int fd = tb_tmp_create(dirname(dir), "out", d->tmp, sizeof(d->tmp));
 	if (fd < 0) {
 		d->tmp[0] = '\0';
@@ -83,7 +91,7 @@ int tb_doc_commit(struct tb_doc *d)
 	if (fclose(d->f) != 0 && !err)
 		err = errno;
 	d->f = NULL;
-	if (!err && rename(d->tmp, d->path) != 0)
+	if (!err && rename(d->tmp, d->final) != 0)
 		err = errno;
 	if (err) {
 		tb_error("%s: cannot write: %s; nothing was put in place", d->path,
@@ -93,11 +101,11 @@ int tb_doc_commit(struct tb_doc *d)
 	}
 	tb_tmp_forget(d->tmp);
 	d->tmp[0] = '\0';
-	tb_tmp_forget(d->path);
+	tb_tmp_forget(d->final);
 	d->created = false;
 	/* The directory entry too: a power cut must not bring the old file back. */
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", d->path);
+	snprintf(dir, sizeof(dir), "%s", d->final);
 	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		fsync(dfd);

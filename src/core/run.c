@@ -185,8 +185,8 @@ static int run_main(int argc, char **argv)
 			continue;
 		int fd = tb_tmp_create(a.settings.dir, "probe", probe, sizeof(probe));
 		if (fd < 0) {
-			tb_error("run: --dir '%s': cannot create a file there: %s", a.settings.dir,
-				 strerror(-fd));
+			tb_error("run: --dir '%s': not a directory this user can create files in",
+				 a.settings.dir);
 			tb_run_args_free(&a);
 			return TB_EXIT_USAGE;
 		}
@@ -200,7 +200,8 @@ static int run_main(int argc, char **argv)
 		tb_run_args_free(&a);
 		return TB_EXIT_USAGE;
 	}
-	rc = a.output_fd >= 0 ? tb_sink_open_fd(&ctx.sink, a.output_fd, a.output_truncate, a.format)
+	rc = a.output_fd >= 0 ? tb_sink_open_fd(&ctx.sink, a.output_fd, a.output_truncate, a.format,
+						a.output)
 			      : tb_sink_open(&ctx.sink, a.output, a.force, a.format);
 	if (rc < 0) {
 		tb_ctx_timings_free(&ctx);

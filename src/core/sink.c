@@ -32,11 +32,12 @@ int tb_sink_open(struct tb_sink *s, const char *path, bool force, enum tb_format
 	return 0;
 }
 
-int tb_sink_open_fd(struct tb_sink *s, int fd, bool truncate, enum tb_format format)
+int tb_sink_open_fd(struct tb_sink *s, int fd, bool truncate, enum tb_format format,
+		    const char *name)
 {
 	memset(s, 0, sizeof(*s));
 	s->format = format;
-	s->name = "the output of --runs";
+	s->name = name ? name : "the output of --runs";
 	s->fd = fd;
 	s->borrowed = true;
 	struct stat st;

@@ -32,7 +32,8 @@ struct tb_sink {
 int tb_sink_open(struct tb_sink *s, const char *path, bool force, enum tb_format format);
 /* The rows of one run of `--runs` go straight into the parent's (locked) output fd,
  * appended at its end (after truncating it when asked: the first run over --force). */
-int tb_sink_open_fd(struct tb_sink *s, int fd, bool truncate, enum tb_format format);
+int tb_sink_open_fd(struct tb_sink *s, int fd, bool truncate, enum tb_format format,
+		    const char *name);
 void tb_sink_header(struct tb_sink *s);
 /* Formats one row of TB_NCOLS fields into the batch. */
 void tb_sink_row(struct tb_sink *s, const char *const field[TB_NCOLS]);

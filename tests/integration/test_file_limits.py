@@ -72,6 +72,16 @@ class FileLimits(tbtest.TempDirTest):
                 self.assertTrue(not data or data.endswith(b"\r\n" if fmt == "csv" else b"}\n"),
                                 data[-60:])
 
+    def test_runs_name_the_output_and_keep_whole_rows(self):
+        out = self.path("runs.csv")
+        p = limited(4, "run", "--runs", "3", "--quick", "-q", "-b",
+                    "cpu.exits:rdtsc,cpu.exits:getppid", "-o", out)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("cannot write results to %s: File too large (EFBIG" % out, p.stderr)
+        self.assertTrue(open(out, "rb").read().endswith(b"\r\n"))
+        tbtest.read_csv(out)
+        self.assert_no_leftovers(self.tmp, ["in.csv", "runs.csv"])
+
     def test_io_benchmarks_say_efbig_and_leave_no_files(self):
         d = self.path("dir")
         os.mkdir(d)

@@ -12,6 +12,11 @@ from tbtest import TINYBEN
 MIB = 1 << 20
 
 
+def asan_build():
+    with open(TINYBEN, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def own_cgroup_dir():
     """(directory of our memory cgroup, v2?) or (None, reason)."""
     own = {}
@@ -101,6 +106,13 @@ class MemLimits(tbtest.TempDirTest):
         rows, skipped = self.skipped(out, "cpu.lz4")
         self.assertEqual(len(rows), 1, rows)
         self.assertRegex(skipped[0]["detail"], r"corpus needs 256 MiB .* cgroup")
+        # With --threads, that skip is one row per team size, named as the team's rows.
+        out = self.path("lz4s.csv")
+        p = self.run_in(cg, "run", "--quick", "-q", "-b", "cpu.lz4:level1", "--threads", "1,2",
+                        "--set", "cpu.lz4.size_mib=256", "-o", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows, skipped = self.skipped(out, "cpu.lz4")
+        self.assertEqual([r["variant"] for r in skipped], ["level1-t1", "level1-t2"])
         # One stream fits, eight do not: the team of eight is the skipped row.
         out = self.path("lz4t.csv")
         p = self.run_in(cg, "run", "--quick", "-q", "-b", "cpu.lz4:level1", "--threads",
@@ -111,6 +123,9 @@ class MemLimits(tbtest.TempDirTest):
         self.assertTrue(tbtest.ok_rows(rows, "cpu.lz4", "level1-t1"))
 
     def test_rlimit_as_and_data_make_skipped_rows_with_the_numbers(self):
+        if asan_build():
+            self.skipTest("AddressSanitizer reserves terabytes of shadow memory: a sanitizer "
+                          "build cannot start under a 512 MiB RLIMIT_AS or RLIMIT_DATA")
         for which, name in ((resource.RLIMIT_AS, "RLIMIT_AS"),
                             (resource.RLIMIT_DATA, "RLIMIT_DATA")):
             with self.subTest(limit=name):

@@ -71,6 +71,15 @@ class OutputLock(tbtest.TempDirTest):
                     lines = open(out).read().splitlines()
                     self.assertEqual(len({json.loads(x)["run_id"] for x in lines}), 1)
 
+    def test_a_document_through_a_symbolic_link_replaces_its_target(self):
+        target = self.path("target.html")
+        open(target, "w").write("old\n")
+        os.symlink("target.html", self.path("link.html"))
+        p = tbtest.run("report", "-o", self.path("link.html"), "--force", self.csv)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(os.path.islink(self.path("link.html")))
+        self.assertIn("<html", open(target).read())
+
     def test_a_new_output_is_not_left_behind_when_refused_or_failed(self):
         # report on bad input: the placeholder it created and locked is removed again.
         bad = self.path("bad.csv")

@@ -24,7 +24,7 @@ class RunFaults(tbtest.TempDirTest):
                                      preexec_fn=(lambda: os.rmdir(gone)) if cwd == gone else None)
                 _, err = p.communicate(timeout=120)
                 self.assertEqual(p.returncode, 2, err)
-                self.assertIn("cannot create a file there", err)
+                self.assertIn("not a directory this user can create files in", err)
                 self.assertEqual(len(err.strip().splitlines()), 1, err)
                 self.assertFalse(os.path.exists(out), "something ran before the check")
 
