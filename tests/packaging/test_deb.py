@@ -63,9 +63,11 @@ class DebianPackage(tbtest.TempDirTest):
                      "usr/share/tinyben/image/build-image.sh",
                      "usr/share/tinyben/cloud-init/make-seed.sh",
                      "usr/share/tinyben/ansible/fleet.yml",
-                     "usr/share/tinyben/ansible/roles/tinyben/tasks/main.yml"):
+                     "usr/share/tinyben/ansible/roles/tinyben/tasks/main.yml",
+                     "usr/share/tinyben/oci/Containerfile", "usr/share/tinyben/kubernetes/collect.sh"):
             self.assertTrue(os.path.exists(os.path.join(root, path)), path)
-        for script in ("qemu/launch.sh", "qemu/matrix.sh", "image/build-image.sh", "cloud-init/make-seed.sh"):
+        for script in ("qemu/launch.sh", "qemu/matrix.sh", "image/build-image.sh", "cloud-init/make-seed.sh",
+                       "oci/build.sh", "kubernetes/render.sh", "kubernetes/collect.sh"):
             self.assertTrue(os.access(os.path.join(root, "usr/share/tinyben", script), os.X_OK), script)
 
         q = run(["chroot", root, "/usr/bin/tinyben", "run", "--quick", "--dir", "/tmp"], timeout=600)
