@@ -201,7 +201,8 @@ reads of the VM process it is given.
 .BR mbw (1),
 .BR sqlite3 (1).
 The manuals under /usr/share/doc/tinyben and docs/ of the source tree: USAGE.md,
-CONTRACT.md (the CSV), BENCHMARKS.md, COMPARING.md, ATTESTATION.md, GUESTS.md, FLEET.md.
+CONTRACT.md (the CSV), BENCHMARKS.md, COMPARING.md, ATTESTATION.md, GUESTS.md, FLEET.md,
+KUBERNETES.md, PACKAGING.md.
 """
 
 

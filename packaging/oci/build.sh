@@ -4,7 +4,7 @@
 # line on stdout.
 #
 # Usage: packaging/oci/build.sh [--tinyben PATH] [--tag NAME] [--tool podman|buildah]
-#   --tinyben PATH  the static binary (default: build/tinyben of this tree)
+#   --tinyben PATH  the static binary (default: build/tinyben of this tree, else tinyben on PATH)
 #   --tag NAME      image name (default: localhost/tinyben:VERSION, VERSION from the binary)
 #   --tool T        podman or buildah (default: podman when installed, else buildah)
 # Then: podman run --rm NAME run --quick >quick.csv    (CSV on stdout, progress on stderr)
@@ -12,7 +12,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 die() { echo "build.sh: $*" >&2; exit 2; }
 
+# From a tree, its build; installed (/usr/share/tinyben/oci), the tinyben on PATH.
 tinyben="$here/../../build/tinyben" tag="" tool=""
+[ -x "$tinyben" ] || tinyben=$(command -v tinyben || echo "$tinyben")
 while [ $# -gt 0 ]; do
 	case $1 in
 	--tinyben) [ $# -ge 2 ] || die "--tinyben needs a path"; tinyben=$2; shift 2 ;;
