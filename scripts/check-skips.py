@@ -64,6 +64,8 @@ def main():
         ran_stages.add(stage)
         with open(log) as f:
             for line in f:
+                if not line.strip():
+                    continue
                 entry = json.loads(line)
                 # meson names a test "project:suite / name"; the list uses the name.
                 test = entry["name"].rsplit(" / ", 1)[-1]

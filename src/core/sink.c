@@ -40,6 +40,8 @@ int tb_sink_open_fd(struct tb_sink *s, int fd, bool truncate, enum tb_format for
 	s->name = name ? name : "the output of --runs";
 	s->fd = fd;
 	s->borrowed = true;
+	/* Inherited to reach us; not to go on to the servers we start (redis-server). */
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	struct stat st;
 	s->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	if (!s->regular) {
