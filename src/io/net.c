@@ -45,7 +45,7 @@ static const struct variant table[] = {
 	{ "stream-recv", "source", 1, tb_net_stream_recv, false },
 	{ "stream-send-p4", "sink", 4, tb_net_stream_send, false },
 	{ "stream-recv-p4", "source", 4, tb_net_stream_recv, false },
-	{ "rr", "echo", 1, tb_net_rr, false },
+	{ "rr", "rr", 1, tb_net_rr, false },
 	{ "crr", "echo", 0, tb_net_crr, false },
 	{ "udp-rr", "udp", 0, tb_net_udp_rr, true },
 	{ "udp-send", "udp", 0, tb_net_udp_send, true },

@@ -21,6 +21,7 @@
 #include "tinyben/ctx.h"
 #include "tinyben/timer.h"
 #include "io/serve.h"
+#include "io/serve_echo.h"
 
 #define IOBUF (256 * 1024)
 #define UDP_BATCH 32
@@ -29,9 +30,10 @@
  * the loop has not seen go yet. */
 #define DATA_SLACK 8
 
-enum kind { HELLO, CONTROL, SINK, SOURCE, ECHO };
-enum mode { MODE_NONE, MODE_SINK, MODE_SOURCE, MODE_ECHO, MODE_UDP };
-static const char *const mode_names[] = { "none", "sink", "source", "echo", "udp", NULL };
+enum kind { HELLO, CONTROL, SINK, SOURCE, ECHO, ECHO_THREAD };
+/* rr is an echo that a worker thread may answer (serve_echo.h); crr's are on the loop. */
+enum mode { MODE_NONE, MODE_SINK, MODE_SOURCE, MODE_ECHO, MODE_UDP, MODE_RR };
+static const char *const mode_names[] = { "none", "sink", "source", "echo", "udp", "rr", NULL };
 
 struct conn {
 	int fd;
@@ -51,6 +53,7 @@ struct conn {
 	/* An echo's bytes the client has not taken yet. */
 	char *pend;
 	size_t pend_len, pend_off;
+	struct tb_echo_worker *worker; /* ECHO_THREAD */
 };
 
 struct serve {
@@ -61,6 +64,7 @@ struct serve {
 	struct conn *sessions[TB_SERVE_SESSIONS_MAX];
 	char *iobuf;
 	struct conn *dead;          /* closed this turn: events of the batch may still name them */
+	int n_workers;              /* echo worker threads running */
 	bool done;
 };
 
@@ -143,6 +147,10 @@ static void conn_close(struct serve *s, struct conn *c)
 	}
 	if (c->session)
 		c->session->n_data--;
+	if (c->worker) {
+		tb_echo_stop(c->worker);
+		s->n_workers--;
+	}
 	/* Leave the epoll set explicitly: close() alone does not while another fd table still
 	 * holds the socket (the runner's vfork'ed row writer, when serve runs inside io.net),
 	 * and its events would then name this struct after it is freed. */
@@ -321,6 +329,18 @@ static int on_lines(struct serve *s, struct conn *c)
 	}
 	if ((c->kind == HELLO || c->kind == CONTROL) && c->line_len == sizeof(c->line))
 		return -1; /* a line longer than any the protocol has: not a client of ours */
+	if (c->kind == ECHO && c->session->mode == MODE_RR &&
+	    s->n_workers < TB_SERVE_ECHO_WORKERS) {
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+		c->worker = tb_echo_start(c->fd, c->line, c->line_len, s->cfg->idle_timeout);
+		if (c->worker) {
+			c->kind = ECHO_THREAD;
+			c->line_len = 0;
+			s->n_workers++;
+			return 0;
+		}
+		watch(s, c, EPOLLIN, EPOLL_CTL_ADD); /* no thread: the loop answers it */
+	}
 	if (c->kind == ECHO && c->line_len) {
 		size_t len = c->line_len;
 		c->line_len = 0;
@@ -441,11 +461,17 @@ static void expire(struct serve *s)
 	uint64_t now = tb_now_ns();
 	uint64_t hello = (uint64_t)(s->cfg->hello_timeout * 1e9);
 	uint64_t idle = (uint64_t)(s->cfg->idle_timeout * 1e9);
+	/* Workers first: a finished one goes, a running one keeps its session from looking idle
+	 * (the session's control connection comes earlier in the walk below). */
+	for (struct conn *c = s->head; c; c = c->next)
+		if (c->kind == ECHO_THREAD && !tb_echo_finished(c->worker))
+			c->session->last_ns = now;
+	/* A closed node keeps its next pointer until reap(): the walks go on. */
 	for (struct conn *c = s->head, *next; c; c = next) {
 		next = c->next;
-		/* A closed node keeps its next pointer until reap(): the walk goes on. */
 		if (!c->dead && ((c->kind == HELLO && now > c->born_ns + hello) ||
-				 (c->kind == CONTROL && now > c->last_ns + idle)))
+				 (c->kind == CONTROL && now > c->last_ns + idle) ||
+				 (c->kind == ECHO_THREAD && tb_echo_finished(c->worker))))
 			conn_close(s, c);
 	}
 }

@@ -83,6 +83,28 @@ class Hostile(tbtest.TempDirTest):
                     c.close()
             print(f"{n} idle connections against --max-conns {cap}: served")
 
+    def test_more_rr_clients_than_echo_workers(self):
+        # rr's connections are answered by at most 4 worker threads; the rest by the loop,
+        # and idle ones hold nothing beyond their thread: all of them are answered.
+        with Serve() as s:
+            held = []
+            for i in range(10):
+                ctl, tok = session(s.port, "rr")
+                d = data(s.port, tok)
+                held += [ctl, d]
+                msg = f"ping {i}".encode() * 100
+                d.sendall(msg)
+                got = b""
+                while len(got) < len(msg):
+                    got += d.recv(65536)
+                self.assertEqual(got, msg)
+            # Threads are bounded: the loop's own plus at most 4 workers.
+            threads = len(os.listdir(f"/proc/{s.proc.pid}/task"))
+            self.assertLessEqual(threads, 1 + 4)
+            self.assert_still_serves(s, "rr")
+            for c in held:
+                c.close()
+
     def test_clients_that_stop_reading_stay_bounded(self):
         with Serve() as s:
             time.sleep(0.2)
