@@ -38,6 +38,20 @@ static const struct {
 	{ "sha", "SHA extensions", "hashing is not comparable" },
 };
 
+/* Is word one of the items of list (separated by any of seps)? */
+static bool listed(const char *list, const char *word, const char *seps)
+{
+	size_t wl = strlen(word);
+	for (const char *p = list; *p;) {
+		size_t l = strcspn(p, seps);
+		if (l == wl && strncmp(p, word, l) == 0)
+			return true;
+		p += l;
+		p += strspn(p, seps);
+	}
+	return false;
+}
+
 /* The distinct values of key over a side's runs, "; "-joined into buf; *runs: runs with a
  * fingerprint. */
 static void values(const struct tb_side *s, const char *key, char *buf, size_t len,
@@ -51,15 +65,7 @@ static void values(const struct tb_side *s, const char *key, char *buf, size_t l
 		if (!s->runs[i].facts || !tb_detail_get(s->runs[i].facts, key, v, sizeof(v)))
 			continue;
 		(*runs)++;
-		/* already listed? (values hold no "; ") */
-		bool seen = false;
-		for (const char *p = buf; *p && !seen;) {
-			size_t l = strcspn(p, ";");
-			seen = l == strlen(v) && strncmp(p, v, l) == 0;
-			p += l;
-			p += strspn(p, "; ");
-		}
-		if (seen)
+		if (listed(buf, v, "; ")) /* detail values hold no spaces */
 			continue;
 		int n = snprintf(buf + used, len - used, "%s%s", used ? "; " : "", v);
 		if (n > 0 && (size_t)n < len - used)
@@ -108,15 +114,7 @@ static void only_in(const char *a, const char *b, char *out, size_t len)
 	out[0] = '\0';
 	snprintf(w, sizeof(w), "%s", a);
 	for (char *save = NULL, *t = strtok_r(w, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		bool found = false;
-		size_t tl = strlen(t);
-		for (const char *p = b; *p && !found;) {
-			size_t l = strcspn(p, " ");
-			found = l == tl && strncmp(p, t, l) == 0;
-			p += l;
-			p += strspn(p, " ");
-		}
-		if (found)
+		if (listed(b, t, " "))
 			continue;
 		int n = snprintf(out + used, len - used, "%s%s", used ? " " : "", t);
 		if (n > 0 && (size_t)n < len - used)
