@@ -94,16 +94,7 @@ static void runs_table(FILE *f, const struct tb_table *t, const struct tb_side *
 		}
 	}
 	fputs("</table></div>\n", f);
-	for (size_t k = 0; k < n; k++) {
-		char lv[256];
-		if (!tb_side_mixed_cc(&sides[k], lv, sizeof(lv)))
-			continue;
-		fputs("<p class=\"warn\">warning: ", f);
-		tb_xml_put(f, sides[k].label);
-		fputs(" mixes cc_levels (", f);
-		tb_xml_put(f, lv);
-		fputs("); its samples are pooled.</p>\n", f);
-	}
+	/* A configuration that mixes cc_levels is said once, among the warnings at the top. */
 }
 
 static void series_name(FILE *f, const struct tb_series *s)

@@ -32,9 +32,10 @@ static const char usage[] =
 	"  -o, --output FILE  where to write (refuses to replace it without --force)\n"
 	"      --format FMT   html, svg or md (default: from the name of -o)\n"
 	"      --force        replace an existing FILE\n"
-	"      --by KEY       what one run (one bar colour) is: file (default: each CSV file),\n"
-	"                     run (each run_id), cc_level, or tag.NAME (the value of a --tag)\n"
-	"      --margin PCT   draw the +-PCT % band and say whether each run is equivalent\n"
+	"      --by KEY       what one configuration is: file (default: each CSV file), run\n"
+	"                     (each run_id), cc_level, or tag.NAME (the value of a --tag; with\n"
+	"                     tag.mode, each against the plain configuration of its shape)\n"
+	"      --margin PCT   shade the +-PCT % band and say what is equivalent within it\n"
 	"      --allow-truncated  drop a cut-off last row (power cut, full disk) with a\n"
 	"                     warning instead of rejecting the file\n";
 

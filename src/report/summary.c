@@ -79,6 +79,50 @@ static const char rule[] =
 	"side (no interval between runs). mem.latency curves are not in these figures: they are "
 	"drawn below.";
 
+/* The table of group figures, one row per comparison and group, as HTML or Markdown. */
+static void group_table(FILE *f, const struct tb_stage *st, bool html)
+{
+	static const char *const head[7] = {
+		"candidate", "base", "group", "metrics", "overhead", "95% interval", "verdict",
+	};
+	fputs(html ? "<div class=\"wide\"><table class=\"summary\">\n<tr>" : "|", f);
+	for (int k = 0; k < 7; k++)
+		fprintf(f, html ? "<th>%s</th>" : " %s |", head[k]);
+	fputs(html ? "</tr>\n" : "\n|---|---|---|--:|--:|--:|---|\n", f);
+	for (size_t i = 0; i < st->n_pairs; i++) {
+		const struct tb_pair *p = &st->pairs[i];
+		for (size_t j = 0; j < p->n_groups; j++) {
+			const struct tb_group_sum *g = &p->groups[j];
+			char n[32], ov[32], ci[64], words[64], verdict[128];
+			snprintf(n, sizeof(n), "%zu", g->n);
+			snprintf(ov, sizeof(ov), isnan(g->ov) ? "n/a" : "%+.1f%%", g->ov);
+			if (isnan(g->lo))
+				snprintf(ci, sizeof(ci), "n/a");
+			else
+				snprintf(ci, sizeof(ci), "[%.1f, %.1f]", g->lo, g->hi);
+			call_words(st, g->call, words, sizeof(words));
+			if (g->n_undetermined)
+				snprintf(verdict, sizeof(verdict), "%s (%zu of %zu metrics)", words,
+					 g->n_undetermined, g->n);
+			else
+				snprintf(verdict, sizeof(verdict), "%s", words);
+			const char *cells[7] = { st->sides[p->cand].label, st->sides[p->base].label,
+						 g->group, n, ov, ci, verdict };
+			fputs(html ? "<tr>" : "|", f);
+			for (int k = 0; k < 7; k++) {
+				if (html && k == 6)
+					fprintf(f, "<td class=\"c%d\">", (int)g->call);
+				else
+					fputs(html ? (k >= 3 ? "<td class=\"n\">" : "<td>") : " ", f);
+				put_text(f, html, cells[k]);
+				fputs(html ? "</td>" : " |", f);
+			}
+			fputs(html ? "</tr>\n" : "\n", f);
+		}
+	}
+	fputs(html ? "</table></div>\n" : "\n", f);
+}
+
 void tb_summary_html(FILE *f, const struct tb_stage *st)
 {
 	fputs("<section id=\"summary\">\n<h2>Summary</h2>\n", f);
@@ -86,37 +130,8 @@ void tb_summary_html(FILE *f, const struct tb_stage *st)
 		fputs("<p>One configuration only: nothing to compare against.</p>\n", f);
 	for (size_t i = 0; i < st->n_pairs; i++)
 		sentence(f, st, &st->pairs[i], true);
-	if (st->n_pairs) {
-		fputs("<div class=\"wide\"><table class=\"summary\">\n<tr><th>candidate</th><th>base</th><th>group</th>"
-		      "<th>metrics</th><th>overhead</th><th>95% interval</th><th>verdict</th></tr>\n",
-		      f);
-		for (size_t i = 0; i < st->n_pairs; i++) {
-			const struct tb_pair *p = &st->pairs[i];
-			for (size_t j = 0; j < p->n_groups; j++) {
-				const struct tb_group_sum *g = &p->groups[j];
-				char ov[32], ci[64], words[64];
-				snprintf(ov, sizeof(ov), isnan(g->ov) ? "n/a" : "%+.1f%%", g->ov);
-				if (isnan(g->lo))
-					snprintf(ci, sizeof(ci), "n/a");
-				else
-					snprintf(ci, sizeof(ci), "[%.1f, %.1f]", g->lo, g->hi);
-				call_words(st, g->call, words, sizeof(words));
-				fputs("<tr><td>", f);
-				tb_xml_put(f, st->sides[p->cand].label);
-				fputs("</td><td>", f);
-				tb_xml_put(f, st->sides[p->base].label);
-				fputs("</td><td>", f);
-				tb_xml_put(f, g->group);
-				fprintf(f, "</td><td class=\"n\">%zu</td><td class=\"n\">%s</td>"
-					   "<td class=\"n\">%s</td><td class=\"c%d\">%s", g->n, ov, ci,
-					(int)g->call, words);
-				if (g->n_undetermined)
-					fprintf(f, " (%zu of %zu metrics)", g->n_undetermined, g->n);
-				fputs("</td></tr>\n", f);
-			}
-		}
-		fputs("</table></div>\n", f);
-	}
+	if (st->n_pairs)
+		group_table(f, st, true);
 	fputs("<p class=\"note rule\">", f);
 	tb_xml_put(f, rule);
 	fputs("</p>\n</section>\n", f);
@@ -129,32 +144,8 @@ void tb_summary_md(FILE *f, const struct tb_stage *st)
 		fputs("One configuration only: nothing to compare against.\n\n", f);
 	for (size_t i = 0; i < st->n_pairs; i++)
 		sentence(f, st, &st->pairs[i], false);
-	if (st->n_pairs) {
-		fputs("| candidate | base | group | metrics | overhead | 95% interval | verdict |\n"
-		      "|---|---|---|--:|--:|--:|---|\n", f);
-		for (size_t i = 0; i < st->n_pairs; i++) {
-			const struct tb_pair *p = &st->pairs[i];
-			for (size_t j = 0; j < p->n_groups; j++) {
-				const struct tb_group_sum *g = &p->groups[j];
-				char words[64];
-				call_words(st, g->call, words, sizeof(words));
-				fputs("| ", f);
-				md_put(f, st->sides[p->cand].label);
-				fputs(" | ", f);
-				md_put(f, st->sides[p->base].label);
-				fputs(" | ", f);
-				md_put(f, g->group);
-				fprintf(f, " | %zu | ", g->n);
-				fprintf(f, isnan(g->ov) ? "n/a | " : "%+.1f%% | ", g->ov);
-				if (isnan(g->lo))
-					fputs("n/a | ", f);
-				else
-					fprintf(f, "[%.1f, %.1f] | ", g->lo, g->hi);
-				fprintf(f, "%s |\n", words);
-			}
-		}
-		fputs("\n", f);
-	}
+	if (st->n_pairs)
+		group_table(f, st, false);
 	fprintf(f, "%s\n\n", rule);
 	for (size_t i = 0; i < st->n_pairs; i++) {
 		const struct tb_pair *p = &st->pairs[i];
