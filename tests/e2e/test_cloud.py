@@ -1,7 +1,9 @@
 """The user's path end to end: a Debian 12 guest from packaging/image/build-image.sh, seeded by
 make-seed.sh --ssh-key and started by launch.sh plain (KVM when it works, TCG otherwise), in
 which cloud-init itself runs tinyben at first boot; then tinyben by hand over SSH, a new binary
-copied in with scp, and compare and report of the two guest CSVs on the host.
+copied in with scp, and compare and report of the two guest CSVs on the host; and the boot's
+timeline from both sides (launch.sh --boot-log on the host, cc.boot in the guest): every phase
+present and in order.
 
 Everything runs on the host as root (the image builder needs it). The image is built once and
 kept in the build directory (cloud-image/), rebuilt when build-image.sh changes.
@@ -47,10 +49,15 @@ RUNNING = []
 
 
 def stop_guests():
+    # launch.sh --boot-log keeps QEMU as its child: SIGTERM lets it stop QEMU first.
     for proc in RUNNING:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 atexit.register(stop_guests)
@@ -172,7 +179,7 @@ class CloudGuest(tbtest.TempDirTest):
         cmd = [LAUNCH, "plain", "--disk", disk, "--seed", seed, "--vcpus", "2", "--memory", "1024",
                # the command line comes from debian-12.cmdline beside the kernel
                "--kernel", base + ".vmlinuz", "--initrd", base + ".initrd",
-               "--ssh-port", str(self.port), "--pidfile", self.pidfile]
+               "--ssh-port", str(self.port), "--pidfile", self.pidfile, "--boot-log", self.path("boot.log")]
         with open(self.path("serial.log"), "wb") as log:
             # launch.sh execs QEMU: this process is QEMU once the checks are done.
             self.qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
@@ -221,6 +228,8 @@ class CloudGuest(tbtest.TempDirTest):
                         time.sleep(3)
                         continue
                     reached_ssh = True
+                    with open("/proc/uptime") as f, open(self.path("boot.log"), "a") as log:
+                        log.write(f"ssh-login {f.read().split()[0]}\n")  # on launch.sh's clock
                     self.stages.done("boot to SSH")
                 self.ssh("cloud-init status --wait", timeout=max(left, 1), check=False)
             except subprocess.TimeoutExpired:
@@ -283,6 +292,28 @@ class CloudGuest(tbtest.TempDirTest):
         self.assertIn("<svg", html)
         self.assertIn(HOSTNAME, html)
         self.stages.done("compare and report")
+
+        # 4. the boot's timeline from both sides: every phase there, in the order of a boot
+        time.sleep(1)  # the console's last line (cloud-init's final message) into the log
+        self.scp(self.path("boot.log"), "debian@127.0.0.1:host-boot.log")
+        self.ssh("sudo tinyben run -q -b cc.boot --set cc.boot.host_log=host-boot.log --tag mode=plain "
+                 "-o boot.csv", timeout=300)  # root: Debian's dmesg_restrict
+        boot_csv = self.path("boot.csv")
+        self.scp("debian@127.0.0.1:boot.csv", boot_csv)
+        with open(self.path("boot.log")) as f:
+            print("host boot log:\n" + f.read())
+        rows = {r["variant"]: r for r in read_csv(boot_csv)}
+        for r in rows.values():
+            print(f"cc.boot {r['variant']}: {r['status']} {r['value']} {r['detail']}")
+        self.check_rows(list(rows.values()), ["cc.boot"], "boot timeline")
+        guest = ["kernel", "init", "root-mount", "cloud-init-final", "tinyben-start"]
+        host = ["host-first-serial-byte", "host-kernel", "host-init", "host-cloud-init-final"]
+        self.assertEqual(set(rows), set(guest + host + ["host-ssh-login"]))
+        for order in (guest, host, ["host-init", "host-ssh-login"]):
+            t = [float(rows[v]["value"]) for v in order]
+            self.assertEqual(t, sorted(t), f"{order}: {t}")
+        self.assertTrue(all("tag.mode=plain" in r["detail"].split() for r in rows.values()))
+        self.stages.done("boot timeline")
 
 
 if __name__ == "__main__":
