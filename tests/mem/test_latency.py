@@ -105,13 +105,15 @@ class Latency(tbtest.TempDirTest):
         # caches (test_latency_rises_past_the_caches) the step costs a miss: had the next
         # address not waited for the load, the misses would overlap and cost no more than
         # the arithmetic.
-        def med(variant):
-            return statistics.median(float(r["value"]) for r in
-                                     ok_rows(self.rows, variant=variant, metric="latency"))
+        # The fastest repetition of each: another job on a shared machine only ever adds
+        # time, and it inflated a median of the 1 KiB figures fivefold (CI, load 6).
+        def best(variant):
+            return min(float(r["value"]) for r in
+                       ok_rows(self.rows, variant=variant, metric="latency"))
         for chain in ("single", "dual"):
-            self.assertGreater(med(f"rand-{chain}-4k-1024"), 1.5 * med(f"{chain}-4k-1024"))
-            self.assertGreater(med(f"rand-{chain}-4k-67108864"),
-                               10 * med(f"rand-{chain}-4k-1024"))
+            self.assertGreater(best(f"rand-{chain}-4k-1024"), 1.5 * best(f"{chain}-4k-1024"))
+            self.assertGreater(best(f"rand-{chain}-4k-67108864"),
+                               10 * best(f"rand-{chain}-4k-1024"))
 
     def test_random_method_is_limited_to_4_gib(self):
         p = run("run", "-b", "mem.latency:rand-single-4k-8589934592", *ARGS[2:],
