@@ -125,6 +125,32 @@ void tb_fail(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
 	ctx->variant_reported_failure = true;
 }
 
+static int setup_status(struct tb_ctx *ctx, int status, const char *fmt, va_list ap)
+{
+	free(ctx->setup_reason);
+	if (vasprintf(&ctx->setup_reason, fmt, ap) < 0)
+		abort();
+	return status;
+}
+
+int tb_setup_skip(struct tb_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = setup_status(ctx, TB_SETUP_SKIPPED, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int tb_setup_fail(struct tb_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = setup_status(ctx, TB_SETUP_FAILED, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 void tb_progress(struct tb_ctx *ctx, const char *fmt, ...)
 {
 	if (!ctx->progress)

@@ -25,7 +25,8 @@
 #define PAGE 4096u
 #define HUGE (2u << 20)
 
-static const char *const variants[] = { "4k", "2m", NULL };
+/* arg: 1 for 2 MiB pages. */
+static const struct tb_variant variants[] = { { "4k", .arg = 0 }, { "2m", .arg = 1 }, { 0 } };
 
 struct firsttouch_opts {
 	long long size_mib;
@@ -44,6 +45,7 @@ struct region {
 	size_t map_len;
 	char *base;          /* 2 MiB aligned for the huge-page variant */
 	const char *method;  /* how the pages were obtained */
+	bool hugetlb;        /* from hugetlbfs (AnonHugePages does not count them) */
 };
 
 /* The 2 MiB variant prefers hugetlbfs pages (MAP_HUGETLB: guaranteed 2 MiB, but only when
@@ -59,6 +61,7 @@ static int map_fresh(struct region *r, size_t bytes, bool huge, char *why, size_
 			r->map_len = bytes;
 			r->base = r->map;
 			r->method = "hugetlb";
+			r->hugetlb = true;
 			return 0;
 		}
 	}
@@ -156,13 +159,14 @@ static void rep_finish(void *arg, int rep)
 	munmap(f->r.map, f->r.map_len);
 }
 
-static void rep_record(void *arg, int rep)
+static void rep_record(void *arg, int rep, double seconds)
 {
+	(void)seconds; /* the two touches are timed apart, inside the repetition */
 	struct ft_reps *f = arg;
 	char detail[256];
 	int len = snprintf(detail, sizeof(detail), "size_mib=%zu pages=%s touch_stride=4096",
 			   f->bytes >> 20, f->r.method);
-	if (f->huge0 >= 0 && f->huge1 >= 0 && strcmp(f->r.method, "hugetlb") != 0)
+	if (f->huge0 >= 0 && f->huge1 >= 0 && !f->r.hugetlb)
 		len += snprintf(detail + len, sizeof(detail) - (size_t)len, " anon_huge_kib=%lld",
 				f->huge1 - f->huge0);
 	if (f->un0 >= 0 && f->un1 >= 0)
@@ -177,12 +181,12 @@ static size_t size_bytes(struct tb_ctx *ctx)
 	return ((size_t)TB_OPTS(ctx, struct firsttouch_opts)->size_mib << 20) & ~(size_t)(HUGE - 1);
 }
 
-static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+static bool supported(struct tb_ctx *ctx, void *state, const struct tb_variant *v, char *why,
 		      size_t len)
 {
 	(void)state;
 	char mode[32];
-	if (strcmp(variant, "2m") == 0 && !tb_thp_usable(mode, sizeof(mode)) &&
+	if (v->arg && !tb_thp_usable(mode, sizeof(mode)) &&
 	    tb_proc_kib("/proc/meminfo", "HugePages_Free:") * (long long)HUGE <
 		    (long long)size_bytes(ctx)) {
 		snprintf(why, len, "no 2 MiB pages: transparent huge pages are '%s' and too few "
@@ -194,20 +198,19 @@ static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char
 
 /* Twice the region: fresh pages must come from free memory, not from reclaim, or the
  * reclaim is what gets timed. */
-static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+static uint64_t memory(struct tb_ctx *ctx, void *state, const struct tb_variant *variant)
 {
 	(void)state;
 	(void)variant;
 	return 2ull * size_bytes(ctx);
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	(void)state;
-	bool huge = strcmp(variant, "2m") == 0;
 	size_t bytes = size_bytes(ctx);
 	/* Rep 0 is the warm-up (page-table pages, the allocator's own caches); not written. */
-	struct ft_reps f = { .ctx = ctx, .variant = variant, .bytes = bytes, .huge = huge };
+	struct ft_reps f = { .ctx = ctx, .variant = v->name, .bytes = bytes, .huge = v->arg };
 	struct tb_rep_plan plan = { .warmup = true, .prepare = rep_prepare, .measure = rep_measure,
 				    .finish = rep_finish, .record = rep_record };
 	return tb_reps_run(ctx, &plan, &f);
