@@ -61,6 +61,13 @@ struct tb_metric {
 	int phase;                    /* derived from this phase's timings (cpu.lz4: 1 decompress) */
 };
 
+/* The three latency percentiles of the naming scheme (DESIGN.md, "Metrics"), derived from
+ * work.hist: latency_p50, latency_p99, latency_p99.9 in unit ("us", "ns"). */
+#define TB_LATENCY_METRICS(unit, what)                                                    \
+	{ "latency_p50", unit, TB_LOWER, what ", median", .how = TB_HIST_P50 },          \
+	{ "latency_p99", unit, TB_LOWER, what ", 99th percentile", .how = TB_HIST_P99 }, \
+	{ "latency_p99.9", unit, TB_LOWER, what ", 99.9th percentile", .how = TB_HIST_P999 }
+
 /* One variant: a row of the benchmark's table, carrying what its kernel needs, so that no
  * benchmark maps a name back to code. */
 typedef int (*tb_kernel_fn)(void *arg, uint64_t iters);

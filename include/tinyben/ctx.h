@@ -38,18 +38,20 @@ void tb_emit(struct tb_ctx *ctx, const char *variant, const struct tb_metric *m,
 	     double value, const char *detail);
 
 /* A row with status "skipped" or "failed" and the reason in detail (printf format). */
-void tb_skip(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void tb_fail(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void tb_status_row(struct tb_ctx *ctx, const char *variant, bool failed, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define tb_skip(ctx, variant, ...) tb_status_row(ctx, variant, false, __VA_ARGS__)
+#define tb_fail(ctx, variant, ...) tb_status_row(ctx, variant, true, __VA_ARGS__)
 
 /* What setup returns when no selected variant can run (no server to start, an unreadable
  * input): the runner writes the reason on a skipped (or failed) row of every selected
  * variant, runs none of them, and still calls teardown. */
 #define TB_SETUP_SKIPPED 1
 #define TB_SETUP_FAILED 2
-int tb_setup_skip(struct tb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int tb_setup_fail(struct tb_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int tb_setup_status(struct tb_ctx *ctx, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define tb_setup_skip(ctx, ...) tb_setup_status(ctx, TB_SETUP_SKIPPED, __VA_ARGS__)
+#define tb_setup_fail(ctx, ...) tb_setup_status(ctx, TB_SETUP_FAILED, __VA_ARGS__)
 
 /* A teardown for a state that is one malloc'd block. */
 void tb_free_state(struct tb_ctx *ctx, void *state);

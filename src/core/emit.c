@@ -93,62 +93,37 @@ void tb_emit(struct tb_ctx *ctx, const char *variant, const struct tb_metric *m,
 	ctx->n_ok++;
 }
 
-static void status_row(struct tb_ctx *ctx, const char *variant, const char *status,
-		       const char *fmt, va_list ap)
+void tb_status_row(struct tb_ctx *ctx, const char *variant, bool failed, const char *fmt, ...)
 {
+	const char *status = failed ? "failed" : "skipped";
 	char *reason;
+	va_list ap;
+	va_start(ap, fmt);
 	if (vasprintf(&reason, fmt, ap) < 0)
 		abort();
+	va_end(ap);
 	add_row(ctx, variant, "", "", "", "", "", status, reason);
 	if (ctx->progress)
 		fprintf(stderr, "  %s %s%s%s: %s\n", status, ctx->bench->name, variant ? " " : "",
 			variant ? variant : "", reason);
 	free(reason);
+	if (failed) {
+		ctx->n_failed++;
+		ctx->variant_reported_failure = true;
+	} else {
+		ctx->n_skipped++;
+	}
 }
 
-void tb_skip(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
+int tb_setup_status(struct tb_ctx *ctx, int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	status_row(ctx, variant, "skipped", fmt, ap);
-	va_end(ap);
-	ctx->n_skipped++;
-}
-
-void tb_fail(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	status_row(ctx, variant, "failed", fmt, ap);
-	va_end(ap);
-	ctx->n_failed++;
-	ctx->variant_reported_failure = true;
-}
-
-static int setup_status(struct tb_ctx *ctx, int status, const char *fmt, va_list ap)
-{
 	free(ctx->setup_reason);
 	if (vasprintf(&ctx->setup_reason, fmt, ap) < 0)
 		abort();
+	va_end(ap);
 	return status;
-}
-
-int tb_setup_skip(struct tb_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = setup_status(ctx, TB_SETUP_SKIPPED, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int tb_setup_fail(struct tb_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = setup_status(ctx, TB_SETUP_FAILED, fmt, ap);
-	va_end(ap);
-	return rc;
 }
 
 void tb_progress(struct tb_ctx *ctx, const char *fmt, ...)

@@ -62,16 +62,10 @@ struct redis_opts {
 	const char *server;
 };
 
-enum { M_RPS, M_P50, M_P99, M_P999 };
 static const struct tb_metric metrics[] = {
-	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests answered per second of wall time",
-		    .how = TB_OPS_PER_S },
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to answer, median (histogram)",
-		    .how = TB_HIST_P50 },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to answer, 99th percentile",
-		    .how = TB_HIST_P99 },
-	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "request to answer, 99.9th percentile",
-		     .how = TB_HIST_P999 },
+	{ "rps", "req/s", TB_HIGHER, "requests answered per second of wall time",
+	  .how = TB_OPS_PER_S },
+	TB_LATENCY_METRICS("us", "request to answer (histogram)"),
 	{ 0 },
 };
 

@@ -27,19 +27,12 @@ static const struct tb_variant variants[] = {
 	{ 0 },
 };
 
-enum { M_IOPS, M_BW, M_P50, M_P99, M_P999 };
 static const struct tb_metric metrics[] = {
-	[M_IOPS] = { "iops", "IO/s", TB_HIGHER, "I/Os completed per second of the repetition",
-		     .how = TB_OPS_PER_S },
+	{ "iops", "IO/s", TB_HIGHER, "I/Os completed per second of the repetition",
+	  .how = TB_OPS_PER_S },
 	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
-	[M_BW] = { "bw", "MB/s", TB_HIGHER, "iops x block size (not for fsync)",
-		   .how = TB_BYTES_PER_S },
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "completion latency, median (fio clat)",
-		    .how = TB_HIST_P50 },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "completion latency, 99th percentile",
-		    .how = TB_HIST_P99 },
-	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "completion latency, 99.9th percentile",
-		     .how = TB_HIST_P999 },
+	{ "bw", "MB/s", TB_HIGHER, "iops x block size (not for fsync)", .how = TB_BYTES_PER_S },
+	TB_LATENCY_METRICS("us", "completion latency (fio clat)"),
 	{ 0 },
 };
 

@@ -32,11 +32,11 @@ static const struct tb_metric metrics[] = {
 	{ 0 },
 };
 
-/* The state setup builds once for every variant. */
+/* The state setup builds once for every variant: one block, so tb_free_state frees it. */
 struct checksum {
-	unsigned char *buf;
 	size_t len;
 	uint64_t sum;      /* the result: kept so that no pass can be optimised away */
+	unsigned char buf[];
 };
 
 /* The kernels: `iters` passes over the buffer. A kernel checks tb_interrupted() in long
@@ -73,14 +73,13 @@ static const struct tb_variant variants[] = {
 
 static int setup(struct tb_ctx *ctx, void **state)
 {
-	struct checksum *c = calloc(1, sizeof(*c));
+	size_t len = (size_t)TB_OPTS(ctx, struct checksum_opts)->size_kib << 10;
+	struct checksum *c = malloc(sizeof(*c) + len);
 	if (!c)
 		return -ENOMEM;
 	*state = c; /* stored at once: the runner's teardown frees it even if the rest fails */
-	c->len = (size_t)TB_OPTS(ctx, struct checksum_opts)->size_kib << 10;
-	c->buf = malloc(c->len);
-	if (!c->buf)
-		return -ENOMEM;
+	c->len = len;
+	c->sum = 0;
 	/* Written before anything is timed: page faults are not what this measures. */
 	for (size_t k = 0; k < c->len; k++)
 		c->buf[k] = (unsigned char)(k * 131);
@@ -96,20 +95,11 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return tb_calibrated(ctx, v->name, v->kernel, c, &w);
 }
 
-static void teardown(struct tb_ctx *ctx, void *state)
-{
-	(void)ctx;
-	struct checksum *c = state;
-	if (c)
-		free(c->buf);
-	free(c);
-}
-
 static const struct tb_bench checksum_bench = {
 	.name = "example.checksum",
 	.description = "the guide's example: sum a buffer bytewise or a word at a time",
 	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct checksum_opts),
-	.setup = setup, .run = run, .teardown = teardown,
+	.setup = setup, .run = run, .teardown = tb_free_state,
 };
 TB_REGISTER_BENCH(checksum_bench);
