@@ -98,24 +98,18 @@ static double touch(char *base, size_t bytes, char value)
 	return tb_now() - t0;
 }
 
-enum { M_FIRST_BW, M_FIRST_NS, M_SECOND_BW, M_SECOND_NS };
+/* Phase 0 is the first touch, phase 1 the second; an operation is one 4 KiB page. */
 static const struct tb_metric metrics[] = {
-	[M_FIRST_BW] = { "first_touch_bw", "MB/s", TB_HIGHER,
-			 "fresh memory made usable per second (faults, zeroing, acceptance)" },
-	[M_FIRST_NS] = { "first_touch_ns_per_page", "ns", TB_LOWER, "first touch per 4 KiB" },
-	[M_SECOND_BW] = { "second_touch_bw", "MB/s", TB_HIGHER, "the same pages touched again" },
-	[M_SECOND_NS] = { "second_touch_ns_per_page", "ns", TB_LOWER, "second touch per 4 KiB" },
+	{ "first_touch_bw", "MB/s", TB_HIGHER,
+	  "fresh memory made usable per second (faults, zeroing, acceptance)",
+	  .how = TB_BYTES_PER_S },
+	{ "first_touch_ns_per_page", "ns", TB_LOWER, "first touch per 4 KiB", .how = TB_TIME_PER_OP },
+	{ "second_touch_bw", "MB/s", TB_HIGHER, "the same pages touched again",
+	  .how = TB_BYTES_PER_S, .phase = 1 },
+	{ "second_touch_ns_per_page", "ns", TB_LOWER, "second touch per 4 KiB",
+	  .how = TB_TIME_PER_OP, .phase = 1 },
 	{ 0 },
 };
-
-/* bw and ns per page of one touch (the metric pair starting at bw_metric). */
-static void emit_pair(struct tb_ctx *ctx, const char *variant, int bw_metric, int rep,
-		      size_t bytes, double secs, const char *detail)
-{
-	tb_emit(ctx, variant, &metrics[bw_metric], rep, (double)bytes / secs / 1e6, detail);
-	tb_emit(ctx, variant, &metrics[bw_metric + 1], rep, secs * 1e9 / (double)(bytes / PAGE),
-		detail);
-}
 
 /* One repetition: a fresh mapping (untimed), its first and second touch, the unmapping. */
 struct ft_reps {
@@ -164,16 +158,21 @@ static void rep_record(void *arg, int rep, double seconds)
 	(void)seconds; /* the two touches are timed apart, inside the repetition */
 	struct ft_reps *f = arg;
 	char detail[256];
-	int len = snprintf(detail, sizeof(detail), "size_mib=%zu pages=%s touch_stride=4096",
-			   f->bytes >> 20, f->r.method);
+	int len = snprintf(detail, sizeof(detail), "pages=%s touch_stride=4096", f->r.method);
 	if (f->huge0 >= 0 && f->huge1 >= 0 && !f->r.hugetlb)
 		len += snprintf(detail + len, sizeof(detail) - (size_t)len, " anon_huge_kib=%lld",
 				f->huge1 - f->huge0);
 	if (f->un0 >= 0 && f->un1 >= 0)
 		snprintf(detail + len, sizeof(detail) - (size_t)len,
 			 " unaccepted_kib_before=%lld unaccepted_kib_after=%lld", f->un0, f->un1);
-	emit_pair(f->ctx, f->variant, M_FIRST_BW, rep, f->bytes, f->first, detail);
-	emit_pair(f->ctx, f->variant, M_SECOND_BW, rep, f->bytes, f->second, detail);
+	/* size_mib is the size used (rounded down to 2 MiB), not the option's text. */
+	snprintf(detail + len, sizeof(detail) - (size_t)len, " size_mib=%zu", f->bytes >> 20);
+	struct tb_work w = { .bytes = (double)f->bytes, .ops = (double)(f->bytes / PAGE),
+			     .detail = detail };
+	tb_emit_rep(f->ctx, f->variant, 0, rep, &(struct tb_timing){ .seconds = f->first }, 0,
+		    NULL, &w);
+	tb_emit_rep(f->ctx, f->variant, 1, rep, &(struct tb_timing){ .seconds = f->second }, 0,
+		    NULL, &w);
 }
 
 static size_t size_bytes(struct tb_ctx *ctx)
