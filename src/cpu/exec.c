@@ -450,7 +450,7 @@ static int exec_main(int argc, char **argv)
 	 * ends the group (end_group): none is left behind as a zombie or a runaway. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	char *bench_name = tb_strdupf("exec.%s", name);
-	const char *const no_variants[] = { NULL };
+	const struct tb_variant no_variants[] = { { 0 } };
 	const struct tb_bench desc = {
 		.name = bench_name,
 		.description = "a whole command, timed",

@@ -50,10 +50,12 @@ static const struct variant table[] = {
 	{ "udp-rr", "udp", 0, tb_net_udp_rr, true },
 	{ "udp-send", "udp", 0, tb_net_udp_send, true },
 };
-#define N_VARIANTS (sizeof(table) / sizeof(table[0]))
-static const char *const variants[] = {
-	"stream-send", "stream-recv", "stream-send-p4", "stream-recv-p4", "rr", "crr", "udp-rr",
-	"udp-send", NULL,
+static const struct tb_variant variants[] = {
+	{ "stream-send", .data = &table[0] }, { "stream-recv", .data = &table[1] },
+	{ "stream-send-p4", .data = &table[2] }, { "stream-recv-p4", .data = &table[3] },
+	{ "rr", .data = &table[4] }, { "crr", .data = &table[5] },
+	{ "udp-rr", .data = &table[6] }, { "udp-send", .data = &table[7] },
+	{ 0 },
 };
 
 static int check_peer(const char *value, char *err, size_t len)
@@ -262,8 +264,9 @@ static int net_measure(void *arg, int rep)
 	return rc;
 }
 
-static void net_record(void *arg, int rep)
+static void net_record(void *arg, int rep, double seconds)
 {
+	(void)seconds; /* the load's own elapsed: its clock stops with the last answer */
 	struct net_reps *r = arg;
 	struct net_load *l = &r->load;
 	struct tb_ctx *ctx = r->ctx;
@@ -324,15 +327,11 @@ static int open_fds(struct net_state *s, const struct variant *v, struct net_loa
 	return 0;
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *tv)
 {
 	struct net_state *s = state;
-	const struct variant *v = NULL;
-	for (size_t i = 0; i < N_VARIANTS; i++)
-		if (strcmp(table[i].name, variant) == 0)
-			v = &table[i];
-	if (!v)
-		return -EINVAL;
+	const struct variant *v = tv->data;
+	const char *variant = tv->name;
 	if (s->fail[0]) {
 		tb_fail(ctx, variant, "peer=%s %s", s->peer[0] ? s->peer : "?", s->fail);
 		return -EHOSTUNREACH;
@@ -387,7 +386,7 @@ static const struct tb_bench net_bench = {
 	.description = "TCP streams, request/response, connect-request-close and UDP against a "
 		       "tinyben serve (loopback, or --peer HOST:PORT)",
 	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct net_opts),
+	.opts_size = sizeof(struct net_opts), .io = true,
 	.setup = setup, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(net_bench);
