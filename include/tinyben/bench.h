@@ -33,6 +33,21 @@ struct tb_option {
 	int (*check)(const char *value, char *err, size_t err_len);
 };
 
+/* How the runner derives a metric's value from what a repetition measured (struct tb_work
+ * and the repetition's iterations and seconds); the unit says the scale (MB/s: 10^6 bytes,
+ * MiB/s: 2^20 bytes, ns, us, ms, s, cycles: TSC cycles). */
+enum tb_derive {
+	TB_EMITTED,        /* the benchmark writes it itself with tb_emit() */
+	TB_BYTES_PER_S,    /* bytes of all threads / seconds */
+	TB_OPS_PER_S,      /* operations of all threads / seconds */
+	TB_TIME_PER_OP,    /* seconds / operations of one thread, minus work.offset_s */
+	TB_SECONDS,        /* the repetition's seconds */
+	TB_VALUE,          /* work.value, a figure of the variant (a compression ratio) */
+	TB_HIST_P50,       /* percentiles of work.hist (nanoseconds) */
+	TB_HIST_P99,
+	TB_HIST_P999,
+};
+
 /* One metric a benchmark writes, declared once: its name, unit and direction are the
  * same in every row (the naming scheme is in DESIGN.md, "Metrics"). */
 enum tb_better { TB_LOWER, TB_HIGHER };
@@ -45,21 +60,42 @@ struct tb_metric {
 	 * (bench, variant), the first primary one its rows hold, so that a metric and its
 	 * inverse (bw and elapsed) are never drawn twice. */
 	bool primary;
+	enum tb_derive how;           /* TB_EMITTED (0) unless the runner derives it */
+	int phase;                    /* derived from this phase's timings (cpu.lz4: 1 decompress) */
 };
 
-/* A benchmark (docs/DESIGN.md, "The benchmark contract"). The runner calls setup once; then,
- * for each selected variant in table order, supported() and memory() (both optional) and,
- * when the variant can run here, run(); then teardown (also after a failure or an
- * interrupt, and after a failed setup whenever setup had already stored a non-NULL
- * *state: store it as soon as it is allocated). run hands its kernel to one of the
- * runner's plans (tb_time_reps, tb_team_variants, tb_reps_run), writes samples with
- * tb_emit() and returns 0, or a negative errno for "failed" (the runner writes the row if
- * the benchmark did not with tb_fail()). A benchmark never prints results itself. */
+/* The three latency percentiles of the naming scheme (DESIGN.md, "Metrics"), derived from
+ * work.hist: latency_p50, latency_p99, latency_p99.9 in unit ("us", "ns"). */
+#define TB_LATENCY_METRICS(unit, what)                                                    \
+	{ "latency_p50", unit, TB_LOWER, what ", median", .how = TB_HIST_P50 },          \
+	{ "latency_p99", unit, TB_LOWER, what ", 99th percentile", .how = TB_HIST_P99 }, \
+	{ "latency_p99.9", unit, TB_LOWER, what ", 99.9th percentile", .how = TB_HIST_P999 }
+
+/* One variant: a row of the benchmark's table, carrying what its kernel needs, so that no
+ * benchmark maps a name back to code. */
+typedef int (*tb_kernel_fn)(void *arg, uint64_t iters);
+struct tb_variant {
+	const char *name;             /* in the rows and in -b GROUP.NAME:VARIANT */
+	tb_kernel_fn kernel;          /* optional: the timed kernel of this variant */
+	intptr_t arg;                 /* the benchmark's number for it: a kind, a level, a leaf */
+	const void *data;             /* the benchmark's pointer for it: a row of its own table */
+	int min_cpus;                 /* optional: the runner skips it with fewer CPUs allowed */
+};
+
+/* A benchmark (docs/DESIGN.md, "The benchmark contract"; docs/ADDING_A_BENCHMARK.md walks
+ * through one). The runner calls setup once; then, for each selected variant in table order,
+ * checks the row's min_cpus, calls supported() and memory() (both optional) and, when the
+ * variant can run here, run(); then teardown (also after a failure or an interrupt, and
+ * after a failed setup whenever setup had already stored a non-NULL *state: store it as
+ * soon as it is allocated). run hands its kernel to one of the runner's plans
+ * (tb_calibrated, tb_team_variants, tb_reps_run), which time it and write the rows of the
+ * derived metrics, and returns 0, or a negative errno for "failed" (the runner writes the
+ * row if the benchmark did not with tb_fail()). A benchmark never prints results itself. */
 struct tb_bench {
 	const char *name;               /* "group.name", e.g. "mem.mbw": the group is what
 					 * comes before the dot ("cpu", "mem", "io") */
 	const char *description;        /* one line */
-	const char *const *variants;    /* NULL-terminated; the runner runs each in order */
+	const struct tb_variant *variants; /* terminated by { 0 }; run in this order */
 	const struct tb_metric *metrics;/* what its rows hold; terminated by { 0 } */
 	const struct tb_option *options;/* terminated by { 0 }; may be NULL */
 	size_t opts_size;               /* sizeof the struct the options are stored in */
@@ -69,23 +105,27 @@ struct tb_bench {
 	/* A thread team is meaningful (tb_team_variants): --threads gives NAME-tN rows. The
 	 * others run as always, one thread, and say threads=not-applicable in detail. */
 	bool scales;
+	/* It does I/O through the kernel's devices (files under --dir, sockets): the runner
+	 * checks --dir before anything runs. */
+	bool io;
 	/* Optional: the share of --min-time each calibrated repetition lasts (default 1), for
 	 * a benchmark with many short points (mem.latency: 0.25). */
 	double time_share;
 	/* Optional: false when the options leave this variant out of the run altogether (no
 	 * row at all, e.g. mem.latency's block sizes above max_kib). Called before setup. */
-	bool (*planned)(const struct tb_ctx *ctx, const char *variant);
+	bool (*planned)(const struct tb_ctx *ctx, const struct tb_variant *v);
+	/* 0; a negative errno (one failed row); or tb_setup_skip() / tb_setup_fail(), whose
+	 * reason the runner writes on the row of every selected variant. */
 	int (*setup)(struct tb_ctx *ctx, void **state);
 	/* Optional: false, with the reason in why, when this selected variant cannot run here
-	 * (an instruction set, a kernel feature, a server missing): the runner writes the one
-	 * skipped row. Only selected variants are asked. */
-	bool (*supported)(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+	 * (an instruction set, a kernel feature): the runner writes the one skipped row. */
+	bool (*supported)(struct tb_ctx *ctx, void *state, const struct tb_variant *v, char *why,
 			  size_t why_len);
 	/* Optional: bytes of memory one run of this variant needs; the runner skips the
 	 * variant (one row) when the memory available is less. Benchmarks that scale give
 	 * tb_team_variants their bytes per thread instead: it checks each team size. */
-	uint64_t (*memory)(struct tb_ctx *ctx, void *state, const char *variant);
-	int (*run)(struct tb_ctx *ctx, void *state, const char *variant);
+	uint64_t (*memory)(struct tb_ctx *ctx, void *state, const struct tb_variant *v);
+	int (*run)(struct tb_ctx *ctx, void *state, const struct tb_variant *v);
 	void (*teardown)(struct tb_ctx *ctx, void *state);
 };
 

@@ -2,8 +2,11 @@
 #ifndef TINYBEN_THREADS_H
 #define TINYBEN_THREADS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tinyben/ctx.h"
 
 struct tb_team;
 
@@ -19,10 +22,6 @@ int tb_team_run(int n, tb_worker_fn worker, void *arg, char *pinning, size_t pin
 /* All n workers wait here until each has arrived (reusable). */
 void tb_team_barrier(struct tb_team *team);
 int tb_team_size(const struct tb_team *team);
-
-struct tb_ctx;
-struct tb_timing;
-typedef int (*tb_kernel_fn)(void *arg, uint64_t iters);
 
 /* A team for tb_team_time: thread i runs kernel(args[i], iters) on its own data.
  * prepare(args[i]) (optional) runs first on thread i, already pinned, so its buffers are
@@ -50,26 +49,29 @@ int tb_team_time(struct tb_ctx *ctx, const struct tb_team_spec *spec, struct tb_
 void tb_thread_variant(const struct tb_ctx *ctx, const char *variant, int threads, char *buf,
 		       size_t len);
 
-/* A benchmark that scales (TB_SCALES) runs each variant through tb_team_variants: once
- * without --threads, once per count with it; each team checked against free memory (a
- * skipped row when it does not fit), named by tb_thread_variant, timed by tb_team_time in
- * one or two phases over the same thread data (cpu.lz4: compress, then decompress; phase p
- * fills tb_timings(ctx, p)). */
+/* A benchmark that scales runs each variant through tb_team_variants: once without
+ * --threads, once per count with it; each team checked against free memory (a skipped row
+ * when it does not fit), named by tb_thread_variant, timed by tb_team_time in one or two
+ * phases over the same thread data (cpu.lz4: compress, then decompress; phase p fills
+ * tb_timings(ctx, p)), and its rows derived from `work` (tb_emit_reps, ctx.h): threads=N
+ * and the pinning in every row, by the runner. */
 #define TB_TEAM_PHASES 2
 struct tb_scaling {
 	size_t arg_size;               /* bytes of one thread's argument */
 	uint64_t bytes_per_thread;     /* memory one thread's buffers take */
-	void *arg;                     /* the benchmark's, passed to init and record */
+	void *arg;                     /* the benchmark's, passed to init and check */
 	void (*init)(void *thread_arg, void *arg); /* fills one thread's (zeroed) argument */
 	struct {
 		tb_kernel_fn kernel;   /* NULL: no such phase */
 		int (*prepare)(void *thread_arg);
 	} phase[TB_TEAM_PHASES];
-	/* Writes the rows of one team size once every phase measured; threads is 0 for the
-	 * default run; measured[p] repetitions are in tb_timings(ctx, p). */
-	void (*record)(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
-		       const char *pinning, void *const *thread_args, const int *measured);
-	void (*release)(void *thread_arg); /* after record, on the calling thread (optional) */
+	struct tb_work work;           /* what one iteration of one thread does */
+	/* Optional: once every phase measured, before the rows: checks what the threads
+	 * produced (cpu.lz4's round trip) and may set w's value and detail. False: it wrote
+	 * the failed row, and this team size has no other. */
+	bool (*check)(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
+		      void *const *thread_args, struct tb_work *w);
+	void (*release)(void *thread_arg); /* after the rows, on the calling thread (optional) */
 	const char *eio_means;         /* the failed row's reason when a kernel returns -EIO */
 };
 int tb_team_variants(struct tb_ctx *ctx, const char *variant, const struct tb_scaling *sc);

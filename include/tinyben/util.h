@@ -79,6 +79,10 @@ int tb_run_with_stack(int (*fn)(int argc, char **argv), int argc, char **argv);
 /* SIGINT/SIGTERM: installed once by main(). */
 void tb_signals_install(void);
 
+/* A private anonymous mapping of bytes, every byte set to fill before it is returned (so
+ * that no page fault lands in a timed kernel); NULL when it cannot be mapped. munmap() it. */
+void *tb_map_touched(size_t bytes, int fill);
+
 /* Human number formatting in a caller buffer: "12.3", "1.23e+06". */
 const char *tb_fmt_g(char *buf, size_t len, double v);
 

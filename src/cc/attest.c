@@ -22,18 +22,23 @@
 
 enum kind { TSM_REPORT, SEV_GUEST, SEV_GUEST_EXT, TDX_REPORT, TDX_QUOTE, TPM_PCR_READ,
 	    TPM_PCR_EXTEND, TPM_QUOTE };
-static const char *const variants[] = {
-	[TSM_REPORT] = "tsm-report", [SEV_GUEST] = "sev-guest", [SEV_GUEST_EXT] = "sev-guest-ext",
-	[TDX_REPORT] = "tdx-report", [TDX_QUOTE] = "tdx-quote", [TPM_PCR_READ] = "tpm-pcr-read",
-	[TPM_PCR_EXTEND] = "tpm-pcr-extend", [TPM_QUOTE] = "tpm-quote", NULL,
+static const struct tb_variant variants[] = {
+	{ "tsm-report", .arg = TSM_REPORT }, { "sev-guest", .arg = SEV_GUEST },
+	{ "sev-guest-ext", .arg = SEV_GUEST_EXT }, { "tdx-report", .arg = TDX_REPORT },
+	{ "tdx-quote", .arg = TDX_QUOTE }, { "tpm-pcr-read", .arg = TPM_PCR_READ },
+	{ "tpm-pcr-extend", .arg = TPM_PCR_EXTEND }, { "tpm-quote", .arg = TPM_QUOTE },
+	{ 0 },
 };
 
 enum { M_P50, M_P99, M_RPS };
+/* Written by rep_record (tb_emit): percentiles of the repetition's timed requests. */
 static const struct tb_metric metrics[] = {
 	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to evidence, median of the repetition's requests",
 		    .primary = true },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to evidence, 99th percentile (linear between ranks)" },
-	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests completed per second of the repetition's wall time" },
+	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to evidence, 99th percentile (linear between ranks)",
+		    .how = TB_EMITTED },
+	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests completed per second of the repetition's wall time",
+		    .how = TB_EMITTED },
 	{ 0 },
 };
 
@@ -103,12 +108,9 @@ struct attest_state {
 	char err[512];
 };
 
-static enum kind kind_of(const char *variant)
+static enum kind kind_of(const struct tb_variant *v)
 {
-	for (int k = 0; variants[k]; k++)
-		if (strcmp(variants[k], variant) == 0)
-			return (enum kind)k;
-	return TSM_REPORT;
+	return (enum kind)v->arg;
 }
 
 static bool is_tpm(enum kind k)
@@ -213,7 +215,7 @@ static bool tpm_usable(struct attest_state *st, const struct attest_opts *o, cha
 
 static int tpm_prepare(struct attest_state *st, const struct attest_opts *o);
 
-static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+static bool supported(struct tb_ctx *ctx, void *state, const struct tb_variant *variant, char *why,
 		      size_t len)
 {
 	struct attest_state *st = state;
@@ -377,8 +379,9 @@ static int by_value(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void rep_record(void *arg, int rep)
+static void rep_record(void *arg, int rep, double seconds)
 {
+	(void)seconds; /* st->wall: the requests' own span, max_seconds may stop it early */
 	struct attest_state *st = arg;
 	const struct attest_opts *o = TB_OPTS(st->ctx, struct attest_opts);
 	qsort(st->lat, st->n, sizeof(double), by_value);
@@ -421,11 +424,12 @@ static void rep_record(void *arg, int rep)
 	tb_emit(st->ctx, st->variant, &metrics[M_RPS], rep, (double)st->n / st->wall, detail);
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	struct attest_state *st = state;
+	const char *variant = v->name;
 	st->variant = variant;
-	st->kind = kind_of(variant);
+	st->kind = kind_of(v);
 	st->err[0] = '\0';
 	if (is_tpm(st->kind) && st->prepared) {
 		tb_fail(ctx, variant, "%s", st->err);

@@ -26,10 +26,19 @@
 #define CLOUD_INIT_FINISHED "/var/lib/cloud/instance/boot-finished"
 #define TEXT_MAX (64u << 20) /* a recorded kernel log or host log larger than this is not one */
 
-static const char *const variants[] = {
-	"kernel", "init", "root-mount", "cloud-init-final", "tinyben-start",
-	"host-first-serial-byte", "host-kernel", "host-init", "host-ssh-login",
-	"host-cloud-init-final", NULL,
+/* A row's arg: the kernel log's phase (enum tb_boot_kmsg_phase), or where else its time
+ * comes from; data: a host-* row's phase name in the host's boot log. */
+enum { FROM_CLOUD_INIT = TB_BOOT_KMSG_PHASES, FROM_START, FROM_HOST };
+static const struct tb_variant variants[] = {
+	{ "kernel", .arg = TB_BOOT_KERNEL }, { "init", .arg = TB_BOOT_INIT },
+	{ "root-mount", .arg = TB_BOOT_ROOT_MOUNT },
+	{ "cloud-init-final", .arg = FROM_CLOUD_INIT }, { "tinyben-start", .arg = FROM_START },
+	{ "host-first-serial-byte", .arg = FROM_HOST, .data = "first-serial-byte" },
+	{ "host-kernel", .arg = FROM_HOST, .data = "kernel" },
+	{ "host-init", .arg = FROM_HOST, .data = "init" },
+	{ "host-ssh-login", .arg = FROM_HOST, .data = "ssh-login" },
+	{ "host-cloud-init-final", .arg = FROM_HOST, .data = "cloud-init-final" },
+	{ 0 },
 };
 
 static const struct tb_metric metrics[] = {
@@ -68,14 +77,9 @@ struct boot {
 	char *host;               /* the host's boot log, NULL without one */
 };
 
-static bool is_host(const char *variant)
+static bool planned(const struct tb_ctx *ctx, const struct tb_variant *v)
 {
-	return strncmp(variant, "host-", 5) == 0;
-}
-
-static bool planned(const struct tb_ctx *ctx, const char *variant)
-{
-	return !is_host(variant) || TB_OPTS(ctx, struct boot_opts)->host_log[0];
+	return v->arg != FROM_HOST || TB_OPTS(ctx, struct boot_opts)->host_log[0];
 }
 
 /* The live kernel log: /dev/kmsg (records with microsecond stamps), else klogctl. */
@@ -209,15 +213,12 @@ static int setup(struct tb_ctx *ctx, void **state)
 	return 0;
 }
 
-static int kmsg_phase(const char *variant)
+static int kmsg_phase(const struct tb_variant *v)
 {
-	for (int p = 0; p < TB_BOOT_KMSG_PHASES; p++)
-		if (strcmp(variant, tb_boot_kmsg_phase_name(p)) == 0)
-			return p;
-	return -1;
+	return v->arg < TB_BOOT_KMSG_PHASES ? (int)v->arg : -1;
 }
 
-static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+static bool supported(struct tb_ctx *ctx, void *state, const struct tb_variant *variant, char *why,
 		      size_t why_len)
 {
 	(void)ctx;
@@ -237,27 +238,28 @@ static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char
 		snprintf(why, why_len, "no %s line in the kernel log", tb_boot_kmsg_phase_marker(p));
 		return false;
 	}
-	if (strcmp(variant, "cloud-init-final") == 0 && b->finished < 0) {
+	if (variant->arg == FROM_CLOUD_INIT && b->finished < 0) {
 		snprintf(why, why_len, "%s", b->finished_why);
 		return false;
 	}
 	return true;
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	struct boot *b = state;
+	const char *variant = v->name;
 	char detail[160], unacc[32] = "unknown";
 	if (b->unaccepted_kib >= 0)
 		snprintf(unacc, sizeof(unacc), "%lld", b->unaccepted_kib);
-	int p = kmsg_phase(variant);
+	int p = kmsg_phase(v);
 	if (p >= 0) {
 		snprintf(detail, sizeof(detail), "source=%s unaccepted_kib=%s", b->kmsg_from, unacc);
 		tb_emit(ctx, variant, &metrics[0], 1, b->kmsg.t[p], detail);
-	} else if (strcmp(variant, "cloud-init-final") == 0) {
+	} else if (v->arg == FROM_CLOUD_INIT) {
 		snprintf(detail, sizeof(detail), "source=boot-finished unaccepted_kib=%s", unacc);
 		tb_emit(ctx, variant, &metrics[0], 1, b->finished, detail);
-	} else if (strcmp(variant, "tinyben-start") == 0) {
+	} else if (v->arg == FROM_START) {
 		snprintf(detail, sizeof(detail), "source=%s unaccepted_kib=%s", b->started_from, unacc);
 		tb_emit(ctx, variant, &metrics[0], 1, b->started, detail);
 	} else {
@@ -269,7 +271,7 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 			snprintf(err, sizeof(err), "no 'qemu-start' line, the origin of its times");
 		}
 		if (rc > 0)
-			rc = tb_boot_host_phase(b->host, variant + 5, &t, err, sizeof(err));
+			rc = tb_boot_host_phase(b->host, v->data, &t, err, sizeof(err));
 		if (rc < 0) {
 			tb_fail(ctx, variant, "host boot log %s: %s",
 				TB_OPTS(ctx, struct boot_opts)->host_log, err);
@@ -277,7 +279,7 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		}
 		if (rc == 0) {
 			tb_skip(ctx, variant, "the host's boot log has no '%s' line (the console never "
-				"showed it, or nobody logged in)", variant + 5);
+				"showed it, or nobody logged in)", (const char *)v->data);
 			return 0;
 		}
 		tb_emit(ctx, variant, &metrics[0], 1, t - origin, "source=host-log");

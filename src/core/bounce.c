@@ -1,5 +1,6 @@
 /* Bounce-buffer (swiotlb) state: the counters debugfs shows, the command line's swiotlb=,
- * which virtio devices use the DMA API, and the high-water mark around io.* variants. */
+ * which virtio devices use the DMA API, and the high-water mark around the variants of the
+ * benchmarks that do I/O (the descriptor's io flag). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -93,7 +94,7 @@ void tb_bounce_set_root(const char *root)
 void tb_bounce_mark(struct tb_ctx *ctx)
 {
 	ctx->swiotlb_mark = 0;
-	if (strncmp(ctx->bench->name, "io.", 3) != 0)
+	if (!ctx->bench->io)
 		return;
 	long long v;
 	if (tb_swiotlb_counter(runner_root, "io_tlb_used_hiwater", &v) == 0)

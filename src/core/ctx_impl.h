@@ -43,8 +43,9 @@ struct tb_ctx {
 	void *opts;
 	const char *variant;
 	bool variant_reported_failure;
-	long long swiotlb_mark;      /* io.* variants: swiotlb high-water + 1 before it ran,
+	long long swiotlb_mark;      /* io benchmarks: swiotlb high-water + 1 before it ran,
 					0: none (bounce.c) */
+	char *setup_reason;          /* tb_setup_skip / tb_setup_fail */
 
 	struct tb_timing *timings[TB_TIMING_SLOTS]; /* tb_timings(), settings.reps each */
 
@@ -55,10 +56,10 @@ struct tb_ctx {
 
 /* Writes the rows so far, whole, fdatasync'ed when durable; false once the output failed. */
 bool tb_ctx_flush(struct tb_ctx *ctx, bool durable);
-/* Does this row variant of the current benchmark match -b? */
-bool tb_row_selected(const struct tb_ctx *ctx, const char *variant);
 /* Makes bench the current benchmark and fills its options struct. */
 void tb_ctx_set_bench(struct tb_ctx *ctx, const struct tb_bench *bench);
+/* The text of an option's value in this run: --set, else its --quick value, else its default. */
+const char *tb_option_value(const struct tb_ctx *ctx, const struct tb_option *o);
 /* Validates an option value against its declaration; message into err on failure. */
 int tb_option_check(const struct tb_option *opt, const char *value, char *err, size_t errlen);
 void tb_summary_print(const struct tb_ctx *ctx, FILE *f);

@@ -11,6 +11,7 @@
 #include "tinyben/util.h"
 #include "bounce.h"
 #include "ctx_impl.h"
+#include "select.h"
 
 static void add_row(struct tb_ctx *ctx, const char *variant, const char *metric, const char *unit,
 		    const char *better, const char *rep, const char *value, const char *status,
@@ -111,8 +112,8 @@ static bool team_rows(struct tb_ctx *ctx, const char *variant, const char *statu
 	if (!variant || !ctx->bench || !ctx->bench->scales || !ctx->settings.threads_given)
 		return false;
 	bool in_table = false;
-	for (const char *const *v = ctx->bench->variants; *v && !in_table; v++)
-		in_table = strcmp(*v, variant) == 0;
+	for (const struct tb_variant *v = ctx->bench->variants; v->name && !in_table; v++)
+		in_table = strcmp(v->name, variant) == 0;
 	if (!in_table)
 		return false;
 	bool any = false;
@@ -127,37 +128,38 @@ static bool team_rows(struct tb_ctx *ctx, const char *variant, const char *statu
 	return any;
 }
 
-static void status_row(struct tb_ctx *ctx, const char *variant, const char *status,
-		       const char *fmt, va_list ap)
+void tb_status_row(struct tb_ctx *ctx, const char *variant, bool failed, const char *fmt, ...)
 {
+	const char *status = failed ? "failed" : "skipped";
 	char *reason;
+	va_list ap;
+	va_start(ap, fmt);
 	if (vasprintf(&reason, fmt, ap) < 0)
 		abort();
+	va_end(ap);
 	if (!team_rows(ctx, variant, status, reason))
 		add_row(ctx, variant, "", "", "", "", "", status, reason);
 	if (ctx->progress)
 		fprintf(stderr, "  %s %s%s%s: %s\n", status, ctx->bench->name, variant ? " " : "",
 			variant ? variant : "", reason);
 	free(reason);
+	if (failed) {
+		ctx->n_failed++;
+		ctx->variant_reported_failure = true;
+	} else {
+		ctx->n_skipped++;
+	}
 }
 
-void tb_skip(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
+int tb_setup_status(struct tb_ctx *ctx, int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	status_row(ctx, variant, "skipped", fmt, ap);
+	free(ctx->setup_reason);
+	if (vasprintf(&ctx->setup_reason, fmt, ap) < 0)
+		abort();
 	va_end(ap);
-	ctx->n_skipped++;
-}
-
-void tb_fail(struct tb_ctx *ctx, const char *variant, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	status_row(ctx, variant, "failed", fmt, ap);
-	va_end(ap);
-	ctx->n_failed++;
-	ctx->variant_reported_failure = true;
+	return status;
 }
 
 void tb_progress(struct tb_ctx *ctx, const char *fmt, ...)

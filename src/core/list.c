@@ -39,10 +39,10 @@ static void list_json(void)
 		fputs(",\"description\":", stdout);
 		json_str(b->description);
 		fputs(",\"variants\":[", stdout);
-		for (const char *const *v = b->variants; *v; v++) {
+		for (const struct tb_variant *v = b->variants; v->name; v++) {
 			if (v != b->variants)
 				fputc(',', stdout);
-			json_str(*v);
+			json_str(v->name);
 		}
 		fputs("],\"metrics\":[", stdout);
 		for (const struct tb_metric *m = b->metrics; m && m->name; m++) {
@@ -95,8 +95,8 @@ static void list_text(bool options)
 		printf("%-16s %-4s %s\n", b->name, tb_bench_group(b, group, sizeof(group)),
 		       b->description);
 		printf("%-21s variants:", "");
-		for (const char *const *v = b->variants; *v; v++)
-			printf(" %s", *v);
+		for (const struct tb_variant *v = b->variants; v->name; v++)
+			printf(" %s", v->name);
 		putchar('\n');
 		printf("%-21s metrics:", "");
 		for (const struct tb_metric *m = b->metrics; m && m->name; m++)

@@ -64,6 +64,17 @@ int tb_time_reps(struct tb_ctx *ctx, tb_kernel_fn kernel, void *arg, struct tb_t
 	return time_reps(kernel, arg, ctx->settings.min_time * share, ctx->settings.reps, out);
 }
 
+int tb_calibrated(struct tb_ctx *ctx, const char *variant, tb_kernel_fn kernel, void *arg,
+		  const struct tb_work *w)
+{
+	struct tb_timing *t = tb_timings(ctx, 0);
+	int measured = tb_time_reps(ctx, kernel, arg, t);
+	if (measured < 0)
+		return measured;
+	tb_emit_reps(ctx, variant, 0, t, measured, 0, NULL, w);
+	return 0;
+}
+
 struct tb_timing *tb_timings(struct tb_ctx *ctx, int slot)
 {
 	return ctx->timings[slot];
@@ -89,24 +100,46 @@ void tb_ctx_timings_free(struct tb_ctx *ctx)
 	}
 }
 
+double tb_rep_share(const struct tb_rep_plan *plan, int rep)
+{
+	return rep == 0 && plan->warmup_share > 0 && plan->warmup_share < 1 ? plan->warmup_share
+									    : 1;
+}
+
+/* One round: prepare, measure under the runner's clock, finish. Adds measure's seconds. */
+static int round_run(const struct tb_rep_plan *plan, void *arg, int rep, double *seconds)
+{
+	int rc = plan->prepare ? plan->prepare(arg, rep) : 0;
+	if (rc < 0)
+		return rc;
+	double t0 = tb_now();
+	rc = plan->measure(arg, rep);
+	*seconds += tb_now() - t0;
+	if (plan->finish)
+		plan->finish(arg, rep);
+	return rc;
+}
+
 int tb_reps_run(struct tb_ctx *ctx, const struct tb_rep_plan *plan, void *arg)
 {
 	for (int rep = plan->warmup ? 0 : 1; rep <= ctx->settings.reps; rep++) {
-		if (tb_interrupted())
-			return -EINTR;
-		int rc = plan->prepare ? plan->prepare(arg, rep) : 0;
-		if (rc < 0)
-			return rc;
-		rc = plan->measure(arg, rep);
-		if (plan->finish)
-			plan->finish(arg, rep);
+		double seconds = 0;
+		int rc;
+		do {
+			if (tb_interrupted())
+				return -EINTR;
+			rc = round_run(plan, arg, rep, &seconds);
+		} while (rc == 0 && plan->min_time_rounds && seconds < ctx->settings.min_time);
 		/* Checked after the repetition: one the signal cut short is not a sample. */
 		if (rc == -EINTR || tb_interrupted())
 			return -EINTR;
 		if (rc < 0)
 			return rc;
-		if (rep > 0)
-			plan->record(arg, rep);
+		if (rep > 0 && plan->record)
+			plan->record(arg, rep, seconds);
+		else if (rep > 0)
+			tb_emit_rep(ctx, plan->variant, 0, rep, &(struct tb_timing){ .seconds = seconds },
+				    0, NULL, &plan->work);
 	}
 	return 0;
 }

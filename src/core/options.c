@@ -23,7 +23,7 @@ const void *tb_opts(const struct tb_ctx *ctx)
 	return ctx->opts;
 }
 
-static const char *option_value(const struct tb_ctx *ctx, const struct tb_option *o)
+const char *tb_option_value(const struct tb_ctx *ctx, const struct tb_option *o)
 {
 	for (size_t i = ctx->n_overrides; i-- > 0;)
 		if (ctx->overrides[i].option == o)
@@ -56,7 +56,7 @@ void tb_ctx_set_bench(struct tb_ctx *ctx, const struct tb_bench *bench)
 	/* Every value was checked when the command line was read (defaults by the unit
 	 * tests), so these conversions cannot fail. */
 	for (const struct tb_option *o = bench->options; o && o->name; o++) {
-		const char *v = option_value(ctx, o);
+		const char *v = tb_option_value(ctx, o);
 		char *field = (char *)ctx->opts + o->offset;
 		switch (o->type) {
 		case TB_OPT_INT:

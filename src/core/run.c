@@ -1,6 +1,5 @@
 /* `tinyben run`: select benchmarks, run them, write every sample as CSV or JSON Lines. */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,44 +14,51 @@
 #include "ctx_impl.h"
 #include "run_args.h"
 #include "runs.h"
+#include "select.h"
 
-/* Does a row variant of the current benchmark match one of the -b patterns
- * "GLOB[:VARIANTGLOB]"? */
-bool tb_row_selected(const struct tb_ctx *ctx, const char *variant)
+/* Why a selected variant cannot run here before the benchmark is asked: its row's
+ * requirements. False with the reason in why. */
+static bool row_runnable(const struct tb_variant *v, char *why, size_t len)
 {
-	if (ctx->n_patterns == 0)
-		return true;
-	for (size_t i = 0; i < ctx->n_patterns; i++) {
-		char pat[256];
-		snprintf(pat, sizeof(pat), "%s", ctx->patterns[i]);
-		char *colon = strchr(pat, ':');
-		if (colon)
-			*colon++ = '\0';
-		if (fnmatch(pat, ctx->bench->name, 0) != 0)
-			continue;
-		if (!colon || fnmatch(colon, variant, 0) == 0)
-			return true;
+	int cpus = tb_cpu_count_allowed();
+	if (v->min_cpus > cpus) {
+		snprintf(why, len, "needs %d CPUs, this process may use %d", v->min_cpus, cpus);
+		return false;
 	}
-	return false;
+	return true;
 }
 
-/* Is a variant of the table part of this run: kept by the options, and selected itself or,
- * for a benchmark that scales, through one of its team rows (MEMCPY-t4)? */
-static bool selected(const struct tb_ctx *ctx, const char *variant)
+/* Setup said no selected variant can run: the reason on each one's row. */
+static void setup_refused(struct tb_ctx *ctx, const struct tb_variant *const *order, int status)
 {
-	const struct tb_bench *b = ctx->bench;
-	if (b->planned && !b->planned(ctx, variant))
-		return false;
-	if (tb_row_selected(ctx, variant))
-		return true;
-	for (int i = 0; b->scales && ctx->settings.threads_given &&
-			i < ctx->settings.n_thread_counts; i++) {
-		char name[128];
-		tb_thread_variant(ctx, variant, ctx->settings.thread_counts[i], name, sizeof(name));
-		if (tb_row_selected(ctx, name))
-			return true;
+	for (const struct tb_variant *const *v = order; *v; v++) {
+		if (!tb_variant_selected(ctx, *v))
+			continue;
+		if (status == TB_SETUP_SKIPPED)
+			tb_skip(ctx, (*v)->name, "%s", ctx->setup_reason);
+		else
+			tb_fail(ctx, (*v)->name, "%s", ctx->setup_reason);
 	}
-	return false;
+	free(ctx->setup_reason);
+	ctx->setup_reason = NULL;
+}
+
+/* One selected variant: its requirements, supported(), memory(), then run(). */
+static int run_variant(struct tb_ctx *ctx, const struct tb_bench *b, void *state,
+		       const struct tb_variant *v)
+{
+	char why[512];
+	if (!row_runnable(v, why, sizeof(why)) ||
+	    (b->supported && !b->supported(ctx, state, v, why, sizeof(why)))) {
+		tb_skip(ctx, v->name, "%s", why);
+		return 0;
+	}
+	if (b->memory && !tb_memory_check(ctx, v->name, b->memory(ctx, state, v)))
+		return 0;
+	if (ctx->progress)
+		fprintf(stderr, "  %s %s ...\n", b->name, v->name);
+	tb_bounce_mark(ctx);
+	return b->run(ctx, state, v);
 }
 
 static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index, size_t total)
@@ -63,11 +69,24 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index,
 		fprintf(stderr, "[%zu/%zu] %s: %s\n", index, total, b->name, b->description);
 	if (ctx->progress && ctx->settings.threads_given && !b->scales)
 		fprintf(stderr, "  %s: --threads does not apply, it runs as one thread\n", b->name);
+	/* Every variant, however many the table holds (--runs shuffles their order). */
+	size_t n_variants = 0;
+	while (b->variants[n_variants].name)
+		n_variants++;
+	const struct tb_variant **order = malloc((n_variants + 1) * sizeof(*order));
+	if (!order)
+		abort();
+	tb_runs_variant_order(b->variants, b->name, ctx->shuffle_seed, order, n_variants);
 	int rc = b->setup ? b->setup(ctx, &state) : 0;
-	if (rc < 0) {
+	if (rc == TB_SETUP_SKIPPED || rc == TB_SETUP_FAILED) {
+		setup_refused(ctx, order, rc);
+		rc = 0;
+		n_variants = 0;
+	} else if (rc < 0) {
 		/* What setup allocated before it failed is released by teardown (bench.h). */
 		if (state && b->teardown)
 			b->teardown(ctx, state);
+		free(order);
 		if (rc == -EINTR || tb_interrupted()) {
 			tb_ctx_flush(ctx, true);
 			return -EINTR;
@@ -78,49 +97,32 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index,
 		tb_ctx_flush(ctx, true);
 		return 0;
 	}
-	/* Every variant, however many the table holds (--runs shuffles their order). */
-	size_t n_variants = 0;
-	while (b->variants[n_variants])
-		n_variants++;
-	const char **order = malloc((n_variants + 1) * sizeof(*order));
-	if (!order)
-		abort();
-	tb_runs_variant_order(b->variants, b->name, ctx->shuffle_seed, order, n_variants);
-	for (const char *const *v = order; *v; v++) {
-		if (!selected(ctx, *v))
+	for (size_t i = 0; i < n_variants; i++) {
+		const struct tb_variant *v = order[i];
+		if (!tb_variant_selected(ctx, v))
 			continue;
-		ctx->variant = *v;
+		ctx->variant = v->name;
 		ctx->variant_reported_failure = false;
-		char why[512];
-		rc = 0;
-		if (b->supported && !b->supported(ctx, state, *v, why, sizeof(why))) {
-			tb_skip(ctx, *v, "%s", why);
-		} else if (!b->memory || tb_memory_check(ctx, *v, b->memory(ctx, state, *v))) {
-			if (ctx->progress)
-				fprintf(stderr, "  %s %s ...\n", b->name, *v);
-			tb_bounce_mark(ctx);
-			rc = b->run(ctx, state, *v);
-		}
+		rc = run_variant(ctx, b, state, v);
 		if (rc == -EINTR || tb_interrupted()) {
-			tb_ctx_flush(ctx, true);
-			if (b->teardown)
-				b->teardown(ctx, state);
-			free(order);
-			return -EINTR;
+			rc = -EINTR;
+			break;
 		}
 		if (rc < 0 && !ctx->variant_reported_failure)
-			tb_fail(ctx, *v, "%s", strerror(-rc));
+			tb_fail(ctx, v->name, "%s", strerror(-rc));
+		rc = 0;
 		/* Every variant's rows reach the disk before the next one starts: a crash or a
 		 * power cut keeps what was measured. */
 		if (!tb_ctx_flush(ctx, true))
 			break;
 	}
 	free(order);
+	tb_ctx_flush(ctx, true);
 	ctx->variant = NULL;
 	if (b->teardown)
 		b->teardown(ctx, state);
 	tb_ctx_flush(ctx, true);
-	return 0;
+	return rc;
 }
 
 static int run_main(int argc, char **argv)
@@ -147,22 +149,9 @@ static int run_main(int argc, char **argv)
 	ctx.progress = !a.quiet;
 
 	const struct tb_bench *todo[256];
-	size_t n_todo = 0;
-	const struct tb_bench *left_out = NULL; /* named, but its options leave the variants out */
-	for (size_t i = 0; i < tb_bench_count() && n_todo < 256; i++) {
-		const struct tb_bench *b = tb_bench_at(i);
-		tb_ctx_set_bench(&ctx, b);
-		for (const char *const *v = b->variants; *v; v++) {
-			if (selected(&ctx, *v)) {
-				todo[n_todo++] = b;
-				break;
-			}
-			if (!left_out && tb_row_selected(&ctx, *v))
-				left_out = b;
-		}
-	}
+	const struct tb_bench *left_out;
+	size_t n_todo = tb_select_benches(&ctx, todo, 256, &left_out);
 	tb_runs_shuffle(todo, n_todo, sizeof(*todo), a.shuffle_seed);
-	tb_ctx_set_bench(&ctx, NULL);
 	if (n_todo == 0 && left_out) {
 		tb_error("'%s' names only variants of %s that its options (--set, --quick) leave "
 			 "out: see '%s' in 'tinyben list --options'", a.bench_arg, left_out->name,
@@ -179,10 +168,9 @@ static int run_main(int argc, char **argv)
 	 * said before anything runs, not a failed row after the others have run. access()
 	 * passes a deleted working directory and, for root, /proc: a file is made and removed. */
 	for (size_t i = 0; i < n_todo; i++) {
-		char group[32], probe[4096];
-		tb_bench_group(todo[i], group, sizeof(group));
-		if (strcmp(group, "io") != 0)
+		if (!todo[i]->io)
 			continue;
+		char probe[4096];
 		int fd = tb_tmp_create(a.settings.dir, "probe", probe, sizeof(probe));
 		if (fd < 0) {
 			tb_error("run: --dir '%s': not a directory this user can create files in",

@@ -49,12 +49,12 @@ void tb_runs_shuffle(void *items, size_t n, size_t size, uint64_t seed)
 	}
 }
 
-void tb_runs_variant_order(const char *const *variants, const char *bench, uint64_t seed,
-			   const char **order, size_t max)
+void tb_runs_variant_order(const struct tb_variant *variants, const char *bench, uint64_t seed,
+			   const struct tb_variant **order, size_t max)
 {
 	size_t n = 0;
-	for (; variants[n] && n < max; n++)
-		order[n] = variants[n];
+	for (; variants[n].name && n < max; n++)
+		order[n] = &variants[n];
 	order[n] = NULL;
 	uint64_t h = seed;
 	for (const char *c = bench; *c; c++)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tinyben/bench.h"
 #include "run_args.h"
 
 #define TB_RUNS_MAX 1000
@@ -21,9 +22,10 @@ int tb_runs_main(int argc, char **argv, const struct tb_run_args *a,
 /* Fisher-Yates shuffle of n items of size bytes with a seeded generator; seed 0: no-op. */
 void tb_runs_shuffle(void *items, size_t n, size_t size, uint64_t seed);
 
-/* The NULL-terminated variants in the order of this run (shuffled when seed != 0, with a
- * stream of its own per benchmark) into order (room for max + 1). */
-void tb_runs_variant_order(const char *const *variants, const char *bench, uint64_t seed,
-			   const char **order, size_t max);
+/* The rows of a variant table (terminated by { 0 }) in the order of this run (shuffled
+ * when seed != 0, with a stream of its own per benchmark) into order (room for max + 1,
+ * NULL-terminated). */
+void tb_runs_variant_order(const struct tb_variant *variants, const char *bench, uint64_t seed,
+			   const struct tb_variant **order, size_t max);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "tinyben/threads.h"
 #include "ctx_impl.h"
+#include "select.h"
 
 struct shared {
 	struct tb_ctx *ctx;
@@ -80,15 +81,6 @@ int tb_team_time(struct tb_ctx *ctx, const struct tb_team_spec *spec, struct tb_
 	return s.measured;
 }
 
-void tb_thread_variant(const struct tb_ctx *ctx, const char *variant, int threads, char *buf,
-		       size_t len)
-{
-	if (ctx->settings.threads_given)
-		snprintf(buf, len, "%s-t%d", variant, threads);
-	else
-		snprintf(buf, len, "%s", variant);
-}
-
 /* The phases of one team size; returns 0 with measured[] filled, or < 0. */
 static int run_phases(struct tb_ctx *ctx, const struct tb_scaling *sc, int n, void **args,
 		      char *pinning, size_t pinning_len, int *measured)
@@ -133,9 +125,12 @@ int tb_team_variants(struct tb_ctx *ctx, const char *variant, const struct tb_sc
 		}
 		int measured[TB_TEAM_PHASES] = { 0 };
 		int rc = run_phases(ctx, sc, n, args, pinning, sizeof(pinning), measured);
-		if (rc == 0)
-			sc->record(ctx, sc->arg, name, s->threads_given ? n : 0, pinning, args,
-				   measured);
+		int threads = s->threads_given ? n : 0;
+		struct tb_work w = sc->work;
+		if (rc == 0 && (!sc->check || sc->check(ctx, sc->arg, name, threads, args, &w)))
+			for (int p = 0; p < TB_TEAM_PHASES && sc->phase[p].kernel; p++)
+				tb_emit_reps(ctx, name, p, tb_timings(ctx, p), measured[p], threads,
+					     pinning, &w);
 		for (int i = 0; sc->release && i < n; i++)
 			sc->release(args[i]);
 		free(mem);

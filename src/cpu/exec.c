@@ -313,13 +313,15 @@ static double tv(struct timeval t)
 /* Runs the repetitions; returns the exit code. */
 enum { M_WALL, M_USER, M_SYS, M_RSS };
 static const struct tb_metric exec_metrics[] = {
-	[M_WALL] = { "wall_s", "s", TB_LOWER, "wall time of the command", .primary = true },
+	/* Written by the command's timing (tb_emit), not derived: TB_EMITTED. */
+	[M_WALL] = { "wall_s", "s", TB_LOWER, "wall time of the command", .how = TB_EMITTED,
+		     .primary = true },
 	[M_USER] = { "user_s", "s", TB_LOWER, "user CPU time of the command and its children",
-		.primary = false },
+		     .how = TB_EMITTED },
 	[M_SYS] = { "sys_s", "s", TB_LOWER, "system CPU time of the command and its children",
-		.primary = false },
+		    .how = TB_EMITTED },
 	[M_RSS] = { "max_rss_kib", "KiB", TB_LOWER, "largest resident set (getrusage)",
-		.primary = false },
+		    .how = TB_EMITTED },
 	{ 0 },
 };
 
@@ -450,7 +452,7 @@ static int exec_main(int argc, char **argv)
 	 * ends the group (end_group): none is left behind as a zombie or a runaway. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	char *bench_name = tb_strdupf("exec.%s", name);
-	const char *const no_variants[] = { NULL };
+	const struct tb_variant no_variants[] = { { 0 } };
 	const struct tb_bench desc = {
 		.name = bench_name,
 		.description = "a whole command, timed",

@@ -20,11 +20,6 @@
  * kernel's #VC handler on the way) either answers from the SNP CPUID table or asks the
  * hypervisor through the GHCB. Leaf 0 vs leaf 1 vs 0xB vs 0x8000001F shows which is which.
  * Under TDX, CPUID leaves are either virtualised by the TDX module or cause #VE. */
-static const char *const variants[] = {
-	"cpuid_0", "cpuid_1", "cpuid_b", "cpuid_8000001f", "rdtsc", "rdtscp", "getppid",
-	"clock_gettime", "page_fault", "mmap_munmap", "pipe_roundtrip", "sched_yield", NULL,
-};
-
 struct exits_opts {
 	long long fault_mib;
 };
@@ -33,9 +28,9 @@ enum { M_NS, M_CYCLES };
 static const struct tb_metric metrics[] = {
 	[M_NS] = { "ns_per_op", "ns", TB_LOWER,
 		   "time per operation, the empty loop's cost per iteration subtracted",
-			.primary = true },
+		   .how = TB_TIME_PER_OP, .primary = true },
 	[M_CYCLES] = { "cycles_per_op", "cycles", TB_LOWER, "ns_per_op in TSC cycles",
-		.primary = false },
+		       .how = TB_TIME_PER_OP },
 	{ 0 },
 };
 
@@ -67,14 +62,10 @@ static int k_empty(void *arg, uint64_t n)
 	return 0;
 }
 
-static uint32_t leaf_of(const char *v)
-{
-	return (uint32_t)strtoul(v + strlen("cpuid_"), NULL, 16);
-}
-
+/* arg: the variant row's arg, the leaf. */
 static int k_cpuid(void *arg, uint64_t n)
 {
-	uint32_t leaf = *(const uint32_t *)arg;
+	uint32_t leaf = (uint32_t)*(const intptr_t *)arg;
 	for (uint64_t i = 0; i < n; i++)
 		cpuid(leaf);
 	return 0;
@@ -177,75 +168,72 @@ static int pipe_worker(struct tb_team *team, int index, void *arg)
 	return 0;
 }
 
-static void emit(struct tb_ctx *ctx, const struct exits *e, const char *variant,
-		 const struct tb_timing *t, int measured, double overhead_ns, const char *extra)
-{
-	char detail[512];
-	for (int r = 0; r < measured; r++) {
-		double raw = t[r].seconds * 1e9 / (double)t[r].iters;
-		double ns = raw - overhead_ns;
-		snprintf(detail, sizeof(detail),
-			 "ops=%llu raw_ns=%.3f loop_overhead_ns=%.3f tsc_hz=%.0f%s%s",
-			 (unsigned long long)t[r].iters, raw, overhead_ns, e->tsc_hz,
-			 extra ? " " : "", extra ? extra : "");
-		tb_emit(ctx, variant, &metrics[M_NS], r + 1, ns, detail);
-		tb_emit(ctx, variant, &metrics[M_CYCLES], r + 1, ns * e->tsc_hz / 1e9, detail);
-	}
-}
-
-/* Minor faults: fresh anonymous mappings touched once per 4 KiB page, self-timed so that
- * mmap and munmap stay outside the clock; the loop overhead is a second pass over the
- * same, now present, pages. Transparent huge pages are refused so a fault is one page. */
+/* Minor faults: fresh anonymous mappings touched once per 4 KiB page. One round of a
+ * repetition is one mapping: mapped untimed, its pages faulted in under the runner's clock,
+ * then touched again (the loop's own cost, subtracted) and unmapped; rounds go on until
+ * --min-time of faults has passed. Transparent huge pages are refused so a fault is one
+ * page. */
 struct faults {
 	size_t bytes;
 	long page;
-	double min_time;
-	double faults, touch;   /* this repetition */
-	uint64_t pages;
+	volatile char *map;
+	uint64_t pages;         /* this repetition */
 	struct tb_timing *t;    /* the repetitions recorded */
 	int measured;
 	double ovh_sum;
 	uint64_t ovh_pages;
 };
 
-/* One repetition: fresh mappings faulted in until min_time of faults has passed. */
-static int faults_measure(void *arg, int rep)
+static int faults_map(void *arg, int rep)
 {
 	(void)rep;
 	struct faults *f = arg;
-	f->faults = f->touch = 0;
-	f->pages = 0;
-	do {
-		if (tb_interrupted())
-			return -EINTR;
-		volatile char *p = mmap(NULL, f->bytes, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p == MAP_FAILED)
-			return -errno;
-		madvise((void *)p, f->bytes, MADV_NOHUGEPAGE);
-		double t0 = tb_now();
-		for (size_t off = 0; off < f->bytes; off += (size_t)f->page)
-			p[off] = 1;
-		double t1 = tb_now();
-		for (size_t off = 0; off < f->bytes; off += (size_t)f->page)
-			p[off] = 2;
-		double t2 = tb_now();
-		munmap((void *)p, f->bytes);
-		f->faults += t1 - t0;
-		f->touch += t2 - t1;
-		f->pages += f->bytes / (size_t)f->page;
-	} while (f->faults < f->min_time);
+	f->map = mmap(NULL, f->bytes, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (f->map == MAP_FAILED)
+		return -errno;
+	madvise((void *)f->map, f->bytes, MADV_NOHUGEPAGE);
 	return 0;
 }
 
+static int faults_touch(void *arg, int rep)
+{
+	(void)rep;
+	struct faults *f = arg;
+	for (size_t off = 0; off < f->bytes; off += (size_t)f->page)
+		f->map[off] = 1;
+	f->pages += f->bytes / (size_t)f->page;
+	return 0;
+}
+
+/* The loop overhead: a second pass over the same, now present, pages. */
+static void faults_unmap(void *arg, int rep)
+{
+	(void)rep;
+	struct faults *f = arg;
+	double t0 = tb_now();
+	for (size_t off = 0; off < f->bytes; off += (size_t)f->page)
+		f->map[off] = 2;
+	f->ovh_sum += tb_now() - t0;
+	f->ovh_pages += f->bytes / (size_t)f->page;
+	munmap((void *)f->map, f->bytes);
+}
+
 /* Kept, not written yet: the rows subtract the overhead averaged over every repetition. */
-static void faults_record(void *arg, int rep)
+static void faults_record(void *arg, int rep, double seconds)
 {
 	struct faults *f = arg;
-	f->t[rep - 1] = (struct tb_timing){ .iters = f->pages, .seconds = f->faults };
-	f->ovh_sum += f->touch;
-	f->ovh_pages += f->pages;
+	f->t[rep - 1] = (struct tb_timing){ .iters = f->pages, .seconds = seconds };
+	f->pages = 0;
 	f->measured = rep;
+}
+
+static void faults_reset(void *arg, int rep)
+{
+	struct faults *f = arg;
+	faults_unmap(arg, rep);
+	if (rep == 0)
+		f->pages = f->ovh_pages = 0, f->ovh_sum = 0;
 }
 
 static int run_faults(struct tb_ctx *ctx, const struct exits *e, const char *variant)
@@ -253,44 +241,34 @@ static int run_faults(struct tb_ctx *ctx, const struct exits *e, const char *var
 	struct faults f = {
 		.bytes = (size_t)TB_OPTS(ctx, struct exits_opts)->fault_mib << 20,
 		.page = sysconf(_SC_PAGESIZE),
-		.min_time = tb_settings(ctx)->min_time,
 		.t = tb_timings(ctx, 0),
 	};
-	struct tb_rep_plan plan = { .warmup = true, .measure = faults_measure,
-				    .record = faults_record };
+	struct tb_rep_plan plan = { .warmup = true, .min_time_rounds = true,
+				    .prepare = faults_map, .measure = faults_touch,
+				    .finish = faults_reset, .record = faults_record };
 	int rc = tb_reps_run(ctx, &plan, &f);
 	if (f.measured > 0) {
-		char extra[64];
-		snprintf(extra, sizeof(extra), "page_bytes=%ld mapping_mib=%zu thp=off", f.page,
-			 f.bytes >> 20);
-		emit(ctx, e, variant, f.t, f.measured, f.ovh_sum * 1e9 / (double)f.ovh_pages,
-		     extra);
+		/* The overhead subtracted here is the second touch's, not the empty loop's. */
+		struct tb_work w = { .offset_s = f.ovh_sum / (double)f.ovh_pages };
+		char detail[200];
+		snprintf(detail, sizeof(detail), "loop_overhead_ns=%.3f tsc_hz=%.0f page_bytes=%ld "
+			 "mapping_mib=%zu thp=off", w.offset_s * 1e9, e->tsc_hz, f.page, f.bytes >> 20);
+		w.detail = detail;
+		tb_emit_reps(ctx, variant, 0, f.t, f.measured, 0, NULL, &w);
 	}
 	return rc;
 }
 
-static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
-		      size_t len)
-{
-	(void)ctx;
-	(void)state;
-	if (strcmp(variant, "pipe_roundtrip") == 0 && tb_cpu_count_allowed() < 2) {
-		snprintf(why, len, "needs 2 CPUs (the two threads run on different CPUs)");
-		return false;
-	}
-	return true;
-}
-
 /* page_fault faults in a whole mapping of fault_mib at a time. */
-static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+static uint64_t memory(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	(void)state;
-	if (strcmp(variant, "page_fault") != 0)
+	if (v->kernel)
 		return 0;
 	return (uint64_t)TB_OPTS(ctx, struct exits_opts)->fault_mib << 20;
 }
 
-static int run_pipe(struct tb_ctx *ctx, const struct exits *e, const char *variant)
+static int run_pipe(struct tb_ctx *ctx, const char *variant, struct tb_work *w)
 {
 	struct tb_timing *t = tb_timings(ctx, 0);
 	struct pipes p = { .ctx = ctx, .t = t };
@@ -313,8 +291,11 @@ static int run_pipe(struct tb_ctx *ctx, const struct exits *e, const char *varia
 		return rc;
 	if (p.measured < 0)
 		return p.measured;
-	emit(ctx, e, variant, t, p.measured, e->overhead_ns, pinning);
-	return tb_interrupted() ? -EINTR : 0;
+	char detail[400];
+	snprintf(detail, sizeof(detail), "%s %s", w->detail, pinning);
+	w->detail = detail;
+	tb_emit_reps(ctx, variant, 0, t, p.measured, 0, NULL, w);
+	return 0;
 }
 
 static void read_clocksource(char *buf, size_t len)
@@ -357,47 +338,47 @@ static int setup(struct tb_ctx *ctx, void **state)
 	return 0;
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
-{
-	struct exits *e = state;
-	if (strcmp(variant, "page_fault") == 0)
-		return run_faults(ctx, e, variant);
-	if (strcmp(variant, "pipe_roundtrip") == 0)
-		return run_pipe(ctx, e, variant);
+/* Each row carries its kernel; page_fault (no kernel) and pipe_roundtrip have plans of
+ * their own. */
+static const struct tb_variant variants[] = {
+	{ "cpuid_0", .kernel = k_cpuid, .arg = 0 },
+	{ "cpuid_1", .kernel = k_cpuid, .arg = 1 },
+	{ "cpuid_b", .kernel = k_cpuid, .arg = 0xb },
+	{ "cpuid_8000001f", .kernel = k_cpuid, .arg = 0x8000001f },
+	{ "rdtsc", .kernel = k_rdtsc },
+	{ "rdtscp", .kernel = k_rdtscp },
+	{ "getppid", .kernel = k_getppid },
+	{ "clock_gettime", .kernel = k_clock },
+	{ "page_fault", .kernel = NULL },
+	{ "mmap_munmap", .kernel = k_mmap },
+	/* The two threads run on different CPUs. */
+	{ "pipe_roundtrip", .kernel = k_pipe, .min_cpus = 2 },
+	{ "sched_yield", .kernel = k_yield },
+	{ 0 },
+};
 
-	tb_kernel_fn k;
-	uint32_t leaf = 0;
-	const char *extra = NULL;
-	char leafinfo[48];
-	if (strncmp(variant, "cpuid_", 6) == 0) {
-		leaf = leaf_of(variant);
-		uint32_t max = leaf & 0x80000000u ? 0x80000000u : 0;
-		uint32_t a = max, b, c = 0, d;
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
+{
+	const struct exits *e = state;
+	char detail[320];
+	int len = snprintf(detail, sizeof(detail), "loop_overhead_ns=%.3f tsc_hz=%.0f",
+			   e->overhead_ns, e->tsc_hz);
+	if (v->kernel == k_cpuid) {
+		uint32_t leaf = (uint32_t)v->arg;
+		uint32_t a = leaf & 0x80000000u ? 0x80000000u : 0, b, c = 0, d;
 		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
 		/* A leaf above the maximum still executes (and still exits); say so. */
-		snprintf(leafinfo, sizeof(leafinfo), "leaf=0x%x max_leaf=0x%x", leaf, a);
-		extra = leafinfo;
-		k = k_cpuid;
-	} else if (strcmp(variant, "rdtsc") == 0) {
-		k = k_rdtsc;
-	} else if (strcmp(variant, "rdtscp") == 0) {
-		k = k_rdtscp;
-	} else if (strcmp(variant, "getppid") == 0) {
-		k = k_getppid;
-	} else if (strcmp(variant, "clock_gettime") == 0) {
-		k = k_clock;
-		extra = e->extra;
-	} else if (strcmp(variant, "mmap_munmap") == 0) {
-		k = k_mmap;
-	} else {
-		k = k_yield;
+		snprintf(detail + len, sizeof(detail) - (size_t)len, " leaf=0x%x max_leaf=0x%x",
+			 leaf, a);
+	} else if (v->kernel == k_clock) {
+		snprintf(detail + len, sizeof(detail) - (size_t)len, " %s", e->extra);
 	}
-	struct tb_timing *t = tb_timings(ctx, 0);
-	int measured = tb_time_reps(ctx, k, &leaf, t);
-	if (measured < 0)
-		return measured;
-	emit(ctx, e, variant, t, measured, e->overhead_ns, extra);
-	return tb_interrupted() ? -EINTR : 0;
+	struct tb_work w = { .offset_s = e->overhead_ns * 1e-9, .detail = detail };
+	if (!v->kernel)
+		return run_faults(ctx, e, v->name);
+	if (v->kernel == k_pipe)
+		return run_pipe(ctx, v->name, &w);
+	return tb_calibrated(ctx, v->name, v->kernel, (void *)&v->arg, &w);
 }
 
 static const struct tb_bench exits_bench = {
@@ -405,7 +386,7 @@ static const struct tb_bench exits_bench = {
 	.description = "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
 	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct exits_opts),
-	.setup = setup, .supported = supported, .memory = memory, .run = run,
+	.setup = setup, .memory = memory, .run = run,
 	.teardown = tb_free_state,
 };
 TB_REGISTER_BENCH(exits_bench);

@@ -19,19 +19,20 @@
 #include "corpus.h"
 #include "roundtrip.h"
 
-static const char *const variants[] = { "level1", "level9", "level12", NULL };
+static const struct tb_variant variants[] = {
+	{ "level1", .arg = 1 }, { "level9", .arg = 9 }, { "level12", .arg = 12 }, { 0 },
+};
 
-enum { M_COMPRESS, M_DECOMPRESS, M_RATIO };
+enum { M_COMPRESS, M_RATIO, M_DECOMPRESS };
 static const struct tb_metric metrics[] = {
 	/* lz4 -b's MB/s: 10^6 bytes of input per second (bench.c divides by 1000000). */
 	[M_COMPRESS] = { "compress_bw", "MB/s", TB_HIGHER,
 			 "input bytes compressed per second, all streams together",
-				.primary = true },
+			 .how = TB_BYTES_PER_S, .primary = true },
+	[M_RATIO] = { "ratio", "x", TB_HIGHER, "input size / compressed size", .how = TB_VALUE },
 	[M_DECOMPRESS] = { "decompress_bw", "MB/s", TB_HIGHER,
 			   "input bytes restored per second, all streams together",
-		.primary = false },
-	[M_RATIO] = { "ratio", "x", TB_HIGHER, "input size / compressed size",
-		.primary = false },
+			   .how = TB_BYTES_PER_S, .phase = 1 },
 	{ 0 },
 };
 
@@ -85,14 +86,14 @@ struct lz4 {
 	size_t n_blocks, cbytes; /* cbytes: the whole compressed buffer's size */
 	uint64_t hash;
 	char origin[320];        /* detail words describing the input */
-	char fail[512];          /* why the corpus could not be read: each selected variant's row */
-	char skip[512];          /* why the corpus does not fit in memory: the same */
+	char skip[512];          /* why the corpus does not fit in memory (setup's reason) */
 };
 
-/* The variant being run: the input and the level. */
+/* The variant being run: the input and the level, and the detail of its rows. */
 struct job {
 	const struct lz4 *z;
 	int level;
+	char detail[400];
 };
 
 /* One thread's buffers: its own output, so threads are independent streams. */
@@ -102,15 +103,6 @@ struct lane {
 	size_t *csize;
 	void *state;             /* LZ4_stream_t or LZ4_streamHC_t */
 };
-
-static void *map_touched(size_t bytes, int fill)
-{
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, fill, bytes); /* page faults are not compression cost */
-	return p;
-}
 
 static int load_file(struct lz4 *z, const char *path)
 {
@@ -128,7 +120,7 @@ static int load_file(struct lz4 *z, const char *path)
 		close(fd);
 		return 0;
 	}
-	z->src = map_touched(z->len, 0);
+	z->src = tb_map_touched(z->len, 0);
 	if (!z->src) {
 		close(fd);
 		return -ENOMEM;
@@ -159,19 +151,17 @@ static int setup(struct tb_ctx *ctx, void **state)
 	if (*file) {
 		int rc = load_file(z, file);
 		if (rc == 0 && z->skip[0])
-			return 0;
-		if (rc < 0) {
-			const char *why = rc == -EINVAL ? "not a regular non-empty file under 2 GiB"
-							: strerror(-rc);
-			snprintf(z->fail, sizeof(z->fail), "--corpus %s: %s", file, why);
-			return 0;
-		}
+			return tb_setup_skip(ctx, "the corpus %s", z->skip);
+		if (rc < 0)
+			return tb_setup_fail(ctx, "--corpus %s: %s", file,
+					     rc == -EINVAL ? "not a regular non-empty file under 2 GiB"
+							   : strerror(-rc));
 	} else {
 		z->len = (size_t)TB_OPTS(ctx, struct lz4_opts)->size_mib << 20;
 		/* The shared input is allocated before any variant: the same memory check. */
 		if (!tb_memory_fits(z->len, z->skip, sizeof(z->skip)))
-			return 0;
-		z->src = map_touched(z->len, 0);
+			return tb_setup_skip(ctx, "the corpus %s", z->skip);
+		z->src = tb_map_touched(z->len, 0);
 		if (!z->src)
 			return -ENOMEM;
 		tb_corpus_fill(z->src, z->len);
@@ -192,9 +182,9 @@ static int setup(struct tb_ctx *ctx, void **state)
 		b->cap = (size_t)LZ4_compressBound((int)b->len);
 		z->cbytes += b->cap;
 	}
-	snprintf(z->origin, sizeof(z->origin), "corpus=%s bytes=%zu fnv1a64=%016" PRIx64
-		 " block_kib=%zu blocks=%zu lz4=%s", file ? file : "generated", z->len, z->hash,
-		 bs >> 10, z->n_blocks, LZ4_versionString());
+	snprintf(z->origin, sizeof(z->origin), "input=%s bytes=%zu fnv1a64=%016" PRIx64
+		 " blocks=%zu lz4=%s", *file ? "file" : "generated", z->len, z->hash, z->n_blocks,
+		 LZ4_versionString());
 	return 0;
 }
 
@@ -261,8 +251,8 @@ static int lane_init(void *arg)
 {
 	struct lane *l = arg;
 	const struct lz4 *z = l->j->z;
-	l->cbuf = map_touched(z->cbytes, 0xe5);
-	l->res = map_touched(z->len, 0xd6);
+	l->cbuf = tb_map_touched(z->cbytes, 0xe5);
+	l->res = tb_map_touched(z->len, 0xd6);
 	l->csize = calloc(z->n_blocks, sizeof(*l->csize));
 	l->state = l->j->level < LZ4HC_CLEVEL_MIN ? calloc(1, (size_t)LZ4_sizeofState())
 						  : calloc(1, (size_t)LZ4_sizeofStateHC());
@@ -289,38 +279,17 @@ static void lane_free(void *arg)
 	free(l->state);
 }
 
-static void emit(struct tb_ctx *ctx, const struct job *j, const char *variant, int threads,
-		 const char *pinning, const struct lane *l0, int metric, int measured)
-{
-	const struct lz4 *z = j->z;
-	const struct tb_timing *t = tb_timings(ctx, metric == M_COMPRESS ? 0 : 1);
-	int n = threads ? threads : 1;
-	size_t csum = 0;
-	for (size_t i = 0; i < z->n_blocks; i++)
-		csum += l0->csize[i];
-	char detail[640];
-	for (int r = 0; r < measured; r++) {
-		snprintf(detail, sizeof(detail), "%s threads=%d %s passes=%" PRIu64 " compressed=%zu",
-			 z->origin, n, pinning, t[r].iters, csum);
-		double mb = (double)z->len * (double)t[r].iters * n / 1e6;
-		tb_emit(ctx, variant, &metrics[metric], r + 1, mb / t[r].seconds, detail);
-		if (metric == M_COMPRESS)
-			tb_emit(ctx, variant, &metrics[M_RATIO], r + 1, (double)z->len / (double)csum,
-				detail);
-	}
-}
-
 /* Both phases measured: the round trip is checked on every thread (a fast decompressor of
- * garbage is wrong; tests/cpu/test_roundtrip.c), then the rows are written. */
-static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
-		   const char *pinning, void *const *thread_args, const int *measured)
+ * garbage is wrong; tests/cpu/test_roundtrip.c) before the runner writes the rows. */
+static bool check(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
+		  void *const *thread_args, struct tb_work *w)
 {
-	const struct job *j = arg;
+	struct job *j = arg;
 	int n = threads ? threads : 1;
 	const unsigned char **outputs = malloc((size_t)n * sizeof(*outputs));
 	if (!outputs) {
 		tb_fail(ctx, variant, "%s", strerror(ENOMEM));
-		return;
+		return false;
 	}
 	for (int i = 0; i < n; i++)
 		outputs[i] = ((const struct lane *)thread_args[i])->res;
@@ -331,34 +300,32 @@ static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threa
 		tb_fail(ctx, variant, "round trip mismatch on thread %d: decompressed data differs "
 			"from the input (fnv1a64 %016" PRIx64 " vs %016" PRIx64 ")", bad,
 			tb_fnv1a64(l->res, j->z->len), j->z->hash);
-		return;
+		return false;
 	}
-	emit(ctx, j, variant, threads, pinning, thread_args[0], M_COMPRESS, measured[0]);
-	emit(ctx, j, variant, threads, pinning, thread_args[0], M_DECOMPRESS, measured[1]);
+	const struct lane *l0 = thread_args[0];
+	size_t csum = 0;
+	for (size_t i = 0; i < j->z->n_blocks; i++)
+		csum += l0->csize[i];
+	snprintf(j->detail, sizeof(j->detail), "%s compressed=%zu", j->z->origin, csum);
+	w->detail = j->detail;
+	w->value = (double)j->z->len / (double)csum;
+	return true;
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	const struct lz4 *z = state;
-	if (z->fail[0]) {
-		tb_fail(ctx, variant, "%s", z->fail);
-		return -EIO;
-	}
-	if (z->skip[0]) {
-		tb_skip(ctx, variant, "the corpus %s", z->skip);
-		return 0;
-	}
-	struct job j = { .z = z, .level = atoi(variant + strlen("level")) };
-	tb_progress(ctx, "%s: %zu bytes, level %d", variant, z->len, j.level);
+	struct job j = { .z = z, .level = (int)v->arg };
+	tb_progress(ctx, "%s: %zu bytes, level %d", v->name, z->len, j.level);
 	/* Each stream has its own compressed and decompressed buffers. */
 	struct tb_scaling sc = {
 		.arg_size = sizeof(struct lane), .bytes_per_thread = z->cbytes + z->len, .arg = &j,
 		.init = lane_set,
 		.phase = { { compress_kernel, lane_init }, { decompress_kernel, lane_spoil } },
-		.record = record, .release = lane_free,
+		.work = { .bytes = (double)z->len }, .check = check, .release = lane_free,
 		.eio_means = "liblz4 returned an error (compress 0 or decompress short)",
 	};
-	return tb_team_variants(ctx, variant, &sc);
+	return tb_team_variants(ctx, v->name, &sc);
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)

@@ -18,6 +18,7 @@
 #include "io/serve.h"
 
 enum { M_BW, M_RPS, M_PPS, M_LOSS, M_P50, M_P99, M_P999 };
+/* Written by net_record (tb_emit) from the load's own elapsed time: TB_EMITTED. */
 static const struct tb_metric metrics[] = {
 	[M_BW] = { "bw", "MB/s", TB_HIGHER, "payload bytes of all streams / elapsed (10^6 B/s)",
 		   .primary = true },
@@ -25,10 +26,14 @@ static const struct tb_metric metrics[] = {
 		    .primary = true },
 	[M_PPS] = { "pps", "pkt/s", TB_HIGHER, "64-byte datagrams received by the serve per second",
 		    .primary = true },
-	[M_LOSS] = { "loss", "%", TB_LOWER, "datagrams sent that the serve did not receive" },
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "transaction round trip, median" },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "transaction round trip, 99th percentile" },
-	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "transaction round trip, 99.9th percentile" },
+	[M_LOSS] = { "loss", "%", TB_LOWER, "datagrams sent that the serve did not receive",
+		     .how = TB_EMITTED },
+	[M_P50] = { "latency_p50", "us", TB_LOWER, "transaction round trip, median",
+		    .how = TB_EMITTED },
+	[M_P99] = { "latency_p99", "us", TB_LOWER, "transaction round trip, 99th percentile",
+		    .how = TB_EMITTED },
+	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "transaction round trip, 99.9th percentile",
+		     .how = TB_EMITTED },
 	{ 0 },
 };
 
@@ -50,10 +55,12 @@ static const struct variant table[] = {
 	{ "udp-rr", "udp", 0, tb_net_udp_rr, true },
 	{ "udp-send", "udp", 0, tb_net_udp_send, true },
 };
-#define N_VARIANTS (sizeof(table) / sizeof(table[0]))
-static const char *const variants[] = {
-	"stream-send", "stream-recv", "stream-send-p4", "stream-recv-p4", "rr", "crr", "udp-rr",
-	"udp-send", NULL,
+static const struct tb_variant variants[] = {
+	{ "stream-send", .data = &table[0] }, { "stream-recv", .data = &table[1] },
+	{ "stream-send-p4", .data = &table[2] }, { "stream-recv-p4", .data = &table[3] },
+	{ "rr", .data = &table[4] }, { "crr", .data = &table[5] },
+	{ "udp-rr", .data = &table[6] }, { "udp-send", .data = &table[7] },
+	{ 0 },
 };
 
 static int check_peer(const char *value, char *err, size_t len)
@@ -262,8 +269,9 @@ static int net_measure(void *arg, int rep)
 	return rc;
 }
 
-static void net_record(void *arg, int rep)
+static void net_record(void *arg, int rep, double seconds)
 {
+	(void)seconds; /* the load's own elapsed: its clock stops with the last answer */
 	struct net_reps *r = arg;
 	struct net_load *l = &r->load;
 	struct tb_ctx *ctx = r->ctx;
@@ -324,15 +332,11 @@ static int open_fds(struct net_state *s, const struct variant *v, struct net_loa
 	return 0;
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *tv)
 {
 	struct net_state *s = state;
-	const struct variant *v = NULL;
-	for (size_t i = 0; i < N_VARIANTS; i++)
-		if (strcmp(table[i].name, variant) == 0)
-			v = &table[i];
-	if (!v)
-		return -EINVAL;
+	const struct variant *v = tv->data;
+	const char *variant = tv->name;
 	if (s->fail[0]) {
 		tb_fail(ctx, variant, "peer=%s %s", s->peer[0] ? s->peer : "?", s->fail);
 		return -EHOSTUNREACH;
@@ -387,7 +391,7 @@ static const struct tb_bench net_bench = {
 	.description = "TCP streams, request/response, connect-request-close and UDP against a "
 		       "tinyben serve (loopback, or --peer HOST:PORT)",
 	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct net_opts),
+	.opts_size = sizeof(struct net_opts), .io = true,
 	.setup = setup, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(net_bench);

@@ -16,26 +16,41 @@
 /* Same commands and keys as redis-benchmark (src/redis-benchmark.c, non-cluster mode), so
  * the server does the same work; without -r / keyspace every request hits the literal key
  * "key:__rand_int__", as redis-benchmark does. */
+/* What must be in place, untimed, before a command is measured (redis-benchmark's order:
+ * GET after SET, LPOP after LPUSH). */
+enum keys {
+	KEYS_NONE,
+	KEYS_VALUE,       /* the key GET reads holds a value (nil is fine with random keys) */
+	KEYS_EMPTY_LIST,  /* the list does not grow across repetitions */
+	KEYS_FULL_LIST,   /* every LPOP finds an element */
+};
+
 struct command {
 	const char *name;
 	const char *fmt;          /* %s is the payload */
 	enum tb_redis_expect expect;
+	enum keys keys;
 };
 
+enum { SET, GET, INCR, LPUSH, LPOP, SADD };
 static const struct command commands[] = {
-	{ "SET", "SET key:__rand_int__ %s", TB_EXPECT_OK },
-	{ "GET", "GET key:__rand_int__", TB_EXPECT_BULK },
-	{ "INCR", "INCR counter:__rand_int__", TB_EXPECT_INT },
-	{ "LPUSH", "LPUSH mylist %s", TB_EXPECT_INT },
-	{ "LPOP", "LPOP mylist", TB_EXPECT_BULK },
-	{ "SADD", "SADD myset element:__rand_int__", TB_EXPECT_INT },
+	[SET] = { "SET", "SET key:__rand_int__ %s", TB_EXPECT_OK, KEYS_NONE },
+	[GET] = { "GET", "GET key:__rand_int__", TB_EXPECT_BULK, KEYS_VALUE },
+	[INCR] = { "INCR", "INCR counter:__rand_int__", TB_EXPECT_INT, KEYS_NONE },
+	[LPUSH] = { "LPUSH", "LPUSH mylist %s", TB_EXPECT_INT, KEYS_EMPTY_LIST },
+	[LPOP] = { "LPOP", "LPOP mylist", TB_EXPECT_BULK, KEYS_FULL_LIST },
+	[SADD] = { "SADD", "SADD myset element:__rand_int__", TB_EXPECT_INT, KEYS_NONE },
 };
 
-/* "-P16" variants: the pipelined case of the issue, whatever the `pipeline` option says. */
-#define DEEP_PIPELINE 16
-static const char *const variants[] = {
-	"SET", "GET", "INCR", "LPUSH", "LPOP", "SADD",
-	"SET-P16", "GET-P16", "INCR-P16", "LPUSH-P16", "LPOP-P16", "SADD-P16", NULL,
+/* Each row carries its command; arg is the pipeline depth, 0 for the `pipeline` option.
+ * "-P16" variants: the pipelined case of the issue, whatever the option says. */
+#define CMD(name, c, depth) { name, .data = &commands[c], .arg = depth }
+static const struct tb_variant variants[] = {
+	CMD("SET", SET, 0), CMD("GET", GET, 0), CMD("INCR", INCR, 0), CMD("LPUSH", LPUSH, 0),
+	CMD("LPOP", LPOP, 0), CMD("SADD", SADD, 0),
+	CMD("SET-P16", SET, 16), CMD("GET-P16", GET, 16), CMD("INCR-P16", INCR, 16),
+	CMD("LPUSH-P16", LPUSH, 16), CMD("LPOP-P16", LPOP, 16), CMD("SADD-P16", SADD, 16),
+	{ 0 },
 };
 
 struct redis_opts {
@@ -47,16 +62,10 @@ struct redis_opts {
 	const char *server;
 };
 
-enum { M_RPS, M_P50, M_P99, M_P999 };
 static const struct tb_metric metrics[] = {
-	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests answered per second of wall time",
-		.primary = true },
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to answer, median (histogram)",
-		.primary = false },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to answer, 99th percentile",
-		.primary = false },
-	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "request to answer, 99.9th percentile",
-		.primary = false },
+	{ "rps", "req/s", TB_HIGHER, "requests answered per second of wall time",
+	  .how = TB_OPS_PER_S, .primary = true },
+	TB_LATENCY_METRICS("us", "request to answer (histogram)"),
 	{ 0 },
 };
 
@@ -113,7 +122,6 @@ struct redis_state {
 	struct tb_redis_addr addr;
 	redisContext *admin;      /* blocking connection for preparing keys */
 	bool own;
-	char skip[256], fail[256];/* one of them set: every variant is skipped or failed */
 	char where[160];          /* for detail: server=... version=... */
 	char *payload;
 	size_t payload_len;
@@ -147,7 +155,8 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	free(st);
 }
 
-/* Setup never fails the whole benchmark: the reason goes on every selected variant's row. */
+/* What stops every variant (no redis-server to start, a server that does not answer) is
+ * tb_setup_skip or tb_setup_fail: the runner writes it on every selected variant's row. */
 static int setup(struct tb_ctx *ctx, void **state)
 {
 	struct redis_state *st = calloc(1, sizeof(*st));
@@ -169,37 +178,30 @@ static int setup(struct tb_ctx *ctx, void **state)
 
 	char err[256] = "";
 	char version[32] = "unknown";
+	int rc = 0;
 	if (*server) {
 		if (tb_redis_addr_parse(server, &st->addr, err, sizeof(err)) < 0 ||
-		    tb_redis_addr_resolve(&st->addr, err, sizeof(err)) < 0) {
-			snprintf(st->fail, sizeof(st->fail), "%s", err);
-			return 0;
-		}
+		    tb_redis_addr_resolve(&st->addr, err, sizeof(err)) < 0)
+			return tb_setup_fail(ctx, "%s", err);
 	} else {
-		int rc = tb_redis_server_start(&st->server, err, sizeof(err));
+		rc = tb_redis_server_start(&st->server, err, sizeof(err));
 		if (rc == -EINTR) {
 			/* The runner calls no teardown after a failed setup. */
 			teardown(ctx, st);
 			*state = NULL;
 			return rc;
 		}
-		if (rc == -ENOENT) {
-			snprintf(st->skip, sizeof(st->skip), "%s", err);
-			return 0;
-		}
-		if (rc < 0) {
-			snprintf(st->fail, sizeof(st->fail), "%s", err);
-			return 0;
-		}
+		if (rc == -ENOENT)
+			return tb_setup_skip(ctx, "%s", err);
+		if (rc < 0)
+			return tb_setup_fail(ctx, "%s", err);
 		st->own = true;
 		st->addr = st->server.addr;
 		snprintf(version, sizeof(version), "%s", st->server.version);
 	}
 	st->admin = tb_redis_connect(&st->addr, 5.0, err, sizeof(err));
-	if (!st->admin) {
-		snprintf(st->fail, sizeof(st->fail), "%s", err);
-		return 0;
-	}
+	if (!st->admin)
+		return tb_setup_fail(ctx, "%s", err);
 	if (!st->own) {
 		static const char *const info[] = { "INFO", "server" };
 		redisReply *r = tb_redis_call(st->admin, ADMIN_TIMEOUT_S, true, 2,
@@ -214,12 +216,14 @@ static int setup(struct tb_ctx *ctx, void **state)
 			v += strlen("redis_version:");
 			snprintf(version, sizeof(version), "%.*s", (int)strcspn(v, "\r\n"), v);
 		} else {
-			snprintf(st->fail, sizeof(st->fail), "%s: INFO failed: %s", server,
-				 r && r->type == REDIS_REPLY_ERROR ? r->str
-				 : r ? "no redis_version" : err);
+			rc = tb_setup_fail(ctx, "%s: INFO failed: %s", server,
+					   r && r->type == REDIS_REPLY_ERROR ? r->str
+					   : r ? "no redis_version" : err);
 		}
 		if (r)
 			freeReplyObject(r);
+		if (!v)
+			return rc;
 	}
 	snprintf(st->where, sizeof(st->where), "server=%s redis_version=%s",
 		 st->own ? "private-unix-socket" : server, version);
@@ -246,18 +250,18 @@ static bool admin(struct redis_state *st, char *err, size_t len, int argc, const
 static bool prepare(struct redis_state *st, const struct command *cmd, uint64_t requests,
 		    char *err, size_t len)
 {
-	if (strcmp(cmd->name, "GET") == 0) {
+	if (cmd->keys == KEYS_VALUE) {
 		const char *a[] = { "SET", "key:__rand_int__", st->payload };
 		size_t l[] = { 3, 16, st->payload_len };
 		return admin(st, err, len, 3, a, l);
 	}
-	if (strcmp(cmd->name, "LPUSH") != 0 && strcmp(cmd->name, "LPOP") != 0)
+	if (cmd->keys == KEYS_NONE)
 		return true;
 	const char *del[] = { "DEL", "mylist" };
 	size_t dl[] = { 3, 6 };
 	if (!admin(st, err, len, 2, del, dl))
 		return false;
-	if (strcmp(cmd->name, "LPOP") != 0)
+	if (cmd->keys == KEYS_EMPTY_LIST)
 		return true;
 	/* Every LPOP must find an element: fill the list in chunks of up to 1000 values and
 	 * about 16 MiB, far below redis' limit on one request (client-query-buffer-limit). */
@@ -279,99 +283,91 @@ static bool prepare(struct redis_state *st, const struct command *cmd, uint64_t 
 	return true;
 }
 
-/* One variant's repetitions: the keys a command needs are loaded untimed (prepare), then
- * the load runs (measure). */
+/* One variant's repetitions: the keys a command needs are loaded and the connections
+ * opened untimed (prepare), then the runner times the load (measure). */
 struct redis_reps {
 	struct tb_ctx *ctx;
 	struct redis_state *st;
 	const struct command *cmd;
 	const char *variant;
+	const struct tb_rep_plan *plan;
 	struct tb_redis_load l;
-	uint64_t full, warm;
+	uint64_t full;
+	struct tb_redis_loop *loop;
 	struct tb_redis_result res;
 };
 
 static int rep_prepare(void *arg, int rep)
 {
 	struct redis_reps *r = arg;
-	r->l.requests = rep == 0 ? (r->warm < r->full ? r->warm : r->full) : r->full;
+	/* The warm-up (a share of the load the runner sets) still sends at least one batch per
+	 * client: it fills the server's allocator, the connections and the caches. */
+	uint64_t batch = (uint64_t)r->l.clients * (uint64_t)r->l.pipeline;
+	uint64_t n = (uint64_t)((double)r->full * tb_rep_share(r->plan, rep));
+	r->l.requests = n < batch ? (batch < r->full ? batch : r->full) : n;
 	char err[256];
 	if (!prepare(r->st, r->cmd, r->l.requests, err, sizeof(err))) {
 		tb_fail(r->ctx, r->variant, "%s", err);
 		return -EIO;
 	}
-	return 0;
+	int rc = tb_redis_load_open(&r->l, &r->res, &r->loop);
+	if (rc < 0) {
+		if (rc != -EINTR)
+			tb_fail(r->ctx, r->variant, "%s", r->res.error);
+		tb_redis_load_close(r->loop);
+		r->loop = NULL;
+	}
+	return rc;
 }
 
 static int rep_measure(void *arg, int rep)
 {
 	(void)rep;
 	struct redis_reps *r = arg;
-	int rc = tb_redis_load_run(&r->l, &r->res);
+	int rc = tb_redis_load_drive(r->loop, &r->res);
 	if (rc < 0 && rc != -EINTR)
 		tb_fail(r->ctx, r->variant, "%s", r->res.error);
 	return rc;
 }
 
-static void rep_record(void *arg, int rep)
+static void rep_finish(void *arg, int rep)
+{
+	(void)rep;
+	struct redis_reps *r = arg;
+	tb_redis_load_close(r->loop);
+	r->loop = NULL;
+}
+
+static void rep_record(void *arg, int rep, double seconds)
 {
 	struct redis_reps *r = arg;
 	const struct redis_state *st = r->st;
 	const struct tb_redis_result *res = &r->res;
 	char detail[512];
-	snprintf(detail, sizeof(detail),
-		 "clients=%d pipeline=%d data_bytes=%zu requests=%llu keyspace=%llu "
-		 "seconds=%.6f client_cpu_s=%.6f %s",
-		 r->l.clients, r->l.pipeline, st->payload_len, (unsigned long long)res->done,
-		 (unsigned long long)r->l.keyspace, res->seconds, res->cpu_seconds, st->where);
-	tb_emit(r->ctx, r->variant, &metrics[M_RPS], rep, (double)res->done / res->seconds,
-		detail);
-	tb_emit(r->ctx, r->variant, &metrics[M_P50], rep, tb_hist_quantile(st->hist, 0.50) / 1e3,
-		detail);
-	tb_emit(r->ctx, r->variant, &metrics[M_P99], rep, tb_hist_quantile(st->hist, 0.99) / 1e3,
-		detail);
-	tb_emit(r->ctx, r->variant, &metrics[M_P999], rep,
-		tb_hist_quantile(st->hist, 0.999) / 1e3, detail);
+	snprintf(detail, sizeof(detail), "pipeline=%d requests=%llu client_cpu_s=%.6f %s",
+		 r->l.pipeline, (unsigned long long)res->done, res->cpu_seconds, st->where);
+	struct tb_work w = { .ops = (double)res->done, .hist = st->hist, .detail = detail };
+	tb_emit_rep(r->ctx, r->variant, 0, rep, &(struct tb_timing){ .seconds = seconds }, 0, NULL,
+		    &w);
 }
 
-/* What setup found (no server and no redis-server to start) applies to every variant. */
-static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
-		      size_t len)
-{
-	(void)ctx;
-	(void)variant;
-	const struct redis_state *st = state;
-	snprintf(why, len, "%s", st->skip);
-	return st->skip[0] == '\0';
-}
-
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	struct redis_state *st = state;
-	if (st->fail[0]) {
-		tb_fail(ctx, variant, "%s", st->fail);
-		return -EIO;
-	}
-	const struct command *cmd = NULL;
-	size_t nlen = strcspn(variant, "-");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strlen(commands[i].name) == nlen && strncmp(commands[i].name, variant, nlen) == 0)
-			cmd = &commands[i];
-	if (!cmd)
-		return -EINVAL;
-
+	const struct command *cmd = v->data;
+	const struct redis_opts *o = TB_OPTS(ctx, struct redis_opts);
 	struct tb_redis_load l = {
 		.addr = &st->addr,
 		.name = cmd->name,
-		.clients = (int)TB_OPTS(ctx, struct redis_opts)->clients,
-		.pipeline = variant[nlen] ? DEEP_PIPELINE : (int)TB_OPTS(ctx, struct redis_opts)->pipeline,
-		.requests = (uint64_t)TB_OPTS(ctx, struct redis_opts)->requests,
-		.keyspace = (uint64_t)TB_OPTS(ctx, struct redis_opts)->keyspace,
+		.clients = (int)o->clients,
+		.pipeline = v->arg ? (int)v->arg : (int)o->pipeline,
+		.requests = (uint64_t)o->requests,
+		.keyspace = (uint64_t)o->keyspace,
 		.expect = cmd->expect,
 		.bulk_len = st->payload_len,
 	};
 	/* With random keys a GET may ask for a key no SET wrote: nil is a valid answer then. */
-	l.nil_ok = l.keyspace > 0 && strcmp(cmd->name, "GET") == 0;
+	l.nil_ok = l.keyspace > 0 && cmd->keys == KEYS_VALUE;
 	char *buf = NULL;
 	int len = strstr(cmd->fmt, "%s") ? redisFormatCommand(&buf, cmd->fmt, st->payload)
 					 : redisFormatCommand(&buf, cmd->fmt);
@@ -380,15 +376,12 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 	l.cmd = buf;
 	l.cmd_len = (size_t)len;
 
-	struct redis_reps r = { .ctx = ctx, .st = st, .cmd = cmd, .variant = variant, .l = l,
-				.full = l.requests, .res = { .hist = st->hist } };
-	/* Warm-up: a tenth of the load (at least one batch per client) fills the server's
-	 * allocator, the connections and the caches; its figures are dropped. */
-	r.warm = r.full / 10;
-	if (r.warm < (uint64_t)l.clients * (uint64_t)l.pipeline)
-		r.warm = (uint64_t)l.clients * (uint64_t)l.pipeline;
-	struct tb_rep_plan plan = { .warmup = true, .prepare = rep_prepare, .measure = rep_measure,
+	/* Warm-up: a tenth of the load; its figures are dropped. */
+	struct tb_rep_plan plan = { .warmup = true, .warmup_share = 0.1, .prepare = rep_prepare,
+				    .measure = rep_measure, .finish = rep_finish,
 				    .record = rep_record };
+	struct redis_reps r = { .ctx = ctx, .st = st, .cmd = cmd, .variant = v->name, .l = l,
+				.plan = &plan, .full = l.requests, .res = { .hist = st->hist } };
 	int rc = tb_reps_run(ctx, &plan, &r);
 	free(buf);
 	return rc;
@@ -399,6 +392,6 @@ static const struct tb_bench redis_bench = {
 	.description = "redis-benchmark's SET/GET/INCR/LPUSH/LPOP/SADD: rps and latency, 50 clients, P=1 and 16",
 	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct redis_opts),
-	.setup = setup, .supported = supported, .run = run, .teardown = teardown,
+	.io = true, .setup = setup, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(redis_bench);

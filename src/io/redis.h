@@ -82,8 +82,7 @@ struct tb_redis_load {
 
 struct tb_redis_result {
 	uint64_t done;            /* replies received */
-	double seconds;           /* wall time from the first write to the last reply */
-	double cpu_seconds;       /* this thread's user + system CPU over the same span */
+	double cpu_seconds;       /* this thread's user + system CPU while driving the load */
 	struct tb_hist *hist;     /* latency per request, ns (caller-owned, initialised here) */
 	char error[256];          /* why it failed, when it returns < 0 (not -EINTR) */
 };
@@ -101,7 +100,14 @@ struct redisReader *tb_redis_reader_new(struct tb_redis_reply *last);
 bool tb_redis_reply_ok(const struct tb_redis_load *l, const struct tb_redis_reply *r, char *err,
 		       size_t errlen);
 
-/* Returns 0, -EINTR when interrupted, or a negative errno with res->error set. */
-int tb_redis_load_run(const struct tb_redis_load *l, struct tb_redis_result *res);
+/* One load run in three steps, so that the runner's clock holds only the requests:
+ * open connects l->clients connections (res initialised); drive sends the requests and
+ * reads every reply; close releases what open made (also after a failed open). Open and
+ * drive return 0, -EINTR when interrupted, or a negative errno with res->error set. */
+struct tb_redis_loop;
+int tb_redis_load_open(const struct tb_redis_load *l, struct tb_redis_result *res,
+		       struct tb_redis_loop **lp);
+int tb_redis_load_drive(struct tb_redis_loop *lp, struct tb_redis_result *res);
+void tb_redis_load_close(struct tb_redis_loop *lp);
 
 #endif

@@ -42,25 +42,27 @@ struct conn {
 	struct tb_redis_reply last;
 };
 
-struct loop {
+struct tb_redis_loop {
 	const struct tb_redis_load *l;
 	struct conn *conns;
 	int nconns;
 	int ep;
+	struct epoll_event *evs;
+	char *buf;                /* RECV_BYTES for reading replies */
 	size_t *rand_off;         /* offsets of __rand_int__ in one request */
 	int n_rand;
 	uint64_t rng;
 	uint64_t issued;
 };
 
-static uint64_t next_rand(struct loop *lp)
+static uint64_t next_rand(struct tb_redis_loop *lp)
 {
 	/* Cheap and plenty for spreading keys (redis-benchmark uses random()). */
 	return tb_xorshift64(&lp->rng);
 }
 
 /* redis-benchmark -r: each __rand_int__ becomes a 12-digit key number below keyspace. */
-static void randomize(struct loop *lp, struct conn *c, unsigned k)
+static void randomize(struct tb_redis_loop *lp, struct conn *c, unsigned k)
 {
 	for (unsigned i = 0; i < k; i++) {
 		char *req = c->obuf + (size_t)i * lp->l->cmd_len;
@@ -75,7 +77,7 @@ static void randomize(struct loop *lp, struct conn *c, unsigned k)
 	}
 }
 
-static int set_events(struct loop *lp, struct conn *c, bool out)
+static int set_events(struct tb_redis_loop *lp, struct conn *c, bool out)
 {
 	struct epoll_event ev = { .events = EPOLLIN | (out ? EPOLLOUT : 0), .data.ptr = c };
 	c->want_out = out;
@@ -83,7 +85,7 @@ static int set_events(struct loop *lp, struct conn *c, bool out)
 }
 
 /* Writes what is left of the batch; waits for EPOLLOUT only when the socket is full. */
-static int flush(struct loop *lp, struct conn *c, char *err, size_t len)
+static int flush(struct tb_redis_loop *lp, struct conn *c, char *err, size_t len)
 {
 	while (c->written < c->olen) {
 		ssize_t n = write(c->fd, c->obuf + c->written, c->olen - c->written);
@@ -102,7 +104,7 @@ static int flush(struct loop *lp, struct conn *c, char *err, size_t len)
 }
 
 /* Starts the next batch of up to P requests on c (nothing when all are issued). */
-static int issue(struct loop *lp, struct conn *c, char *err, size_t len)
+static int issue(struct tb_redis_loop *lp, struct conn *c, char *err, size_t len)
 {
 	const struct tb_redis_load *l = lp->l;
 	if (lp->issued >= l->requests)
@@ -120,7 +122,7 @@ static int issue(struct loop *lp, struct conn *c, char *err, size_t len)
 }
 
 /* Reads what arrived, checks each reply, records its latency. */
-static int receive(struct loop *lp, struct conn *c, uint64_t now, char *buf, size_t buflen,
+static int receive(struct tb_redis_loop *lp, struct conn *c, uint64_t now, char *buf, size_t buflen,
 		   struct tb_redis_result *res)
 {
 	ssize_t n = read(c->fd, buf, buflen);
@@ -158,7 +160,7 @@ static int receive(struct loop *lp, struct conn *c, uint64_t now, char *buf, siz
 	return 0;
 }
 
-static int open_conns(struct loop *lp, char *err, size_t len)
+static int open_conns(struct tb_redis_loop *lp, char *err, size_t len)
 {
 	const struct tb_redis_load *l = lp->l;
 	size_t blen = (size_t)l->pipeline * l->cmd_len;
@@ -188,7 +190,7 @@ static int open_conns(struct loop *lp, char *err, size_t len)
 	return 0;
 }
 
-static void close_conns(struct loop *lp)
+static void close_conns(struct tb_redis_loop *lp)
 {
 	for (int i = 0; i < lp->nconns; i++) {
 		struct conn *c = &lp->conns[i];
@@ -200,6 +202,8 @@ static void close_conns(struct loop *lp)
 	}
 	free(lp->conns);
 	free(lp->rand_off);
+	free(lp->evs);
+	free(lp->buf);
 }
 
 static double thread_cpu(void)
@@ -210,7 +214,7 @@ static double thread_cpu(void)
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
-static int find_rand(struct loop *lp)
+static int find_rand(struct tb_redis_loop *lp)
 {
 	const struct tb_redis_load *l = lp->l;
 	if (l->keyspace == 0)
@@ -225,22 +229,17 @@ static int find_rand(struct loop *lp)
 	return 0;
 }
 
-static int drive(struct loop *lp, struct tb_redis_result *res)
+#define RECV_BYTES (64 * 1024)
+
+int tb_redis_load_drive(struct tb_redis_loop *lp, struct tb_redis_result *res)
 {
-	struct epoll_event *evs = calloc((size_t)lp->nconns, sizeof(*evs));
-	char *buf = malloc(64 * 1024);
-	if (!evs || !buf) {
-		free(evs);
-		free(buf);
-		return -ENOMEM;
-	}
 	int rc = 0;
 	double cpu0 = thread_cpu();
-	uint64_t t0 = tb_now_ns(), last = t0;
+	uint64_t last = tb_now_ns();
 	for (int i = 0; i < lp->nconns && rc == 0; i++)
 		rc = issue(lp, &lp->conns[i], res->error, sizeof(res->error));
 	while (rc == 0 && res->done < lp->l->requests) {
-		int n = epoll_wait(lp->ep, evs, lp->nconns, 1000);
+		int n = epoll_wait(lp->ep, lp->evs, lp->nconns, 1000);
 		if (tb_interrupted()) {
 			rc = -EINTR;
 			break;
@@ -266,17 +265,14 @@ static int drive(struct loop *lp, struct tb_redis_result *res)
 		}
 		last = now;
 		for (int i = 0; i < n && rc == 0; i++) {
-			struct conn *c = evs[i].data.ptr;
-			if (evs[i].events & EPOLLOUT)
+			struct conn *c = lp->evs[i].data.ptr;
+			if (lp->evs[i].events & EPOLLOUT)
 				rc = flush(lp, c, res->error, sizeof(res->error));
-			if (rc == 0 && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
-				rc = receive(lp, c, now, buf, 64 * 1024, res);
+			if (rc == 0 && (lp->evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+				rc = receive(lp, c, now, lp->buf, RECV_BYTES, res);
 		}
 	}
-	res->seconds = (double)(tb_now_ns() - t0) * 1e-9;
 	res->cpu_seconds = thread_cpu() - cpu0;
-	free(evs);
-	free(buf);
 	return rc;
 }
 
@@ -292,31 +288,46 @@ static void allow_clients(int clients)
 	}
 }
 
-int tb_redis_load_run(const struct tb_redis_load *l, struct tb_redis_result *res)
+int tb_redis_load_open(const struct tb_redis_load *l, struct tb_redis_result *res,
+		       struct tb_redis_loop **out)
 {
 	res->done = 0;
-	res->seconds = res->cpu_seconds = 0;
+	res->cpu_seconds = 0;
 	res->error[0] = '\0';
 	tb_hist_init(res->hist);
 	allow_clients(l->clients);
-	struct loop lp = { .l = l, .nconns = l->clients, .ep = -1 };
-	lp.conns = calloc((size_t)l->clients, sizeof(*lp.conns));
-	if (!lp.conns)
+	struct tb_redis_loop *lp = calloc(1, sizeof(*lp));
+	if (!lp)
 		return -ENOMEM;
-	int rc = find_rand(&lp);
+	*lp = (struct tb_redis_loop){ .l = l, .nconns = l->clients, .ep = -1 };
+	*out = lp;
+	lp->conns = calloc((size_t)l->clients, sizeof(*lp->conns));
+	lp->evs = calloc((size_t)l->clients, sizeof(*lp->evs));
+	lp->buf = malloc(RECV_BYTES);
+	if (!lp->conns || !lp->evs || !lp->buf)
+		return -ENOMEM;
+	int rc = find_rand(lp);
 	if (rc == 0) {
-		lp.ep = epoll_create1(EPOLL_CLOEXEC);
-		rc = lp.ep < 0 ? -errno : 0;
+		lp->ep = epoll_create1(EPOLL_CLOEXEC);
+		rc = lp->ep < 0 ? -errno : 0;
 	}
 	if (rc == 0)
-		rc = open_conns(&lp, res->error, sizeof(res->error));
+		rc = open_conns(lp, res->error, sizeof(res->error));
 	if (rc < 0 && rc != -EINTR && !res->error[0])
 		snprintf(res->error, sizeof(res->error), "setting up %d connections: %s", l->clients,
 			 strerror(-rc));
-	if (rc == 0)
-		rc = drive(&lp, res);
-	if (lp.ep >= 0)
-		close(lp.ep);
-	close_conns(&lp);
 	return rc;
+}
+
+void tb_redis_load_close(struct tb_redis_loop *lp)
+{
+	if (!lp)
+		return;
+	if (lp->ep >= 0)
+		close(lp->ep);
+	if (lp->conns)
+		close_conns(lp);
+	else
+		free(lp->rand_off), free(lp->evs), free(lp->buf);
+	free(lp);
 }

@@ -15,7 +15,11 @@
 #include "tinyben/timer.h"
 #include "tinyben/util.h"
 
-static const char *const variants[] = { "autocommit", "wal", "batch", NULL };
+/* arg: how the inserts are committed. */
+enum { AUTOCOMMIT, WAL, BATCH };
+static const struct tb_variant variants[] = {
+	{ "autocommit", .arg = AUTOCOMMIT }, { "wal", .arg = WAL }, { "batch", .arg = BATCH }, { 0 },
+};
 
 struct sqlite_opts {
 	long long rows;
@@ -25,9 +29,9 @@ struct sqlite_opts {
 enum { M_ELAPSED, M_INSERTS };
 static const struct tb_metric metrics[] = {
 	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds for all the inserts of a repetition",
-		.primary = false },
+			.how = TB_SECONDS },
 	[M_INSERTS] = { "inserts", "inserts/s", TB_HIGHER, "rows inserted per second",
-		.primary = true },
+			.how = TB_OPS_PER_S, .primary = true },
 	{ 0 },
 };
 
@@ -177,85 +181,89 @@ static int pass(struct tb_ctx *ctx, const char *variant, sqlite3 *db, const stru
 	return 0;
 }
 
-/* One repetition on a fresh database; *seconds covers the inserts only (and, for wal,
- * each pass's open and close, as pts times whole sqlite3 shell runs). */
-static int one_rep(struct tb_ctx *ctx, const char *variant, const struct sq *q, double *seconds,
-		   long long *inserts)
-{
-	const char *dir = tb_settings(ctx)->dir;
-	bool wal = strcmp(variant, "wal") == 0;
-	bool batch = strcmp(variant, "batch") == 0;
-	struct dbfiles f;
-	int rc = db_create(dir, &f);
-	if (rc < 0) {
-		tb_fail(ctx, variant, "cannot create a database in '%s': %s", dir, strerror(-rc));
-		db_remove(&f);
-		return rc;
-	}
-	sqlite3 *db = NULL;
-	rc = db_open(ctx, variant, f.path, &db);
-	if (rc == 0 && exec_text(db, create_sql) < 0)
-		rc = sql_err(ctx, variant, db, "CREATE TABLE");
-	if (rc == 0 && wal && sqlite3_exec(db, "PRAGMA journal_mode='wal';", NULL, NULL, NULL))
-		rc = sql_err(ctx, variant, db, "PRAGMA journal_mode");
-	if (rc == 0 && wal) {
-		/* pts: the pragma runs in its own shell; each pass is a new connection. */
-		sqlite3_close(db);
-		db = NULL;
-		double t0 = tb_now();
-		for (int p = 0; p < q->passes && rc == 0; p++) {
-			rc = db_open(ctx, variant, f.path, &db);
-			if (rc == 0)
-				rc = pass(ctx, variant, db, q, false);
-			sqlite3_close(db);
-			db = NULL;
-		}
-		*seconds = tb_now() - t0;
-		*inserts = q->rows * q->passes;
-	} else if (rc == 0) {
-		double t0 = tb_now();
-		rc = pass(ctx, variant, db, q, batch);
-		*seconds = tb_now() - t0;
-		*inserts = q->rows;
-	}
-	sqlite3_close(db);
-	db_remove(&f);
-	return rc;
-}
-
+/* One repetition on a fresh database (created, opened and put in journal mode by prepare,
+ * untimed); the runner times the inserts only (and, for wal, each pass's open and close,
+ * as pts times whole sqlite3 shell runs). */
 struct sq_reps {
 	struct tb_ctx *ctx;
 	const struct sq *q;
 	const char *variant;
-	char detail[160];
-	double seconds;
-	long long inserts;
+	int mode;
+	struct dbfiles f;
+	sqlite3 *db;
 };
+
+static int rep_prepare(void *arg, int rep)
+{
+	(void)rep;
+	struct sq_reps *r = arg;
+	const char *dir = tb_settings(r->ctx)->dir;
+	int rc = db_create(dir, &r->f);
+	if (rc < 0) {
+		tb_fail(r->ctx, r->variant, "cannot create a database in '%s': %s", dir,
+			strerror(-rc));
+		db_remove(&r->f);
+		return rc;
+	}
+	rc = db_open(r->ctx, r->variant, r->f.path, &r->db);
+	if (rc == 0 && exec_text(r->db, create_sql) < 0)
+		rc = sql_err(r->ctx, r->variant, r->db, "CREATE TABLE");
+	if (rc == 0 && r->mode == WAL &&
+	    sqlite3_exec(r->db, "PRAGMA journal_mode='wal';", NULL, NULL, NULL))
+		rc = sql_err(r->ctx, r->variant, r->db, "PRAGMA journal_mode");
+	if (rc == 0 && r->mode == WAL) {
+		/* pts: the pragma runs in its own shell; each pass is a new connection. */
+		sqlite3_close(r->db);
+		r->db = NULL;
+	}
+	if (rc < 0) {
+		sqlite3_close(r->db);
+		r->db = NULL;
+		db_remove(&r->f);
+	}
+	return rc;
+}
 
 static int rep_measure(void *arg, int rep)
 {
 	(void)rep;
 	struct sq_reps *r = arg;
-	return one_rep(r->ctx, r->variant, r->q, &r->seconds, &r->inserts);
+	if (r->mode != WAL)
+		return pass(r->ctx, r->variant, r->db, r->q, r->mode == BATCH);
+	int rc = 0;
+	for (int p = 0; p < r->q->passes && rc == 0; p++) {
+		rc = db_open(r->ctx, r->variant, r->f.path, &r->db);
+		if (rc == 0)
+			rc = pass(r->ctx, r->variant, r->db, r->q, false);
+		sqlite3_close(r->db);
+		r->db = NULL;
+	}
+	return rc;
 }
 
-static void rep_record(void *arg, int rep)
+static void rep_finish(void *arg, int rep)
 {
+	(void)rep;
 	struct sq_reps *r = arg;
-	tb_emit(r->ctx, r->variant, &metrics[M_ELAPSED], rep, r->seconds, r->detail);
-	tb_emit(r->ctx, r->variant, &metrics[M_INSERTS], rep, (double)r->inserts / r->seconds,
-		r->detail);
+	sqlite3_close(r->db);
+	r->db = NULL;
+	db_remove(&r->f);
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
-	struct sq_reps r = { .ctx = ctx, .q = state, .variant = variant };
-	bool wal = strcmp(variant, "wal") == 0;
-	snprintf(r.detail, sizeof(r.detail), "rows=%lld passes=%d journal=%s synchronous=FULL "
-		 "txn=%s sqlite=%s", r.q->rows, wal ? r.q->passes : 1, wal ? "wal" : "delete",
-		 strcmp(variant, "batch") == 0 ? "one" : "per-insert", sqlite3_libversion());
+	struct sq_reps r = { .ctx = ctx, .q = state, .variant = v->name, .mode = (int)v->arg };
+	int passes = r.mode == WAL ? r.q->passes : 1;
+	char detail[160];
+	snprintf(detail, sizeof(detail), "passes=%d journal=%s synchronous=FULL txn=%s sqlite=%s",
+		 passes, r.mode == WAL ? "wal" : "delete", r.mode == BATCH ? "one" : "per-insert",
+		 sqlite3_libversion());
 	/* rep 0 is the warm-up: file-system metadata, page cache and the library's code. */
-	struct tb_rep_plan plan = { .warmup = true, .measure = rep_measure, .record = rep_record };
+	struct tb_rep_plan plan = {
+		.warmup = true, .prepare = rep_prepare, .measure = rep_measure,
+		.finish = rep_finish, .variant = v->name,
+		.work = { .ops = (double)(r.q->rows * passes), .detail = detail },
+	};
 	return tb_reps_run(ctx, &plan, &r);
 }
 
@@ -276,6 +284,6 @@ static const struct tb_bench sqlite_bench = {
 	.description = "SQLite single-row INSERTs: autocommit+FULL sync, WAL (pts/sqlite), one batch",
 	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct sqlite_opts),
-	.setup = setup, .run = run, .teardown = teardown,
+	.io = true, .setup = setup, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(sqlite_bench);

@@ -9,44 +9,41 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/uring.h"
+#include "io/uring_job.h"
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
 #include "tinyben/timer.h"
 #include "tinyben/util.h"
 
-static const char *const variants[] = {
-	"randread-qd1", "randread-qd32", "randwrite-qd1", "randwrite-qd32",
-	"read-qd1", "read-qd32", "write-qd1", "write-qd32", "fsync", NULL,
-};
-
-enum { M_IOPS, M_BW, M_P50, M_P99, M_P999 };
-static const struct tb_metric metrics[] = {
-	[M_IOPS] = { "iops", "IO/s", TB_HIGHER, "I/Os completed per second of the repetition",
-		.primary = true },
-	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
-	[M_BW] = { "bw", "MB/s", TB_HIGHER, "iops x block size (not for fsync)",
-		.primary = false },
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "completion latency, median (fio clat)",
-		.primary = false },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "completion latency, 99th percentile",
-		.primary = false },
-	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "completion latency, 99.9th percentile",
-		.primary = false },
+/* Each job's row carries its job (qd 32 stands for the qd_deep option); fsync has none. */
+#define JOB(name, op, rnd, depth) { name, .data = &(const struct uring_job){ .rw = op, \
+						.random = rnd, .qd = depth } }
+static const struct tb_variant variants[] = {
+	JOB("randread-qd1", RW_READ, true, 1), JOB("randread-qd32", RW_READ, true, 32),
+	JOB("randwrite-qd1", RW_WRITE, true, 1), JOB("randwrite-qd32", RW_WRITE, true, 32),
+	JOB("read-qd1", RW_READ, false, 1), JOB("read-qd32", RW_READ, false, 32),
+	JOB("write-qd1", RW_WRITE, false, 1), JOB("write-qd32", RW_WRITE, false, 32),
+	{ "fsync", .data = NULL },
 	{ 0 },
 };
 
-/* iops and the latency percentiles of one repetition (bw too when bs is not 0). */
+static const struct tb_metric metrics[] = {
+	{ "iops", "IO/s", TB_HIGHER, "I/Os completed per second of the repetition",
+	  .how = TB_OPS_PER_S, .primary = true },
+	/* MB is 10^6 bytes, as fio's "(MB/s)" and as disk vendors count. */
+	{ "bw", "MB/s", TB_HIGHER, "iops x block size (not for fsync)", .how = TB_BYTES_PER_S },
+	TB_LATENCY_METRICS("us", "completion latency (fio clat)"),
+	{ 0 },
+};
+
+/* The rows of one repetition: ios over the engine's own elapsed time (a time-based job
+ * measures from its first submission to its last completion), bytes unless bs is 0. */
 static void emit_rep(struct tb_ctx *ctx, const char *variant, int rep, uint64_t ios,
 		     double elapsed, const struct tb_hist *clat, size_t bs, const char *detail)
 {
-	double iops = (double)ios / elapsed;
-	tb_emit(ctx, variant, &metrics[M_IOPS], rep, iops, detail);
-	if (bs)
-		tb_emit(ctx, variant, &metrics[M_BW], rep, iops * (double)bs / 1e6, detail);
-	tb_emit(ctx, variant, &metrics[M_P50], rep, tb_hist_quantile(clat, 0.50) / 1e3, detail);
-	tb_emit(ctx, variant, &metrics[M_P99], rep, tb_hist_quantile(clat, 0.99) / 1e3, detail);
-	tb_emit(ctx, variant, &metrics[M_P999], rep, tb_hist_quantile(clat, 0.999) / 1e3, detail);
+	struct tb_work w = { .ops = (double)ios, .bytes = (double)ios * (double)bs, .hist = clat,
+			     .detail = detail };
+	tb_emit_rep(ctx, variant, 0, rep, &(struct tb_timing){ .seconds = elapsed }, 0, NULL, &w);
 }
 
 static const char *const engines[] = { "auto", "io_uring", "psync", NULL };
@@ -171,27 +168,21 @@ static int setup(struct tb_ctx *ctx, void **state)
 	}
 	int rc = tb_uring_target_open(ctx, &s->t);
 	s->opened = true;
+	if (rc == 0 && s->t.skip[0])
+		return tb_setup_skip(ctx, "%s", s->t.skip);
+	if (rc == 0 && s->t.fail[0])
+		return tb_setup_fail(ctx, "%s", s->t.fail);
 	return rc;
 }
 
-static int parse_variant(const char *v, struct uring_job *job, const struct tb_ctx *ctx)
+/* The job of a variant row, with the sizes the options give. */
+static struct uring_job job_of(const struct tb_variant *v, const struct tb_ctx *ctx)
 {
-	char rw[16];
-	unsigned qd;
-	if (sscanf(v, "%15[a-z]-qd%u", rw, &qd) != 2)
-		return -EINVAL;
-	job->random = strncmp(rw, "rand", 4) == 0;
-	const char *op = job->random ? rw + 4 : rw;
-	if (strcmp(op, "read") == 0)
-		job->rw = RW_READ;
-	else if (strcmp(op, "write") == 0)
-		job->rw = RW_WRITE;
-	else
-		return -EINVAL;
-	job->qd = qd == 1 ? 1 : (unsigned)TB_OPTS(ctx, struct uring_opts)->qd_deep;
 	const struct uring_opts *o = TB_OPTS(ctx, struct uring_opts);
-	job->bs = (size_t)(job->random ? o->rand_bs : o->seq_bs);
-	return 0;
+	struct uring_job job = *(const struct uring_job *)v->data;
+	job.qd = job.qd == 1 ? 1 : (unsigned)o->qd_deep;
+	job.bs = (size_t)(job.random ? o->rand_bs : o->seq_bs);
+	return job;
 }
 
 /* One time-based run with the engine chosen; *psync tells which one ran. */
@@ -247,8 +238,9 @@ static int job_measure(void *arg, int rep)
 	return rc;
 }
 
-static void job_record(void *arg, int rep)
+static void job_record(void *arg, int rep, double seconds)
 {
+	(void)seconds; /* the engine times its own run: first submission to last completion */
 	struct job_reps *j = arg;
 	const struct uring_state *s = j->s;
 	if (j->res.ios == 0 || j->res.elapsed <= 0)
@@ -265,11 +257,10 @@ static void job_record(void *arg, int rep)
 		 detail);
 }
 
-static int run_job(struct tb_ctx *ctx, struct uring_state *s, const char *variant)
+static int run_job(struct tb_ctx *ctx, struct uring_state *s, const struct tb_variant *v)
 {
-	struct uring_job job = { 0 };
-	if (parse_variant(variant, &job, ctx) < 0)
-		return -EINVAL;
+	const char *variant = v->name;
+	struct uring_job job = job_of(v, ctx);
 	job.fd = s->t.fd_direct;
 	job.size = s->t.size;
 	if (job.size < job.bs) {
@@ -336,8 +327,9 @@ static int fsync_measure(void *arg, int rep)
 	return 0;
 }
 
-static void fsync_record(void *arg, int rep)
+static void fsync_record(void *arg, int rep, double seconds)
 {
+	(void)seconds; /* the loop times itself, as the engines do */
 	struct fsync_reps *f = arg;
 	struct tb_ctx *ctx = f->ctx;
 	const struct uring_state *s = f->s;
@@ -352,26 +344,11 @@ static void fsync_record(void *arg, int rep)
 	emit_rep(ctx, "fsync", rep, ios, el, s->clat, 0, detail);
 }
 
-/* What setup found (no room under --dir, a device refused) applies to every variant. */
-static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
-		      size_t len)
-{
-	(void)ctx;
-	(void)variant;
-	const struct uring_state *s = state;
-	snprintf(why, len, "%s", s->t.skip);
-	return s->t.skip[0] == '\0';
-}
-
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	struct uring_state *s = state;
-	if (s->t.fail[0]) {
-		tb_fail(ctx, variant, "%s", s->t.fail);
-		return -EINVAL;
-	}
-	if (strcmp(variant, "fsync") != 0)
-		return run_job(ctx, s, variant);
+	if (v->data)
+		return run_job(ctx, s, v);
 	struct fsync_reps f = { .ctx = ctx, .s = s,
 				.ramp = (double)TB_OPTS(ctx, struct uring_opts)->ramp_ms / 1e3,
 				.runtime = (double)TB_OPTS(ctx, struct uring_opts)->runtime_ms / 1e3 };
@@ -397,6 +374,6 @@ static const struct tb_bench uring_bench = {
 	.description = "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
 	.variants = variants, .metrics = metrics, .options = options,
 	.opts_size = sizeof(struct uring_opts),
-	.setup = setup, .supported = supported, .run = run, .teardown = teardown,
+	.io = true, .setup = setup, .run = run, .teardown = teardown,
 };
 TB_REGISTER_BENCH(uring_bench);

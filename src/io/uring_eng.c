@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/uring.h"
+#include "io/uring_job.h"
 #include "tinyben/ctx.h"
 #include "tinyben/timer.h"
 

@@ -12,7 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "io/uring.h"
+#include "io/uring_job.h"
 #include "tinyben/ctx.h"
 #include "tinyben/util.h"
 

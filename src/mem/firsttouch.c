@@ -25,7 +25,8 @@
 #define PAGE 4096u
 #define HUGE (2u << 20)
 
-static const char *const variants[] = { "4k", "2m", NULL };
+/* arg: 1 for 2 MiB pages. */
+static const struct tb_variant variants[] = { { "4k", .arg = 0 }, { "2m", .arg = 1 }, { 0 } };
 
 struct firsttouch_opts {
 	long long size_mib;
@@ -44,6 +45,7 @@ struct region {
 	size_t map_len;
 	char *base;          /* 2 MiB aligned for the huge-page variant */
 	const char *method;  /* how the pages were obtained */
+	bool hugetlb;        /* from hugetlbfs (AnonHugePages does not count them) */
 };
 
 /* The 2 MiB variant prefers hugetlbfs pages (MAP_HUGETLB: guaranteed 2 MiB, but only when
@@ -59,6 +61,7 @@ static int map_fresh(struct region *r, size_t bytes, bool huge, char *why, size_
 			r->map_len = bytes;
 			r->base = r->map;
 			r->method = "hugetlb";
+			r->hugetlb = true;
 			return 0;
 		}
 	}
@@ -95,28 +98,18 @@ static double touch(char *base, size_t bytes, char value)
 	return tb_now() - t0;
 }
 
-enum { M_FIRST_BW, M_FIRST_NS, M_SECOND_BW, M_SECOND_NS };
+/* Phase 0 is the first touch, phase 1 the second; an operation is one 4 KiB page. */
 static const struct tb_metric metrics[] = {
-	[M_FIRST_BW] = { "first_touch_bw", "MB/s", TB_HIGHER,
-			 "fresh memory made usable per second (faults, zeroing, acceptance)",
-				.primary = true },
-	[M_FIRST_NS] = { "first_touch_ns_per_page", "ns", TB_LOWER, "first touch per 4 KiB",
-		.primary = false },
-	[M_SECOND_BW] = { "second_touch_bw", "MB/s", TB_HIGHER, "the same pages touched again",
-		.primary = false },
-	[M_SECOND_NS] = { "second_touch_ns_per_page", "ns", TB_LOWER, "second touch per 4 KiB",
-		.primary = false },
+	{ "first_touch_bw", "MB/s", TB_HIGHER,
+	  "fresh memory made usable per second (faults, zeroing, acceptance)",
+	  .how = TB_BYTES_PER_S, .primary = true },
+	{ "first_touch_ns_per_page", "ns", TB_LOWER, "first touch per 4 KiB", .how = TB_TIME_PER_OP },
+	{ "second_touch_bw", "MB/s", TB_HIGHER, "the same pages touched again",
+	  .how = TB_BYTES_PER_S, .phase = 1 },
+	{ "second_touch_ns_per_page", "ns", TB_LOWER, "second touch per 4 KiB",
+	  .how = TB_TIME_PER_OP, .phase = 1 },
 	{ 0 },
 };
-
-/* bw and ns per page of one touch (the metric pair starting at bw_metric). */
-static void emit_pair(struct tb_ctx *ctx, const char *variant, int bw_metric, int rep,
-		      size_t bytes, double secs, const char *detail)
-{
-	tb_emit(ctx, variant, &metrics[bw_metric], rep, (double)bytes / secs / 1e6, detail);
-	tb_emit(ctx, variant, &metrics[bw_metric + 1], rep, secs * 1e9 / (double)(bytes / PAGE),
-		detail);
-}
 
 /* One repetition: a fresh mapping (untimed), its first and second touch, the unmapping. */
 struct ft_reps {
@@ -160,20 +153,26 @@ static void rep_finish(void *arg, int rep)
 	munmap(f->r.map, f->r.map_len);
 }
 
-static void rep_record(void *arg, int rep)
+static void rep_record(void *arg, int rep, double seconds)
 {
+	(void)seconds; /* the two touches are timed apart, inside the repetition */
 	struct ft_reps *f = arg;
 	char detail[256];
-	int len = snprintf(detail, sizeof(detail), "size_mib=%zu pages=%s touch_stride=4096",
-			   f->bytes >> 20, f->r.method);
-	if (f->huge0 >= 0 && f->huge1 >= 0 && strcmp(f->r.method, "hugetlb") != 0)
+	int len = snprintf(detail, sizeof(detail), "pages=%s touch_stride=4096", f->r.method);
+	if (f->huge0 >= 0 && f->huge1 >= 0 && !f->r.hugetlb)
 		len += snprintf(detail + len, sizeof(detail) - (size_t)len, " anon_huge_kib=%lld",
 				f->huge1 - f->huge0);
 	if (f->un0 >= 0 && f->un1 >= 0)
 		snprintf(detail + len, sizeof(detail) - (size_t)len,
 			 " unaccepted_kib_before=%lld unaccepted_kib_after=%lld", f->un0, f->un1);
-	emit_pair(f->ctx, f->variant, M_FIRST_BW, rep, f->bytes, f->first, detail);
-	emit_pair(f->ctx, f->variant, M_SECOND_BW, rep, f->bytes, f->second, detail);
+	/* size_mib is the size used (rounded down to 2 MiB), not the option's text. */
+	snprintf(detail + len, sizeof(detail) - (size_t)len, " size_mib=%zu", f->bytes >> 20);
+	struct tb_work w = { .bytes = (double)f->bytes, .ops = (double)(f->bytes / PAGE),
+			     .detail = detail };
+	tb_emit_rep(f->ctx, f->variant, 0, rep, &(struct tb_timing){ .seconds = f->first }, 0,
+		    NULL, &w);
+	tb_emit_rep(f->ctx, f->variant, 1, rep, &(struct tb_timing){ .seconds = f->second }, 0,
+		    NULL, &w);
 }
 
 static size_t size_bytes(struct tb_ctx *ctx)
@@ -181,12 +180,12 @@ static size_t size_bytes(struct tb_ctx *ctx)
 	return ((size_t)TB_OPTS(ctx, struct firsttouch_opts)->size_mib << 20) & ~(size_t)(HUGE - 1);
 }
 
-static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+static bool supported(struct tb_ctx *ctx, void *state, const struct tb_variant *v, char *why,
 		      size_t len)
 {
 	(void)state;
 	char mode[32];
-	if (strcmp(variant, "2m") == 0 && !tb_thp_usable(mode, sizeof(mode)) &&
+	if (v->arg && !tb_thp_usable(mode, sizeof(mode)) &&
 	    tb_proc_kib("/proc/meminfo", "HugePages_Free:") * (long long)HUGE <
 		    (long long)size_bytes(ctx)) {
 		snprintf(why, len, "no 2 MiB pages: transparent huge pages are '%s' and too few "
@@ -198,20 +197,19 @@ static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char
 
 /* Twice the region: fresh pages must come from free memory, not from reclaim, or the
  * reclaim is what gets timed. */
-static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+static uint64_t memory(struct tb_ctx *ctx, void *state, const struct tb_variant *variant)
 {
 	(void)state;
 	(void)variant;
 	return 2ull * size_bytes(ctx);
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	(void)state;
-	bool huge = strcmp(variant, "2m") == 0;
 	size_t bytes = size_bytes(ctx);
 	/* Rep 0 is the warm-up (page-table pages, the allocator's own caches); not written. */
-	struct ft_reps f = { .ctx = ctx, .variant = variant, .bytes = bytes, .huge = huge };
+	struct ft_reps f = { .ctx = ctx, .variant = v->name, .bytes = bytes, .huge = v->arg };
 	struct tb_rep_plan plan = { .warmup = true, .prepare = rep_prepare, .measure = rep_measure,
 				    .finish = rep_finish, .record = rep_record };
 	return tb_reps_run(ctx, &plan, &f);

@@ -74,18 +74,29 @@ struct lat {
  * "rand-dual-thp-16GiB", in the order they run (a block's single and dual share the cycle
  * built for it; the methods share one mapping per page kind). The options keep the sizes up
  * to max_kib and the methods asked for (planned()). */
-#define BLOCK(m, p, n) m "single-" p "-" #n, m "dual-" p "-" #n,
-#define BLOCKS(m, p)                                                                     \
-	BLOCK(m, p, 1024) BLOCK(m, p, 2048) BLOCK(m, p, 4096) BLOCK(m, p, 8192)          \
-	BLOCK(m, p, 16384) BLOCK(m, p, 32768) BLOCK(m, p, 65536) BLOCK(m, p, 131072)     \
-	BLOCK(m, p, 262144) BLOCK(m, p, 524288) BLOCK(m, p, 1048576)                     \
-	BLOCK(m, p, 2097152) BLOCK(m, p, 4194304) BLOCK(m, p, 8388608)                   \
-	BLOCK(m, p, 16777216) BLOCK(m, p, 33554432) BLOCK(m, p, 67108864)                \
-	BLOCK(m, p, 134217728) BLOCK(m, p, 268435456) BLOCK(m, p, 536870912)             \
-	BLOCK(m, p, 1073741824) BLOCK(m, p, 2147483648) BLOCK(m, p, 4294967296)          \
-	BLOCK(m, p, 8589934592) BLOCK(m, p, 17179869184)
-static const char *const variants[] = {
-	BLOCKS("", "4k") BLOCKS("", "thp") BLOCKS("rand-", "4k") BLOCKS("rand-", "thp") NULL
+struct point {
+	bool random, dual, huge;
+	size_t bytes;
+};
+/* m: "" or "rand-" (random), p: "4k" or "thp" (huge); each row carries its point. */
+#define POINT(m, rnd, p, huge, chain, dual, n) \
+	{ m chain "-" p "-" #n, .data = &(const struct point){ rnd, dual, huge, n##ull } },
+#define BLOCK(m, r, p, h, n) POINT(m, r, p, h, "single", false, n) POINT(m, r, p, h, "dual", true, n)
+#define BLOCKS(m, r, p, h)                                                               \
+	BLOCK(m, r, p, h, 1024) BLOCK(m, r, p, h, 2048) BLOCK(m, r, p, h, 4096)          \
+	BLOCK(m, r, p, h, 8192) BLOCK(m, r, p, h, 16384) BLOCK(m, r, p, h, 32768)        \
+	BLOCK(m, r, p, h, 65536) BLOCK(m, r, p, h, 131072) BLOCK(m, r, p, h, 262144)     \
+	BLOCK(m, r, p, h, 524288) BLOCK(m, r, p, h, 1048576) BLOCK(m, r, p, h, 2097152)  \
+	BLOCK(m, r, p, h, 4194304) BLOCK(m, r, p, h, 8388608)                            \
+	BLOCK(m, r, p, h, 16777216) BLOCK(m, r, p, h, 33554432)                          \
+	BLOCK(m, r, p, h, 67108864) BLOCK(m, r, p, h, 134217728)                         \
+	BLOCK(m, r, p, h, 268435456) BLOCK(m, r, p, h, 536870912)                        \
+	BLOCK(m, r, p, h, 1073741824) BLOCK(m, r, p, h, 2147483648)                      \
+	BLOCK(m, r, p, h, 4294967296) BLOCK(m, r, p, h, 8589934592)                      \
+	BLOCK(m, r, p, h, 17179869184)
+static const struct tb_variant variants[] = {
+	BLOCKS("", false, "4k", false) BLOCKS("", false, "thp", true)
+	BLOCKS("rand-", true, "4k", false) BLOCKS("rand-", true, "thp", true) { 0 }
 };
 
 enum { METHOD_CYCLE, METHOD_RANDOM, METHOD_BOTH };
@@ -98,11 +109,13 @@ struct latency_opts {
 
 enum { M_LATENCY, M_ABOVE_L1 };
 static const struct tb_metric metrics[] = {
+	/* Written by run() (tb_emit): the baseline is the 1 KiB block's median, of another
+	 * variant's repetitions. */
 	[M_LATENCY] = { "latency", "ns", TB_LOWER, "time per dependent load (per step of both "
-			"loads for dual)", .primary = true },
+			"loads for dual)", .how = TB_EMITTED, .primary = true },
 	[M_ABOVE_L1] = { "latency_above_l1", "ns", TB_LOWER,
 			 "latency minus the 1 KiB block's (L1) median, clamped at 0",
-		.primary = false },
+			 .how = TB_EMITTED },
 	{ 0 },
 };
 
@@ -118,28 +131,6 @@ static const struct tb_option options[] = {
 		  "variants); both" },
 	{ 0 },
 };
-
-struct point {
-	bool random, dual, huge;
-	size_t bytes;
-};
-
-static bool parse_point(const char *variant, struct point *pt)
-{
-	char chain[8], pages[4];
-	unsigned long long bytes;
-	*pt = (struct point){ 0 };
-	if (strncmp(variant, "rand-", 5) == 0) {
-		pt->random = true;
-		variant += 5;
-	}
-	if (sscanf(variant, "%7[a-z]-%3[a-z0-9]-%llu", chain, pages, &bytes) != 3)
-		return false;
-	pt->dual = strcmp(chain, "dual") == 0;
-	pt->huge = strcmp(pages, "thp") == 0;
-	pt->bytes = (size_t)bytes;
-	return true;
-}
 
 /* 16 dependent loads per line of source keep loop overhead far below one miss. */
 #define HOP1 p = (void **)*p;
@@ -236,13 +227,13 @@ static uint64_t next_rand(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static bool planned(const struct tb_ctx *ctx, const char *variant)
+static bool planned(const struct tb_ctx *ctx, const struct tb_variant *v)
 {
 	const struct latency_opts *o = TB_OPTS(ctx, struct latency_opts);
-	struct point pt;
-	if (!parse_point(variant, &pt) || pt.bytes > (size_t)o->max_kib << 10)
+	const struct point *pt = v->data;
+	if (pt->bytes > (size_t)o->max_kib << 10)
 		return false;
-	return o->method == METHOD_BOTH || o->method == (pt.random ? METHOD_RANDOM : METHOD_CYCLE);
+	return o->method == METHOD_BOTH || o->method == (pt->random ? METHOD_RANDOM : METHOD_CYCLE);
 }
 
 static int setup(struct tb_ctx *ctx, void **state)
@@ -256,14 +247,13 @@ static int setup(struct tb_ctx *ctx, void **state)
 	return 0;
 }
 
-static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+static bool supported(struct tb_ctx *ctx, void *state, const struct tb_variant *v, char *why,
 		      size_t len)
 {
 	(void)ctx;
 	(void)state;
-	struct point pt;
+	const struct point pt = *(const struct point *)v->data;
 	char mode[32];
-	parse_point(variant, &pt);
 	if (pt.random && pt.bytes > (size_t)UINT32_MAX + 1) {
 		snprintf(why, len, "the random method draws 32-bit offsets: blocks up to 4 GiB");
 		return false;
@@ -277,12 +267,11 @@ static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char
 }
 
 /* The block, its 2 MiB alignment slack and the shuffled order of its lines (cycle). */
-static uint64_t memory(struct tb_ctx *ctx, void *state, const char *variant)
+static uint64_t memory(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	(void)ctx;
 	(void)state;
-	struct point pt;
-	parse_point(variant, &pt);
+	const struct point pt = *(const struct point *)v->data;
 	return pt.bytes + HUGE_ALIGN + (pt.random ? 0 : pt.bytes / LINE * sizeof(uint32_t));
 }
 
@@ -431,12 +420,12 @@ static int baseline(struct tb_ctx *ctx, struct lat *l, const struct point *pt, d
 	return 0;
 }
 
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 {
 	struct lat *l = state;
-	struct point pt;
+	const struct point pt = *(const struct point *)v->data;
+	const char *variant = v->name;
 	char why[160];
-	parse_point(variant, &pt);
 	double *ns = malloc((size_t)tb_settings(ctx)->reps * sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
@@ -479,7 +468,7 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 		tb_emit(ctx, variant, &metrics[M_ABOVE_L1], r + 1, above, detail);
 	}
 	free(ns);
-	return tb_interrupted() ? -EINTR : 0;
+	return 0;
 }
 
 static void teardown(struct tb_ctx *ctx, void *state)

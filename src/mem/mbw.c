@@ -9,6 +9,7 @@
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
 #include "tinyben/threads.h"
+#include "tinyben/util.h"
 
 struct mbw {
 	long *src, *dst;
@@ -24,7 +25,9 @@ struct mbw_job {
 
 enum { MEMCPY, DUMB, MCBLOCK };
 
-static const char *const variants[] = { "MEMCPY", "DUMB", "MCBLOCK", NULL };
+static const struct tb_variant variants[] = {
+	{ "MEMCPY", .arg = MEMCPY }, { "DUMB", .arg = DUMB }, { "MCBLOCK", .arg = MCBLOCK }, { 0 },
+};
 
 struct mbw_opts {
 	long long size_mib;
@@ -35,9 +38,9 @@ enum { M_BW, M_ELAPSED };
 static const struct tb_metric metrics[] = {
 	/* mbw prints MiB/s; kept so that the figures compare with mbw's own. */
 	[M_BW] = { "bw", "MiB/s", TB_HIGHER, "one array's MiB copied per second (mbw's figure)",
-		.primary = true },
+		   .how = TB_BYTES_PER_S, .primary = true },
 	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds per copy of the array",
-		.primary = false },
+			.how = TB_TIME_PER_OP },
 	{ 0 },
 };
 
@@ -106,16 +109,6 @@ static int kernel(void *arg, uint64_t iters)
 	return 0;
 }
 
-static void *alloc_touched(size_t bytes)
-{
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* mbw writes a pattern into its arrays before timing: page faults are not copy cost. */
-	memset(p, 0xaa, bytes);
-	return p;
-}
-
 static int setup(struct tb_ctx *ctx, void **state)
 {
 	struct mbw *m = calloc(1, sizeof(*m));
@@ -130,8 +123,9 @@ static int setup(struct tb_ctx *ctx, void **state)
 static int prepare(void *arg)
 {
 	struct mbw_job *j = arg;
-	j->own.src = alloc_touched(j->own.bytes);
-	j->own.dst = alloc_touched(j->own.bytes);
+	/* mbw writes a pattern into its arrays before timing: page faults are not copy cost. */
+	j->own.src = tb_map_touched(j->own.bytes, 0xaa);
+	j->own.dst = tb_map_touched(j->own.bytes, 0xaa);
 	j->m = &j->own;
 	return j->own.src && j->own.dst ? 0 : -ENOMEM;
 }
@@ -146,7 +140,7 @@ static void release(void *arg)
 	j->own.src = j->own.dst = NULL;
 }
 
-/* The variant being run, for init_job and record. */
+/* The variant being run, for init_job. */
 struct variant_run {
 	const struct mbw *m;
 	int kind;
@@ -162,48 +156,20 @@ static void init_job(void *thread_arg, void *arg)
 	j->own.block = v->m->block;
 }
 
-/* One row pair per repetition; threads is 0 for the default run. */
-static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
-		   const char *pinning, void *const *thread_args, const int *measured_in)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *variant)
 {
-	(void)thread_args;
-	const struct variant_run *v = arg;
-	const struct tb_timing *t = tb_timings(ctx, 0);
-	int measured = measured_in[0];
-	char detail[1024];
-	double mib = (double)v->m->bytes / (1 << 20);
-	int n = threads ? threads : 1;
-	for (int r = 0; r < measured; r++) {
-		double per_copy = t[r].seconds / (double)t[r].iters;
-		int len = snprintf(detail, sizeof(detail), "size_mib=%.0f copies=%llu", mib,
-				   (unsigned long long)t[r].iters);
-		if (v->kind == MCBLOCK)
-			len += snprintf(detail + len, sizeof(detail) - (size_t)len,
-					" block_bytes=%zu src=first_block", v->m->block);
-		if (threads)
-			snprintf(detail + len, sizeof(detail) - (size_t)len,
-				 " threads=%d arrays=private bw=aggregate %s", threads, pinning);
-		tb_emit(ctx, variant, &metrics[M_BW], r + 1, n * mib / per_copy, detail);
-		tb_emit(ctx, variant, &metrics[M_ELAPSED], r + 1, per_copy, detail);
-	}
-}
-
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
-{
-	struct variant_run v = {
-		.m = state,
-		.kind = strcmp(variant, "MEMCPY") == 0 ? MEMCPY
-			: strcmp(variant, "DUMB") == 0 ? DUMB : MCBLOCK,
-	};
-	/* With --threads: aggregate MiB/s of N pinned threads started together. */
+	struct variant_run v = { .m = state, .kind = (int)variant->arg };
+	/* With --threads: aggregate MiB/s of N pinned threads started together, each with
+	 * arrays of its own. */
 	struct tb_scaling sc = {
 		.arg_size = sizeof(struct mbw_job), .bytes_per_thread = 2ull * v.m->bytes,
-		.arg = &v, .init = init_job, .phase = { { kernel, prepare } }, .record = record,
-		.release = release,
+		.arg = &v, .init = init_job, .phase = { { kernel, prepare } }, .release = release,
+		.work = { .bytes = (double)v.m->bytes,
+			  .detail = v.kind == MCBLOCK ? "arrays=private src=first_block"
+						      : "arrays=private" },
 	};
-	return tb_team_variants(ctx, variant, &sc);
+	return tb_team_variants(ctx, variant->name, &sc);
 }
-
 static const struct tb_bench mbw_bench = {
 	.name = "mem.mbw",
 	.description = "mbw's copy kernels: MEMCPY, DUMB (element loop), MCBLOCK (blocked memcpy)",

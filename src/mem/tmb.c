@@ -17,6 +17,7 @@
 #include "tinyben/bench.h"
 #include "tinyben/ctx.h"
 #include "tinyben/threads.h"
+#include "tinyben/util.h"
 #include "mem/tmb_kernels.h"
 
 /* tinymembench's anti-aliasing: every buffer starts on a 1 MiB boundary plus a different
@@ -51,7 +52,7 @@ struct tmb_opts {
 
 static const struct tb_metric metrics[] = {
 	{ "bw", "MB/s", TB_HIGHER, "buffer bytes per second, MB = 10^6 bytes (tinymembench)",
-		.primary = true },
+	  .how = TB_BYTES_PER_S, .primary = true },
 	{ 0 },
 };
 
@@ -75,20 +76,16 @@ static char *align_up(char *p, size_t a)
 static int bufs_alloc(struct bufs *b)
 {
 	b->region_len = 2 * b->size + TB_TMB_BLOCK + 4 * (size_t)ALIGN_PAD;
-	b->region = mmap(NULL, b->region_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-	if (b->region == MAP_FAILED) {
-		b->region = NULL;
+	/* Written before timing, as tinymembench does: page faults are not bandwidth. */
+	b->region = tb_map_touched(b->region_len, 0xcc);
+	if (!b->region)
 		return -ENOMEM;
-	}
 	char *p = align_up(b->region, ALIGN_PAD);
 	b->src = (int64_t *)(p + OFF_SRC);
 	p = align_up((char *)b->src + b->size, ALIGN_PAD);
 	b->dst = (int64_t *)(p + OFF_DST);
 	p = align_up((char *)b->dst + b->size, ALIGN_PAD);
 	b->tmp = (int64_t *)(p + OFF_TMP);
-	/* Written before timing, as tinymembench does: page faults are not bandwidth. */
-	memset(b->region, 0xcc, b->region_len);
 	return 0;
 }
 
@@ -154,20 +151,12 @@ static int setup(struct tb_ctx *ctx, void **state)
 
 static const char *const isa_names[] = { "SSE2", "AVX2", "AVX-512F" };
 
-static const struct tb_tmb_kernel *kernel_of(const char *variant)
-{
-	for (size_t i = 0; i < tb_tmb_kernel_count; i++)
-		if (strcmp(tb_tmb_kernels[i].variant, variant) == 0)
-			return &tb_tmb_kernels[i];
-	return NULL;
-}
-
-static bool supported(struct tb_ctx *ctx, void *state, const char *variant, char *why,
+static bool supported(struct tb_ctx *ctx, void *state, const struct tb_variant *v, char *why,
 		      size_t len)
 {
 	(void)ctx;
 	const struct tmb *t = state;
-	const struct tb_tmb_kernel *k = kernel_of(variant);
+	const struct tb_tmb_kernel *k = v->data;
 	if (!t->have[k->isa])
 		snprintf(why, len, "CPU (or OS) lacks %s: cpuid/xgetbv", isa_names[k->isa]);
 	else if ((int)k->isa > t->max_isa)
@@ -183,7 +172,7 @@ static uint64_t region_bytes(const struct tmb *t)
 	return 2 * t->size + TB_TMB_BLOCK + 4 * (size_t)ALIGN_PAD;
 }
 
-/* The variant being run, for init_bufs and record. */
+/* The variant being run, for init_bufs. */
 struct variant_run {
 	const struct tmb *t;
 	const struct tb_tmb_kernel *k;
@@ -198,44 +187,23 @@ static void init_bufs(void *thread_arg, void *arg)
 	b->k = v->k;
 }
 
-/* One row per repetition; threads is 0 for the default run. */
-static void record(struct tb_ctx *ctx, void *arg, const char *variant, int threads,
-		   const char *pinning, void *const *thread_args, const int *measured_in)
+static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *variant)
 {
-	(void)thread_args;
-	const struct variant_run *v = arg;
-	const struct tb_timing *tm = tb_timings(ctx, 0);
-	int measured = measured_in[0];
-	size_t size = v->t->size;
-	char detail[1024];
-	int n = threads ? threads : 1;
-	for (int r = 0; r < measured; r++) {
-		int len = snprintf(detail, sizeof(detail), "size_bytes=%zu iters=%llu mb_bytes=1000000",
-				   size, (unsigned long long)tm[r].iters);
-		if (v->k->two_pass)
-			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " block_bytes=%d",
-					TB_TMB_BLOCK);
-		if (strcmp(v->k->variant, "movsb-copy") == 0)
-			len += snprintf(detail + len, sizeof(detail) - (size_t)len, " erms=%d fsrm=%d",
-					v->t->erms, v->t->fsrm);
-		if (threads)
-			snprintf(detail + len, sizeof(detail) - (size_t)len,
-				 " threads=%d buffers=private bw=aggregate %s", threads, pinning);
-		double mbs = (double)n * (double)size * (double)tm[r].iters / tm[r].seconds / 1e6;
-		tb_emit(ctx, variant, &metrics[0], r + 1, mbs, detail);
-	}
-}
-
-static int run(struct tb_ctx *ctx, void *state, const char *variant)
-{
-	struct variant_run v = { .t = state, .k = kernel_of(variant) };
+	struct variant_run v = { .t = state, .k = variant->data };
+	/* erms and fsrm say how fast libc's memcpy and MOVSB may be on this CPU. */
+	char detail[160];
+	snprintf(detail, sizeof(detail), "size_bytes=%zu buffers=private mb_bytes=1000000 "
+		 "erms=%d fsrm=%d", v.t->size, v.t->erms, v.t->fsrm);
+	if (v.k->two_pass)
+		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+			 " block_bytes=%d", TB_TMB_BLOCK);
 	/* With --threads: aggregate MB/s of N pinned threads started together. */
 	struct tb_scaling sc = {
 		.arg_size = sizeof(struct bufs), .bytes_per_thread = region_bytes(v.t), .arg = &v,
-		.init = init_bufs, .phase = { { kernel, prepare } }, .record = record,
-		.release = release,
+		.init = init_bufs, .phase = { { kernel, prepare } }, .release = release,
+		.work = { .bytes = (double)v.t->size, .detail = detail },
 	};
-	return tb_team_variants(ctx, variant, &sc);
+	return tb_team_variants(ctx, variant->name, &sc);
 }
 
 static const struct tb_bench tmb_bench = {

@@ -179,7 +179,8 @@ VEC_FILL(avx512_fill, AVX512, __m512i, _mm512_set1_epi64, _mm512_store_si512, AV
 VEC_FILL(avx512_nt_fill, AVX512, __m512i, _mm512_set1_epi64, _mm512_stream_si512,
 	 NT_END AVX_END)
 
-/* One list, two tables: the kernels, and the variant names the descriptor needs. */
+/* One list, two tables: the kernels, and the variant rows of the descriptor (each row
+ * carries its kernel). */
 #define TMB_KERNELS(X) \
 	X("c-copy-backwards", "C copy backwards", c_copy_backwards, TB_ISA_BASE, false) \
 	X("c-copy", "C copy", c_copy, TB_ISA_BASE, false) \
@@ -206,7 +207,9 @@ VEC_FILL(avx512_nt_fill, AVX512, __m512i, _mm512_set1_epi64, _mm512_stream_si512
 	X("avx512-nt-fill", "AVX-512 nontemporal fill", avx512_nt_fill, TB_ISA_AVX512, false)
 
 #define AS_KERNEL(v, t, f, isa, two) { v, t, f, isa, two },
-#define AS_NAME(v, t, f, isa, two) v,
+#define AS_INDEX(v, t, f, isa, two) K_##f##_##two,
+#define AS_VARIANT(v, t, f, isa, two) { v, .data = &tb_tmb_kernels[K_##f##_##two] },
+enum { TMB_KERNELS(AS_INDEX) };
 const struct tb_tmb_kernel tb_tmb_kernels[] = { TMB_KERNELS(AS_KERNEL) };
 const size_t tb_tmb_kernel_count = sizeof(tb_tmb_kernels) / sizeof(tb_tmb_kernels[0]);
-const char *const tb_tmb_variants[] = { TMB_KERNELS(AS_NAME) NULL };
+const struct tb_variant tb_tmb_variants[] = { TMB_KERNELS(AS_VARIANT) { 0 } };

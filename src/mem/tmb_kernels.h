@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tinyben/bench.h"
+
 /* size is a multiple of 256 bytes, dst and src are 64-byte aligned (AVX-512 aligned
  * loads); fills read only src[0] (the pattern). */
 typedef void (*tb_tmb_fn)(int64_t *dst, const int64_t *src, size_t size);
@@ -22,7 +24,8 @@ struct tb_tmb_kernel {
 
 extern const struct tb_tmb_kernel tb_tmb_kernels[];
 extern const size_t tb_tmb_kernel_count;
-extern const char *const tb_tmb_variants[]; /* the same names, NULL-terminated */
+/* The same kernels as variant rows: .data points to the kernel; terminated by { 0 }. */
+extern const struct tb_variant tb_tmb_variants[];
 
 /* Block of the 2-pass copies, as tinymembench's BLOCKSIZE. */
 #define TB_TMB_BLOCK 2048

@@ -1,6 +1,7 @@
-/* io.uring's private pieces: the target file, the job description, the two engines. */
-#ifndef TINYBEN_IO_URING_H
-#define TINYBEN_IO_URING_H
+/* io.uring's job: what uring.c (the benchmark) hands to the engines (uring_eng.c) and the
+ * target file (uring_file.c): the options, the file, the job, the result, the engines. */
+#ifndef TINYBEN_IO_URING_JOB_H
+#define TINYBEN_IO_URING_JOB_H
 
 #include <stdbool.h>
 #include <stddef.h>
