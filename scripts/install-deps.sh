@@ -22,7 +22,7 @@ test_pkgs=(mbw lz4 redis-tools fio sqlite3 libxml2-utils clang libclang-rt-14-de
            cloud-image-utils genisoimage chromium kmod python3-yaml procps strace
            iproute2 util-linux openssh-client libfuse3-dev runsc openssl mmdebstrap ansible-core openssh-server
            iperf3 sockperf swtpm swtpm-tools tpm2-tools
-           debhelper dpkg-dev lintian man-db groff-base bash-completion podman buildah)
+           debhelper dpkg-dev lintian man-db groff-base bash-completion podman buildah git)
 
 case "${1:-}" in
 --build-only) pkgs=("${build_pkgs[@]}") ;;
