@@ -31,9 +31,9 @@ trap 'exit 143' TERM
 # (-O2 via buildtype=release is what the static binary uses; -O3 is not used for kernels).
 cc -O2 -c -o "$tmp/util.o" "$TMB_SRC/util.c" 2>"$tmp/build.log" &&
 	cc -O2 -c -o "$tmp/sse2.o" "$TMB_SRC/x86-sse2.S" 2>>"$tmp/build.log" &&
-	cc -O2 -std=gnu11 -I"$root/src" -c -o "$tmp/kernels.o" "$root/src/mem/tmb_kernels.c" \
+	cc -O2 -std=gnu11 -I"$root/src" -I"$root/include" -c -o "$tmp/kernels.o" "$root/src/mem/tmb_kernels.c" \
 		2>>"$tmp/build.log" &&
-	cc -O2 -std=gnu11 -I"$root/src" -I"$TMB_SRC" -o "$tmp/tmb_paired" "$here/tmb_paired.c" \
+	cc -O2 -std=gnu11 -I"$root/src" -I"$root/include" -I"$TMB_SRC" -o "$tmp/tmb_paired" "$here/tmb_paired.c" \
 		"$tmp/kernels.o" "$tmp/util.o" "$tmp/sse2.o" -lm 2>>"$tmp/build.log" ||
 	{ echo "tmb-paired: build failed:" >&2; cat "$tmp/build.log" >&2; exit 1; }
 echo "# $(date -u +%FT%TZ) windows=$windows calls=$calls size=${mib}MiB load: $(cut -d' ' -f1-3 /proc/loadavg)"
