@@ -86,6 +86,9 @@ modes=() vcpus=() memory=() cmdlines=() reps=1 have_cmdline=0
 lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
 	lineno=$((lineno + 1))
+	# A file saved by a Windows editor: its byte-order mark and CRLF line ends are not text.
+	[ $lineno != 1 ] || line=${line#$'\xef\xbb\xbf'}
+	line=${line%$'\r'}
 	line=${line%%#*}
 	[[ $line =~ ^[[:space:]]*$ ]] && continue
 	[[ $line =~ ^[[:space:]]*([a-z]+)[[:space:]]*:(.*)$ ]] || die "$matrix:$lineno: expected 'key: values', got '$line'"

@@ -54,6 +54,17 @@ class Matrix(tbtest.TempDirTest):
         self.assertEqual(sorted(l.split("\t")[0] for l in p.stdout.splitlines()), ["plain-1c-512m", "plain-2c-512m"])
         self.assertIn("concurrency: sequential", p.stdout)
 
+    def test_bom_and_crlf(self):
+        """A matrix file saved with a byte-order mark and CRLF line ends means what it says
+        (not "mode 'plain' is not plain")."""
+        want = self.run_matrix("-m", self.matrix(TWO), "--dry-run", "--seed", "1")
+        self.assertEqual(want.returncode, 0, want.stderr)
+        text = "\ufeff" + TWO.replace("\n", "\r\n")
+        with open(self.path("w.txt"), "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        p = self.run_matrix("-m", self.path("w.txt"), "--dry-run", "--seed", "1")
+        self.assertEqual((p.returncode, p.stdout), (0, want.stdout), p.stderr)
+
     def order(self, m, *args):
         p = self.run_matrix("-m", m, "--dry-run", *args)
         self.assertEqual(p.returncode, 0, p.stderr)
