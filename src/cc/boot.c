@@ -280,6 +280,12 @@ static int run(struct tb_ctx *ctx, void *state, const char *variant)
 				"showed it, or nobody logged in)", variant + 5);
 			return 0;
 		}
+		/* A phase before QEMU started is a log of another boot, or a mangled one. */
+		if (t < origin) {
+			tb_fail(ctx, variant, "host boot log %s: '%s %g' is before 'qemu-start %g'",
+				TB_OPTS(ctx, struct boot_opts)->host_log, variant + 5, t, origin);
+			return -EINVAL;
+		}
 		tb_emit(ctx, variant, &metrics[0], 1, t - origin, "source=host-log");
 	}
 	return 0;

@@ -133,6 +133,9 @@ int tb_boot_host_phase(const char *text, const char *phase, double *out, char *e
 {
 	int found = 0;
 	unsigned lineno = 0;
+	/* A file saved by a Windows editor starts with a byte-order mark: not part of a phase. */
+	if (text && strncmp(text, "\xef\xbb\xbf", 3) == 0)
+		text += 3;
 	for (const char *line = text; line && *line;) {
 		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);

@@ -73,6 +73,12 @@ class Boot(tbtest.TempDirTest):
             f.write("kernel 1.0\n")
         rows = self.boot(f"host_log={hostlog}", rc=1)
         self.assertIn("no 'qemu-start' line", rows["host-kernel"]["detail"])
+        # a phase before QEMU started: another boot's log, not a negative time
+        with open(hostlog, "w") as f:
+            f.write("qemu-start 10\nkernel 5\n")
+        rows = self.boot(f"host_log={hostlog}", rc=1)
+        self.assertEqual(rows["host-kernel"]["status"], "failed")
+        self.assertIn("'kernel 5' is before 'qemu-start 10'", rows["host-kernel"]["detail"])
 
     def test_unreadable_host_log_is_usage_error(self):
         tbtest.assert_usage_errors(self, [
