@@ -134,7 +134,7 @@ static void read_kmsg(struct boot *b, const char *file)
 		snprintf(b->kmsg_why, sizeof(b->kmsg_why), "%s: %s", file, strerror(-rc));
 		return;
 	}
-	tb_boot_kmsg_text(&b->kmsg, (const char *)text);
+	tb_boot_kmsg_text(&b->kmsg, tb_boot_text((const char *)text));
 	free(text);
 	snprintf(b->kmsg_from, sizeof(b->kmsg_from), "file");
 }
@@ -155,7 +155,7 @@ static void read_finished(struct boot *b, const char *file)
 		snprintf(b->finished_why, sizeof(b->finished_why), "%s: %s", path, strerror(-rc));
 		return;
 	}
-	if (tb_boot_finished_uptime((const char *)text, &b->finished) < 0)
+	if (tb_boot_finished_uptime(tb_boot_text((const char *)text), &b->finished) < 0)
 		snprintf(b->finished_why, sizeof(b->finished_why),
 			 "%s: not 'UPTIME - TIMESTAMP - v. VERSION'", path);
 	free(text);
