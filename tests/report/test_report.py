@@ -582,6 +582,23 @@ class Report(tbtest.TempDirTest):
         self.assertEqual(slurp(mdf), md)
         self.assertEqual(run("report", "--format", "pdf", self.a).returncode, 2)
 
+    def test_markdown_labels_are_text(self):
+        """A tag value is shown as written, never as Markdown: '<b>*z*</b>' was bold HTML
+        and an emphasis ('side=z' to the reader), '_u_' an emphasis; and the Markdown
+        speaks of no plots "below" (it has none)."""
+        rows = tbtest.read_csv(self.plain3[0])
+        for i, label in enumerate(("<b>*z*</b>", "_u_&amp;`c`")):
+            rs = [dict(r, detail=r["detail"] + f" tag.side={label}", run_id=f"md{i}")
+                  for r in rows]
+            _write(self.path(f"m{i}.csv"), rs)
+        p = run("report", "--format", "md", "--by", "tag.side", self.path("m0.csv"),
+                self.path("m1.csv"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(r"side=\<b\>\*z\*\</b\>", p.stdout)
+        self.assertIn(r"side=\_u\_\&amp;\`c\`", p.stdout)
+        self.assertNotIn("<b>", p.stdout)
+        self.assertNotIn("drawn below", p.stdout)
+
     def test_primary_metric_once_per_variant(self):
         # mem.mbw writes bw and its inverse elapsed: the forest draws bw only, once.
         p = run("report", "--format", "md", self.a, self.b)
