@@ -267,9 +267,15 @@ static int report_main(int argc, char **argv)
 		tb_error("report: %s: already exists (use --force to replace it)", output);
 		return TB_EXIT_USAGE;
 	}
+	/* The same file under another name (./a.csv, a symlink, a hard link) is the same file. */
+	struct stat out_st, in_st;
+	bool out_exists = output && stat(output, &out_st) == 0;
 	for (int i = first; i < argc; i++) {
-		if (output && strcmp(argv[i], output) == 0) {
-			tb_error("report: %s is both an input and the output", argv[i]);
+		if (output && (strcmp(argv[i], output) == 0 ||
+			       (out_exists && stat(argv[i], &in_st) == 0 &&
+				in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino))) {
+			tb_error("report: %s is both an input and the output (-o %s)", argv[i],
+				 output);
 			return TB_EXIT_USAGE;
 		}
 	}

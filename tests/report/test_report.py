@@ -582,6 +582,22 @@ class Report(tbtest.TempDirTest):
         self.assertEqual(slurp(mdf), md)
         self.assertEqual(run("report", "--format", "pdf", self.a).returncode, 2)
 
+    def test_output_that_is_an_input_under_another_name(self):
+        """-o --force naming an input through ./, a symlink or a hard link replaced the
+        input with the report (only the same spelling was refused)."""
+        a = self.path("a.csv")
+        shutil.copy(self.plain3[0], a)
+        want = slurp(a)
+        os.symlink("a.csv", self.path("sym.md"))
+        os.link(a, self.path("hard.md"))
+        for out in (os.path.join(self.tmp, ".", "a.csv"), self.path("sym.md"),
+                    self.path("hard.md")):
+            with self.subTest(out=out):
+                p = run("report", "--format", "md", "-o", out, "--force", a, self.plain3[1])
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("both an input and the output", p.stderr)
+                self.assertEqual(slurp(a), want)
+
     def test_markdown_labels_are_text(self):
         """A tag value is shown as written, never as Markdown: '<b>*z*</b>' was bold HTML
         and an emphasis ('side=z' to the reader), '_u_' an emphasis; and the Markdown
