@@ -598,6 +598,14 @@ class Report(tbtest.TempDirTest):
                 self.assertIn("both an input and the output", p.stderr)
                 self.assertEqual(slurp(a), want)
 
+    def test_by_a_tag_no_row_has(self):
+        """--by tag.NAME with a NAME no row has (a typo) drew one configuration, "NAME
+        unset", and "nothing to compare against", exit 0: it is bad input."""
+        p = run("report", "--format", "md", "--by", "tag.nosuchtag", *self.plain3)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("no row has the tag nosuchtag", p.stderr)
+        self.assertEqual(p.stdout, "")
+
     def test_markdown_labels_are_text(self):
         """A tag value is shown as written, never as Markdown: '<b>*z*</b>' was bold HTML
         and an emphasis ('side=z' to the reader), '_u_' an emphasis; and the Markdown
