@@ -185,9 +185,11 @@ static bool tsm_usable(struct attest_state *st, const struct attest_opts *o, cha
 		       size_t len)
 {
 	struct stat sb;
-	if (stat(o->tsm_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		snprintf(why, len, "configfs-tsm absent: %s does not exist (no CONFIG_TSM_REPORTS, "
-			 "or not a SEV-SNP or TDX guest)", o->tsm_dir);
+	bool exists = stat(o->tsm_dir, &sb) == 0;
+	if (!exists || !S_ISDIR(sb.st_mode)) {
+		snprintf(why, len, "configfs-tsm absent: %s %s (no CONFIG_TSM_REPORTS, "
+			 "or not a SEV-SNP or TDX guest)", o->tsm_dir,
+			 exists ? "is not a directory" : "does not exist");
 		return false;
 	}
 	if (!st->provider[0]) {

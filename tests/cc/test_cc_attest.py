@@ -192,6 +192,10 @@ class CcAttest(forged.ForgedAttestCase):
         ])
         with open(victim) as f:
             self.assertEqual(f.read(), "precious\n")
+        # and a file given as the configfs-tsm directory is said to be one, not "absent"
+        p = tbtest.run("run", "-b", "cc.attest:tsm-report", "--set", "cc.attest.tsm_dir=" + victim)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(victim + " is not a directory", tbtest.parse_csv(p.stdout)[0]["detail"])
 
     def test_sev_guest_firmware_error_once(self):
         p, rows, log = self.guestdev("sev", "sev-guest", "--firmware-error")
