@@ -112,6 +112,22 @@ class Matrix(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("needs direct kernel boot", p.stderr)
 
+    def test_results_path_that_yaml_would_change(self):
+        """--results with a line break went into the inventory's double quotes, where YAML
+        folds it into a space: the playbook wrote to another folder. Refused before anything
+        is made or started."""
+        if subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", self.path("d.qcow2"), "16M"],
+                          capture_output=True).returncode != 0:
+            self.skipTest("no qemu-img")
+        for results in ("res\nx", 'r"q'):
+            with self.subTest(results=results):
+                p = self.run_matrix("-m", self.matrix(TWO), "--image", "d.qcow2", "--results",
+                                    results, "--launcher", "/bin/false", "--base-port", "30500")
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("cannot go into the inventory", p.stderr)
+                self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["d.qcow2", "m.txt"])
+
     def test_bad_usage(self):
         def m(text, n=[0]):  # each case its own file: the cases are made before they run
             n[0] += 1
