@@ -16,6 +16,9 @@ int tb_parse_bool(const char *s, bool *out);
 /* An option naming a file to read (struct tb_option.check): "" (none) or a readable
  * regular file; 0, or -EINVAL with the reason in err. */
 int tb_check_input_file(const char *value, char *err, size_t err_len);
+/* The input file tb_check_input_file accepted that path is (by identity: ./x, a symlink and a
+ * hard link are x), or NULL. */
+const char *tb_input_file_named(const char *path);
 /* Value of one hex digit, or -1. */
 int tb_hex_digit(int c);
 

@@ -59,7 +59,13 @@ ldd "$tinyben" >/dev/null 2>&1 && die "$tinyben is dynamically linked; the guest
 keys=
 if [ -n "$ssh_key" ]; then
 	[ -r "$ssh_key" ] || die "--ssh-key $ssh_key: cannot read it"
-	keys="ssh_authorized_keys:"$'\n'"  - $(head -n 1 "$ssh_key")"
+	key=$(head -n 1 "$ssh_key")
+	key=${key#$'\xef\xbb\xbf'} key=${key%$'\r'} # a Windows editor's byte-order mark, CRLF
+	# One public key line, TYPE BASE64 [COMMENT]: not a private key, not an empty file.
+	[[ $key =~ ^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+)[[:space:]]+[A-Za-z0-9+/]+=*([[:space:]].*)?$ ]] ||
+		die "--ssh-key $ssh_key: not an SSH public key (a FILE.pub line: TYPE BASE64 [COMMENT])"
+	# Single-quoted in YAML: a comment such as 'me: laptop #2' stays part of the key.
+	keys="ssh_authorized_keys:"$'\n'"  - '${key//\'/\'\'}'"
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tinyben-seed-XXXXXX")

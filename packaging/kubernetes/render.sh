@@ -41,7 +41,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$image" ] || die "--image is required (packaging/oci/build.sh prints it)"
-[[ $image =~ ^[^[:space:]\"\\]+$ ]] || die "--image '$image' is not an image reference"
+# An image reference: [registry[:port]/]path[:tag][@digest]. Nothing else, so that the value
+# is a plain YAML scalar (no [, {, *, &, !, quotes) and a literal sed replacement below.
+image_ref='^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$'
+[[ $image =~ $image_ref ]] || die "--image '$image' is not an image reference"
 [[ $rc =~ ^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$ ]] || die "--runtime-class '$rc' is not a RuntimeClass name"
 [[ $completions =~ ^[1-9][0-9]{0,4}$ ]] || die "--completions '$completions' is not a count of 1 or more"
 [[ $parallelism =~ ^[1-9][0-9]{0,4}$ ]] || die "--parallelism '$parallelism' is not a count of 1 or more"
@@ -57,15 +60,18 @@ esac
 [ -n "$name" ] || name="tinyben-$rc"
 # Pod names of an indexed Job add -INDEX-RANDOM: keep the Job's name short enough.
 [[ $name =~ ^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$ ]] || die "--name '$name' is not a DNS label of at most 52 characters"
-[[ $redis =~ ^[^[:space:]\"\\]*$ ]] || die "--redis-image '$redis' is not an image reference"
+[ -z "$redis" ] || [[ $redis =~ $image_ref ]] || die "--redis-image '$redis' is not an image reference"
 
 # tinyben's words as a YAML flow sequence of JSON strings.
 json_args=""
-for w in $args; do
+read -r -a words <<<"$args" # split on blanks only: 'mem.*' is a pattern for tinyben, not a glob here
+for w in ${words[@]+"${words[@]}"}; do
 	[[ $w =~ [\"\\] ]] && die "--args: quotes and backslashes are not supported ('$w')"
 	json_args+="${json_args:+, }\"$w\""
 done
 [ -n "$json_args" ] || die "--args is empty"
+# sed's replacement text gives & and the delimiter | a meaning: make them literal.
+json_args=$(printf '%s' "$json_args" | sed 's/[&|]/\\&/g')
 redis_args=""
 [ -n "$redis" ] && redis_args=', "--redis", "127.0.0.1:6379"'
 

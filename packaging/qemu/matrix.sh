@@ -86,6 +86,9 @@ modes=() vcpus=() memory=() cmdlines=() reps=1 have_cmdline=0
 lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
 	lineno=$((lineno + 1))
+	# A file saved by a Windows editor: its byte-order mark and CRLF line ends are not text.
+	[ $lineno != 1 ] || line=${line#$'\xef\xbb\xbf'}
+	line=${line%$'\r'}
 	line=${line%%#*}
 	[[ $line =~ ^[[:space:]]*$ ]] && continue
 	[[ $line =~ ^[[:space:]]*([a-z]+)[[:space:]]*:(.*)$ ]] || die "$matrix:$lineno: expected 'key: values', got '$line'"
@@ -225,16 +228,19 @@ for ((i = 0; i < count; i += parallel)); do
 	[ -z "$avail" ] || [ "$need" -le "$avail" ] ||
 		fail "guests ${names[i]}.. need $need MiB at the same time (memory + 256 MiB for QEMU each), $avail MiB are available"
 done
+# These paths go into the inventory inside YAML double quotes, where a line break would fold
+# into a space (another folder) and " or \ would end or escape the string: refused before
+# anything is made.
+inventory_path_ok() { [[ $1 != *[\"\\[:cntrl:]]* ]] || die "'${1//[[:cntrl:]]/?}': a path with \", \\ or a control character cannot go into the inventory"; }
+for p in "$results" "$work_parent" "$tinyben" "$image"; do inventory_path_ok "$p"; done
 mkdir -p "$results" || die "--results $results: cannot make it"
 results=$(cd "$results" && pwd)
 inventory=$results/inventory-$run_id.yml
 [ ! -e "$inventory" ] || die "$inventory already exists: run $run_id was made before (--run-id)"
 [ ! -e "$results/order-$run_id.txt" ] || die "$results/order-$run_id.txt already exists: run $run_id was made before (--run-id)"
 
-# These paths go into the inventory inside YAML double quotes.
-for p in "$results" "$work_parent" "$tinyben" "$image"; do
-	[[ $p != *[\"\\]* ]] || die "'$p': a path with \" or \\ cannot go into the inventory"
-done
+# Made absolute, they hold the working folder's name too.
+for p in "$results" "$work_parent" "$tinyben" "$image"; do inventory_path_ok "$p"; done
 
 
 # --- clean-up: every guest, the playbook, the work folder -------------------------------------

@@ -127,6 +127,9 @@ int tb_ev_get_u64(const struct tb_evidence *ev, const char *key, uint64_t *out)
 int tb_ev_parse(struct tb_evidence *ev, const char *text, size_t len, char *err, size_t err_len)
 {
 	size_t pos = 0, lineno = 0;
+	/* A file saved by a Windows editor starts with a byte-order mark: not part of a key. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
 	while (pos < len) {
 		const char *line = text + pos;
 		const char *nl = memchr(line, '\n', len - pos);

@@ -68,6 +68,9 @@ long tb_hex_decode(const char *text, size_t len, unsigned char *out, size_t cap)
 	size_t n = 0;
 	int hi = -1;
 	size_t i = 0;
+	/* A hex file saved by a Windows editor starts with a byte-order mark. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
 	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
 		i++;
 	if (i + 1 < len && text[i] == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X'))

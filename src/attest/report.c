@@ -7,7 +7,8 @@
 
 static bool looks_like_text(const unsigned char *buf, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
+	size_t i = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0; /* a BOM */
+	for (; i < len; i++) {
 		unsigned char c = buf[i];
 		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
 			return false;

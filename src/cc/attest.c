@@ -54,6 +54,19 @@ struct attest_opts {
 	const char *tpm_device;
 };
 
+/* TPM commands are written to it: a regular file given here (a typo, a results CSV) was
+ * overwritten with them. A TPM is a character device or swtpm's socket; a path that does not
+ * exist (yet) is a skipped row with the reason. */
+static int check_tpm_device(const char *value, char *err, size_t err_len)
+{
+	struct stat st;
+	if (!*value || stat(value, &st) != 0 || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode))
+		return 0;
+	snprintf(err, err_len, "'%s' is not a TPM (a character device such as /dev/tpmrm0, or "
+		 "swtpm's server socket)", value);
+	return -EINVAL;
+}
+
 static const struct tb_option options[] = {
 	{ .name = "requests", .type = TB_OPT_INT, .def = "50", .quick = "5", .min = 1, .max = 100000,
 	  .offset = offsetof(struct attest_opts, requests),
@@ -78,7 +91,7 @@ static const struct tb_option options[] = {
 	{ .name = "tdx_guest_device", .type = TB_OPT_STR, .def = "/dev/tdx_guest",
 	  .offset = offsetof(struct attest_opts, tdx_guest_device),
 	  .help = "the TDX guest device" },
-	{ .name = "tpm_device", .type = TB_OPT_STR, .def = "",
+	{ .name = "tpm_device", .type = TB_OPT_STR, .def = "", .check = check_tpm_device,
 	  .offset = offsetof(struct attest_opts, tpm_device),
 	  .help = "a TPM device or swtpm server socket; empty: /dev/tpmrm0, else /dev/tpm0" },
 	{ 0 },
@@ -174,9 +187,11 @@ static bool tsm_usable(struct attest_state *st, const struct attest_opts *o, cha
 		       size_t len)
 {
 	struct stat sb;
-	if (stat(o->tsm_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		snprintf(why, len, "configfs-tsm absent: %s does not exist (no CONFIG_TSM_REPORTS, "
-			 "or not a SEV-SNP or TDX guest)", o->tsm_dir);
+	bool exists = stat(o->tsm_dir, &sb) == 0;
+	if (!exists || !S_ISDIR(sb.st_mode)) {
+		snprintf(why, len, "configfs-tsm absent: %s %s (no CONFIG_TSM_REPORTS, "
+			 "or not a SEV-SNP or TDX guest)", o->tsm_dir,
+			 exists ? "is not a directory" : "does not exist");
 		return false;
 	}
 	if (!st->provider[0]) {

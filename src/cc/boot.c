@@ -138,7 +138,7 @@ static void read_kmsg(struct boot *b, const char *file)
 		snprintf(b->kmsg_why, sizeof(b->kmsg_why), "%s: %s", file, strerror(-rc));
 		return;
 	}
-	tb_boot_kmsg_text(&b->kmsg, (const char *)text);
+	tb_boot_kmsg_text(&b->kmsg, tb_boot_text((const char *)text));
 	free(text);
 	snprintf(b->kmsg_from, sizeof(b->kmsg_from), "file");
 }
@@ -159,7 +159,7 @@ static void read_finished(struct boot *b, const char *file)
 		snprintf(b->finished_why, sizeof(b->finished_why), "%s: %s", path, strerror(-rc));
 		return;
 	}
-	if (tb_boot_finished_uptime((const char *)text, &b->finished) < 0)
+	if (tb_boot_finished_uptime(tb_boot_text((const char *)text), &b->finished) < 0)
 		snprintf(b->finished_why, sizeof(b->finished_why),
 			 "%s: not 'UPTIME - TIMESTAMP - v. VERSION'", path);
 	free(text);
@@ -281,6 +281,12 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 			tb_skip(ctx, variant, "the host's boot log has no '%s' line (the console never "
 				"showed it, or nobody logged in)", (const char *)v->data);
 			return 0;
+		}
+		/* A phase before QEMU started is a log of another boot, or a mangled one. */
+		if (t < origin) {
+			tb_fail(ctx, variant, "host boot log %s: '%s %g' is before 'qemu-start %g'",
+				TB_OPTS(ctx, struct boot_opts)->host_log, variant + 5, t, origin);
+			return -EINVAL;
 		}
 		tb_emit(ctx, variant, &metrics[0], 1, t - origin, "source=host-log");
 	}

@@ -129,10 +129,16 @@ int tb_boot_finished_uptime(const char *text, double *out)
 	return 0;
 }
 
+const char *tb_boot_text(const char *text)
+{
+	return strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
+}
+
 int tb_boot_host_phase(const char *text, const char *phase, double *out, char *err, size_t err_len)
 {
 	int found = 0;
 	unsigned lineno = 0;
+	text = text ? tb_boot_text(text) : NULL;
 	for (const char *line = text; line && *line;) {
 		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);

@@ -33,6 +33,9 @@ void tb_boot_kmsg_text(struct tb_boot_kmsg *k, const char *text);
  * cc_final_message); the uptime is seconds since boot. 0, or -EINVAL. */
 int tb_boot_finished_uptime(const char *text, double *out);
 
+/* A recorded file's text without the byte-order mark a Windows editor puts first. */
+const char *tb_boot_text(const char *text);
+
 /* The host's boot log: "PHASE SECONDS" lines, '#' comments; SECONDS on one clock for the
  * whole file (launch.sh writes the host's /proc/uptime), "qemu-start" its origin. Sets *out
  * to the first time of phase (1), or returns 0 when the phase is not there; -EINVAL with

@@ -19,6 +19,8 @@ int tb_tpm_open(struct tb_tpm_dev *d, const char *path)
 	if (stat(path, &st) != 0)
 		return -errno;
 	if (!S_ISSOCK(st.st_mode)) {
+		if (!S_ISCHR(st.st_mode)) /* never a file: the commands would overwrite it */
+			return -ENOTTY;
 		d->fd = open(path, O_RDWR | O_CLOEXEC);
 		return d->fd < 0 ? -errno : 0;
 	}

@@ -95,6 +95,15 @@ int tb_hex_digit(int c)
 	return -1;
 }
 
+/* The input files accepted so far (their identity, not their spelling): -o --force naming
+ * one of them, through any name, would replace it before it is read. */
+static struct input_seen {
+	dev_t dev;
+	ino_t ino;
+	char name[256];
+} inputs_seen[16];
+static size_t n_inputs_seen;
+
 int tb_check_input_file(const char *value, char *err, size_t err_len)
 {
 	struct stat st;
@@ -104,5 +113,22 @@ int tb_check_input_file(const char *value, char *err, size_t err_len)
 		snprintf(err, err_len, "'%s' is not a readable regular file", value);
 		return -EINVAL;
 	}
+	if (n_inputs_seen < sizeof(inputs_seen) / sizeof(inputs_seen[0])) {
+		struct input_seen *in = &inputs_seen[n_inputs_seen++];
+		in->dev = st.st_dev;
+		in->ino = st.st_ino;
+		snprintf(in->name, sizeof(in->name), "%s", value);
+	}
 	return 0;
+}
+
+const char *tb_input_file_named(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return NULL;
+	for (size_t i = 0; i < n_inputs_seen; i++)
+		if (inputs_seen[i].dev == st.st_dev && inputs_seen[i].ino == st.st_ino)
+			return inputs_seen[i].name;
+	return NULL;
 }

@@ -131,6 +131,14 @@ static int run_main(int argc, char **argv)
 	int rc = tb_run_args_parse(argc, argv, &a);
 	if (rc)
 		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	/* -o --force naming a file a benchmark reads (under any name) would replace it first. */
+	const char *input = a.output && a.output_fd < 0 ? tb_input_file_named(a.output) : NULL;
+	if (input) {
+		tb_error("run: -o %s is the input file '%s' (--corpus or --set): writing the results "
+			 "there would replace it", a.output, input);
+		tb_run_args_free(&a);
+		return TB_EXIT_USAGE;
+	}
 	if (a.runs > 1) {
 		rc = tb_runs_main(argc, argv, &a, run_main);
 		tb_run_args_free(&a);

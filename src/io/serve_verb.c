@@ -63,7 +63,7 @@ static int serve_main(int argc, char **argv)
 		.idle_timeout = TB_SERVE_IDLE_TIMEOUT_S,
 	};
 	if (given[A_DURATION] && tb_parse_double(given[A_DURATION], 0.001, 1e9, &cfg.duration)) {
-		tb_error("serve: --duration '%s': expected seconds, more than 0", given[A_DURATION]);
+		tb_error("serve: --duration '%s': expected seconds, 0.001 to 1e9", given[A_DURATION]);
 		return TB_EXIT_USAGE;
 	}
 	long long maxc = TB_SERVE_MAX_CONNS;

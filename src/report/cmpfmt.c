@@ -1,4 +1,5 @@
 /* Writes a comparison as an aligned text table, CSV or Markdown. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,11 +209,16 @@ void tb_side_files(const struct tb_side *s, const struct tb_table *t, char *buf,
 	}
 }
 
-/* Markdown cells must not contain a bare '|'. */
-static void md_put(FILE *f, const char *s)
+/* An '_' between two letters or digits (ns_per_op) is no emphasis in CommonMark: kept bare. */
+static bool intraword(const char *start, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '|')
+	return s > start && isalnum((unsigned char)s[-1]) && isalnum((unsigned char)s[1]);
+}
+
+void tb_md_put(FILE *f, const char *s)
+{
+	for (const char *start = s; *s; s++) {
+		if (strchr("\\`*<>|&~", *s) || (*s == '_' && !intraword(start, s)))
 			fputc('\\', f);
 		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
 	}
@@ -221,7 +227,7 @@ static void md_put(FILE *f, const char *s)
 static void put(FILE *f, enum tb_cmp_format fmt, const char *s)
 {
 	if (fmt == TB_CMPF_MARKDOWN)
-		md_put(f, s);
+		tb_md_put(f, s);
 	else
 		fputs(s, f);
 }
@@ -319,7 +325,7 @@ static void write_table(FILE *f, enum tb_cmp_format fmt, const struct tb_cmp *c)
 		fputc('|', f);
 		for (int j = 0; j < nc; j++) {
 			fputc(' ', f);
-			md_put(f, cells[j]);
+			tb_md_put(f, cells[j]);
 			fputs(" |", f);
 		}
 		fputc('\n', f);

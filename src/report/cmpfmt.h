@@ -35,6 +35,11 @@ void tb_env_line(const struct tb_run_env *e, char *buf, size_t len);
 /* The file names of a side, comma-separated. */
 void tb_side_files(const struct tb_side *s, const struct tb_table *t, char *buf, size_t len);
 
+/* Markdown: a label (a file name, a tag value, a bench) as it is, never as Markdown: '|'
+ * would end a table cell, a line break the row, and *, _, `, ~, <, & would make emphasis,
+ * code, strike-through, HTML or entities of it. */
+void tb_md_put(FILE *f, const char *s);
+
 void tb_cmp_write(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 		  const struct tb_side *base, const struct tb_side *cand, const struct tb_cmp *c);
 

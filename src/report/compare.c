@@ -253,6 +253,12 @@ static int compare_main(int argc, char **argv)
 	int gate_rc = TB_EXIT_OK;
 	if (ca.gate) {
 		gate_rc = tb_gate_write(stdout, &cmp, co.margin_pct, ca.metrics);
+		if (gate_rc < 0 && !ca.metrics) {
+			tb_error("compare: --gate: no metric was measured on both sides: nothing "
+				 "to gate");
+			rc = TB_EXIT_USAGE;
+			goto done;
+		}
 		if (gate_rc < 0) {
 			tb_error("compare: --metrics '%s' matches no metric measured on both sides "
 				 "(patterns are globs on bench:variant:metric)", ca.metrics);

@@ -51,8 +51,9 @@ static const struct tb_arg options[] = {
 
 enum by { BY_FILE, BY_RUN, BY_CC, BY_TAG };
 
-/* The key of the run a row belongs to, under --by. */
-static void key_of(const struct tb_table *t, const struct tb_row *r, enum by by,
+/* The key of the run a row belongs to, under --by. Returns whether the row has the tag of
+ * --by tag.NAME (true for the other keys). */
+static bool key_of(const struct tb_table *t, const struct tb_row *r, enum by by,
 		   const char *tag, char *buf, size_t len)
 {
 	switch (by) {
@@ -67,13 +68,15 @@ static void key_of(const struct tb_table *t, const struct tb_row *r, enum by by,
 		break;
 	case BY_TAG: {
 		char v[256];
-		if (tb_detail_get(r->f[TB_COL_DETAIL], tag, v, sizeof(v)))
+		if (tb_detail_get(r->f[TB_COL_DETAIL], tag, v, sizeof(v))) {
 			snprintf(buf, len, "%s=%s", tag + 4, v);
-		else
-			snprintf(buf, len, "%s unset", tag + 4);
-		break;
+			return true;
+		}
+		snprintf(buf, len, "%s unset", tag + 4);
+		return false;
 	}
 	}
+	return true;
 }
 
 /* A path's name without directory and .csv (a new string). */
@@ -125,14 +128,14 @@ struct grouping {
 	char **key;
 	struct tb_side *sides;
 	size_t n;
-	unsigned long long rows;
+	unsigned long long rows, keyed; /* keyed: rows that have the key (the tag of --by) */
 };
 
 static int to_side(void *arg, const struct tb_row *r)
 {
 	struct grouping *g = arg;
 	char key[512];
-	key_of(g->t, r, g->by, g->tag, key, sizeof(key));
+	g->keyed += key_of(g->t, r, g->by, g->tag, key, sizeof(key));
 	size_t k = tb_strmap_get(&g->keys, key);
 	if (k == SIZE_MAX) {
 		if (g->n == MAX_SIDES)
@@ -267,9 +270,15 @@ static int report_main(int argc, char **argv)
 		tb_error("report: %s: already exists (use --force to replace it)", output);
 		return TB_EXIT_USAGE;
 	}
+	/* The same file under another name (./a.csv, a symlink, a hard link) is the same file. */
+	struct stat out_st, in_st;
+	bool out_exists = output && stat(output, &out_st) == 0;
 	for (int i = first; i < argc; i++) {
-		if (output && strcmp(argv[i], output) == 0) {
-			tb_error("report: %s is both an input and the output", argv[i]);
+		if (output && (strcmp(argv[i], output) == 0 ||
+			       (out_exists && stat(argv[i], &in_st) == 0 &&
+				in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino))) {
+			tb_error("report: %s is both an input and the output (-o %s)", argv[i],
+				 output);
 			return TB_EXIT_USAGE;
 		}
 	}
@@ -308,6 +317,13 @@ static int report_main(int argc, char **argv)
 	tb_progress_done(&progress);
 	if (g.n == 0) {
 		tb_error("report: the files hold no rows");
+		rc = TB_EXIT_USAGE;
+		goto out;
+	}
+	/* A misspelt tag made one configuration "NAME unset" of every row, without a word. */
+	if (tag && g.keyed == 0) {
+		tb_error("report: --by %s: no row has the tag %s (run --tag %s=VALUE sets it)",
+			 by_arg, tag + 4, tag + 4);
 		rc = TB_EXIT_USAGE;
 		goto out;
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "report/cmpfmt.h"
 #include "report/summary.h"
 #include "report/svg.h"
 
@@ -21,23 +22,12 @@ static void call_words(const struct tb_stage *st, enum tb_call c, char *buf, siz
 		snprintf(buf, len, "%s", tb_call_name(c));
 }
 
-/* Markdown: a label (a file name, a tag) as it is, but a '|' would end a table cell and a
- * line break the row. */
-static void md_put(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '|')
-			fputc('\\', f);
-		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-	}
-}
-
 static void put_text(FILE *f, bool html, const char *s)
 {
 	if (html)
 		tb_xml_put(f, s);
 	else
-		md_put(f, s);
+		tb_md_put(f, s);
 }
 
 static void sentence(FILE *f, const struct tb_stage *st, const struct tb_pair *p, bool html)
@@ -77,7 +67,9 @@ static const char rule[] =
 	"interval excludes 0. Equivalent: the 90% interval lies within \xc2\xb1--margin. No "
 	"difference shown: the interval holds 0. Undetermined: a metric has fewer than 3 runs a "
 	"side (no interval between runs). mem.latency curves are not in these figures: they are "
-	"drawn below.";
+	"drawn ";
+/* Where: the HTML report draws them under the summary, Markdown has no plots. */
+static const char rule_html_end[] = "below.", rule_md_end[] = "in the HTML report.";
 
 /* The table of group figures, one row per comparison and group, as HTML or Markdown. */
 static void group_table(FILE *f, const struct tb_stage *st, bool html)
@@ -134,6 +126,7 @@ void tb_summary_html(FILE *f, const struct tb_stage *st)
 		group_table(f, st, true);
 	fputs("<p class=\"note rule\">", f);
 	tb_xml_put(f, rule);
+	tb_xml_put(f, rule_html_end);
 	fputs("</p>\n</section>\n", f);
 }
 
@@ -146,13 +139,13 @@ void tb_summary_md(FILE *f, const struct tb_stage *st)
 		sentence(f, st, &st->pairs[i], false);
 	if (st->n_pairs)
 		group_table(f, st, false);
-	fprintf(f, "%s\n\n", rule);
+	fprintf(f, "%s%s\n\n", rule, rule_md_end);
 	for (size_t i = 0; i < st->n_pairs; i++) {
 		const struct tb_pair *p = &st->pairs[i];
 		fputs("### Overhead by bench and variant: ", f);
-		md_put(f, st->sides[p->cand].label);
+		tb_md_put(f, st->sides[p->cand].label);
 		fputs(" against ", f);
-		md_put(f, st->sides[p->base].label);
+		tb_md_put(f, st->sides[p->base].label);
 		fputs("\n\n| group | bench | variant | metric | overhead | 95% interval | verdict |\n"
 		      "|---|---|---|---|--:|--:|---|\n", f);
 		for (size_t j = 0; j < p->n_head; j++) {
@@ -162,7 +155,7 @@ void tb_summary_md(FILE *f, const struct tb_stage *st)
 			const char *cells[] = { r->b->group, r->b->bench, r->b->variant, r->b->metric };
 			for (size_t k = 0; k < 4; k++) {
 				fputs("| ", f);
-				md_put(f, cells[k]);
+				tb_md_put(f, cells[k]);
 				fputs(" ", f);
 			}
 			fputs("| ", f);

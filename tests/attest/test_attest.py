@@ -215,6 +215,12 @@ class Show(tbtest.TempDirTest):
         p = tbtest.run("attest", "show", path)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("measurement: " + MEASUREMENT, p.stdout)
+        # the same text saved by a Windows editor: a byte-order mark first, CRLF line ends
+        with open(path, "w", encoding="utf-8-sig", newline="\r\n") as f:
+            f.write("\n".join(raw[i:i + 32].hex() for i in range(0, len(raw), 32)) + "\n")
+        p = tbtest.run("attest", "show", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("measurement: " + MEASUREMENT, p.stdout)
 
     def test_tdx(self):
         p = tbtest.run("attest", "show", fx("tdx-tdreport.bin"), "--json")

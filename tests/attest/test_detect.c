@@ -98,6 +98,12 @@ int main(int argc, char **argv)
 	tb_cc_decide(&ev, &d);
 	CHECK_STR(d.invalid, "line 3: msr.0xc0010131=0xZZZ is not a number");
 	tb_ev_free(&ev);
+	/* A byte-order mark and CRLF line ends (a Windows editor) are not part of the text. */
+	tb_ev_init(&ev);
+	CHECK(tb_ev_parse(&ev, "\xef\xbb\xbf" "boot.a=1\r\nb=2\r\n", 18, err, sizeof(err)) == 0);
+	CHECK(tb_ev_get(&ev, "boot.a") != NULL && strcmp(tb_ev_get(&ev, "boot.a"), "1") == 0);
+	CHECK(tb_ev_get(&ev, "b") != NULL && strcmp(tb_ev_get(&ev, "b"), "2") == 0);
+	tb_ev_free(&ev);
 	tb_ev_init(&ev);
 	CHECK(tb_ev_add(&ev, "kmsg", "a\nmsr.0xc0010131=0x7") == 0);
 	CHECK(tb_ev_get(&ev, "msr.0xc0010131") == NULL);

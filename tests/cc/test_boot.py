@@ -43,6 +43,25 @@ class Boot(tbtest.TempDirTest):
         out = tbtest.read_csv(self.path("boot.csv"))
         self.assertEqual(len(out), len(GUEST) + len(HOST))
 
+    def test_recorded_files_with_a_byte_order_mark(self):
+        """The three recorded files, saved by a Windows editor (a byte-order mark first, CRLF
+        line ends), give the same rows as without (a BOM hid the kernel's banner, the
+        boot-finished uptime and qemu-start)."""
+        sets = []
+        for opt, name in (("kmsg", "kmsg-debian12.txt"), ("cloud_init", "boot-finished"),
+                          ("host_log", "host-boot.log")):
+            with open(os.path.join(FIX, name), "rb") as f:
+                data = f.read()
+            with open(self.path(name), "wb") as f:
+                f.write(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"))
+            sets.append(f"{opt}={self.path(name)}")
+        rows = self.boot(*sets)
+        self.assertEqual(list(rows), GUEST + HOST)
+        self.assertEqual({v: r["status"] for v, r in rows.items()},
+                         {v: "ok" for v in GUEST + HOST}, rows)
+        self.assertAlmostEqual(float(rows["cloud-init-final"]["value"]), 35.27, places=6)
+        self.assertAlmostEqual(float(rows["host-kernel"]["value"]), 1.37, places=6)
+
     def test_what_is_missing_is_skipped_with_the_reason(self):
         hostlog = self.path("host.log")
         with open(hostlog, "w") as f:
@@ -73,6 +92,12 @@ class Boot(tbtest.TempDirTest):
             f.write("kernel 1.0\n")
         rows = self.boot(f"host_log={hostlog}", rc=1)
         self.assertIn("no 'qemu-start' line", rows["host-kernel"]["detail"])
+        # a phase before QEMU started: another boot's log, not a negative time
+        with open(hostlog, "w") as f:
+            f.write("qemu-start 10\nkernel 5\n")
+        rows = self.boot(f"host_log={hostlog}", rc=1)
+        self.assertEqual(rows["host-kernel"]["status"], "failed")
+        self.assertIn("'kernel 5' is before 'qemu-start 10'", rows["host-kernel"]["detail"])
 
     def test_unreadable_host_log_is_usage_error(self):
         tbtest.assert_usage_errors(self, [

@@ -98,6 +98,10 @@ static void host_log(void)
 	CHECK(tb_boot_host_phase("kernel 1 2\n", "kernel", &t, err, sizeof(err)) == -EINVAL);
 	CHECK(tb_boot_host_phase("kernel -1\n", "kernel", &t, err, sizeof(err)) == -EINVAL);
 	CHECK(tb_boot_host_phase("kernel nan\n", "kernel", &t, err, sizeof(err)) == -EINVAL);
+	/* A byte-order mark (a Windows editor) is not part of the first phase's name. */
+	CHECK(tb_boot_host_phase("\xef\xbb\xbfqemu-start 2\r\n", "qemu-start", &t, err,
+				 sizeof(err)) == 1);
+	CHECK_NEAR(t, 2, 1e-9);
 }
 
 int main(int argc, char **argv)

@@ -180,6 +180,23 @@ class CcAttest(forged.ForgedAttestCase):
              "cc.attest.tpm_hierarchy"),
         ])
 
+    def test_a_file_is_never_taken_for_a_tpm(self):
+        """--set cc.attest.tpm_device=FILE wrote TPM commands over a regular file (a
+        results CSV): it is bad input now, and the file is untouched."""
+        victim = os.path.join(self.work, "results.csv")
+        with open(victim, "w") as f:
+            f.write("precious\n")
+        tbtest.assert_usage_errors(self, [
+            (["run", "-b", "cc.attest:tpm-pcr-read", "--set", "cc.attest.tpm_device=" + victim],
+             "is not a TPM"),
+        ])
+        with open(victim) as f:
+            self.assertEqual(f.read(), "precious\n")
+        # and a file given as the configfs-tsm directory is said to be one, not "absent"
+        p = tbtest.run("run", "-b", "cc.attest:tsm-report", "--set", "cc.attest.tsm_dir=" + victim)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(victim + " is not a directory", tbtest.parse_csv(p.stdout)[0]["detail"])
+
     def test_sev_guest_firmware_error_once(self):
         p, rows, log = self.guestdev("sev", "sev-guest", "--firmware-error")
         self.assertEqual(p.returncode, 1, p.stderr)

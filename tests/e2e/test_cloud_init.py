@@ -110,6 +110,26 @@ class CloudInit(tbtest.TempDirTest):
         self.assertEqual(len(os.listdir(state)), 2)
         self.assertEqual(open(os.path.join(state, names[0])).read(), first)
 
+    def test_ssh_key_is_one_yaml_string(self):
+        """The key line reaches user-data as written: a comment with ': ' and '#' made it a
+        mapping; a byte-order mark and CRLF (a Windows editor) are not part of it; a private
+        key or an empty file is refused."""
+        key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKx it's me: laptop #2"
+        pub = self.path("k.pub")
+        with open(pub, "w", encoding="utf-8-sig", newline="\r\n") as f:
+            f.write(key + "\n")
+        _, ud = self.make("--tinyben-on-seed", "--no-packages", "--ssh-key", pub)
+        self.assertEqual(self.user_data(ud)["ssh_authorized_keys"], [key])
+        for name, text in (("id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n"),
+                           ("empty.pub", "")):
+            with open(self.path(name), "w") as f:
+                f.write(text)
+            iso = self.path("x.iso")
+            p = seed("-o", iso, "--tinyben", tbtest.TINYBEN, "--ssh-key", self.path(name))
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("not an SSH public key", p.stderr)
+            self.assertFalse(os.path.exists(iso))
+
     def test_bad_usage(self):
         keep = self.path("keep.iso")
         with open(keep, "w") as f:

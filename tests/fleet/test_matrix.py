@@ -54,6 +54,17 @@ class Matrix(tbtest.TempDirTest):
         self.assertEqual(sorted(l.split("\t")[0] for l in p.stdout.splitlines()), ["plain-1c-512m", "plain-2c-512m"])
         self.assertIn("concurrency: sequential", p.stdout)
 
+    def test_bom_and_crlf(self):
+        """A matrix file saved with a byte-order mark and CRLF line ends means what it says
+        (not "mode 'plain' is not plain")."""
+        want = self.run_matrix("-m", self.matrix(TWO), "--dry-run", "--seed", "1")
+        self.assertEqual(want.returncode, 0, want.stderr)
+        text = "\ufeff" + TWO.replace("\n", "\r\n")
+        with open(self.path("w.txt"), "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        p = self.run_matrix("-m", self.path("w.txt"), "--dry-run", "--seed", "1")
+        self.assertEqual((p.returncode, p.stdout), (0, want.stdout), p.stderr)
+
     def order(self, m, *args):
         p = self.run_matrix("-m", m, "--dry-run", *args)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -100,6 +111,22 @@ class Matrix(tbtest.TempDirTest):
         p = self.run_matrix("-m", m, "--image", "disk.qcow2")
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("needs direct kernel boot", p.stderr)
+
+    def test_results_path_that_yaml_would_change(self):
+        """--results with a line break went into the inventory's double quotes, where YAML
+        folds it into a space: the playbook wrote to another folder. Refused before anything
+        is made or started."""
+        if subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", self.path("d.qcow2"), "16M"],
+                          capture_output=True).returncode != 0:
+            self.skipTest("no qemu-img")
+        for results in ("res\nx", 'r"q'):
+            with self.subTest(results=results):
+                p = self.run_matrix("-m", self.matrix(TWO), "--image", "d.qcow2", "--results",
+                                    results, "--launcher", "/bin/false", "--base-port", "30500")
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("cannot go into the inventory", p.stderr)
+                self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["d.qcow2", "m.txt"])
 
     def test_bad_usage(self):
         def m(text, n=[0]):  # each case its own file: the cases are made before they run

@@ -80,6 +80,29 @@ class OutputLock(tbtest.TempDirTest):
         self.assertTrue(os.path.islink(self.path("link.html")))
         self.assertIn("<html", open(target).read())
 
+    def test_an_input_file_is_never_the_output(self):
+        """run -o --force naming the file a benchmark reads (--corpus, --set ...host_log),
+        under any name, replaced it before it was read: refused, the input intact."""
+        corpus = self.path("corpus.bin")
+        with open(corpus, "wb") as f:
+            f.write(os.urandom(4096))
+        log = self.path("host.log")
+        with open(log, "w") as f:
+            f.write("qemu-start 1\nkernel 2\n")
+        os.symlink("host.log", self.path("log-link.csv"))
+        cases = [(["-b", "cpu.lz4:level1", "--corpus", corpus], corpus),
+                 (["-b", "cc.boot:host-kernel", "--set", "cc.boot.host_log=" + log],
+                  os.path.join(self.tmp, ".", "host.log")),
+                 (["--runs", "2", "-b", "cc.boot:host-kernel", "--set",
+                   "cc.boot.host_log=" + log], self.path("log-link.csv"))]
+        for args, out in cases:
+            with self.subTest(args=args):
+                before = open(args[-1].split("=")[-1], "rb").read()
+                p = tbtest.run("run", "--quick", "-q", *args, "-o", out, "--force")
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("is the input file", p.stderr)
+                self.assertEqual(open(args[-1].split("=")[-1], "rb").read(), before)
+
     def test_a_new_output_is_not_left_behind_when_refused_or_failed(self):
         # report on bad input: the placeholder it created and locked is removed again.
         bad = self.path("bad.csv")

@@ -143,6 +143,9 @@ class Net(tbtest.TempDirTest):
         tbtest.assert_usage_errors(self, [
             (["serve", "--listen", "nowhere"], "expected HOST:PORT"),
             (["serve", "--duration", "-1"], "--duration"),
+            # the message names the range the code takes (it said "more than 0" for 1e30)
+            (["serve", "--duration", "1e30"], "0.001 to 1e9"),
+            (["serve", "--duration", "0.0001"], "0.001 to 1e9"),
             (["serve", "--max-conns", "0"], "--max-conns"),
             (["serve", "--bogus"], "unknown option"),
             (["serve", "extra"], "serve"),

@@ -83,6 +83,20 @@ class Render(tbtest.TempDirTest):
         self.assertEqual((side["name"], side["restartPolicy"]), ("redis", "Always"))
         self.assertEqual(c["args"][-2:], ["--redis", "127.0.0.1:6379"])
 
+    def test_args_are_written_as_given(self):
+        """--args words reach the pod as given: not globbed against the files where render.sh
+        runs (mem.* is tinyben's pattern), not rewritten by sed (& and | are literal)."""
+        for f in ("mem.a", "mem.b"):
+            open(os.path.join(self.tmp, f), "w").close()
+        words = ["run", "-b", "mem.*", "--set", "a=b&c|d", "--tag", "x=#y:z"]
+        p = subprocess.run([os.path.join(K8S, "render.sh"), "--image", IMAGE, "--args",
+                            " ".join(words)], capture_output=True, text=True, timeout=60,
+                           cwd=self.tmp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        c = yaml.safe_load(p.stdout)["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual(c["args"][:len(words)], words)
+        self.assertEqual(c["image"], IMAGE)
+
     def test_bad_parameters(self):
         cases = [([], "--image is required"),
                  (["--image", IMAGE, "--runtime-class", "Kata SNP"], "RuntimeClass"),
@@ -90,7 +104,12 @@ class Render(tbtest.TempDirTest):
                  (["--image", IMAGE, "--suite", "long"], "--suite"),
                  (["--image", IMAGE, "--memory", "lots"], "--memory"),
                  (["--image", IMAGE, "--name", "Bad_Name"], "--name"),
-                 (["--image", IMAGE, "--bogus"], "unknown argument")]
+                 (["--image", IMAGE, "--bogus"], "unknown argument"),
+                 # YAML would read these as a sequence, an alias, a tag; sed as its own syntax
+                 (["--image", "[a,b]"], "--image"), (["--image", "*x"], "--image"),
+                 (["--image", "!x"], "--image"), (["--image", "a|b"], "--image"),
+                 (["--image", "x&y"], "--image"),
+                 (["--image", IMAGE, "--redis-image", "{a: b}"], "--redis-image")]
         for args, want in cases:
             with self.subTest(args=args):
                 p = render(*args)

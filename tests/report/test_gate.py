@@ -76,6 +76,24 @@ class Gate(tbtest.TempDirTest):
         self.assertEqual(p.returncode, 2)
         self.assertIn("matches no metric", p.stderr)
 
+    def test_no_common_metric(self):
+        """Sides with no metric in common: one line about that, not about a --metrics that
+        was never given (it said "--metrics '(null)'")."""
+        a, b = self.path("a.csv"), self.path("b.csv")
+        write_runs(a, 3, seed=1)
+        write_runs(b, 3, seed=2)
+        with open(b) as f:
+            text = f.read().replace("cpu.x,v,speed", "cpu.z,v,speed").replace(
+                "mem.y,w,latency", "mem.z,w,latency")
+        with open(b, "w", newline="") as f:
+            f.write(text)
+        p = self.gate("--margin", "2", a, b)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertEqual(p.stderr.strip().splitlines()[-1],
+                         "tinyben: compare: --gate: no metric was measured on both sides: "
+                         "nothing to gate")
+        self.assertNotIn("null", p.stderr)
+
     def test_undecided_says_how_many_runs(self):
         a, b = self.path("a.csv"), self.path("b.csv")
         # too few runs

@@ -582,6 +582,47 @@ class Report(tbtest.TempDirTest):
         self.assertEqual(slurp(mdf), md)
         self.assertEqual(run("report", "--format", "pdf", self.a).returncode, 2)
 
+    def test_output_that_is_an_input_under_another_name(self):
+        """-o --force naming an input through ./, a symlink or a hard link replaced the
+        input with the report (only the same spelling was refused)."""
+        a = self.path("a.csv")
+        shutil.copy(self.plain3[0], a)
+        want = slurp(a)
+        os.symlink("a.csv", self.path("sym.md"))
+        os.link(a, self.path("hard.md"))
+        for out in (os.path.join(self.tmp, ".", "a.csv"), self.path("sym.md"),
+                    self.path("hard.md")):
+            with self.subTest(out=out):
+                p = run("report", "--format", "md", "-o", out, "--force", a, self.plain3[1])
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("both an input and the output", p.stderr)
+                self.assertEqual(slurp(a), want)
+
+    def test_by_a_tag_no_row_has(self):
+        """--by tag.NAME with a NAME no row has (a typo) drew one configuration, "NAME
+        unset", and "nothing to compare against", exit 0: it is bad input."""
+        p = run("report", "--format", "md", "--by", "tag.nosuchtag", *self.plain3)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("no row has the tag nosuchtag", p.stderr)
+        self.assertEqual(p.stdout, "")
+
+    def test_markdown_labels_are_text(self):
+        """A tag value is shown as written, never as Markdown: '<b>*z*</b>' was bold HTML
+        and an emphasis ('side=z' to the reader), '_u_' an emphasis; and the Markdown
+        speaks of no plots "below" (it has none)."""
+        rows = tbtest.read_csv(self.plain3[0])
+        for i, label in enumerate(("<b>*z*</b>", "_u_&amp;`c`")):
+            rs = [dict(r, detail=r["detail"] + f" tag.side={label}", run_id=f"md{i}")
+                  for r in rows]
+            _write(self.path(f"m{i}.csv"), rs)
+        p = run("report", "--format", "md", "--by", "tag.side", self.path("m0.csv"),
+                self.path("m1.csv"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(r"side=\<b\>\*z\*\</b\>", p.stdout)
+        self.assertIn(r"side=\_u\_\&amp;\`c\`", p.stdout)
+        self.assertNotIn("<b>", p.stdout)
+        self.assertNotIn("drawn below", p.stdout)
+
     def test_primary_metric_once_per_variant(self):
         # mem.mbw writes bw and its inverse elapsed: the forest draws bw only, once.
         p = run("report", "--format", "md", self.a, self.b)
