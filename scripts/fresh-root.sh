@@ -115,24 +115,26 @@ unshare --mount --pid --fork --kill-child env ROOT="$root" COMMANDS="$commands" 
 		bash -euo pipefail -c '"'"'
 		cd /root/tinyben
 		t() { date +%s; }
+		# set -e does not apply inside a function called in an && list (eval below): each
+		# step returns its own failure, or a failed test.sh would let the cloud suite run on.
 		run_quick() {
 			local s; s=$(t)
 			echo "== fresh root: scripts/quick.sh" >&2
-			scripts/quick.sh -o /root/quick.csv
+			scripts/quick.sh -o /root/quick.csv || return
 			echo "== fresh root: scripts/quick.sh took $(($(t) - s)) s" >&2
-			python3 scripts/check-suite.py build/tinyben /root/quick.csv
+			python3 scripts/check-suite.py build/tinyben /root/quick.csv || return
 		}
 		run_test() {
 			local s; s=$(t)
 			echo "== fresh root: scripts/test.sh" >&2
-			scripts/test.sh
+			scripts/test.sh || return
 			echo "== fresh root: scripts/test.sh took $(($(t) - s)) s" >&2
 		}
 		run_cloud() {
 			local s; s=$(t)
 			echo "== fresh root: meson test --suite cloud (a real cloud-init guest)" >&2
 			mv build/meson-logs/testlog.json build/meson-logs/testlog-main.json
-			meson test -C build --print-errorlogs --suite cloud
+			meson test -C build --print-errorlogs --suite cloud || return
 			mv build/meson-logs/testlog.json build/meson-logs/testlog-cloud.json
 			echo "== fresh root: the cloud suite took $(($(t) - s)) s" >&2
 		}
