@@ -122,9 +122,14 @@ class Durability(tbtest.TempDirTest):
             with self.subTest(i=i):
                 out = self.path(f"runs{i}.csv")
                 p = self.start_runs(out)
-                time.sleep(0.05 + 0.1 * i)
-                self.assertTrue(os.path.exists(out) or p.poll() is not None,
-                                "-o does not exist while run 1 is under way")
+                # Once run 1's process exists (a sanitizer build takes a while to get there),
+                # -o must too: it is claimed before the first run starts.
+                deadline = time.monotonic() + 30
+                while not self.children(p.pid) and p.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(0.1 * i)
+                self.assertTrue(self.children(p.pid), "run 1 never started")
+                self.assertTrue(os.path.exists(out), "-o does not exist while run 1 is under way")
                 self.wait_for_rows(out, p)
                 kids = self.children(p.pid)
                 p.send_signal(signal.SIGKILL)
