@@ -79,7 +79,13 @@ static int fail(const char *fmt, const char *arg)
 }
 
 /* A count given twice (1,1 or all,2 where all is 2) runs once: two runs under one variant
- * name would give rows no reader could tell apart. An empty element (1,,2) is a typo. */
+ * name would give rows no reader could tell apart. An empty element (1,,2) is a typo.
+ * 4096 threads: the team's per-thread state and pinning are sized for it, and more would only
+ * time the scheduler. */
+#define THREADS_MAX 4096
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 int tb_parse_thread_list(const char *s, int all, int *counts, int max, int *n)
 {
 	char *copy = strdup(s);
@@ -91,7 +97,7 @@ int tb_parse_thread_list(const char *s, int all, int *counts, int max, int *n)
 		long long v;
 		if (strcmp(tok, "all") == 0)
 			v = all;
-		else if (tb_parse_ll(tok, 1, 4096, &v) != 0) {
+		else if (tb_parse_ll(tok, 1, THREADS_MAX, &v) != 0) {
 			rc = -EINVAL;
 			break;
 		}
@@ -274,7 +280,9 @@ static int on_option(void *user, int id, const char *value)
 		a->settings.threads_given = true;
 		if (tb_parse_thread_list(value, tb_cpu_count_allowed(), a->settings.thread_counts,
 					 TB_MAX_THREAD_COUNTS, &a->settings.n_thread_counts) != 0)
-			return fail("--threads '%s': expected N, a list like 1,2,4, or all", value);
+			return fail("--threads '%s': expected N from 1 to " STRINGIFY(THREADS_MAX)
+				    ", all, or a list of up to " STRINGIFY(TB_MAX_THREAD_COUNTS)
+				    " of them like 1,2,4", value);
 		return 0;
 	case OPT_REDIS: return set_alias(a, "io.redis", "server", value, "--redis");
 	case OPT_PEER: return set_alias(a, "io.net", "peer", value, "--peer");

@@ -115,6 +115,10 @@ class Cli(tbtest.TempDirTest):
             (["run", "--set", "mem.mbw.nosuch=1"], "has no option 'nosuch'"),
             (["run", "--set", "nosuch.x=1"], "unknown benchmark 'nosuch'"),
             (["run", "--threads", "zero"], "--threads 'zero'"),
+            # the limits are named, so a user who asked for too many knows what to ask for
+            (["run", "--threads", "100000"], "expected N from 1 to 4096"),
+            (["run", "--threads", ",".join(str(n) for n in range(1, 18))],
+             "a list of up to 16"),
             (["run", "--tag", "novalue"], "--tag 'novalue'"),
             (["run", "--tag", "k=caf\udcff"], "must be valid UTF-8"),
             # a control character would break the one-line error that names it, and the row
