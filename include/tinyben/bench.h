@@ -33,6 +33,17 @@ struct tb_option {
 	int (*check)(const char *value, char *err, size_t err_len);
 };
 
+/* The name and offset of an option stored in the field of the same name, written once so
+ * that the two cannot drift apart:
+ *   { TB_OPT_FIELD(struct x_opts, engine), .type = TB_OPT_CHOICE, ... } */
+#define TB_OPT_FIELD(opts_type, field) .name = #field, .offset = offsetof(opts_type, field)
+
+/* The row of an integer option (the common case): stored in the field of the same name,
+ * default def, quick its value under --quick (NULL: def), in [min, max]. */
+#define TB_OPT_INT_FIELD(opts_type, field, def_, quick_, min_, max_, help_)                 \
+	{ TB_OPT_FIELD(opts_type, field), .type = TB_OPT_INT, .def = def_, .quick = quick_, \
+	  .min = min_, .max = max_, .help = help_ }
+
 /* How the runner derives a metric's value from what a repetition measured (struct tb_work
  * and the repetition's iterations and seconds); the unit says the scale (MB/s: 10^6 bytes,
  * MiB/s: 2^20 bytes, ns, us, ms, s, cycles: TSC cycles). */

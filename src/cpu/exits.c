@@ -35,10 +35,8 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "fault_mib", .type = TB_OPT_INT, .def = "64", .quick = "16",
-	  .min = 1, .max = 1 << 16,
-	  .offset = offsetof(struct exits_opts, fault_mib),
-	  .help = "page_fault: size of each fresh mapping that is touched page by page, MiB" },
+	TB_OPT_INT_FIELD(struct exits_opts, fault_mib, "64", "16", 1, 1 << 16,
+		         "page_fault: size of each fresh mapping that is touched page by page, MiB"),
 	{ 0 },
 };
 

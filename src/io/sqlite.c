@@ -36,14 +36,10 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "rows", .type = TB_OPT_INT, .def = "2500", .quick = "100",
-	  .min = 1, .max = 1000000,
-	  .offset = offsetof(struct sqlite_opts, rows),
-	  .help = "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)" },
-	{ .name = "wal_passes", .type = TB_OPT_INT, .def = "3",
-	  .min = 1, .max = 1000,
-	  .offset = offsetof(struct sqlite_opts, wal_passes),
-	  .help = "passes of the wal variant, each a new connection (pts/sqlite 2.3.0: 3)" },
+	TB_OPT_INT_FIELD(struct sqlite_opts, rows, "2500", "100", 1, 1000000,
+		         "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)"),
+	TB_OPT_INT_FIELD(struct sqlite_opts, wal_passes, "3", NULL, 1, 1000,
+		         "passes of the wal variant, each a new connection (pts/sqlite 2.3.0: 3)"),
 	{ 0 },
 };
 

@@ -33,10 +33,8 @@ struct firsttouch_opts {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "size_mib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
-	  .min = 2, .max = 1 << 20,
-	  .offset = offsetof(struct firsttouch_opts, size_mib),
-	  .help = "fresh memory mapped and touched per repetition, MiB (rounded down to 2 MiB)" },
+	TB_OPT_INT_FIELD(struct firsttouch_opts, size_mib, "1024", "64", 2, 1 << 20,
+		         "fresh memory mapped and touched per repetition, MiB (rounded down to 2 MiB)"),
 	{ 0 },
 };
 

@@ -120,12 +120,10 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "max_kib", .type = TB_OPT_INT, .def = "262144", .quick = "8192",
-	  .min = 2, .max = 1 << 24,
-	  .offset = offsetof(struct latency_opts, max_kib),
-	  .help = "largest block, KiB (blocks double from 1 KiB up to it)" },
-	{ .name = "method", .type = TB_OPT_CHOICE, .def = "both", .choices = methods,
-	  .offset = offsetof(struct latency_opts, method),
+	TB_OPT_INT_FIELD(struct latency_opts, max_kib, "262144", "8192", 2, 1 << 24,
+		         "largest block, KiB (blocks double from 1 KiB up to it)"),
+	{ TB_OPT_FIELD(struct latency_opts, method), .type = TB_OPT_CHOICE, .def = "both",
+	  .choices = methods,
 	  .help = "cycle: a random cycle through every line (every access misses past the "
 		  "caches); random: uniform draws with repeats, tinymembench's method (rand- "
 		  "variants); both" },

@@ -45,14 +45,10 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "size_mib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
-	  .min = 1, .max = 1 << 20,
-	  .offset = offsetof(struct mbw_opts, size_mib),
-	  .help = "size of each of the two arrays, MiB" },
-	{ .name = "block_bytes", .type = TB_OPT_INT, .def = "262144",
-	  .min = 8, .max = 1LL << 30,
-	  .offset = offsetof(struct mbw_opts, block_bytes),
-	  .help = "block size of MCBLOCK, bytes (mbw -b)" },
+	TB_OPT_INT_FIELD(struct mbw_opts, size_mib, "1024", "64", 1, 1 << 20,
+		         "size of each of the two arrays, MiB"),
+	TB_OPT_INT_FIELD(struct mbw_opts, block_bytes, "262144", NULL, 8, 1LL << 30,
+		         "block size of MCBLOCK, bytes (mbw -b)"),
 	{ 0 },
 };
 

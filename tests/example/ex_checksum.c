@@ -16,9 +16,8 @@ struct checksum_opts {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "size_kib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
-	  .min = 1, .max = 1 << 20,
-	  .offset = offsetof(struct checksum_opts, size_kib),
+	{ TB_OPT_FIELD(struct checksum_opts, size_kib), .type = TB_OPT_INT,
+	  .def = "1024", .quick = "64", .min = 1, .max = 1 << 20,
 	  .help = "size of the buffer that is summed, KiB" },
 	{ 0 },
 };
