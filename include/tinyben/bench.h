@@ -147,6 +147,19 @@ struct tb_bench {
 	static const struct tb_bench *const tb_bench_entry_##desc                    \
 		__attribute__((used, section("tb_benches"), aligned(sizeof(void *)))) = &(desc)
 
+/* Defines the descriptor `desc` of a benchmark file and registers it, for the usual file
+ * whose tables are named variants, metrics and options and whose options are stored in a
+ * struct opts_type; the other fields follow as designated initialisers:
+ *   TB_BENCH(mbw_bench, "mem.mbw", "mbw's copy kernels", struct mbw_opts,
+ *            .setup = setup, .run = run, .teardown = tb_free_state); */
+#define TB_BENCH(desc, bench_name, bench_description, opts_type, ...)                   \
+	static const struct tb_bench desc = {                                         \
+		.name = bench_name, .description = bench_description,                 \
+		.variants = variants, .metrics = metrics, .options = options,         \
+		.opts_size = sizeof(opts_type), __VA_ARGS__                            \
+	};                                                                             \
+	TB_REGISTER_BENCH(desc)
+
 /* The group of a benchmark: its name up to the dot, into buf. */
 const char *tb_bench_group(const struct tb_bench *b, char *buf, size_t len);
 

@@ -453,11 +453,7 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return rc;
 }
 
-static const struct tb_bench attest_bench = {
-	.name = "cc.attest",
-	.description = "latency of getting evidence: configfs-tsm, sev-guest, tdx-guest, TPM PCR read/extend/quote",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct attest_opts),
-	.setup = setup, .supported = supported, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(attest_bench);
+TB_BENCH(attest_bench, "cc.attest",
+	 "latency of getting evidence: configfs-tsm, sev-guest, tdx-guest, TPM PCR read/extend/quote",
+	 struct attest_opts, .setup = setup, .supported = supported, .run = run,
+	 .teardown = teardown);

@@ -302,18 +302,8 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	free(b);
 }
 
-static const struct tb_bench boot_bench = {
-	.name = "cc.boot",
-	.description = "the boot's timeline: kernel, init, root mount, cloud-init, tinyben "
-		       "(and the host's view with host_log), seconds since boot",
-	.variants = variants,
-	.metrics = metrics,
-	.options = options,
-	.opts_size = sizeof(struct boot_opts),
-	.planned = planned,
-	.setup = setup,
-	.supported = supported,
-	.run = run,
-	.teardown = teardown,
-};
-TB_REGISTER_BENCH(boot_bench);
+TB_BENCH(boot_bench, "cc.boot",
+	 "the boot's timeline: kernel, init, root mount, cloud-init, tinyben "
+	 "(and the host's view with host_log), seconds since boot",
+	 struct boot_opts, .planned = planned, .setup = setup, .supported = supported, .run = run,
+	 .teardown = teardown);

@@ -379,12 +379,7 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return tb_calibrated(ctx, v->name, v->kernel, (void *)&v->arg, &w);
 }
 
-static const struct tb_bench exits_bench = {
-	.name = "cpu.exits",
-	.description = "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct exits_opts),
-	.setup = setup, .memory = memory, .run = run,
-	.teardown = tb_free_state,
-};
-TB_REGISTER_BENCH(exits_bench);
+TB_BENCH(exits_bench, "cpu.exits",
+	 "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
+	 struct exits_opts, .setup = setup, .memory = memory, .run = run,
+	 .teardown = tb_free_state);

@@ -336,11 +336,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	free(z);
 }
 
-static const struct tb_bench lz4_bench = {
-	.name = "cpu.lz4",
-	.description = "liblz4 in memory, as lz4 -b: levels 1, 9, 12 (HC); MB/s of input and ratio",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct lz4_opts), .scales = true,
-	.setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(lz4_bench);
+TB_BENCH(lz4_bench, "cpu.lz4",
+	 "liblz4 in memory, as lz4 -b: levels 1, 9, 12 (HC); MB/s of input and ratio",
+	 struct lz4_opts, .scales = true, .setup = setup, .run = run, .teardown = teardown);

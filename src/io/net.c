@@ -380,12 +380,7 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	free(s);
 }
 
-static const struct tb_bench net_bench = {
-	.name = "io.net",
-	.description = "TCP streams, request/response, connect-request-close and UDP against a "
-		       "tinyben serve (loopback, or --peer HOST:PORT)",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct net_opts), .io = true,
-	.setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(net_bench);
+TB_BENCH(net_bench, "io.net",
+	 "TCP streams, request/response, connect-request-close and UDP against a "
+	 "tinyben serve (loopback, or --peer HOST:PORT)",
+	 struct net_opts, .io = true, .setup = setup, .run = run, .teardown = teardown);

@@ -377,11 +377,6 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return rc;
 }
 
-static const struct tb_bench redis_bench = {
-	.name = "io.redis",
-	.description = "redis-benchmark's SET/GET/INCR/LPUSH/LPOP/SADD: rps and latency, 50 clients, P=1 and 16",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct redis_opts),
-	.io = true, .setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(redis_bench);
+TB_BENCH(redis_bench, "io.redis",
+	 "redis-benchmark's SET/GET/INCR/LPUSH/LPOP/SADD: rps and latency, 50 clients, P=1 and 16",
+	 struct redis_opts, .io = true, .setup = setup, .run = run, .teardown = teardown);

@@ -275,11 +275,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	free(q);
 }
 
-static const struct tb_bench sqlite_bench = {
-	.name = "io.sqlite",
-	.description = "SQLite single-row INSERTs: autocommit+FULL sync, WAL (pts/sqlite), one batch",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct sqlite_opts),
-	.io = true, .setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(sqlite_bench);
+TB_BENCH(sqlite_bench, "io.sqlite",
+	 "SQLite single-row INSERTs: autocommit+FULL sync, WAL (pts/sqlite), one batch",
+	 struct sqlite_opts, .io = true, .setup = setup, .run = run, .teardown = teardown);

@@ -354,11 +354,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	free(s);
 }
 
-static const struct tb_bench uring_bench = {
-	.name = "io.uring",
-	.description = "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct uring_opts),
-	.io = true, .setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(uring_bench);
+TB_BENCH(uring_bench, "io.uring",
+	 "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
+	 struct uring_opts, .io = true, .setup = setup, .run = run, .teardown = teardown);

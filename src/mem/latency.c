@@ -480,17 +480,13 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	free(l);
 }
 
-static const struct tb_bench latency_bench = {
-	.name = "mem.latency",
-	.description = "random-read latency per block size 1 KiB..max, single and dual chains, "
-		       "4 KiB pages and THP, by a cycle through every line (single|dual-4k|thp-BYTES) "
-		       "and by tinymembench's uniform draws (rand-single|dual-4k|thp-BYTES)",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct latency_opts), .curve_axis = "block_bytes",
-	/* A quarter of --min-time per point: 25 sizes x 2 chains x 2 page kinds would otherwise
-	 * take minutes; 0.125 s is still >= 1 M dependent loads at 100 ns. */
-	.time_share = 0.25,
-	.planned = planned, .setup = setup, .supported = supported, .memory = memory, .run = run,
-	.teardown = teardown,
-};
-TB_REGISTER_BENCH(latency_bench);
+TB_BENCH(latency_bench, "mem.latency",
+	 "random-read latency per block size 1 KiB..max, single and dual chains, "
+	 "4 KiB pages and THP, by a cycle through every line (single|dual-4k|thp-BYTES) "
+	 "and by tinymembench's uniform draws (rand-single|dual-4k|thp-BYTES)",
+	 struct latency_opts, .curve_axis = "block_bytes",
+	 /* A quarter of --min-time per point: 25 sizes x 2 chains x 2 page kinds would
+	  * otherwise take minutes; 0.125 s is still >= 1 M dependent loads at 100 ns. */
+	 .time_share = 0.25,
+	 .planned = planned, .setup = setup, .supported = supported, .memory = memory,
+	 .run = run, .teardown = teardown);

@@ -166,11 +166,7 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *variant
 	};
 	return tb_team_variants(ctx, variant->name, &sc);
 }
-static const struct tb_bench mbw_bench = {
-	.name = "mem.mbw",
-	.description = "mbw's copy kernels: MEMCPY, DUMB (element loop), MCBLOCK (blocked memcpy)",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct mbw_opts), .scales = true,
-	.setup = setup, .run = run, .teardown = tb_free_state,
-};
-TB_REGISTER_BENCH(mbw_bench);
+
+TB_BENCH(mbw_bench, "mem.mbw",
+	 "mbw's copy kernels: MEMCPY, DUMB (element loop), MCBLOCK (blocked memcpy)",
+	 struct mbw_opts, .scales = true, .setup = setup, .run = run, .teardown = tb_free_state);

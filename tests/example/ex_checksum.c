@@ -94,11 +94,6 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return tb_calibrated(ctx, v->name, v->kernel, c, &w);
 }
 
-static const struct tb_bench checksum_bench = {
-	.name = "example.checksum",
-	.description = "the guide's example: sum a buffer bytewise or a word at a time",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct checksum_opts),
-	.setup = setup, .run = run, .teardown = tb_free_state,
-};
-TB_REGISTER_BENCH(checksum_bench);
+TB_BENCH(checksum_bench, "example.checksum",
+	 "the guide's example: sum a buffer bytewise or a word at a time",
+	 struct checksum_opts, .setup = setup, .run = run, .teardown = tb_free_state);
