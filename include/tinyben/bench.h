@@ -96,9 +96,9 @@ struct tb_variant {
 /* A benchmark (docs/DESIGN.md, "The benchmark contract"; docs/ADDING_A_BENCHMARK.md walks
  * through one). The runner calls setup once; then, for each selected variant in table order,
  * checks the row's min_cpus, calls supported() and memory() (both optional) and, when the
- * variant can run here, run(); then teardown (also after a failure or an interrupt, and
- * after a failed setup whenever setup had already stored a non-NULL *state: store it as
- * soon as it is allocated). run hands its kernel to one of the runner's plans
+ * variant can run here, run(); then teardown whenever setup stored a non-NULL *state (also
+ * after a failure or an interrupt, and after a failed setup: store it as soon as it is
+ * allocated). run hands its kernel to one of the runner's plans
  * (tb_calibrated, tb_team_variants, tb_reps_run), which time it and write the rows of the
  * derived metrics, and returns 0, or a negative errno for "failed" (the runner writes the
  * row if the benchmark did not with tb_fail()). A benchmark never prints results itself. */
@@ -137,6 +137,7 @@ struct tb_bench {
 	 * tb_team_variants their bytes per thread instead: it checks each team size. */
 	uint64_t (*memory)(struct tb_ctx *ctx, void *state, const struct tb_variant *v);
 	int (*run)(struct tb_ctx *ctx, void *state, const struct tb_variant *v);
+	/* Called only when setup stored a state (never with NULL), so it needs no NULL check. */
 	void (*teardown)(struct tb_ctx *ctx, void *state);
 };
 

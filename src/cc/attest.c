@@ -144,8 +144,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct attest_state *st = state;
-	if (!st)
-		return;
 	if (st->ak) {
 		/* Without the resource manager the key would outlive us in the TPM's few slots. */
 		tb_tpm_flush_context(&st->cmd, st->ak);

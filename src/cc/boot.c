@@ -297,8 +297,7 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct boot *b = state;
-	if (b)
-		free(b->host);
+	free(b->host);
 	free(b);
 }
 

@@ -328,8 +328,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct lz4 *z = state;
-	if (!z)
-		return;
 	if (z->src)
 		munmap(z->src, z->len);
 	free(z->blocks);

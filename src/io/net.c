@@ -363,8 +363,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct net_state *s = state;
-	if (!s)
-		return;
 	if (s->control >= 0)
 		close(s->control);
 	if (s->server_running) {

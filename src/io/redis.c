@@ -122,8 +122,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct redis_state *st = state;
-	if (!st)
-		return;
 	if (st->admin && !st->own) {
 		/* Someone else's server: remove the fixed-name keys this run wrote (the same ones
 		 * redis-benchmark writes). Random keys (keyspace > 0) stay, as with redis-benchmark. */

@@ -267,8 +267,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct sq *q = state;
-	if (!q)
-		return;
 	for (long long i = 0; q->stmts && i < q->rows; i++)
 		free(q->stmts[i]);
 	free(q->stmts);

@@ -346,8 +346,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct uring_state *s = state;
-	if (!s)
-		return;
 	if (s->opened)
 		tb_uring_target_close(&s->t);
 	free(s->clat);

@@ -473,8 +473,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct lat *l = state;
-	if (!l)
-		return;
 	unmap_block(l);
 	free(l->order);
 	free(l);
