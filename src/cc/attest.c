@@ -31,14 +31,15 @@ static const struct tb_variant variants[] = {
 };
 
 enum { M_P50, M_P99, M_RPS };
-/* Written by rep_record (tb_emit): percentiles of the repetition's timed requests. */
+/* Written by rep_record (tb_emit): percentiles of the repetition's timed requests
+ * (TB_EMITTED: no .how). */
 static const struct tb_metric metrics[] = {
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to evidence, median of the repetition's requests",
-		    .primary = true },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to evidence, 99th percentile (linear between ranks)",
-		    .how = TB_EMITTED },
-	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests completed per second of the repetition's wall time",
-		    .how = TB_EMITTED },
+	[M_P50] = { "latency_p50", "us", TB_LOWER,
+		    "request to evidence, median of the repetition's requests", .primary = true },
+	[M_P99] = { "latency_p99", "us", TB_LOWER,
+		    "request to evidence, 99th percentile (linear between ranks)" },
+	[M_RPS] = { "rps", "req/s", TB_HIGHER,
+		    "requests completed per second of the repetition's wall time" },
 	{ 0 },
 };
 
