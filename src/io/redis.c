@@ -285,6 +285,15 @@ struct redis_reps {
 	struct tb_redis_result res;
 };
 
+/* The runner calls it after every prepare that succeeded; prepare, when it fails. */
+static void rep_finish(void *arg, int rep)
+{
+	(void)rep;
+	struct redis_reps *r = arg;
+	tb_redis_load_close(r->loop);
+	r->loop = NULL;
+}
+
 static int rep_prepare(void *arg, int rep)
 {
 	struct redis_reps *r = arg;
@@ -302,8 +311,7 @@ static int rep_prepare(void *arg, int rep)
 	if (rc < 0) {
 		if (rc != -EINTR)
 			tb_fail(r->ctx, r->variant, "%s", r->res.error);
-		tb_redis_load_close(r->loop);
-		r->loop = NULL;
+		rep_finish(r, rep);
 	}
 	return rc;
 }
@@ -316,14 +324,6 @@ static int rep_measure(void *arg, int rep)
 	if (rc < 0 && rc != -EINTR)
 		tb_fail(r->ctx, r->variant, "%s", r->res.error);
 	return rc;
-}
-
-static void rep_finish(void *arg, int rep)
-{
-	(void)rep;
-	struct redis_reps *r = arg;
-	tb_redis_load_close(r->loop);
-	r->loop = NULL;
 }
 
 static void rep_record(void *arg, int rep, double seconds)

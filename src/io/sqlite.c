@@ -189,16 +189,25 @@ struct sq_reps {
 	sqlite3 *db;
 };
 
-static int rep_prepare(void *arg, int rep)
+/* The runner calls it after every prepare that succeeded; prepare, when it fails. */
+static void rep_finish(void *arg, int rep)
 {
 	(void)rep;
+	struct sq_reps *r = arg;
+	sqlite3_close(r->db);
+	r->db = NULL;
+	db_remove(&r->f);
+}
+
+static int rep_prepare(void *arg, int rep)
+{
 	struct sq_reps *r = arg;
 	const char *dir = tb_settings(r->ctx)->dir;
 	int rc = db_create(dir, &r->f);
 	if (rc < 0) {
 		tb_fail(r->ctx, r->variant, "cannot create a database in '%s': %s", dir,
 			strerror(-rc));
-		db_remove(&r->f);
+		rep_finish(r, rep);
 		return rc;
 	}
 	rc = db_open(r->ctx, r->variant, r->f.path, &r->db);
@@ -212,11 +221,8 @@ static int rep_prepare(void *arg, int rep)
 		sqlite3_close(r->db);
 		r->db = NULL;
 	}
-	if (rc < 0) {
-		sqlite3_close(r->db);
-		r->db = NULL;
-		db_remove(&r->f);
-	}
+	if (rc < 0)
+		rep_finish(r, rep);
 	return rc;
 }
 
@@ -235,15 +241,6 @@ static int rep_measure(void *arg, int rep)
 		r->db = NULL;
 	}
 	return rc;
-}
-
-static void rep_finish(void *arg, int rep)
-{
-	(void)rep;
-	struct sq_reps *r = arg;
-	sqlite3_close(r->db);
-	r->db = NULL;
-	db_remove(&r->f);
 }
 
 static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)

@@ -252,16 +252,14 @@ static bool supported(struct tb_ctx *ctx, void *state, const struct tb_variant *
 	(void)state;
 	const struct point pt = *(const struct point *)v->data;
 	char mode[32];
-	if (pt.random && pt.bytes > (size_t)UINT32_MAX + 1) {
+	if (pt.random && pt.bytes > (size_t)UINT32_MAX + 1)
 		snprintf(why, len, "the random method draws 32-bit offsets: blocks up to 4 GiB");
-		return false;
-	}
-	if (pt.huge && !tb_thp_usable(mode, sizeof(mode))) {
+	else if (pt.huge && !tb_thp_usable(mode, sizeof(mode)))
 		snprintf(why, len, "transparent huge pages are '%s' "
 			 "(/sys/kernel/mm/transparent_hugepage/enabled)", mode);
-		return false;
-	}
-	return true;
+	else
+		return true;
+	return false;
 }
 
 /* The block, its 2 MiB alignment slack and the shuffled order of its lines (cycle). */

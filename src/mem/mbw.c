@@ -29,11 +29,6 @@ static const struct tb_variant variants[] = {
 	{ "MEMCPY", .arg = MEMCPY }, { "DUMB", .arg = DUMB }, { "MCBLOCK", .arg = MCBLOCK }, { 0 },
 };
 
-struct mbw_opts {
-	long long size_mib;
-	long long block_bytes;
-};
-
 enum { M_BW, M_ELAPSED };
 static const struct tb_metric metrics[] = {
 	/* mbw prints MiB/s; kept so that the figures compare with mbw's own. */
@@ -42,6 +37,11 @@ static const struct tb_metric metrics[] = {
 	[M_ELAPSED] = { "elapsed", "s", TB_LOWER, "seconds per copy of the array",
 			.how = TB_TIME_PER_OP },
 	{ 0 },
+};
+
+struct mbw_opts {
+	long long size_mib;
+	long long block_bytes;
 };
 
 static const struct tb_option options[] = {
@@ -107,11 +107,12 @@ static int kernel(void *arg, uint64_t iters)
 
 static int setup(struct tb_ctx *ctx, void **state)
 {
+	const struct mbw_opts *o = TB_OPTS(ctx, struct mbw_opts);
 	struct mbw *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->bytes = (size_t)TB_OPTS(ctx, struct mbw_opts)->size_mib << 20;
-	m->block = (size_t)TB_OPTS(ctx, struct mbw_opts)->block_bytes;
+	m->bytes = (size_t)o->size_mib << 20;
+	m->block = (size_t)o->block_bytes;
 	*state = m;
 	return 0;
 }
