@@ -33,6 +33,17 @@ struct tb_option {
 	int (*check)(const char *value, char *err, size_t err_len);
 };
 
+/* The name and offset of an option stored in the field of the same name, written once so
+ * that the two cannot drift apart:
+ *   { TB_OPT_FIELD(struct x_opts, engine), .type = TB_OPT_CHOICE, ... } */
+#define TB_OPT_FIELD(opts_type, field) .name = #field, .offset = offsetof(opts_type, field)
+
+/* The row of an integer option (the common case): stored in the field of the same name,
+ * default def, quick its value under --quick (NULL: def), in [min, max]. */
+#define TB_OPT_INT_FIELD(opts_type, field, def_, quick_, min_, max_, help_)                 \
+	{ TB_OPT_FIELD(opts_type, field), .type = TB_OPT_INT, .def = def_, .quick = quick_, \
+	  .min = min_, .max = max_, .help = help_ }
+
 /* How the runner derives a metric's value from what a repetition measured (struct tb_work
  * and the repetition's iterations and seconds); the unit says the scale (MB/s: 10^6 bytes,
  * MiB/s: 2^20 bytes, ns, us, ms, s, cycles: TSC cycles). */
@@ -85,9 +96,9 @@ struct tb_variant {
 /* A benchmark (docs/DESIGN.md, "The benchmark contract"; docs/ADDING_A_BENCHMARK.md walks
  * through one). The runner calls setup once; then, for each selected variant in table order,
  * checks the row's min_cpus, calls supported() and memory() (both optional) and, when the
- * variant can run here, run(); then teardown (also after a failure or an interrupt, and
- * after a failed setup whenever setup had already stored a non-NULL *state: store it as
- * soon as it is allocated). run hands its kernel to one of the runner's plans
+ * variant can run here, run(); then teardown whenever setup stored a non-NULL *state (also
+ * after a failure or an interrupt, and after a failed setup: store it as soon as it is
+ * allocated). run hands its kernel to one of the runner's plans
  * (tb_calibrated, tb_team_variants, tb_reps_run), which time it and write the rows of the
  * derived metrics, and returns 0, or a negative errno for "failed" (the runner writes the
  * row if the benchmark did not with tb_fail()). A benchmark never prints results itself. */
@@ -126,6 +137,7 @@ struct tb_bench {
 	 * tb_team_variants their bytes per thread instead: it checks each team size. */
 	uint64_t (*memory)(struct tb_ctx *ctx, void *state, const struct tb_variant *v);
 	int (*run)(struct tb_ctx *ctx, void *state, const struct tb_variant *v);
+	/* Called only when setup stored a state (never with NULL), so it needs no NULL check. */
 	void (*teardown)(struct tb_ctx *ctx, void *state);
 };
 
@@ -135,6 +147,19 @@ struct tb_bench {
 #define TB_REGISTER_BENCH(desc)                                                     \
 	static const struct tb_bench *const tb_bench_entry_##desc                    \
 		__attribute__((used, section("tb_benches"), aligned(sizeof(void *)))) = &(desc)
+
+/* Defines the descriptor `desc` of a benchmark file and registers it, for the usual file
+ * whose tables are named variants, metrics and options and whose options are stored in a
+ * struct opts_type; the other fields follow as designated initialisers:
+ *   TB_BENCH(mbw_bench, "mem.mbw", "mbw's copy kernels", struct mbw_opts,
+ *            .setup = setup, .run = run, .teardown = tb_free_state); */
+#define TB_BENCH(desc, bench_name, bench_description, opts_type, ...)                   \
+	static const struct tb_bench desc = {                                         \
+		.name = bench_name, .description = bench_description,                 \
+		.variants = variants, .metrics = metrics, .options = options,         \
+		.opts_size = sizeof(opts_type), __VA_ARGS__                            \
+	};                                                                             \
+	TB_REGISTER_BENCH(desc)
 
 /* The group of a benchmark: its name up to the dot, into buf. */
 const char *tb_bench_group(const struct tb_bench *b, char *buf, size_t len);

@@ -31,14 +31,15 @@ static const struct tb_variant variants[] = {
 };
 
 enum { M_P50, M_P99, M_RPS };
-/* Written by rep_record (tb_emit): percentiles of the repetition's timed requests. */
+/* Written by rep_record (tb_emit): percentiles of the repetition's timed requests
+ * (TB_EMITTED: no .how). */
 static const struct tb_metric metrics[] = {
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "request to evidence, median of the repetition's requests",
-		    .primary = true },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "request to evidence, 99th percentile (linear between ranks)",
-		    .how = TB_EMITTED },
-	[M_RPS] = { "rps", "req/s", TB_HIGHER, "requests completed per second of the repetition's wall time",
-		    .how = TB_EMITTED },
+	[M_P50] = { "latency_p50", "us", TB_LOWER,
+		    "request to evidence, median of the repetition's requests", .primary = true },
+	[M_P99] = { "latency_p99", "us", TB_LOWER,
+		    "request to evidence, 99th percentile (linear between ranks)" },
+	[M_RPS] = { "rps", "req/s", TB_HIGHER,
+		    "requests completed per second of the repetition's wall time" },
 	{ 0 },
 };
 
@@ -68,31 +69,25 @@ static int check_tpm_device(const char *value, char *err, size_t err_len)
 }
 
 static const struct tb_option options[] = {
-	{ .name = "requests", .type = TB_OPT_INT, .def = "50", .quick = "5", .min = 1, .max = 100000,
-	  .offset = offsetof(struct attest_opts, requests),
-	  .help = "requests per repetition, each timed alone (the warm-up is a tenth, at least one)" },
-	{ .name = "max_seconds", .type = TB_OPT_INT, .def = "10", .quick = "3", .min = 1, .max = 86400,
-	  .offset = offsetof(struct attest_opts, max_seconds),
-	  .help = "a repetition stops early after this long (a TDX quote takes about a second)" },
+	TB_OPT_INT_FIELD(struct attest_opts, requests, "50", "5", 1, 100000,
+		         "requests per repetition, each timed alone (the warm-up is a tenth, at least one)"),
+	TB_OPT_INT_FIELD(struct attest_opts, max_seconds, "10", "3", 1, 86400,
+		         "a repetition stops early after this long (a TDX quote takes about a second)"),
 	/* Never 0-15: extending a boot PCR would break what is sealed to it until reboot. */
-	{ .name = "pcr", .type = TB_OPT_INT, .def = "16", .min = 16, .max = 23,
-	  .offset = offsetof(struct attest_opts, pcr),
-	  .help = "the PCR tpm-pcr-read reads and tpm-pcr-extend extends (16: the debug PCR; "
-		  "16-23, never a boot PCR)" },
+	TB_OPT_INT_FIELD(struct attest_opts, pcr, "16", NULL, 16, 23,
+		         "the PCR tpm-pcr-read reads and tpm-pcr-extend extends (16: the debug PCR; "
+		         "16-23, never a boot PCR)"),
 	{ .name = "tpm_hierarchy", .type = TB_OPT_CHOICE, .def = "owner", .choices = hierarchies,
 	  .offset = offsetof(struct attest_opts, hierarchy),
 	  .help = "where tpm-quote's attestation key (restricted ECDSA P-256) is created" },
-	{ .name = "tsm_dir", .type = TB_OPT_STR, .def = TB_TSM_DIR,
-	  .offset = offsetof(struct attest_opts, tsm_dir),
+	{ TB_OPT_FIELD(struct attest_opts, tsm_dir), .type = TB_OPT_STR, .def = TB_TSM_DIR,
 	  .help = "the configfs-tsm report directory" },
-	{ .name = "sev_guest_device", .type = TB_OPT_STR, .def = "/dev/sev-guest",
-	  .offset = offsetof(struct attest_opts, sev_guest_device),
-	  .help = "the SEV-SNP guest device" },
-	{ .name = "tdx_guest_device", .type = TB_OPT_STR, .def = "/dev/tdx_guest",
-	  .offset = offsetof(struct attest_opts, tdx_guest_device),
-	  .help = "the TDX guest device" },
-	{ .name = "tpm_device", .type = TB_OPT_STR, .def = "", .check = check_tpm_device,
-	  .offset = offsetof(struct attest_opts, tpm_device),
+	{ TB_OPT_FIELD(struct attest_opts, sev_guest_device), .type = TB_OPT_STR,
+	  .def = "/dev/sev-guest", .help = "the SEV-SNP guest device" },
+	{ TB_OPT_FIELD(struct attest_opts, tdx_guest_device), .type = TB_OPT_STR,
+	  .def = "/dev/tdx_guest", .help = "the TDX guest device" },
+	{ TB_OPT_FIELD(struct attest_opts, tpm_device), .type = TB_OPT_STR, .def = "",
+	  .check = check_tpm_device,
 	  .help = "a TPM device or swtpm server socket; empty: /dev/tpmrm0, else /dev/tpm0" },
 	{ 0 },
 };
@@ -150,8 +145,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct attest_state *st = state;
-	if (!st)
-		return;
 	if (st->ak) {
 		/* Without the resource manager the key would outlive us in the TPM's few slots. */
 		tb_tpm_flush_context(&st->cmd, st->ak);
@@ -459,11 +452,7 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return rc;
 }
 
-static const struct tb_bench attest_bench = {
-	.name = "cc.attest",
-	.description = "latency of getting evidence: configfs-tsm, sev-guest, tdx-guest, TPM PCR read/extend/quote",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct attest_opts),
-	.setup = setup, .supported = supported, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(attest_bench);
+TB_BENCH(attest_bench, "cc.attest",
+	 "latency of getting evidence: configfs-tsm, sev-guest, tdx-guest, TPM PCR read/extend/quote",
+	 struct attest_opts, .setup = setup, .supported = supported, .run = run,
+	 .teardown = teardown);

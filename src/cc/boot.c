@@ -53,14 +53,14 @@ struct boot_opts {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "kmsg", .type = TB_OPT_STR, .def = "", .check = tb_check_input_file,
-	  .offset = offsetof(struct boot_opts, kmsg),
+	{ TB_OPT_FIELD(struct boot_opts, kmsg), .type = TB_OPT_STR, .def = "",
+	  .check = tb_check_input_file,
 	  .help = "a recorded kernel log (dmesg's output) to read instead of this system's" },
-	{ .name = "cloud_init", .type = TB_OPT_STR, .def = "", .check = tb_check_input_file,
-	  .offset = offsetof(struct boot_opts, cloud_init),
+	{ TB_OPT_FIELD(struct boot_opts, cloud_init), .type = TB_OPT_STR, .def = "",
+	  .check = tb_check_input_file,
 	  .help = "cloud-init's boot-finished file (default " CLOUD_INIT_FINISHED ")" },
-	{ .name = "host_log", .type = TB_OPT_STR, .def = "", .check = tb_check_input_file,
-	  .offset = offsetof(struct boot_opts, host_log),
+	{ TB_OPT_FIELD(struct boot_opts, host_log), .type = TB_OPT_STR, .def = "",
+	  .check = tb_check_input_file,
 	  .help = "the host's boot log of this guest (launch.sh --boot-log, matrix.sh): host-* rows" },
 	{ 0 },
 };
@@ -297,23 +297,12 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct boot *b = state;
-	if (b)
-		free(b->host);
+	free(b->host);
 	free(b);
 }
 
-static const struct tb_bench boot_bench = {
-	.name = "cc.boot",
-	.description = "the boot's timeline: kernel, init, root mount, cloud-init, tinyben "
-		       "(and the host's view with host_log), seconds since boot",
-	.variants = variants,
-	.metrics = metrics,
-	.options = options,
-	.opts_size = sizeof(struct boot_opts),
-	.planned = planned,
-	.setup = setup,
-	.supported = supported,
-	.run = run,
-	.teardown = teardown,
-};
-TB_REGISTER_BENCH(boot_bench);
+TB_BENCH(boot_bench, "cc.boot",
+	 "the boot's timeline: kernel, init, root mount, cloud-init, tinyben "
+	 "(and the host's view with host_log), seconds since boot",
+	 struct boot_opts, .planned = planned, .setup = setup, .supported = supported, .run = run,
+	 .teardown = teardown);

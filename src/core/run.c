@@ -119,7 +119,7 @@ static int run_bench(struct tb_ctx *ctx, const struct tb_bench *b, size_t index,
 	free(order);
 	tb_ctx_flush(ctx, true);
 	ctx->variant = NULL;
-	if (b->teardown)
+	if (state && b->teardown)
 		b->teardown(ctx, state);
 	tb_ctx_flush(ctx, true);
 	return rc;

@@ -313,15 +313,11 @@ static double tv(struct timeval t)
 /* Runs the repetitions; returns the exit code. */
 enum { M_WALL, M_USER, M_SYS, M_RSS };
 static const struct tb_metric exec_metrics[] = {
-	/* Written by the command's timing (tb_emit), not derived: TB_EMITTED. */
-	[M_WALL] = { "wall_s", "s", TB_LOWER, "wall time of the command", .how = TB_EMITTED,
-		     .primary = true },
-	[M_USER] = { "user_s", "s", TB_LOWER, "user CPU time of the command and its children",
-		     .how = TB_EMITTED },
-	[M_SYS] = { "sys_s", "s", TB_LOWER, "system CPU time of the command and its children",
-		    .how = TB_EMITTED },
-	[M_RSS] = { "max_rss_kib", "KiB", TB_LOWER, "largest resident set (getrusage)",
-		    .how = TB_EMITTED },
+	/* Written by the command's timing (tb_emit), not derived: TB_EMITTED (no .how). */
+	[M_WALL] = { "wall_s", "s", TB_LOWER, "wall time of the command", .primary = true },
+	[M_USER] = { "user_s", "s", TB_LOWER, "user CPU time of the command and its children" },
+	[M_SYS] = { "sys_s", "s", TB_LOWER, "system CPU time of the command and its children" },
+	[M_RSS] = { "max_rss_kib", "KiB", TB_LOWER, "largest resident set (getrusage)" },
 	{ 0 },
 };
 

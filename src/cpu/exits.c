@@ -35,10 +35,8 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "fault_mib", .type = TB_OPT_INT, .def = "64", .quick = "16",
-	  .min = 1, .max = 1 << 16,
-	  .offset = offsetof(struct exits_opts, fault_mib),
-	  .help = "page_fault: size of each fresh mapping that is touched page by page, MiB" },
+	TB_OPT_INT_FIELD(struct exits_opts, fault_mib, "64", "16", 1, 1 << 16,
+		         "page_fault: size of each fresh mapping that is touched page by page, MiB"),
 	{ 0 },
 };
 
@@ -381,12 +379,7 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return tb_calibrated(ctx, v->name, v->kernel, (void *)&v->arg, &w);
 }
 
-static const struct tb_bench exits_bench = {
-	.name = "cpu.exits",
-	.description = "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct exits_opts),
-	.setup = setup, .memory = memory, .run = run,
-	.teardown = tb_free_state,
-};
-TB_REGISTER_BENCH(exits_bench);
+TB_BENCH(exits_bench, "cpu.exits",
+	 "cost of CPUID, RDTSC(P), syscalls, vDSO, page faults, mmap, IPIs, yield",
+	 struct exits_opts, .setup = setup, .memory = memory, .run = run,
+	 .teardown = tb_free_state);

@@ -58,18 +58,14 @@ static int check_corpus(const char *value, char *err, size_t len)
 }
 
 static const struct tb_option options[] = {
-	{ .name = "size_mib", .type = TB_OPT_INT, .def = "64", .quick = "4",
-	  .min = 1, .max = 2047,
-	  .offset = offsetof(struct lz4_opts, size_mib),
-	  .help = "size of the generated corpus, MiB (ignored with --corpus)" },
+	TB_OPT_INT_FIELD(struct lz4_opts, size_mib, "64", "4", 1, 2047,
+		         "size of the generated corpus, MiB (ignored with --corpus)"),
 	/* lz4 -b without -B benches each file as one block (bench.c: g_blockSize 0 means the
 	 * whole input), so that is the default here too. */
-	{ .name = "block_kib", .type = TB_OPT_INT, .def = "0",
-	  .min = 0, .max = 2047 * 1024,
-	  .offset = offsetof(struct lz4_opts, block_kib),
-	  .help = "split the input into independent blocks of this size, KiB (lz4 -b -B); 0: one block" },
-	{ .name = "corpus", .type = TB_OPT_STR, .def = "",
-	  .offset = offsetof(struct lz4_opts, corpus), .check = check_corpus,
+	TB_OPT_INT_FIELD(struct lz4_opts, block_kib, "0", NULL, 0, 2047 * 1024,
+		         "split the input into independent blocks of this size, KiB (lz4 -b -B); 0: one block"),
+	{ TB_OPT_FIELD(struct lz4_opts, corpus), .type = TB_OPT_STR, .def = "",
+	  .check = check_corpus,
 	  .help = "compress this file instead of the generated corpus (--corpus FILE)" },
 	{ 0 },
 };
@@ -332,19 +328,12 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct lz4 *z = state;
-	if (!z)
-		return;
 	if (z->src)
 		munmap(z->src, z->len);
 	free(z->blocks);
 	free(z);
 }
 
-static const struct tb_bench lz4_bench = {
-	.name = "cpu.lz4",
-	.description = "liblz4 in memory, as lz4 -b: levels 1, 9, 12 (HC); MB/s of input and ratio",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct lz4_opts), .scales = true,
-	.setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(lz4_bench);
+TB_BENCH(lz4_bench, "cpu.lz4",
+	 "liblz4 in memory, as lz4 -b: levels 1, 9, 12 (HC); MB/s of input and ratio",
+	 struct lz4_opts, .scales = true, .setup = setup, .run = run, .teardown = teardown);

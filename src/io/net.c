@@ -18,7 +18,7 @@
 #include "io/serve.h"
 
 enum { M_BW, M_RPS, M_PPS, M_LOSS, M_P50, M_P99, M_P999 };
-/* Written by net_record (tb_emit) from the load's own elapsed time: TB_EMITTED. */
+/* Written by net_record (tb_emit) from the load's own elapsed time: TB_EMITTED (no .how). */
 static const struct tb_metric metrics[] = {
 	[M_BW] = { "bw", "MB/s", TB_HIGHER, "payload bytes of all streams / elapsed (10^6 B/s)",
 		   .primary = true },
@@ -26,14 +26,10 @@ static const struct tb_metric metrics[] = {
 		    .primary = true },
 	[M_PPS] = { "pps", "pkt/s", TB_HIGHER, "64-byte datagrams received by the serve per second",
 		    .primary = true },
-	[M_LOSS] = { "loss", "%", TB_LOWER, "datagrams sent that the serve did not receive",
-		     .how = TB_EMITTED },
-	[M_P50] = { "latency_p50", "us", TB_LOWER, "transaction round trip, median",
-		    .how = TB_EMITTED },
-	[M_P99] = { "latency_p99", "us", TB_LOWER, "transaction round trip, 99th percentile",
-		    .how = TB_EMITTED },
-	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "transaction round trip, 99.9th percentile",
-		     .how = TB_EMITTED },
+	[M_LOSS] = { "loss", "%", TB_LOWER, "datagrams sent that the serve did not receive" },
+	[M_P50] = { "latency_p50", "us", TB_LOWER, "transaction round trip, median" },
+	[M_P99] = { "latency_p99", "us", TB_LOWER, "transaction round trip, 99th percentile" },
+	[M_P999] = { "latency_p99.9", "us", TB_LOWER, "transaction round trip, 99.9th percentile" },
 	{ 0 },
 };
 
@@ -70,25 +66,19 @@ static int check_peer(const char *value, char *err, size_t len)
 }
 
 static const struct tb_option options[] = {
-	{ .name = "peer", .type = TB_OPT_STR, .def = "",
-	  .offset = offsetof(struct net_opts, peer), .check = check_peer,
+	{ TB_OPT_FIELD(struct net_opts, peer), .type = TB_OPT_STR, .def = "", .check = check_peer,
 	  .help = "HOST:PORT of a `tinyben serve` (--peer); empty: one started on loopback" },
-	{ .name = "msg_bytes", .type = TB_OPT_INT, .def = "1", .min = 1, .max = TB_NET_MSG_MAX,
-	  .offset = offsetof(struct net_opts, msg_bytes),
-	  .help = "request and response size of rr and crr, bytes" },
-	{ .name = "udp_bytes", .type = TB_OPT_INT, .def = "64",
-	  .min = (long long)sizeof(struct tb_net_udp_hdr), .max = 1472,
-	  .offset = offsetof(struct net_opts, udp_bytes),
-	  .help = "datagram payload of udp-rr and udp-send, bytes (24-byte header included)" },
-	{ .name = "write_bytes", .type = TB_OPT_INT, .def = "128k", .min = 1024, .max = 16 << 20,
-	  .offset = offsetof(struct net_opts, write_bytes),
-	  .help = "bytes per send()/recv() of the stream variants (iperf3's default, 128 KiB)" },
-	{ .name = "runtime_ms", .type = TB_OPT_INT, .def = "2000", .quick = "200",
-	  .min = 10, .max = 3600000, .offset = offsetof(struct net_opts, runtime_ms),
-	  .help = "length of each repetition, ms" },
-	{ .name = "ramp_ms", .type = TB_OPT_INT, .def = "500", .quick = "50",
-	  .min = 0, .max = 600000, .offset = offsetof(struct net_opts, ramp_ms),
-	  .help = "unrecorded warm-up per variant, ms (TCP windows grow, caches fill)" },
+	TB_OPT_INT_FIELD(struct net_opts, msg_bytes, "1", NULL, 1, TB_NET_MSG_MAX,
+		         "request and response size of rr and crr, bytes"),
+	TB_OPT_INT_FIELD(struct net_opts, udp_bytes, "64", NULL,
+		         (long long)sizeof(struct tb_net_udp_hdr), 1472,
+		         "datagram payload of udp-rr and udp-send, bytes (24-byte header included)"),
+	TB_OPT_INT_FIELD(struct net_opts, write_bytes, "128k", NULL, 1024, 16 << 20,
+		         "bytes per send()/recv() of the stream variants (iperf3's default, 128 KiB)"),
+	TB_OPT_INT_FIELD(struct net_opts, runtime_ms, "2000", "200", 10, 3600000,
+		         "length of each repetition, ms"),
+	TB_OPT_INT_FIELD(struct net_opts, ramp_ms, "500", "50", 0, 600000,
+		         "unrecorded warm-up per variant, ms (TCP windows grow, caches fill)"),
 	{ 0 },
 };
 
@@ -369,8 +359,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct net_state *s = state;
-	if (!s)
-		return;
 	if (s->control >= 0)
 		close(s->control);
 	if (s->server_running) {
@@ -386,12 +374,7 @@ static void teardown(struct tb_ctx *ctx, void *state)
 	free(s);
 }
 
-static const struct tb_bench net_bench = {
-	.name = "io.net",
-	.description = "TCP streams, request/response, connect-request-close and UDP against a "
-		       "tinyben serve (loopback, or --peer HOST:PORT)",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct net_opts), .io = true,
-	.setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(net_bench);
+TB_BENCH(net_bench, "io.net",
+	 "TCP streams, request/response, connect-request-close and UDP against a "
+	 "tinyben serve (loopback, or --peer HOST:PORT)",
+	 struct net_opts, .io = true, .setup = setup, .run = run, .teardown = teardown);

@@ -86,28 +86,18 @@ static int check_server(const char *value, char *err, size_t len)
 }
 
 static const struct tb_option options[] = {
-	{ .name = "clients", .type = TB_OPT_INT, .def = "50",
-	  .min = 1, .max = 10000,
-	  .offset = offsetof(struct redis_opts, clients),
-	  .help = "parallel connections (redis-benchmark -c)" },
-	{ .name = "pipeline", .type = TB_OPT_INT, .def = "1",
-	  .min = 1, .max = 1024,
-	  .offset = offsetof(struct redis_opts, pipeline),
-	  .help = "requests in flight per connection for the variants without -P16 (redis-benchmark -P)" },
-	{ .name = "data_bytes", .type = TB_OPT_INT, .def = "3",
-	  .min = 1, .max = 1 << 20,
-	  .offset = offsetof(struct redis_opts, data_bytes),
-	  .help = "payload of SET and LPUSH, bytes (redis-benchmark -d)" },
-	{ .name = "requests", .type = TB_OPT_INT, .def = "100000", .quick = "5000",
-	  .min = 1, .max = 1LL << 40,
-	  .offset = offsetof(struct redis_opts, requests),
-	  .help = "requests per repetition (redis-benchmark -n)" },
-	{ .name = "keyspace", .type = TB_OPT_INT, .def = "0",
-	  .min = 0, .max = 999999999999LL,
-	  .offset = offsetof(struct redis_opts, keyspace),
-	  .help = "0: one key as redis-benchmark without -r; N: random keys below N (redis-benchmark -r)" },
-	{ .name = "server", .type = TB_OPT_STR, .def = "",
-	  .offset = offsetof(struct redis_opts, server), .check = check_server,
+	TB_OPT_INT_FIELD(struct redis_opts, clients, "50", NULL, 1, 10000,
+		         "parallel connections (redis-benchmark -c)"),
+	TB_OPT_INT_FIELD(struct redis_opts, pipeline, "1", NULL, 1, 1024,
+		         "requests in flight per connection for the variants without -P16 (redis-benchmark -P)"),
+	TB_OPT_INT_FIELD(struct redis_opts, data_bytes, "3", NULL, 1, 1 << 20,
+		         "payload of SET and LPUSH, bytes (redis-benchmark -d)"),
+	TB_OPT_INT_FIELD(struct redis_opts, requests, "100000", "5000", 1, 1LL << 40,
+		         "requests per repetition (redis-benchmark -n)"),
+	TB_OPT_INT_FIELD(struct redis_opts, keyspace, "0", NULL, 0, 999999999999LL,
+		         "0: one key as redis-benchmark without -r; N: random keys below N (redis-benchmark -r)"),
+	{ TB_OPT_FIELD(struct redis_opts, server), .type = TB_OPT_STR, .def = "",
+	  .check = check_server,
 	  .help = "host:port or a unix socket path of a server to use (--redis ADDR); "
 		  "empty: start a private redis-server" },
 	{ 0 },
@@ -132,8 +122,6 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct redis_state *st = state;
-	if (!st)
-		return;
 	if (st->admin && !st->own) {
 		/* Someone else's server: remove the fixed-name keys this run wrote (the same ones
 		 * redis-benchmark writes). Random keys (keyspace > 0) stay, as with redis-benchmark. */
@@ -297,6 +285,15 @@ struct redis_reps {
 	struct tb_redis_result res;
 };
 
+/* The runner calls it after every prepare that succeeded; prepare, when it fails. */
+static void rep_finish(void *arg, int rep)
+{
+	(void)rep;
+	struct redis_reps *r = arg;
+	tb_redis_load_close(r->loop);
+	r->loop = NULL;
+}
+
 static int rep_prepare(void *arg, int rep)
 {
 	struct redis_reps *r = arg;
@@ -314,8 +311,7 @@ static int rep_prepare(void *arg, int rep)
 	if (rc < 0) {
 		if (rc != -EINTR)
 			tb_fail(r->ctx, r->variant, "%s", r->res.error);
-		tb_redis_load_close(r->loop);
-		r->loop = NULL;
+		rep_finish(r, rep);
 	}
 	return rc;
 }
@@ -328,14 +324,6 @@ static int rep_measure(void *arg, int rep)
 	if (rc < 0 && rc != -EINTR)
 		tb_fail(r->ctx, r->variant, "%s", r->res.error);
 	return rc;
-}
-
-static void rep_finish(void *arg, int rep)
-{
-	(void)rep;
-	struct redis_reps *r = arg;
-	tb_redis_load_close(r->loop);
-	r->loop = NULL;
 }
 
 static void rep_record(void *arg, int rep, double seconds)
@@ -387,11 +375,6 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return rc;
 }
 
-static const struct tb_bench redis_bench = {
-	.name = "io.redis",
-	.description = "redis-benchmark's SET/GET/INCR/LPUSH/LPOP/SADD: rps and latency, 50 clients, P=1 and 16",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct redis_opts),
-	.io = true, .setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(redis_bench);
+TB_BENCH(redis_bench, "io.redis",
+	 "redis-benchmark's SET/GET/INCR/LPUSH/LPOP/SADD: rps and latency, 50 clients, P=1 and 16",
+	 struct redis_opts, .io = true, .setup = setup, .run = run, .teardown = teardown);

@@ -190,9 +190,10 @@ static int open_conns(struct tb_redis_loop *lp, char *err, size_t len)
 	return 0;
 }
 
+/* The connections, however far open_conns got (none when their array is missing). */
 static void close_conns(struct tb_redis_loop *lp)
 {
-	for (int i = 0; i < lp->nconns; i++) {
+	for (int i = 0; lp->conns && i < lp->nconns; i++) {
 		struct conn *c = &lp->conns[i];
 		if (c->reader)
 			redisReaderFree(c->reader);
@@ -201,9 +202,6 @@ static void close_conns(struct tb_redis_loop *lp)
 		free(c->obuf);
 	}
 	free(lp->conns);
-	free(lp->rand_off);
-	free(lp->evs);
-	free(lp->buf);
 }
 
 static double thread_cpu(void)
@@ -325,9 +323,9 @@ void tb_redis_load_close(struct tb_redis_loop *lp)
 		return;
 	if (lp->ep >= 0)
 		close(lp->ep);
-	if (lp->conns)
-		close_conns(lp);
-	else
-		free(lp->rand_off), free(lp->evs), free(lp->buf);
+	close_conns(lp);
+	free(lp->rand_off);
+	free(lp->evs);
+	free(lp->buf);
 	free(lp);
 }

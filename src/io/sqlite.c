@@ -36,14 +36,10 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "rows", .type = TB_OPT_INT, .def = "2500", .quick = "100",
-	  .min = 1, .max = 1000000,
-	  .offset = offsetof(struct sqlite_opts, rows),
-	  .help = "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)" },
-	{ .name = "wal_passes", .type = TB_OPT_INT, .def = "3",
-	  .min = 1, .max = 1000,
-	  .offset = offsetof(struct sqlite_opts, wal_passes),
-	  .help = "passes of the wal variant, each a new connection (pts/sqlite 2.3.0: 3)" },
+	TB_OPT_INT_FIELD(struct sqlite_opts, rows, "2500", "100", 1, 1000000,
+		         "INSERT statements per pass (pts/sqlite and the reference experiments: 2500)"),
+	TB_OPT_INT_FIELD(struct sqlite_opts, wal_passes, "3", NULL, 1, 1000,
+		         "passes of the wal variant, each a new connection (pts/sqlite 2.3.0: 3)"),
 	{ 0 },
 };
 
@@ -193,16 +189,25 @@ struct sq_reps {
 	sqlite3 *db;
 };
 
-static int rep_prepare(void *arg, int rep)
+/* The runner calls it after every prepare that succeeded; prepare, when it fails. */
+static void rep_finish(void *arg, int rep)
 {
 	(void)rep;
+	struct sq_reps *r = arg;
+	sqlite3_close(r->db);
+	r->db = NULL;
+	db_remove(&r->f);
+}
+
+static int rep_prepare(void *arg, int rep)
+{
 	struct sq_reps *r = arg;
 	const char *dir = tb_settings(r->ctx)->dir;
 	int rc = db_create(dir, &r->f);
 	if (rc < 0) {
 		tb_fail(r->ctx, r->variant, "cannot create a database in '%s': %s", dir,
 			strerror(-rc));
-		db_remove(&r->f);
+		rep_finish(r, rep);
 		return rc;
 	}
 	rc = db_open(r->ctx, r->variant, r->f.path, &r->db);
@@ -216,11 +221,8 @@ static int rep_prepare(void *arg, int rep)
 		sqlite3_close(r->db);
 		r->db = NULL;
 	}
-	if (rc < 0) {
-		sqlite3_close(r->db);
-		r->db = NULL;
-		db_remove(&r->f);
-	}
+	if (rc < 0)
+		rep_finish(r, rep);
 	return rc;
 }
 
@@ -239,15 +241,6 @@ static int rep_measure(void *arg, int rep)
 		r->db = NULL;
 	}
 	return rc;
-}
-
-static void rep_finish(void *arg, int rep)
-{
-	(void)rep;
-	struct sq_reps *r = arg;
-	sqlite3_close(r->db);
-	r->db = NULL;
-	db_remove(&r->f);
 }
 
 static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
@@ -271,19 +264,12 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct sq *q = state;
-	if (!q)
-		return;
 	for (long long i = 0; q->stmts && i < q->rows; i++)
 		free(q->stmts[i]);
 	free(q->stmts);
 	free(q);
 }
 
-static const struct tb_bench sqlite_bench = {
-	.name = "io.sqlite",
-	.description = "SQLite single-row INSERTs: autocommit+FULL sync, WAL (pts/sqlite), one batch",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct sqlite_opts),
-	.io = true, .setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(sqlite_bench);
+TB_BENCH(sqlite_bench, "io.sqlite",
+	 "SQLite single-row INSERTs: autocommit+FULL sync, WAL (pts/sqlite), one batch",
+	 struct sqlite_opts, .io = true, .setup = setup, .run = run, .teardown = teardown);

@@ -79,42 +79,27 @@ static int check_file(const char *value, char *err, size_t len)
 }
 
 static const struct tb_option options[] = {
-	{ .name = "size", .type = TB_OPT_INT, .def = "1G", .quick = "64M",
-	  .min = 1 << 20, .max = 1LL << 50,
-	  .offset = offsetof(struct uring_opts, size),
-	  .help = "test file size, bytes (k/M/G suffixes); checked against free space first" },
-	{ .name = "rand_bs", .type = TB_OPT_INT, .def = "4k",
-	  .min = 512, .max = 16 << 20,
-	  .offset = offsetof(struct uring_opts, rand_bs), .check = check_bs,
-	  .help = "block size of randread/randwrite" },
-	{ .name = "seq_bs", .type = TB_OPT_INT, .def = "128k",
-	  .min = 512, .max = 16 << 20,
-	  .offset = offsetof(struct uring_opts, seq_bs), .check = check_bs,
-	  .help = "block size of read/write" },
-	{ .name = "qd_deep", .type = TB_OPT_INT, .def = "32",
-	  .min = 2, .max = 4096,
-	  .offset = offsetof(struct uring_opts, qd_deep),
-	  .help = "queue depth of the -qd32 variants (detail qd= records the depth used)" },
-	{ .name = "runtime_ms", .type = TB_OPT_INT, .def = "5000", .quick = "250",
-	  .min = 10, .max = 3600000,
-	  .offset = offsetof(struct uring_opts, runtime_ms),
-	  .help = "length of each time-based repetition, ms" },
-	{ .name = "ramp_ms", .type = TB_OPT_INT, .def = "1000", .quick = "50",
-	  .min = 0, .max = 600000,
-	  .offset = offsetof(struct uring_opts, ramp_ms),
-	  .help = "unrecorded warm-up run per job, ms" },
-	{ .name = "direct", .type = TB_OPT_BOOL, .def = "1",
-	  .offset = offsetof(struct uring_opts, direct),
+	TB_OPT_INT_FIELD(struct uring_opts, size, "1G", "64M", 1 << 20, 1LL << 50,
+		         "test file size, bytes (k/M/G suffixes); checked against free space first"),
+	{ TB_OPT_FIELD(struct uring_opts, rand_bs), .type = TB_OPT_INT, .def = "4k", .min = 512,
+	  .max = 16 << 20, .check = check_bs, .help = "block size of randread/randwrite" },
+	{ TB_OPT_FIELD(struct uring_opts, seq_bs), .type = TB_OPT_INT, .def = "128k", .min = 512,
+	  .max = 16 << 20, .check = check_bs, .help = "block size of read/write" },
+	TB_OPT_INT_FIELD(struct uring_opts, qd_deep, "32", NULL, 2, 4096,
+		         "queue depth of the -qd32 variants (detail qd= records the depth used)"),
+	TB_OPT_INT_FIELD(struct uring_opts, runtime_ms, "5000", "250", 10, 3600000,
+		         "length of each time-based repetition, ms"),
+	TB_OPT_INT_FIELD(struct uring_opts, ramp_ms, "1000", "50", 0, 600000,
+		         "unrecorded warm-up run per job, ms"),
+	{ TB_OPT_FIELD(struct uring_opts, direct), .type = TB_OPT_BOOL, .def = "1",
 	  .help = "O_DIRECT (falls back to buffered where the file system refuses it)" },
-	{ .name = "engine", .type = TB_OPT_CHOICE, .def = "auto",
-	  .offset = offsetof(struct uring_opts, engine), .choices = engines,
+	{ TB_OPT_FIELD(struct uring_opts, engine), .type = TB_OPT_CHOICE, .def = "auto",
+	  .choices = engines,
 	  .help = "auto (io_uring, else psync, said in detail), psync, or io_uring (as auto, "
 		  "but ignores TINYBEN_NO_IO_URING=1)" },
-	{ .name = "file", .type = TB_OPT_STR, .def = "",
-	  .offset = offsetof(struct uring_opts, file), .check = check_file,
+	{ TB_OPT_FIELD(struct uring_opts, file), .type = TB_OPT_STR, .def = "", .check = check_file,
 	  .help = "a block device to measure instead of a file under --dir (needs allow_device)" },
-	{ .name = "allow_device", .type = TB_OPT_BOOL, .def = "0",
-	  .offset = offsetof(struct uring_opts, allow_device),
+	{ TB_OPT_FIELD(struct uring_opts, allow_device), .type = TB_OPT_BOOL, .def = "0",
 	  .help = "let file name a block device, whose data the write jobs destroy (--allow-device)" },
 	{ 0 },
 };
@@ -361,19 +346,12 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct uring_state *s = state;
-	if (!s)
-		return;
 	if (s->opened)
 		tb_uring_target_close(&s->t);
 	free(s->clat);
 	free(s);
 }
 
-static const struct tb_bench uring_bench = {
-	.name = "io.uring",
-	.description = "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct uring_opts),
-	.io = true, .setup = setup, .run = run, .teardown = teardown,
-};
-TB_REGISTER_BENCH(uring_bench);
+TB_BENCH(uring_bench, "io.uring",
+	 "fio-style io_uring jobs (rand/seq read/write, QD 1/32) and write+fdatasync",
+	 struct uring_opts, .io = true, .setup = setup, .run = run, .teardown = teardown);

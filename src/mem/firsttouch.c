@@ -33,10 +33,8 @@ struct firsttouch_opts {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "size_mib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
-	  .min = 2, .max = 1 << 20,
-	  .offset = offsetof(struct firsttouch_opts, size_mib),
-	  .help = "fresh memory mapped and touched per repetition, MiB (rounded down to 2 MiB)" },
+	TB_OPT_INT_FIELD(struct firsttouch_opts, size_mib, "1024", "64", 2, 1 << 20,
+		         "fresh memory mapped and touched per repetition, MiB (rounded down to 2 MiB)"),
 	{ 0 },
 };
 
@@ -215,12 +213,7 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return tb_reps_run(ctx, &plan, &f);
 }
 
-static const struct tb_bench firsttouch_bench = {
-	.name = "mem.firsttouch",
-	.description = "first and second touch of fresh anonymous memory (one byte per 4 KiB), "
-		       "4 KiB and 2 MiB pages; Unaccepted: from /proc/meminfo in detail",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct firsttouch_opts),
-	.supported = supported, .memory = memory, .run = run,
-};
-TB_REGISTER_BENCH(firsttouch_bench);
+TB_BENCH(firsttouch_bench, "mem.firsttouch",
+	 "first and second touch of fresh anonymous memory (one byte per 4 KiB), "
+	 "4 KiB and 2 MiB pages; Unaccepted: from /proc/meminfo in detail",
+	 struct firsttouch_opts, .supported = supported, .memory = memory, .run = run);

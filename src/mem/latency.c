@@ -120,12 +120,10 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "max_kib", .type = TB_OPT_INT, .def = "262144", .quick = "8192",
-	  .min = 2, .max = 1 << 24,
-	  .offset = offsetof(struct latency_opts, max_kib),
-	  .help = "largest block, KiB (blocks double from 1 KiB up to it)" },
-	{ .name = "method", .type = TB_OPT_CHOICE, .def = "both", .choices = methods,
-	  .offset = offsetof(struct latency_opts, method),
+	TB_OPT_INT_FIELD(struct latency_opts, max_kib, "262144", "8192", 2, 1 << 24,
+		         "largest block, KiB (blocks double from 1 KiB up to it)"),
+	{ TB_OPT_FIELD(struct latency_opts, method), .type = TB_OPT_CHOICE, .def = "both",
+	  .choices = methods,
 	  .help = "cycle: a random cycle through every line (every access misses past the "
 		  "caches); random: uniform draws with repeats, tinymembench's method (rand- "
 		  "variants); both" },
@@ -254,16 +252,14 @@ static bool supported(struct tb_ctx *ctx, void *state, const struct tb_variant *
 	(void)state;
 	const struct point pt = *(const struct point *)v->data;
 	char mode[32];
-	if (pt.random && pt.bytes > (size_t)UINT32_MAX + 1) {
+	if (pt.random && pt.bytes > (size_t)UINT32_MAX + 1)
 		snprintf(why, len, "the random method draws 32-bit offsets: blocks up to 4 GiB");
-		return false;
-	}
-	if (pt.huge && !tb_thp_usable(mode, sizeof(mode))) {
+	else if (pt.huge && !tb_thp_usable(mode, sizeof(mode)))
 		snprintf(why, len, "transparent huge pages are '%s' "
 			 "(/sys/kernel/mm/transparent_hugepage/enabled)", mode);
-		return false;
-	}
-	return true;
+	else
+		return true;
+	return false;
 }
 
 /* The block, its 2 MiB alignment slack and the shuffled order of its lines (cycle). */
@@ -475,24 +471,18 @@ static void teardown(struct tb_ctx *ctx, void *state)
 {
 	(void)ctx;
 	struct lat *l = state;
-	if (!l)
-		return;
 	unmap_block(l);
 	free(l->order);
 	free(l);
 }
 
-static const struct tb_bench latency_bench = {
-	.name = "mem.latency",
-	.description = "random-read latency per block size 1 KiB..max, single and dual chains, "
-		       "4 KiB pages and THP, by a cycle through every line (single|dual-4k|thp-BYTES) "
-		       "and by tinymembench's uniform draws (rand-single|dual-4k|thp-BYTES)",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct latency_opts), .curve_axis = "block_bytes",
-	/* A quarter of --min-time per point: 25 sizes x 2 chains x 2 page kinds would otherwise
-	 * take minutes; 0.125 s is still >= 1 M dependent loads at 100 ns. */
-	.time_share = 0.25,
-	.planned = planned, .setup = setup, .supported = supported, .memory = memory, .run = run,
-	.teardown = teardown,
-};
-TB_REGISTER_BENCH(latency_bench);
+TB_BENCH(latency_bench, "mem.latency",
+	 "random-read latency per block size 1 KiB..max, single and dual chains, "
+	 "4 KiB pages and THP, by a cycle through every line (single|dual-4k|thp-BYTES) "
+	 "and by tinymembench's uniform draws (rand-single|dual-4k|thp-BYTES)",
+	 struct latency_opts, .curve_axis = "block_bytes",
+	 /* A quarter of --min-time per point: 25 sizes x 2 chains x 2 page kinds would
+	  * otherwise take minutes; 0.125 s is still >= 1 M dependent loads at 100 ns. */
+	 .time_share = 0.25,
+	 .planned = planned, .setup = setup, .supported = supported, .memory = memory,
+	 .run = run, .teardown = teardown);

@@ -29,11 +29,6 @@ static const struct tb_variant variants[] = {
 	{ "MEMCPY", .arg = MEMCPY }, { "DUMB", .arg = DUMB }, { "MCBLOCK", .arg = MCBLOCK }, { 0 },
 };
 
-struct mbw_opts {
-	long long size_mib;
-	long long block_bytes;
-};
-
 enum { M_BW, M_ELAPSED };
 static const struct tb_metric metrics[] = {
 	/* mbw prints MiB/s; kept so that the figures compare with mbw's own. */
@@ -44,15 +39,16 @@ static const struct tb_metric metrics[] = {
 	{ 0 },
 };
 
+struct mbw_opts {
+	long long size_mib;
+	long long block_bytes;
+};
+
 static const struct tb_option options[] = {
-	{ .name = "size_mib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
-	  .min = 1, .max = 1 << 20,
-	  .offset = offsetof(struct mbw_opts, size_mib),
-	  .help = "size of each of the two arrays, MiB" },
-	{ .name = "block_bytes", .type = TB_OPT_INT, .def = "262144",
-	  .min = 8, .max = 1LL << 30,
-	  .offset = offsetof(struct mbw_opts, block_bytes),
-	  .help = "block size of MCBLOCK, bytes (mbw -b)" },
+	TB_OPT_INT_FIELD(struct mbw_opts, size_mib, "1024", "64", 1, 1 << 20,
+		         "size of each of the two arrays, MiB"),
+	TB_OPT_INT_FIELD(struct mbw_opts, block_bytes, "262144", NULL, 8, 1LL << 30,
+		         "block size of MCBLOCK, bytes (mbw -b)"),
 	{ 0 },
 };
 
@@ -111,11 +107,12 @@ static int kernel(void *arg, uint64_t iters)
 
 static int setup(struct tb_ctx *ctx, void **state)
 {
+	const struct mbw_opts *o = TB_OPTS(ctx, struct mbw_opts);
 	struct mbw *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->bytes = (size_t)TB_OPTS(ctx, struct mbw_opts)->size_mib << 20;
-	m->block = (size_t)TB_OPTS(ctx, struct mbw_opts)->block_bytes;
+	m->bytes = (size_t)o->size_mib << 20;
+	m->block = (size_t)o->block_bytes;
 	*state = m;
 	return 0;
 }
@@ -170,11 +167,7 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *variant
 	};
 	return tb_team_variants(ctx, variant->name, &sc);
 }
-static const struct tb_bench mbw_bench = {
-	.name = "mem.mbw",
-	.description = "mbw's copy kernels: MEMCPY, DUMB (element loop), MCBLOCK (blocked memcpy)",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct mbw_opts), .scales = true,
-	.setup = setup, .run = run, .teardown = tb_free_state,
-};
-TB_REGISTER_BENCH(mbw_bench);
+
+TB_BENCH(mbw_bench, "mem.mbw",
+	 "mbw's copy kernels: MEMCPY, DUMB (element loop), MCBLOCK (blocked memcpy)",
+	 struct mbw_opts, .scales = true, .setup = setup, .run = run, .teardown = tb_free_state);

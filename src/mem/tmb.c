@@ -57,14 +57,10 @@ static const struct tb_metric metrics[] = {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "size_mib", .type = TB_OPT_INT, .def = "32",
-	  .min = 1, .max = 1 << 16,
-	  .offset = offsetof(struct tmb_opts, size_mib),
-	  .help = "size of the source and of the destination buffer, MiB (tinymembench: 32)" },
-	{ .name = "max_isa", .type = TB_OPT_INT, .def = "2",
-	  .min = 0, .max = 2,
-	  .offset = offsetof(struct tmb_opts, max_isa),
-	  .help = "highest instruction set to use: 0 SSE2, 1 AVX2, 2 AVX-512 (higher ones are skipped)" },
+	TB_OPT_INT_FIELD(struct tmb_opts, size_mib, "32", NULL, 1, 1 << 16,
+		         "size of the source and of the destination buffer, MiB (tinymembench: 32)"),
+	TB_OPT_INT_FIELD(struct tmb_opts, max_isa, "2", NULL, 0, 2,
+		         "highest instruction set to use: 0 SSE2, 1 AVX2, 2 AVX-512 (higher ones are skipped)"),
 	{ 0 },
 };
 

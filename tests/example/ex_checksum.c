@@ -16,9 +16,8 @@ struct checksum_opts {
 };
 
 static const struct tb_option options[] = {
-	{ .name = "size_kib", .type = TB_OPT_INT, .def = "1024", .quick = "64",
-	  .min = 1, .max = 1 << 20,
-	  .offset = offsetof(struct checksum_opts, size_kib),
+	{ TB_OPT_FIELD(struct checksum_opts, size_kib), .type = TB_OPT_INT,
+	  .def = "1024", .quick = "64", .min = 1, .max = 1 << 20,
 	  .help = "size of the buffer that is summed, KiB" },
 	{ 0 },
 };
@@ -95,11 +94,6 @@ static int run(struct tb_ctx *ctx, void *state, const struct tb_variant *v)
 	return tb_calibrated(ctx, v->name, v->kernel, c, &w);
 }
 
-static const struct tb_bench checksum_bench = {
-	.name = "example.checksum",
-	.description = "the guide's example: sum a buffer bytewise or a word at a time",
-	.variants = variants, .metrics = metrics, .options = options,
-	.opts_size = sizeof(struct checksum_opts),
-	.setup = setup, .run = run, .teardown = tb_free_state,
-};
-TB_REGISTER_BENCH(checksum_bench);
+TB_BENCH(checksum_bench, "example.checksum",
+	 "the guide's example: sum a buffer bytewise or a word at a time",
+	 struct checksum_opts, .setup = setup, .run = run, .teardown = tb_free_state);
