@@ -27,17 +27,21 @@ static void json_str(const char *s)
 	fputs(buf, stdout);
 }
 
+/* "key":"value" after lead ("{" opens an object, "," follows a field). */
+static void json_field(const char *lead, const char *key, const char *value)
+{
+	printf("%s\"%s\":", lead, key);
+	json_str(value);
+}
+
 static void list_json(void)
 {
 	for (size_t i = 0; i < tb_bench_count(); i++) {
 		const struct tb_bench *b = tb_bench_at(i);
-		fputs("{\"name\":", stdout);
-		json_str(b->name);
-		fputs(",\"group\":", stdout);
 		char group[32];
-		json_str(tb_bench_group(b, group, sizeof(group)));
-		fputs(",\"description\":", stdout);
-		json_str(b->description);
+		json_field("{", "name", b->name);
+		json_field(",", "group", tb_bench_group(b, group, sizeof(group)));
+		json_field(",", "description", b->description);
 		fputs(",\"variants\":[", stdout);
 		for (const struct tb_variant *v = b->variants; v->name; v++) {
 			if (v != b->variants)
@@ -46,28 +50,18 @@ static void list_json(void)
 		}
 		fputs("],\"metrics\":[", stdout);
 		for (const struct tb_metric *m = b->metrics; m && m->name; m++) {
-			if (m != b->metrics)
-				fputc(',', stdout);
-			fputs("{\"name\":", stdout);
-			json_str(m->name);
-			fputs(",\"unit\":", stdout);
-			json_str(m->unit);
-			printf(",\"better\":\"%s\",\"help\":", m->better == TB_HIGHER ? "higher" : "lower");
-			json_str(m->help);
+			json_field(m == b->metrics ? "{" : ",{", "name", m->name);
+			json_field(",", "unit", m->unit);
+			printf(",\"better\":\"%s\"", m->better == TB_HIGHER ? "higher" : "lower");
+			json_field(",", "help", m->help);
 			fputc('}', stdout);
 		}
 		fputs("],\"options\":[", stdout);
 		for (const struct tb_option *o = b->options; o && o->name; o++) {
-			if (o != b->options)
-				fputc(',', stdout);
-			fputs("{\"name\":", stdout);
-			json_str(o->name);
-			fputs(",\"type\":", stdout);
-			json_str(type_name(o->type));
-			fputs(",\"default\":", stdout);
-			json_str(o->def);
-			fputs(",\"quick\":", stdout);
-			json_str(o->quick ? o->quick : o->def);
+			json_field(o == b->options ? "{" : ",{", "name", o->name);
+			json_field(",", "type", type_name(o->type));
+			json_field(",", "default", o->def);
+			json_field(",", "quick", o->quick ? o->quick : o->def);
 			if (o->type == TB_OPT_INT)
 				printf(",\"min\":%lld,\"max\":%lld", o->min, o->max);
 			if (o->type == TB_OPT_CHOICE) {
@@ -79,8 +73,7 @@ static void list_json(void)
 				}
 				fputc(']', stdout);
 			}
-			fputs(",\"help\":", stdout);
-			json_str(o->help);
+			json_field(",", "help", o->help);
 			fputc('}', stdout);
 		}
 		fputs("]}\n", stdout);
