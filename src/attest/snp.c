@@ -26,36 +26,39 @@ static void tcb(struct tb_emit *e, const char *name, const unsigned char *p, boo
 	tb_emit_close(e);
 }
 
+/* The named bits of v, lowest first, as booleans (a bit without a name is not shown). */
+static void flags(struct tb_emit *e, uint64_t v, const char *const names[64])
+{
+	for (unsigned bit = 0; bit < 64; bit++)
+		if (names[bit])
+			tb_emit_bool(e, names[bit], v >> bit & 1);
+}
+
 static void policy(struct tb_emit *e, uint64_t v)
 {
 	/* Guest policy bits (ABI spec "GUEST_POLICY"): 17 is reserved and must be one. */
+	static const char *const bits[64] = {
+		[16] = "smt", [18] = "migrate_ma", [19] = "debug", [20] = "single_socket",
+		[21] = "cxl_allow", [22] = "mem_aes_256_xts", [23] = "rapl_dis",
+		[24] = "ciphertext_hiding", [25] = "page_swap_disable",
+	};
 	tb_emit_u64(e, "policy", v, true);
 	tb_emit_obj(e, "policy_decoded");
 	tb_emit_u64(e, "abi_minor", v & 0xff, false);
 	tb_emit_u64(e, "abi_major", (v >> 8) & 0xff, false);
-	tb_emit_bool(e, "smt", v >> 16 & 1);
-	tb_emit_bool(e, "migrate_ma", v >> 18 & 1);
-	tb_emit_bool(e, "debug", v >> 19 & 1);
-	tb_emit_bool(e, "single_socket", v >> 20 & 1);
-	tb_emit_bool(e, "cxl_allow", v >> 21 & 1);
-	tb_emit_bool(e, "mem_aes_256_xts", v >> 22 & 1);
-	tb_emit_bool(e, "rapl_dis", v >> 23 & 1);
-	tb_emit_bool(e, "ciphertext_hiding", v >> 24 & 1);
-	tb_emit_bool(e, "page_swap_disable", v >> 25 & 1);
+	flags(e, v, bits);
 	tb_emit_close(e);
 }
 
 static void platform_info(struct tb_emit *e, uint64_t v)
 {
+	static const char *const bits[64] = {
+		[0] = "smt_en", [1] = "tsme_en", [2] = "ecc_en", [3] = "rapl_dis",
+		[4] = "ciphertext_hiding_en", [5] = "alias_check_complete", [7] = "tio_en",
+	};
 	tb_emit_u64(e, "platform_info", v, true);
 	tb_emit_obj(e, "platform_info_decoded");
-	tb_emit_bool(e, "smt_en", v & 1);
-	tb_emit_bool(e, "tsme_en", v >> 1 & 1);
-	tb_emit_bool(e, "ecc_en", v >> 2 & 1);
-	tb_emit_bool(e, "rapl_dis", v >> 3 & 1);
-	tb_emit_bool(e, "ciphertext_hiding_en", v >> 4 & 1);
-	tb_emit_bool(e, "alias_check_complete", v >> 5 & 1);
-	tb_emit_bool(e, "tio_en", v >> 7 & 1);
+	flags(e, v, bits);
 	tb_emit_close(e);
 }
 
