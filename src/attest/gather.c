@@ -23,14 +23,12 @@ extern char **environ;
 #define MSR_SEV_STATUS 0xc0010131u
 
 #if defined(__x86_64__) || defined(__i386__)
-static void cpuid(unsigned leaf, unsigned r[4])
-{
-	__cpuid_count(leaf, 0, r[0], r[1], r[2], r[3]);
-}
-
-static void add_regs(struct tb_evidence *ev, unsigned leaf, const unsigned r[4], const char *which)
+/* Executes CPUID leaf (subleaf 0) into r and adds the registers named in which as evidence
+ * items cpuid.0xLEAF.REG. */
+static void read_leaf(struct tb_evidence *ev, unsigned leaf, unsigned r[4], const char *which)
 {
 	static const char names[4][4] = { "eax", "ebx", "ecx", "edx" };
+	__cpuid_count(leaf, 0, r[0], r[1], r[2], r[3]);
 	for (int i = 0; i < 4; i++) {
 		if (!strstr(which, names[i]))
 			continue;
@@ -40,44 +38,38 @@ static void add_regs(struct tb_evidence *ev, unsigned leaf, const unsigned r[4],
 	}
 }
 
+/* Whether leaf exists, given max, the highest leaf of its range (0x4000xxxx, 0x8000xxxx)
+ * as the range's first leaf reported it: a max outside the range means no such range. */
+static bool has_leaf(unsigned max, unsigned leaf)
+{
+	return max >= leaf && max < (leaf & 0xffff0000u) + 0x10000;
+}
+
 /* Returns true when the CPU vendor is AMD (only then is SEV_STATUS worth reading). */
 static bool gather_cpuid(struct tb_evidence *ev)
 {
 	unsigned r[4];
-	cpuid(0, r);
+	read_leaf(ev, 0, r, "eax ebx ecx edx");
 	unsigned max_basic = r[0];
 	bool amd = r[1] == 0x68747541 && r[3] == 0x69746e65 && r[2] == 0x444d4163;
-	add_regs(ev, 0, r, "eax ebx ecx edx");
-	cpuid(1, r);
-	add_regs(ev, 1, r, "ecx"); /* bit 31: running under a hypervisor */
+	read_leaf(ev, 1, r, "ecx"); /* bit 31: running under a hypervisor */
 	bool hv = r[2] & (1u << 31);
 	/* Intel answers an out-of-range basic leaf with the highest one: never read 0x21 then. */
-	if (max_basic >= 0x21) {
-		cpuid(0x21, r);
-		add_regs(ev, 0x21, r, "eax ebx ecx edx");
-	}
+	if (max_basic >= 0x21)
+		read_leaf(ev, 0x21, r, "eax ebx ecx edx");
 	if (hv) {
-		cpuid(0x40000000, r);
+		read_leaf(ev, 0x40000000, r, "eax ebx ecx edx");
 		unsigned max_hv = r[0];
-		add_regs(ev, 0x40000000, r, "eax ebx ecx edx");
 		/* Hyper-V isolation (Azure SNP/TDX guests under a paravisor hide 0x8000001F):
 		 * 0x40000003 EBX bit 22 = isolation, 0x4000000C EBX[3:0] = isolation type. */
-		if (max_hv >= 0x40000003 && max_hv < 0x40010000) {
-			cpuid(0x40000003, r);
-			add_regs(ev, 0x40000003, r, "ebx");
-		}
-		if (max_hv >= 0x4000000c && max_hv < 0x40010000) {
-			cpuid(0x4000000c, r);
-			add_regs(ev, 0x4000000c, r, "eax ebx");
-		}
+		if (has_leaf(max_hv, 0x40000003))
+			read_leaf(ev, 0x40000003, r, "ebx");
+		if (has_leaf(max_hv, 0x4000000c))
+			read_leaf(ev, 0x4000000c, r, "eax ebx");
 	}
-	cpuid(0x80000000, r);
-	unsigned max_ext = r[0];
-	add_regs(ev, 0x80000000, r, "eax");
-	if (max_ext >= 0x8000001f && max_ext < 0x80010000) {
-		cpuid(0x8000001f, r);
-		add_regs(ev, 0x8000001f, r, "eax ebx");
-	}
+	read_leaf(ev, 0x80000000, r, "eax");
+	if (has_leaf(r[0], 0x8000001f))
+		read_leaf(ev, 0x8000001f, r, "eax ebx");
 	return amd;
 }
 #else
