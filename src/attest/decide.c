@@ -22,30 +22,20 @@ const char *tb_cc_source_name(enum tb_cc_source s)
 }
 
 /* Notes and warnings are the same bounded list of lines: past the cap, one is dropped. */
-static void vappend(char (*list)[TB_CC_NOTE_LEN], int *n, const char *fmt, va_list ap)
+static void append(char (*list)[TB_CC_NOTE_LEN], int *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void append(char (*list)[TB_CC_NOTE_LEN], int *n, const char *fmt, ...)
 {
 	if (*n >= TB_CC_MAX_NOTES)
 		return;
+	va_list ap;
+	va_start(ap, fmt);
 	vsnprintf(list[(*n)++], sizeof(list[0]), fmt, ap);
-}
-
-static void note(struct tb_cc_decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct tb_cc_decision *d, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vappend(d->notes, &d->nnotes, fmt, ap);
 	va_end(ap);
 }
 
-static void warn(struct tb_cc_decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(struct tb_cc_decision *d, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vappend(d->warnings, &d->nwarnings, fmt, ap);
-	va_end(ap);
-}
+#define note(d, ...) append((d)->notes, &(d)->nnotes, __VA_ARGS__)
+#define warn(d, ...) append((d)->warnings, &(d)->nwarnings, __VA_ARGS__)
 
 /* Reads a numeric item; a malformed one is noted and treated as absent. */
 static bool num(const struct tb_evidence *ev, struct tb_cc_decision *d, const char *key,
