@@ -51,79 +51,83 @@ static uint64_t stat_value(const char *dir, const char *key)
 	return v;
 }
 
-/* Our cgroup's path in the v2 hierarchy (v2 true) or the v1 memory one. */
-static bool own_path(const char *root, bool v2, char *out, size_t len)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/proc/self/cgroup", root);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	char line[1024];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c1 = *c2 = '\0';
-		const char *ctrls = c1 + 1;
-		bool match = false;
-		if (v2) {
-			match = strcmp(line, "0") == 0 && *ctrls == '\0';
-		} else {
-			for (char *save, *t = strtok_r((char *)ctrls, ",", &save); t;
-			     t = strtok_r(NULL, ",", &save))
-				match |= strcmp(t, "memory") == 0;
-		}
-		if (match) {
-			snprintf(out, len, "%s", c2 + 1);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
+/* What /proc/self says of one hierarchy: v2, or v1's memory controller. */
+struct hierarchy {
+	bool v2;
+	char cg[1024];    /* our cgroup's path in it */
+	char point[1024]; /* its mount point */
+	char mroot[1024]; /* the cgroup path that mount shows as its root */
+};
 
-/* The mount of that hierarchy: its mount point and the cgroup path it shows as its root. */
-static bool mount_of(const char *root, bool v2, char *point, size_t plen, char *mroot, size_t rlen)
+/* Reads /proc/self/NAME below root (a test's fake root, or "" for this system's) until
+ * found() says a line is the one; whether one was. */
+static bool find_line(const char *root, const char *name, struct hierarchy *h,
+		      bool (*found)(char *line, struct hierarchy *h))
 {
 	char path[512];
-	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", root);
+	snprintf(path, sizeof(path), "%s/proc/self/%s", root, name);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return false;
 	char line[2048];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char r[1024], mp[1024];
-		if (sscanf(line, "%*s %*s %*s %1023s %1023s", r, mp) != 2)
-			continue;
-		const char *dash = strstr(line, " - ");
-		if (!dash)
-			continue;
-		char fstype[64], src[256], opts[1024] = "";
-		if (sscanf(dash + 3, "%63s %255s %1023s", fstype, src, opts) < 2)
-			continue;
-		bool match = v2 ? strcmp(fstype, "cgroup2") == 0
-				: strcmp(fstype, "cgroup") == 0 &&
-					  (strstr(opts, ",memory") || strncmp(opts, "memory", 6) == 0);
-		if (match) {
-			snprintf(point, plen, "%s", mp);
-			snprintf(mroot, rlen, "%s", r);
-			found = true;
-		}
-	}
+	bool any = false;
+	while (!any && fgets(line, sizeof(line), f))
+		any = found(line, h);
 	fclose(f);
-	return found;
+	return any;
+}
+
+/* A line of /proc/self/cgroup: our cgroup's path, when it is of h's hierarchy. */
+static bool own_path(char *line, struct hierarchy *h)
+{
+	line[strcspn(line, "\n")] = '\0';
+	char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2)
+		return false;
+	*c1 = *c2 = '\0';
+	const char *ctrls = c1 + 1;
+	bool match = false;
+	if (h->v2) {
+		match = strcmp(line, "0") == 0 && *ctrls == '\0';
+	} else {
+		for (char *save, *t = strtok_r((char *)ctrls, ",", &save); t;
+		     t = strtok_r(NULL, ",", &save))
+			match |= strcmp(t, "memory") == 0;
+	}
+	if (match)
+		snprintf(h->cg, sizeof(h->cg), "%s", c2 + 1);
+	return match;
+}
+
+/* A line of /proc/self/mountinfo: the mount of h's hierarchy, its mount point and the
+ * cgroup path it shows as its root. */
+static bool mount_of(char *line, struct hierarchy *h)
+{
+	char r[1024], mp[1024];
+	if (sscanf(line, "%*s %*s %*s %1023s %1023s", r, mp) != 2)
+		return false;
+	const char *dash = strstr(line, " - ");
+	if (!dash)
+		return false;
+	char fstype[64], src[256], opts[1024] = "";
+	if (sscanf(dash + 3, "%63s %255s %1023s", fstype, src, opts) < 2)
+		return false;
+	bool match = h->v2 ? strcmp(fstype, "cgroup2") == 0
+			   : strcmp(fstype, "cgroup") == 0 &&
+				     (strstr(opts, ",memory") || strncmp(opts, "memory", 6) == 0);
+	if (match) {
+		snprintf(h->point, sizeof(h->point), "%s", mp);
+		snprintf(h->mroot, sizeof(h->mroot), "%s", r);
+	}
+	return match;
 }
 
 static bool hierarchy_room(const char *root, bool v2, struct tb_cgroup_mem *best, uint64_t *room)
 {
-	char cg[1024], point[1024], mroot[1024];
-	if (!own_path(root, v2, cg, sizeof(cg)) || !mount_of(root, v2, point, sizeof(point), mroot,
-							   sizeof(mroot)))
+	struct hierarchy h = { .v2 = v2 };
+	if (!find_line(root, "cgroup", &h, own_path) || !find_line(root, "mountinfo", &h, mount_of))
 		return false;
+	const char *cg = h.cg, *point = h.point, *mroot = h.mroot;
 	/* The part of our path below the mount's root ("/" or the container's own cgroup). */
 	const char *rel = cg;
 	size_t rl = strlen(mroot);
