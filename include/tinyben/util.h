@@ -2,6 +2,7 @@
 #ifndef TINYBEN_UTIL_H
 #define TINYBEN_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,6 +96,9 @@ char *tb_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Error line "tinyben: ..." on stderr. */
 void tb_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* lead, then the formatted message, as one line on stderr written at once (lines of
+ * several threads never mix); at most 1023 bytes before the newline. */
+void tb_vline(const char *lead, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* The one fast PRNG of the benchmarks (random offsets, keys, fill data): Marsaglia's
  * xorshift64 (13, 7, 17), period 2^64 - 1. The state must not be 0; returns the new state.

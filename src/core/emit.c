@@ -166,12 +166,10 @@ void tb_progress(struct tb_ctx *ctx, const char *fmt, ...)
 {
 	if (!ctx->progress)
 		return;
-	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	tb_vline("  ", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "  %s\n", line);
 }
 
 bool tb_ctx_flush(struct tb_ctx *ctx, bool durable)

@@ -5,11 +5,11 @@
 
 #include "tinyben/util.h"
 
-static void say(const char *prefix, const char *fmt, va_list ap)
+void tb_vline(const char *lead, const char *fmt, va_list ap)
 {
 	/* One write per line so that messages from threads do not interleave mid-line. */
 	char line[1024];
-	int n = snprintf(line, sizeof(line), "tinyben: %s", prefix);
+	int n = snprintf(line, sizeof(line), "%s", lead);
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	fprintf(stderr, "%s\n", line);
 }
@@ -18,7 +18,7 @@ void tb_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	say("", fmt, ap);
+	tb_vline("tinyben: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -26,7 +26,7 @@ void tb_warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	say("warning: ", fmt, ap);
+	tb_vline("tinyben: warning: ", fmt, ap);
 	va_end(ap);
 }
 
