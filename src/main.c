@@ -16,10 +16,8 @@ static void usage(FILE *f)
 	fprintf(f, "tinyben %s: benchmarks for confidential VMs, run inside each guest\n\n"
 		   "usage: tinyben VERB [options]      (tinyben VERB --help for each)\n",
 		TINYBEN_VERSION);
-	for (size_t i = 0; i < tb_verb_count(); i++) {
-		const struct tb_verb *v = tb_verb_at(i);
-		fprintf(f, "  %-9s %s\n", v->name, v->summary);
-	}
+	for (const struct tb_verb *const *v = tb_verbs(); *v; v++)
+		fprintf(f, "  %-9s %s\n", (*v)->name, (*v)->summary);
 	fprintf(f, "\nexit codes: 0 ok (skips allowed), 1 a benchmark failed, 2 bad usage or input,\n"
 		   "130 interrupted (results so far are written)\n");
 }

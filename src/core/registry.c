@@ -25,6 +25,11 @@ static int by_bench_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static int name_vs_bench(const void *name, const void *b)
+{
+	return strcmp(name, (*(const struct tb_bench *const *)b)->name);
+}
+
 static int by_verb_order(const void *a, const void *b)
 {
 	const struct tb_verb *x = *(const struct tb_verb *const *)a;
@@ -64,25 +69,20 @@ const struct tb_bench *tb_bench_at(size_t i)
 	return i < n_benches ? benches[i] : NULL;
 }
 
+/* The benchmarks are sorted by name, so a binary search finds one (the verbs are in the
+ * order of --help). */
 const struct tb_bench *tb_bench_find(const char *name)
 {
 	load();
-	for (size_t i = 0; i < n_benches; i++)
-		if (strcmp(benches[i]->name, name) == 0)
-			return benches[i];
-	return NULL;
+	const struct tb_bench **b = bsearch(name, benches, n_benches, sizeof(*benches),
+					    name_vs_bench);
+	return b ? *b : NULL;
 }
 
-size_t tb_verb_count(void)
+const struct tb_verb *const *tb_verbs(void)
 {
 	load();
-	return n_verbs;
-}
-
-const struct tb_verb *tb_verb_at(size_t i)
-{
-	load();
-	return i < n_verbs ? verbs[i] : NULL;
+	return verbs;
 }
 
 const struct tb_verb *tb_verb_find(const char *name)

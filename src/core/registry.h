@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include "tinyben/verb.h"
 
-size_t tb_verb_count(void);
-const struct tb_verb *tb_verb_at(size_t i);
+/* Every verb in the order of --help, ending with NULL. */
+const struct tb_verb *const *tb_verbs(void);
 const struct tb_verb *tb_verb_find(const char *name);
 
 #endif

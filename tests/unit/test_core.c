@@ -221,8 +221,10 @@ static void test_registered_options(void)
 {
 	char err[300];
 	CHECK(tb_bench_count() >= 9);
+	CHECK(tb_bench_find("cpu.nosuch") == NULL && tb_bench_find("") == NULL);
 	for (size_t i = 0; i < tb_bench_count(); i++) {
 		const struct tb_bench *b = tb_bench_at(i);
+		CHECK(tb_bench_find(b->name) == b);
 		/* Every benchmark declares what its rows hold, each name once. */
 		CHECK(b->metrics && b->metrics[0].name);
 		/* ... and its headline, which the report draws (one metric per variant). */
