@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "tinyben/verb.h"
+
 /* One option: --name (and -c when short_name is set), with a value or not. */
 struct tb_arg {
 	const char *name;       /* long name without "--"; NULL ends the table */
@@ -31,6 +33,15 @@ struct tb_args {
  * verb exits 2). */
 int tb_args_parse(struct tb_args *a, int argc, char **argv,
 		  int (*on)(void *user, int id, const char *value), void *user);
+
+/* A verb's main parsing its options: tb_args_parse, and when that ends the verb, return
+ * from main with its exit code (TB_EXIT_OK after --help, TB_EXIT_USAGE after an error). */
+#define TB_ARGS_OR_RETURN(a, argc, argv, on, user)                                   \
+	do {                                                                          \
+		int tb_parsed_ = tb_args_parse(a, argc, argv, on, user);              \
+		if (tb_parsed_ != 0)                                                  \
+			return tb_parsed_ > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;           \
+	} while (0)
 
 /* The callback of a verb that only collects what was given: user is an array of
  * const char * indexed by id, left NULL for what is absent; a value is kept (the last of

@@ -10,9 +10,23 @@ struct tb_verb {
 	int order;            /* position in --help (lower first) */
 };
 
+/* Registers a struct tb_verb defined by hand; TB_VERB below defines and registers. */
 #define TB_REGISTER_VERB(v)                                                          \
 	static const struct tb_verb *const tb_verb_entry_##v                          \
 		__attribute__((used, section("tb_verbs"), aligned(sizeof(void *)))) = &(v)
+
+/* Defines the verb `tinyben NAME`, run by NAME_main(), and registers it; what follows NAME
+ * are its other fields, by name:
+ *   TB_VERB(list,
+ *           .order = 20,
+ *           .synopsis = "list [--json] [--options]",
+ *           .summary = "list every benchmark ...");
+ * The name is written once, so its string and its function cannot drift apart. */
+#define TB_VERB(name_, ...)                                                          \
+	static const struct tb_verb name_##_verb = {                                  \
+		.name = #name_, .main = name_##_main, __VA_ARGS__                     \
+	};                                                                            \
+	TB_REGISTER_VERB(name_##_verb)
 
 /* Exit codes (contract, DESIGN.md). */
 enum {

@@ -84,9 +84,9 @@ static int show_main(int argc, char **argv)
 {
 	enum { JSON, KDS, PRODUCT, N_OPTS };
 	static const struct tb_arg opts[] = {
-		{ "json", 0, false, JSON },
-		{ "kds-url", 0, false, KDS },
-		{ "product", 0, true, PRODUCT },
+		{ .name = "json", .id = JSON },
+		{ .name = "kds-url", .id = KDS },
+		{ .name = "product", .value = true, .id = PRODUCT },
 		{ 0 },
 	};
 	const char *given[N_OPTS] = { 0 };
@@ -156,10 +156,10 @@ static int verify_main(int argc, char **argv)
 {
 	enum { VCEK, CHAIN, BOUND, AT, N_OPTS };
 	static const struct tb_arg opts[] = {
-		{ "vcek", 0, true, VCEK },
-		{ "chain", 0, true, CHAIN },
-		{ "bound", 0, true, BOUND },
-		{ "at", 0, true, AT },
+		{ .name = "vcek", .value = true, .id = VCEK },
+		{ .name = "chain", .value = true, .id = CHAIN },
+		{ .name = "bound", .value = true, .id = BOUND },
+		{ .name = "at", .value = true, .id = AT },
 		{ 0 },
 	};
 	const char *given[N_OPTS] = { 0 };
@@ -232,17 +232,15 @@ static int fetch_main(int argc, char **argv)
 {
 	enum { BIND, REPORT_DATA, OUTPUT, FORCE, N_OPTS };
 	static const struct tb_arg opts[] = {
-		{ "bind", 0, true, BIND },
-		{ "report-data", 0, true, REPORT_DATA },
-		{ "output", 'o', true, OUTPUT },
-		{ "force", 0, false, FORCE },
+		{ .name = "bind", .value = true, .id = BIND },
+		{ .name = "report-data", .value = true, .id = REPORT_DATA },
+		{ .name = "output", .short_name = 'o', .value = true, .id = OUTPUT },
+		{ .name = "force", .id = FORCE },
 		{ 0 },
 	};
 	const char *given[N_OPTS] = { 0 };
 	struct tb_args spec = { .verb = "attest", .usage = usage_text, .table = opts };
-	int p = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
-	if (p != 0)
-		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	TB_ARGS_OR_RETURN(&spec, argc, argv, tb_args_keep, given);
 	const char *bind = given[BIND], *hex = given[REPORT_DATA], *out = given[OUTPUT];
 	bool force = given[FORCE];
 	if (bind && hex) {
@@ -316,12 +314,8 @@ static int attest_main(int argc, char **argv)
 	return fetch_main(argc, argv);
 }
 
-static const struct tb_verb attest_verb = {
-	.name = "attest",
+TB_VERB(attest,
+	.order = 40,
 	.synopsis = "attest [--bind FILE | --report-data HEX] [-o FILE] | show FILE [--json | "
 		    "--kds-url] | verify FILE --vcek CERT [--chain PEM] [--bound FILE] [--at TIME]",
-	.summary = "fetch, show or verify a hardware attestation report (SEV-SNP, TDX)",
-	.main = attest_main,
-	.order = 40,
-};
-TB_REGISTER_VERB(attest_verb);
+	.summary = "fetch, show or verify a hardware attestation report (SEV-SNP, TDX)");

@@ -171,17 +171,15 @@ static int detect_main(int argc, char **argv)
 {
 	enum { JSON, EVIDENCE, SAVE_EVIDENCE, FORCE, N_OPTS };
 	static const struct tb_arg opts[] = {
-		{ "json", 0, false, JSON },
-		{ "evidence", 0, true, EVIDENCE },
-		{ "save-evidence", 0, true, SAVE_EVIDENCE },
-		{ "force", 0, false, FORCE },
+		{ .name = "json", .id = JSON },
+		{ .name = "evidence", .value = true, .id = EVIDENCE },
+		{ .name = "save-evidence", .value = true, .id = SAVE_EVIDENCE },
+		{ .name = "force", .id = FORCE },
 		{ 0 },
 	};
 	const char *given[N_OPTS] = { 0 };
 	struct tb_args spec = { .verb = "detect", .usage = usage_text, .table = opts };
-	int p = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
-	if (p != 0)
-		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	TB_ARGS_OR_RETURN(&spec, argc, argv, tb_args_keep, given);
 	bool json = given[JSON], force = given[FORCE];
 	const char *in = given[EVIDENCE], *out = given[SAVE_EVIDENCE];
 	struct tb_evidence ev;
@@ -221,11 +219,7 @@ static int detect_main(int argc, char **argv)
 	return rc;
 }
 
-static const struct tb_verb detect_verb = {
-	.name = "detect",
-	.synopsis = "detect [--json] [--evidence FILE] [--save-evidence FILE]",
-	.summary = "say which confidential-computing level this guest runs at, and why",
-	.main = detect_main,
+TB_VERB(detect,
 	.order = 30,
-};
-TB_REGISTER_VERB(detect_verb);
+	.synopsis = "detect [--json] [--evidence FILE] [--save-evidence FILE]",
+	.summary = "say which confidential-computing level this guest runs at, and why");

@@ -122,38 +122,22 @@ static void list_text(bool options)
 	}
 }
 
-struct list_args {
-	bool json, options;
-};
-
-static int on_option(void *user, int id, const char *value)
-{
-	(void)value;
-	struct list_args *l = user;
-	if (id == 'j')
-		l->json = true;
-	else
-		l->options = true;
-	return 0;
-}
-
 static int list_main(int argc, char **argv)
 {
+	enum { A_JSON, A_OPTIONS, A_N };
 	static const struct tb_arg args[] = {
-		{ "json", 0, false, 'j' },
-		{ "options", 0, false, 'o' },
+		{ .name = "json", .id = A_JSON },
+		{ .name = "options", .id = A_OPTIONS },
 		{ 0 },
 	};
-	struct list_args l = { 0 };
+	const char *given[A_N] = { 0 };
 	struct tb_args spec = { .verb = "list", .table = args,
 				.usage = "usage: tinyben list [--json] [--options]\n" };
-	int rc = tb_args_parse(&spec, argc, argv, on_option, &l);
-	if (rc != 0)
-		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
-	if (l.json)
+	TB_ARGS_OR_RETURN(&spec, argc, argv, tb_args_keep, given);
+	if (given[A_JSON])
 		list_json();
 	else
-		list_text(l.options);
+		list_text(given[A_OPTIONS]);
 	/* A listing that did not arrive (disk full, stdout closed) is a failure. */
 	int e = fflush(stdout) != 0 ? errno : ferror(stdout) ? EIO : 0;
 	if (e)
@@ -161,11 +145,7 @@ static int list_main(int argc, char **argv)
 	return e ? TB_EXIT_FAILED : TB_EXIT_OK;
 }
 
-static const struct tb_verb list_verb = {
-	.name = "list",
-	.synopsis = "list [--json] [--options]",
-	.summary = "list every benchmark with its group, variants and options",
-	.main = list_main,
+TB_VERB(list,
 	.order = 20,
-};
-TB_REGISTER_VERB(list_verb);
+	.synopsis = "list [--json] [--options]",
+	.summary = "list every benchmark with its group, variants and options");

@@ -238,14 +238,10 @@ static int run_main(int argc, char **argv)
 	return exit_code;
 }
 
-static const struct tb_verb run_verb = {
-	.name = "run",
+TB_VERB(run,
+	.order = 10,
 	.synopsis = "run [-b GLOB[,GLOB...]] [--quick] [-r REPS] [-o FILE] [--format csv|json] "
 		    "[--force] [--tag KEY=VALUE]... [--set BENCH.KEY=VALUE]... [--dir DIR] "
 		    "[--threads N[,N...]|all] [--redis ADDR] [--allow-device] [--min-time S] [-q] "
 		    "[--runs N]",
-	.summary = "run benchmarks and write every sample as CSV (or JSON Lines)",
-	.main = run_main,
-	.order = 10,
-};
-TB_REGISTER_VERB(run_verb);
+	.summary = "run benchmarks and write every sample as CSV (or JSON Lines)");

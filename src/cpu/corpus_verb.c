@@ -14,6 +14,9 @@
 #include "tinyben/verb.h"
 #include "corpus.h"
 
+/* The options, by their place in given[] (what tb_args_keep fills). */
+enum { A_OUTPUT, A_SIZE, A_QUICK, A_FORCE, A_N };
+
 static const char usage[] =
 	"usage: tinyben corpus -o FILE [--size MIB] [--quick] [--force]\n"
 	"  -o, --output FILE   where to write the corpus (refuses an existing file)\n"
@@ -22,39 +25,20 @@ static const char usage[] =
 	"      --force         replace FILE if it exists (a regular file only)\n"
 	"Prints the size and the FNV-1a 64-bit hash that cpu.lz4 writes in its detail.\n";
 
-struct corpus_args {
-	const char *out, *size;
-	bool force, quick;
-};
-
-static int on_option(void *user, int id, const char *value)
-{
-	struct corpus_args *c = user;
-	switch (id) {
-	case 'o': c->out = value; break;
-	case 's': c->size = value; break;
-	case 'q': c->quick = true; break;
-	case 'f': c->force = true; break;
-	}
-	return 0;
-}
-
 static int corpus_main(int argc, char **argv)
 {
 	static const struct tb_arg args[] = {
-		{ "output", 'o', true, 'o' },
-		{ "size", 0, true, 's' },
-		{ "quick", 0, false, 'q' },
-		{ "force", 0, false, 'f' },
+		{ .name = "output", .short_name = 'o', .value = true, .id = A_OUTPUT },
+		{ .name = "size", .value = true, .id = A_SIZE },
+		{ .name = "quick", .id = A_QUICK },
+		{ .name = "force", .id = A_FORCE },
 		{ 0 },
 	};
-	struct corpus_args c = { 0 };
+	const char *given[A_N] = { 0 };
 	struct tb_args spec = { .verb = "corpus", .usage = usage, .table = args };
-	int rc = tb_args_parse(&spec, argc, argv, on_option, &c);
-	if (rc != 0)
-		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
-	const char *out = c.out, *size_arg = c.size;
-	bool force = c.force, quick = c.quick;
+	TB_ARGS_OR_RETURN(&spec, argc, argv, tb_args_keep, given);
+	const char *out = given[A_OUTPUT], *size_arg = given[A_SIZE];
+	bool force = given[A_FORCE], quick = given[A_QUICK];
 	if (!out) {
 		tb_error("corpus: -o FILE is required (the corpus is binary; it never goes to stdout)");
 		return TB_EXIT_USAGE;
@@ -66,7 +50,7 @@ static int corpus_main(int argc, char **argv)
 		return TB_EXIT_USAGE;
 	}
 	struct tb_doc doc;
-	rc = tb_doc_open(&doc, out, force);
+	int rc = tb_doc_open(&doc, out, force);
 	if (rc < 0)
 		return tb_output_exit_code(rc);
 	size_t len = (size_t)mib << 20;
@@ -91,11 +75,7 @@ static int corpus_main(int argc, char **argv)
 	return TB_EXIT_OK;
 }
 
-static const struct tb_verb corpus_verb = {
-	.name = "corpus",
-	.synopsis = "corpus -o FILE [--size MIB] [--quick] [--force]",
-	.summary = "write cpu.lz4's generated corpus to FILE (to run lz4 -b on the same bytes)",
-	.main = corpus_main,
+TB_VERB(corpus,
 	.order = 80,
-};
-TB_REGISTER_VERB(corpus_verb);
+	.synopsis = "corpus -o FILE [--size MIB] [--quick] [--force]",
+	.summary = "write cpu.lz4's generated corpus to FILE (to run lz4 -b on the same bytes)");

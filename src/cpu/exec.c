@@ -409,20 +409,18 @@ static int on_option(void *user, int id, const char *value)
 static int exec_main(int argc, char **argv)
 {
 	static const struct tb_arg args[] = {
-		{ "reps", 'r', true, 'r' },
-		{ "name", 0, true, 'n' },
-		{ "prepare", 0, true, 'p' },
-		{ "output", 'o', true, 'o' },
-		{ "force", 0, false, 'f' },
-		{ "quiet", 'q', false, 'q' },
+		{ .name = "reps", .short_name = 'r', .value = true, .id = 'r' },
+		{ .name = "name", .value = true, .id = 'n' },
+		{ .name = "prepare", .value = true, .id = 'p' },
+		{ .name = "output", .short_name = 'o', .value = true, .id = 'o' },
+		{ .name = "force", .id = 'f' },
+		{ .name = "quiet", .short_name = 'q', .id = 'q' },
 		{ 0 },
 	};
 	struct exec_args e = { .reps = 5 };
 	/* operands: the first one is COMMAND, whose own options are left alone. */
 	struct tb_args spec = { .verb = "exec", .usage = usage, .table = args, .operands = true };
-	int rc = tb_args_parse(&spec, argc, argv, on_option, &e);
-	if (rc != 0)
-		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	TB_ARGS_OR_RETURN(&spec, argc, argv, on_option, &e);
 	const char *name = e.name, *prep = e.prep, *out = e.out;
 	long long reps = e.reps;
 	bool force = e.force, quiet = e.quiet;
@@ -468,12 +466,8 @@ static int exec_main(int argc, char **argv)
 	return code;
 }
 
-static const struct tb_verb exec_verb = {
-	.name = "exec",
+TB_VERB(exec,
+	.order = 70,
 	.synopsis = "exec [-r REPS] [--name NAME] [--prepare 'CMD'] [-o FILE] [--force] -- COMMAND "
 		    "[ARG...]",
-	.summary = "time a command REPS times (wall, user, sys, max RSS) as benchmark rows",
-	.main = exec_main,
-	.order = 70,
-};
-TB_REGISTER_VERB(exec_verb);
+	.summary = "time a command REPS times (wall, user, sys, max RSS) as benchmark rows");

@@ -73,13 +73,11 @@ static int on_option(void *user, int id, const char *v)
 
 static int canary_main(int argc, char **argv)
 {
-	static const struct tb_arg opts[] = { { "seconds", 0, true, 's' }, { 0 } };
+	static const struct tb_arg opts[] = { { .name = "seconds", .value = true }, { 0 } };
 	long long seconds = DEFAULT_SECONDS;
 	struct tb_args spec = { .verb = "canary", .table = opts,
 				.usage = "usage: tinyben canary [--seconds S]   (default 60)\n" };
-	int p = tb_args_parse(&spec, argc, argv, on_option, &seconds);
-	if (p != 0)
-		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	TB_ARGS_OR_RETURN(&spec, argc, argv, on_option, &seconds);
 
 	uint8_t value[TB_MARKER_BYTES];
 	int err = random_value(value);
@@ -144,11 +142,7 @@ static int canary_main(int argc, char **argv)
 	return rc;
 }
 
-static const struct tb_verb canary_verb = {
-	.name = "canary",
-	.synopsis = "canary [--seconds S]",
-	.summary = "guest side: keep a unique marker resident in memory, print it",
-	.main = canary_main,
+TB_VERB(canary,
 	.order = 90,
-};
-TB_REGISTER_VERB(canary_verb);
+	.synopsis = "canary [--seconds S]",
+	.summary = "guest side: keep a unique marker resident in memory, print it");

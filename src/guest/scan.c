@@ -42,8 +42,8 @@ static int on_option(void *user, int id, const char *v)
 static int scan_main(int argc, char **argv)
 {
 	static const struct tb_arg opts[] = {
-		{ "pid", 0, true, 'p' },
-		{ "marker", 0, true, 'm' },
+		{ .name = "pid", .value = true, .id = 'p' },
+		{ .name = "marker", .value = true, .id = 'm' },
 		{ 0 },
 	};
 	struct scan_args a = { 0 };
@@ -52,9 +52,7 @@ static int scan_main(int argc, char **argv)
 		.usage = "usage: tinyben scan --pid PID --marker TBMARK-<32 hex>   "
 			 "(the line canary printed)\n",
 	};
-	int p = tb_args_parse(&spec, argc, argv, on_option, &a);
-	if (p != 0)
-		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	TB_ARGS_OR_RETURN(&spec, argc, argv, on_option, &a);
 	long long pid = a.pid;
 	const char *marker = a.marker;
 	if (!pid || !marker) {
@@ -111,11 +109,7 @@ static int scan_main(int argc, char **argv)
 	return TB_EXIT_FAILED;
 }
 
-static const struct tb_verb scan_verb = {
-	.name = "scan",
-	.synopsis = "scan --pid PID --marker M",
-	.summary = "host side: search a VM process's memory for canary's marker",
-	.main = scan_main,
+TB_VERB(scan,
 	.order = 100,
-};
-TB_REGISTER_VERB(scan_verb);
+	.synopsis = "scan --pid PID --marker M",
+	.summary = "host side: search a VM process's memory for canary's marker");

@@ -31,17 +31,15 @@ enum { A_LISTEN, A_DURATION, A_ONCE, A_MAX_CONNS, A_N };
 static int serve_main(int argc, char **argv)
 {
 	static const struct tb_arg args[] = {
-		{ "listen", 0, true, A_LISTEN },
-		{ "duration", 0, true, A_DURATION },
-		{ "once", 0, false, A_ONCE },
-		{ "max-conns", 0, true, A_MAX_CONNS },
+		{ .name = "listen", .value = true, .id = A_LISTEN },
+		{ .name = "duration", .value = true, .id = A_DURATION },
+		{ .name = "once", .id = A_ONCE },
+		{ .name = "max-conns", .value = true, .id = A_MAX_CONNS },
 		{ 0 },
 	};
 	const char *given[A_N] = { 0 };
 	struct tb_args spec = { .verb = "serve", .usage = usage, .table = args };
-	int rc = tb_args_parse(&spec, argc, argv, tb_args_keep, given);
-	if (rc != 0)
-		return rc > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	TB_ARGS_OR_RETURN(&spec, argc, argv, tb_args_keep, given);
 	char err[400];
 	struct tb_net_addr addr;
 	const char *listen_at = given[A_LISTEN] ? given[A_LISTEN] : "127.0.0.1:" STR(TB_NET_DEFAULT_PORT);
@@ -96,7 +94,7 @@ static int serve_main(int argc, char **argv)
 	fprintf(stderr, "tinyben serve: listening on %s (TCP and UDP, protocol %s/%d, at most %d "
 		"connections%s); Ctrl-C stops\n", name, TB_NET_MAGIC, TB_NET_VERSION,
 		cfg.max_conns, cfg.once ? ", one session" : "");
-	rc = tb_serve_loop(&cfg, err, sizeof(err));
+	int rc = tb_serve_loop(&cfg, err, sizeof(err));
 	close(cfg.tcp_fd);
 	close(cfg.udp_fd);
 	if (rc != 0) {
@@ -106,11 +104,7 @@ static int serve_main(int argc, char **argv)
 	return TB_EXIT_OK;
 }
 
-static const struct tb_verb serve_verb = {
-	.name = "serve",
-	.synopsis = "serve [--listen ADDR:PORT] [--duration S] [--once] [--max-conns N]",
-	.summary = "the other end of io.net: sink, source, echo, UDP reflector (docs/NET.md)",
-	.main = serve_main,
+TB_VERB(serve,
 	.order = 85,
-};
-TB_REGISTER_VERB(serve_verb);
+	.synopsis = "serve [--listen ADDR:PORT] [--duration S] [--once] [--max-conns N]",
+	.summary = "the other end of io.net: sink, source, echo, UDP reflector (docs/NET.md)");

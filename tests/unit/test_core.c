@@ -191,6 +191,27 @@ static void test_args_keep(void)
 	CHECK(given[JSON] == NULL);
 }
 
+/* TB_ARGS_OR_RETURN: a verb's main ends with 0 after --help, 2 after a mistake, and
+ * otherwise goes on. */
+static int verb_main(int argc, char **argv)
+{
+	struct tb_args a = { .verb = "verb", .usage = "", .table = test_table };
+	seen[0] = '\0';
+	TB_ARGS_OR_RETURN(&a, argc, argv, on_arg, NULL);
+	return 42;
+}
+
+static void test_args_or_return(void)
+{
+	char *help[] = { (char *)"verb", (char *)"--help", NULL };
+	char *mistake[] = { (char *)"verb", (char *)"--nope", NULL };
+	char *fine[] = { (char *)"verb", (char *)"-r", (char *)"3", NULL };
+	CHECK(verb_main(2, help) == TB_EXIT_OK);
+	CHECK(verb_main(2, mistake) == TB_EXIT_USAGE);
+	CHECK(verb_main(3, fine) == 42);
+	CHECK_STR(seen, "r=3;");
+}
+
 static void test_option_check(void)
 {
 	struct tb_option o = { .name = "size", .type = TB_OPT_INT, .def = "8", .min = 1, .max = 64 };
@@ -315,6 +336,7 @@ int main(void)
 	test_args();
 	test_args_mixed();
 	test_args_keep();
+	test_args_or_return();
 	test_option_check();
 	test_registered_options();
 	test_stats();
