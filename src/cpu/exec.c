@@ -438,8 +438,11 @@ static int exec_main(int argc, char **argv)
 		const char *slash = strrchr(cmd[0], '/');
 		name = slash ? slash + 1 : cmd[0];
 	}
-	if (!*name || strpbrk(name, ", \t\r\n\"")) {
-		tb_error("exec: --name '%s': use a name without spaces, commas or quotes", name);
+	/* exec.NAME is a bench name: a colon would split it in -b and compare --metrics
+	 * (bench:variant:metric), a glob character would match other benchmarks there. */
+	if (!*name || strpbrk(name, ", \t\r\n\":*?[]\\")) {
+		tb_error("exec: --name '%s': use a name without spaces, commas, quotes, colons "
+			 "or glob characters (*?[]\\)", name);
 		return TB_EXIT_USAGE;
 	}
 	/* Orphans of the command's group are re-parented to tinyben, which reaps them when it

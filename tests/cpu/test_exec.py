@@ -48,6 +48,20 @@ class Exec(tbtest.TempDirTest):
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
             self.assertFalse(os.path.exists(out))
 
+    def test_name_must_be_a_bench_name(self):
+        # exec.NAME is selected by -b and matched by compare --metrics as bench:variant:metric:
+        # a colon or a glob character in it would select the wrong rows there.
+        out = self.path("out.csv")
+        for bad in ("a:b", "a*", "x?", "[x]", "a b", "a,b", "a\\b", ""):
+            p = run("exec", "-q", "-r", "1", "--name", bad, "-o", out, "--", "true")
+            self.assertEqual(p.returncode, 2, (bad, p.stderr))
+            self.assertIn("--name", p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertFalse(os.path.exists(out))
+        p = run("exec", "-q", "-r", "1", "--name", "gcc-12.2_O2+lto", "-o", out, "--", "true")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual({r["bench"] for r in read_csv(out)}, {"exec.gcc-12.2_O2+lto"})
+
     def test_output_prepare_name_and_command_output(self):
         out = self.path("out.csv")
         marker = self.path("prepared")
