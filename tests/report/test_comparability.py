@@ -58,6 +58,17 @@ class Comparability(tbtest.TempDirTest):
         p = run("compare", "--strict", "--gate", "--margin", "5", a, b)
         self.assertEqual(p.returncode, 2, p.stderr)
 
+    def test_facts_are_compared_not_the_fingerprint_alone(self):
+        # The same env.fp beside different facts (a file edited by hand, or a hash collision):
+        # the facts decide, and --strict refuses.
+        a, b = self.pair(facts(), facts(thp="never", clock="tsc"))
+        p = run("compare", a, b)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("comparability: 2 differences between the sides", p.stdout)
+        self.assertIn("base kvm-clock; cand tsc", p.stdout)
+        p = run("compare", "--strict", a, b)
+        self.assertEqual(p.returncode, 2, p.stderr)
+
     def test_same_environment_and_old_files(self):
         a, b = self.pair(facts(), facts())
         p = run("compare", "--strict", a, b)
