@@ -8,6 +8,7 @@
 #include "tinyben/stats.h"
 #include "report/cmpfmt.h"
 #include "report/comparable.h"
+#include "report/sidewarn.h"
 
 const char *const tb_cmp_cell_names[TB_CMP_NCELLS] = {
 	"bench", "variant", "metric", "unit", "runs base/cand", "n base/cand", "base median",
@@ -235,7 +236,7 @@ static void put(FILE *f, enum tb_cmp_format fmt, const char *s)
 static void write_env(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 		      const char *name, const struct tb_side *s)
 {
-	char files[1024], line[1024], lv[256];
+	char files[1024], line[1024], warning[512];
 	tb_side_files(s, t, files, sizeof(files));
 	fprintf(f, fmt == TB_CMPF_MARKDOWN ? "- **%s**: " : "%s: ", name);
 	put(f, fmt, files);
@@ -253,10 +254,10 @@ static void write_env(FILE *f, enum tb_cmp_format fmt, const struct tb_table *t,
 		put(f, fmt, line);
 		fputc('\n', f);
 	}
-	if (tb_side_mixed_cc(s, lv, sizeof(lv)))
-		fprintf(f, "%s: %s mixes cc_levels (%s): its samples are pooled\n%s",
-			fmt == TB_CMPF_MARKDOWN ? "\n**warning**" : "warning", name, lv,
-			fmt == TB_CMPF_MARKDOWN ? "\n" : "");
+	/* Beside the side's runs, the line compare warned on stderr (its label is name). */
+	if (tb_side_cc_warning(s, warning, sizeof(warning)))
+		fprintf(f, "%s: %s\n%s", fmt == TB_CMPF_MARKDOWN ? "\n**warning**" : "warning",
+			warning, fmt == TB_CMPF_MARKDOWN ? "\n" : "");
 }
 
 /* Numbers right-aligned, text left-aligned; no trailing blanks. */

@@ -14,6 +14,7 @@
 #include "report/comparable.h"
 #include "report/gate.h"
 #include "report/progress.h"
+#include "report/sidewarn.h"
 
 static const char usage[] =
 	"usage: tinyben compare BASE.csv CAND.csv [--format text|csv|markdown] [--margin PCT]\n"
@@ -100,25 +101,6 @@ static int read_side(struct tb_table *t, const struct files *l, struct tb_side *
 		return TB_EXIT_USAGE;
 	}
 	return 0;
-}
-
-/* The distinct tinyben versions of a side's listed runs, ", "-joined, into buf. */
-static void versions_of(const struct tb_side *s, char *buf, size_t len)
-{
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < s->n_runs && s->runs[i].first; i++) {
-		const char *v = s->runs[i].first->f[TB_COL_VERSION];
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(s->runs[j].first->f[TB_COL_VERSION], v) == 0;
-		if (seen)
-			continue;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", v);
-		if (n < 0 || (size_t)n >= len - used)
-			break;
-		used += (size_t)n;
-	}
 }
 
 struct compare_args {
@@ -210,42 +192,18 @@ static int compare_main(int argc, char **argv)
 	}
 
 	struct tb_table t = { 0 };
-	struct tb_side bs, cs;
-	tb_side_init(&bs, "base", ca.base.n + ca.cand.n);
-	tb_side_init(&cs, "cand", ca.base.n + ca.cand.n);
+	struct tb_side sides[2], *bs = &sides[0], *cs = &sides[1];
+	tb_side_init(bs, "base", ca.base.n + ca.cand.n);
+	tb_side_init(cs, "cand", ca.base.n + ca.cand.n);
 	struct tb_cmp cmp = { 0 };
 	tb_progress_init(&progress, "compare");
-	if ((rc = read_side(&t, &ca.base, &bs, &ro)) != 0 ||
-	    (rc = read_side(&t, &ca.cand, &cs, &ro)) != 0)
+	if ((rc = read_side(&t, &ca.base, bs, &ro)) != 0 ||
+	    (rc = read_side(&t, &ca.cand, cs, &ro)) != 0)
 		goto done;
-	/* The same run on both sides (the same file twice, or overlapping concatenations):
-	 * the t interval assumes independent sides, and an A/A check of a file against
-	 * itself says nothing about noise. */
-	size_t shared = 0;
-	for (size_t i = 0; i < cs.n_runs; i++)
-		shared += tb_strmap_get(&bs.run_idx, cs.runs[i].id) != SIZE_MAX;
-	if (shared)
-		tb_warn("compare: %zu run%s (run_id) %s on both sides: the sides are not "
-			"independent", shared, shared == 1 ? "" : "s", shared == 1 ? "is" : "are");
-	for (struct tb_side *sd = &bs; sd; sd = sd == &bs ? &cs : NULL)
-		if (sd->n_runs_in_two_files)
-			tb_warn("compare: %s: %zu run%s (run_id) in more than one file: if the files "
-				"are copies, their samples count twice", sd->label,
-				sd->n_runs_in_two_files, sd->n_runs_in_two_files == 1 ? "" : "s");
-	/* Another version may measure differently: its change would read as overhead. */
-	char vb[128], vc[128];
-	versions_of(&bs, vb, sizeof(vb));
-	versions_of(&cs, vc, sizeof(vc));
-	if (strcmp(vb, vc) != 0)
-		tb_warn("compare: the sides ran different tinyben versions (base %s; cand %s): a "
-			"change in tinyben itself would read as overhead", vb, vc);
-	char lv[256];
-	if (tb_side_mixed_cc(&bs, lv, sizeof(lv)))
-		tb_warn("compare: base mixes cc_levels (%s): its samples are pooled", lv);
-	if (tb_side_mixed_cc(&cs, lv, sizeof(lv)))
-		tb_warn("compare: cand mixes cc_levels (%s): its samples are pooled", lv);
+	tb_sides_warn(sides, 2, tb_say_warning, (void *)"compare");
+	tb_pair_warn(bs, cs, tb_say_warning, (void *)"compare");
 	co.progress = &progress;
-	if (tb_compare(&bs, &cs, &co, &cmp) == -EINTR) {
+	if (tb_compare(bs, cs, &co, &cmp) == -EINTR) {
 		rc = TB_EXIT_INTERRUPTED;
 		goto done;
 	}
@@ -266,7 +224,7 @@ static int compare_main(int argc, char **argv)
 			goto done;
 		}
 	} else {
-		tb_cmp_write(stdout, ca.fmt, &t, &bs, &cs, &cmp);
+		tb_cmp_write(stdout, ca.fmt, &t, bs, cs, &cmp);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		tb_error("compare: cannot write the output");
@@ -274,7 +232,7 @@ static int compare_main(int argc, char **argv)
 	} else {
 		rc = gate_rc; /* 0, or the gate's 1 or 3 */
 	}
-	size_t differ = ca.strict ? tb_comparability(&bs, &cs, strict_diff, NULL) : 0;
+	size_t differ = ca.strict ? tb_comparability(bs, cs, strict_diff, NULL) : 0;
 	if (differ && rc != TB_EXIT_FAILED) {
 		tb_error("compare: --strict: the environments differ in %zu fact%s (above)", differ,
 			 differ == 1 ? "" : "s");
@@ -285,8 +243,8 @@ done:
 	if (rc == TB_EXIT_INTERRUPTED)
 		tb_error("compare: interrupted");
 	tb_cmp_free(&cmp);
-	tb_side_free(&bs);
-	tb_side_free(&cs);
+	tb_side_free(bs);
+	tb_side_free(cs);
 	tb_table_free(&t);
 out:
 	free(ca.base.v);

@@ -175,12 +175,6 @@ static void label_sides(struct grouping *g)
 	}
 }
 
-static void say_warning(void *arg, const char *line)
-{
-	(void)arg;
-	tb_warn("report: %s", line);
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -334,7 +328,7 @@ static int report_main(int argc, char **argv)
 		rc = TB_EXIT_INTERRUPTED;
 		goto out;
 	}
-	tb_stage_warnings(&stage, say_warning, NULL);
+	tb_stage_warnings(&stage, tb_say_warning, (void *)"report");
 	/* The document is built in memory first: no half-written file on a bad input. */
 	size_t len = 0;
 	FILE *m = open_memstream(&doc, &len);

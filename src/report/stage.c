@@ -1,7 +1,6 @@
 /* The report's one statistics stage: comparisons, headline rows, group figures. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,73 +357,10 @@ void tb_fmt_overhead(char *buf, size_t len, double ov, double lo, double hi)
 		snprintf(buf, len, "%+.1f%% [%.1f, %.1f]", ov, lo, hi);
 }
 
-/* Runs (run_id) of side a that side b holds too. */
-static size_t shared_runs(const struct tb_side *a, const struct tb_side *b)
+void tb_stage_warnings(const struct tb_stage *st, tb_say_fn say, void *arg)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < b->n_runs; i++)
-		n += tb_strmap_get(&a->run_idx, b->runs[i].id) != SIZE_MAX;
-	return n;
-}
-
-static void say_f(void (*say)(void *, const char *), void *arg, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void say_f(void (*say)(void *, const char *), void *arg, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	say(arg, line);
-}
-
-void tb_stage_warnings(const struct tb_stage *st, void (*say)(void *arg, const char *line),
-		       void *arg)
-{
-	const struct tb_side *s = st->sides;
-	for (size_t k = 0; k < st->n; k++) {
-		char lv[256];
-		if (tb_side_mixed_cc(&s[k], lv, sizeof(lv)))
-			say_f(say, arg, "%s mixes cc_levels (%s): its samples are pooled",
-			      s[k].label, lv);
-		size_t twice = s[k].n_runs_in_two_files;
-		if (twice)
-			say_f(say, arg, "%s: %zu run%s (run_id) in more than one file: if the files "
-			      "are copies, their samples count twice", s[k].label, twice,
-			      twice == 1 ? "" : "s");
-		/* The same runs under two labels (copies of one file under other names): they
-		 * are drawn as two configurations that differ by nothing. */
-		for (size_t j = k + 1; j < st->n; j++) {
-			size_t sh = shared_runs(&s[k], &s[j]);
-			if (sh)
-				say_f(say, arg, "%zu run%s (run_id) %s in both %s and %s: copies of "
-				      "the same runs, drawn as two configurations, which are not "
-				      "independent", sh, sh == 1 ? "" : "s", sh == 1 ? "is" : "are",
-				      s[k].label, s[j].label);
-		}
-		size_t mixed = 0;
-		const struct tb_series *first = NULL;
-		for (size_t i = 0; i < s[k].n; i++)
-			if (s[k].s[i].unit_mixed && !mixed++)
-				first = &s[k].s[i];
-		if (mixed)
-			say_f(say, arg, "%s: %zu metric%s measured in more than one unit or direction "
-			      "(e.g. %s %s %s): not comparable, not drawn", s[k].label, mixed,
-			      mixed == 1 ? "" : "s", first->bench, first->variant, first->metric);
-	}
-	/* Another version may measure differently: its change would read as overhead. */
-	for (size_t i = 0; i < st->n_pairs; i++) {
-		const struct tb_side *b = &s[st->pairs[i].base], *c = &s[st->pairs[i].cand];
-		const char *vb = b->n_runs && b->runs[0].first ? b->runs[0].first->f[TB_COL_VERSION]
-							       : "";
-		for (size_t r = 0; r < c->n_runs && c->runs[r].first; r++) {
-			const char *vc = c->runs[r].first->f[TB_COL_VERSION];
-			if (strcmp(vb, vc) != 0) {
-				say_f(say, arg, "%s ran tinyben %s, %s ran %s: a change in tinyben "
-				      "itself would read as overhead", b->label, vb, c->label, vc);
-				break;
-			}
-		}
-	}
+	tb_sides_warn(st->sides, st->n, say, arg);
+	for (size_t i = 0; i < st->n_pairs; i++)
+		tb_pair_warn(&st->sides[st->pairs[i].base], &st->sides[st->pairs[i].cand], say,
+			     arg);
 }

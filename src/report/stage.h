@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "report/cmpstats.h"
+#include "report/sidewarn.h"
 #include "report/table.h"
 
 /* What a row or a group says, in the five words of the forest plot's legend. */
@@ -75,10 +76,8 @@ const struct tb_pair *tb_stage_pair_of(const struct tb_stage *s, size_t k);
 /* Overhead in % with its interval written as "+2.1% [1.2, 3.0]" (or without interval). */
 void tb_fmt_overhead(char *buf, size_t len, double ov, double lo, double hi);
 
-/* Warnings about the sides themselves (the same as compare's): runs in two labels or two
- * files, mixed cc_levels, different tinyben versions, metrics in two units. Calls say
- * once per line (without the verb). */
-void tb_stage_warnings(const struct tb_stage *s, void (*say)(void *arg, const char *line),
-		       void *arg);
+/* The warnings about the sides (report/sidewarn.h, the same as compare's): each side, each
+ * two sides, each comparison. */
+void tb_stage_warnings(const struct tb_stage *s, tb_say_fn say, void *arg);
 
 #endif

@@ -30,7 +30,8 @@ class Runs(tbtest.TempDirTest):
             self.assertEqual(f.read().count("timestamp,run_id"), 1)
         p = run("compare", "--format", "csv", out, out)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("warning: compare: 3 runs (run_id) are on both sides", p.stderr)
+        self.assertIn("warning: compare: 3 runs (run_id) are in both base and cand: copies of "
+                      "the same runs, so the two are not independent", p.stderr)
         for r in csv.DictReader(io.StringIO(p.stdout, newline="")):
             self.assertEqual((r["base_runs"], r["cand_runs"]), ("3", "3"))
             self.assertEqual(r["ci_method"], "runs")
