@@ -386,16 +386,22 @@ int tb_units_ci(const struct tb_series *b, size_t n_runs_b, const struct tb_seri
 	return rc;
 }
 
-int tb_runs_self_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
-		    struct tb_ratio *out)
+int tb_self_ci(const struct tb_series *x, size_t n_runs_x, bool by_boot, struct tb_ratio *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->lo = out->hi = out->lo90 = out->hi90 = NAN;
 	double *lx;
 	int kx;
-	int rc = run_log_medians(x, rx, n, n_runs_x, &lx, &kx);
+	size_t range;
+	int rc = run_log_medians(x->v, x->run, x->n, n_runs_x, &lx, &kx);
 	out->runs_b = out->runs_c = (size_t)kx;
-	if (!rc && kx >= TB_MIN_RUNS) {
+	out->boots_b = out->boots_c = boots_of(x, &range);
+	if (!rc && by_boot && out->boots_b >= TB_MIN_BOOTS) {
+		free(lx);
+		rc = boot_log_summaries(x, n_runs_x, range, &lx, &kx);
+		out->by_boot = true;
+	}
+	if (!rc && kx >= (out->by_boot ? TB_MIN_BOOTS : TB_MIN_RUNS)) {
 		double mx, vx;
 		mean_var(lx, kx, &mx, &vx);
 		out->base_med = out->cand_med = exp(mx);
@@ -440,7 +446,7 @@ static void push(struct tb_cmp *c, size_t *cap, const struct tb_cmp_row *r)
 	c->rows[c->n++] = *r;
 }
 
-static uint64_t seed_of(const struct tb_series *b)
+uint64_t tb_series_seed(const struct tb_series *b)
 {
 	return tb_hash_str(tb_hash_str(tb_hash_str(TB_BOOT_SEED, b->bench), b->variant),
 			   b->metric);
@@ -464,8 +470,8 @@ void tb_cmp_fill(struct tb_cmp_row *row, size_t runs_b, size_t runs_c, double ma
 	if (rrc == 0 && runs.has_ci) {
 		row->r = runs;
 	} else {
-		int brc = tb_ratio_ci(b->v, b->n, c->v, c->n, TB_BOOT_REPLICATES, seed_of(b),
-				      &row->r);
+		int brc = tb_ratio_ci(b->v, b->n, c->v, c->n, TB_BOOT_REPLICATES,
+				      tb_series_seed(b), &row->r);
 		row->r.runs_b = runs.runs_b;
 		row->r.runs_c = runs.runs_c;
 		row->r.boots_b = runs.boots_b;

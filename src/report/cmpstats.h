@@ -56,6 +56,9 @@ static inline uint64_t tb_splitmix64(uint64_t *state)
 
 /* FNV-1a of a string, to give every series its own (still fixed) bootstrap stream. */
 uint64_t tb_hash_str(uint64_t h, const char *s);
+/* The bootstrap seed of a series: TB_BOOT_SEED hashed with its bench, variant and metric,
+ * so that the comparison and the report draw the same resamples. */
+uint64_t tb_series_seed(const struct tb_series *s);
 
 /* Within-run interval of the pooled samples. x: base samples (n), y: candidate samples
  * (m). Up to TB_BOOT_MAX_N a side: B bootstrap replicates, seed fixed by the caller;
@@ -77,9 +80,10 @@ int tb_runs_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
  * sample a boot (out->by_boot), else tb_runs_ci. n_runs_*: the runs of each side. */
 int tb_units_ci(const struct tb_series *b, size_t n_runs_b, const struct tb_series *c,
 		size_t n_runs_c, struct tb_ratio *out);
-/* The same for one side against its own centre (the base bar of a report). */
-int tb_runs_self_ci(const double *x, const uint32_t *rx, size_t n, size_t n_runs_x,
-		    struct tb_ratio *out);
+/* The same for one series against its own centre (a point of a report's latency curve):
+ * between boots when by_boot (the unit its comparison took) and it has TB_MIN_BOOTS boots,
+ * else between runs. */
+int tb_self_ci(const struct tb_series *x, size_t n_runs_x, bool by_boot, struct tb_ratio *out);
 
 /* The smallest change (percent) that runs with this standard error of the log ratio and
  * these degrees of freedom find 4 times in 5 (two-sided 5% test, 80% power); compare

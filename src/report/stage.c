@@ -265,9 +265,32 @@ static size_t plan_pairs(const struct tb_side *sides, size_t n, const char *by_t
 	return np;
 }
 
-/* The centre of every curve point of a side with its own interval (between its runs when
- * it has enough, else within them), seeded as the comparison's bootstrap. */
-static void centres(const struct tb_side *s, struct tb_ratio *out)
+/* Which series of side k a comparison put on the boot as the unit (between guests): their
+ * drawn intervals are then between boots too, like the verdicts the tables print. A base of
+ * several comparisons takes the boot when one of them did. */
+static bool *boot_units(const struct tb_stage *st, size_t k)
+{
+	const struct tb_side *s = &st->sides[k];
+	bool *by_boot = calloc(s->n + 1, sizeof(*by_boot));
+	if (!by_boot)
+		abort();
+	for (size_t i = 0; i < st->n_pairs; i++) {
+		const struct tb_pair *p = &st->pairs[i];
+		if (p->base != k && p->cand != k)
+			continue;
+		for (size_t j = 0; j < p->cmp.n; j++) {
+			const struct tb_cmp_row *r = &p->cmp.rows[j];
+			if (r->kind == TB_CMP_BOTH && r->r.by_boot)
+				by_boot[(p->base == k ? r->b : r->c) - s->s] = true;
+		}
+	}
+	return by_boot;
+}
+
+/* The centre of every curve point of a side with its own interval (between its boots or
+ * runs, the unit of its comparison, when it has enough; else within runs), seeded as the
+ * comparison's bootstrap. */
+static void centres(const struct tb_side *s, const bool *by_boot, struct tb_ratio *out)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct tb_series *x = &s->s[i];
@@ -275,11 +298,9 @@ static void centres(const struct tb_side *s, struct tb_ratio *out)
 		out[i].base_med = NAN;
 		if (!tb_is_latency_curve(x) || x->unit_mixed)
 			continue;
-		uint64_t seed = tb_hash_str(tb_hash_str(tb_hash_str(TB_BOOT_SEED, x->bench),
-							x->variant), x->metric);
-		if ((tb_runs_self_ci(x->v, x->run, x->n, s->n_runs, &out[i]) != 0 ||
-		     !out[i].has_ci) &&
-		    tb_median_ci(x->v, x->n, TB_BOOT_REPLICATES, seed, &out[i]) != 0) {
+		if ((tb_self_ci(x, s->n_runs, by_boot[i], &out[i]) != 0 || !out[i].has_ci) &&
+		    tb_median_ci(x->v, x->n, TB_BOOT_REPLICATES, tb_series_seed(x),
+				 &out[i]) != 0) {
 			memset(&out[i], 0, sizeof(out[i]));
 			out[i].base_med = NAN;
 		}
@@ -315,7 +336,9 @@ int tb_stage_build(const struct tb_side *sides, size_t n, double margin_pct,
 		out->centre[k] = calloc(sides[k].n + 1, sizeof(**out->centre));
 		if (!out->centre[k])
 			abort();
-		centres(&sides[k], out->centre[k]);
+		bool *by_boot = boot_units(out, k);
+		centres(&sides[k], by_boot, out->centre[k]);
+		free(by_boot);
 		rc = tb_interrupted() ? -EINTR : 0;
 	}
 	free(base);

@@ -59,7 +59,9 @@ struct tb_stage {
 	struct tb_pair *pairs;
 	size_t n_pairs;
 	struct tb_ratio **centre;        /* [side][series]: its own centre and interval
-					  * (latency curves); has_ci false when none */
+					  * (latency curves), between boots where its
+					  * comparison's unit is the boot (by_boot); has_ci
+					  * false when none */
 };
 
 /* Computes every comparison: sides[k] against sides[0] for k >= 1, or, when by_tag names
