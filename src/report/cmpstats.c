@@ -627,11 +627,17 @@ void tb_cmp_free(struct tb_cmp *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int tb_cmp_parse_margin(const char *verb, const char *text, double *pct)
+int tb_cmp_shared_option(int id, const char *value, struct tb_read_opts *ro,
+			 double *margin_pct)
 {
-	if (tb_parse_double(text, 0, 100, pct) == 0 && *pct > 0 && *pct < 100)
+	if (id == 'T') {
+		ro->allow_truncated = true;
+		return 0;
+	}
+	if (tb_parse_double(value, 0, 100, margin_pct) == 0 && *margin_pct > 0 &&
+	    *margin_pct < 100)
 		return 0;
 	tb_error("%s: --margin '%s': expected a percentage above 0 and below 100 (e.g. 2 for "
-		 "+-2%%)", verb, text);
+		 "+-2%%)", ro->verb, value);
 	return -1;
 }

@@ -142,9 +142,12 @@ struct tb_cmp_opts {
 	struct tb_progress *progress;    /* optional */
 };
 
-/* Reads the value of --margin PCT (a percentage above 0 and below 100) into *pct; on a
- * bad one says so in one line for verb and returns -1. */
-int tb_cmp_parse_margin(const char *verb, const char *text, double *pct);
+/* The options compare and report share, at the end of both option tables. */
+#define TB_CMP_SHARED_OPTIONS { "margin", 0, true, 'm' }, { "allow-truncated", 0, false, 'T' }
+/* Takes one of them: --margin PCT (a percentage above 0 and below 100) into *margin_pct,
+ * --allow-truncated into ro. Returns 0, or -1 after one line for ro->verb (a bad PCT). */
+int tb_cmp_shared_option(int id, const char *value, struct tb_read_opts *ro,
+			 double *margin_pct);
 
 /* Every series of base (in order), then those only in cand. Returns 0, or -EINTR when
  * SIGINT/SIGTERM arrived (out is then complete but not meaningful: free it). */

@@ -42,11 +42,10 @@ static const struct tb_arg options[] = {
 	{ "format", 0, true, 'f' },
 	{ "base", 0, true, 'B' },
 	{ "cand", 0, true, 'C' },
-	{ "margin", 0, true, 'm' },
-	{ "allow-truncated", 0, false, 'T' },
 	{ "gate", 0, false, 'g' },
 	{ "metrics", 0, true, 'M' },
 	{ "strict", 0, false, 'S' },
+	TB_CMP_SHARED_OPTIONS,
 	{ 0 },
 };
 
@@ -132,11 +131,9 @@ static int on_option(void *user, int id, const char *v)
 			return -1;
 		}
 		return 0;
-	case 'm':
-		return tb_cmp_parse_margin("compare", v, &c->co->margin_pct);
-	case 'T': c->ro->allow_truncated = true; return 0;
 	case 'B': add(&c->base, v); return 0;
-	default: add(&c->cand, v); return 0; /* 'C' */
+	case 'C': add(&c->cand, v); return 0;
+	default: return tb_cmp_shared_option(id, v, c->ro, &c->co->margin_pct);
 	}
 }
 

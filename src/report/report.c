@@ -43,9 +43,8 @@ static const struct tb_arg options[] = {
 	{ "output", 'o', true, 'o' },
 	{ "force", 0, false, 'F' },
 	{ "by", 0, true, 'b' },
-	{ "margin", 0, true, 'm' },
-	{ "allow-truncated", 0, false, 'T' },
 	{ "format", 0, true, 'f' },
+	TB_CMP_SHARED_OPTIONS,
 	{ 0 },
 };
 
@@ -202,9 +201,7 @@ static int on_option(void *user, int id, const char *v)
 		}
 		r->format = v;
 		return 0;
-	case 'm':
-		return tb_cmp_parse_margin("report", v, &r->margin);
-	default: r->ro->allow_truncated = true; return 0; /* 'T' */
+	default: return tb_cmp_shared_option(id, v, r->ro, &r->margin);
 	}
 }
 
