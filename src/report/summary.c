@@ -115,31 +115,36 @@ static void group_table(FILE *f, const struct tb_stage *st, bool html)
 	fputs(html ? "</table></div>\n" : "\n", f);
 }
 
+/* The summary as HTML (a section of the page) or as Markdown: the sentences, the group
+ * table and the rule they follow. */
+static void summary(FILE *f, const struct tb_stage *st, bool html)
+{
+	static const char alone[] = "One configuration only: nothing to compare against.";
+	fputs(html ? "<section id=\"summary\">\n<h2>Summary</h2>\n" : "## Summary\n\n", f);
+	if (!st->n_pairs)
+		fprintf(f, html ? "<p>%s</p>\n" : "%s\n\n", alone);
+	for (size_t i = 0; i < st->n_pairs; i++)
+		sentence(f, st, &st->pairs[i], html);
+	if (st->n_pairs)
+		group_table(f, st, html);
+	if (html) {
+		fputs("<p class=\"note rule\">", f);
+		tb_xml_put(f, rule);
+		tb_xml_put(f, rule_html_end);
+		fputs("</p>\n</section>\n", f);
+	} else {
+		fprintf(f, "%s%s\n\n", rule, rule_md_end);
+	}
+}
+
 void tb_summary_html(FILE *f, const struct tb_stage *st)
 {
-	fputs("<section id=\"summary\">\n<h2>Summary</h2>\n", f);
-	if (!st->n_pairs)
-		fputs("<p>One configuration only: nothing to compare against.</p>\n", f);
-	for (size_t i = 0; i < st->n_pairs; i++)
-		sentence(f, st, &st->pairs[i], true);
-	if (st->n_pairs)
-		group_table(f, st, true);
-	fputs("<p class=\"note rule\">", f);
-	tb_xml_put(f, rule);
-	tb_xml_put(f, rule_html_end);
-	fputs("</p>\n</section>\n", f);
+	summary(f, st, true);
 }
 
 void tb_summary_md(FILE *f, const struct tb_stage *st)
 {
-	fputs("## Summary\n\n", f);
-	if (!st->n_pairs)
-		fputs("One configuration only: nothing to compare against.\n\n", f);
-	for (size_t i = 0; i < st->n_pairs; i++)
-		sentence(f, st, &st->pairs[i], false);
-	if (st->n_pairs)
-		group_table(f, st, false);
-	fprintf(f, "%s%s\n\n", rule, rule_md_end);
+	summary(f, st, false);
 	for (size_t i = 0; i < st->n_pairs; i++) {
 		const struct tb_pair *p = &st->pairs[i];
 		fputs("### Overhead by bench and variant: ", f);
