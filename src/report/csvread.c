@@ -367,23 +367,30 @@ static void add_file(struct tb_table *t, const char *name)
 	t->n_files++;
 }
 
-struct tb_row *tb_row_dup(const struct tb_row *r)
+char *tb_strings_pack(const char *const *src, size_t n, const char **dst)
 {
 	size_t len = 0;
-	for (int i = 0; i < TB_NCOLS; i++)
-		len += strlen(r->f[i]) + 1;
-	struct tb_row *c = malloc(sizeof(*c));
-	char *m = malloc(len);
-	if (!c || !m)
+	for (size_t i = 0; i < n; i++)
+		len += strlen(src[i]) + 1;
+	char *mem = malloc(len ? len : 1), *m = mem;
+	if (!mem)
 		abort();
-	*c = *r;
-	c->mem = m;
-	for (int i = 0; i < TB_NCOLS; i++) {
-		size_t l = strlen(r->f[i]) + 1;
-		memcpy(m, r->f[i], l);
-		c->f[i] = m;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(src[i]) + 1;
+		memcpy(m, src[i], l);
+		dst[i] = m;
 		m += l;
 	}
+	return mem;
+}
+
+struct tb_row *tb_row_dup(const struct tb_row *r)
+{
+	struct tb_row *c = malloc(sizeof(*c));
+	if (!c)
+		abort();
+	*c = *r;
+	c->mem = tb_strings_pack(r->f, TB_NCOLS, c->f);
 	return c;
 }
 

@@ -153,12 +153,16 @@ static struct tb_series *series_of(struct tb_side *s, const struct tb_row *r)
 		i = s->n++;
 		struct tb_series *x = &s->s[i];
 		memset(x, 0, sizeof(*x));
-		x->group = dup(r->f[TB_COL_GROUP]);
-		x->bench = dup(bench);
-		x->variant = dup(variant);
-		x->metric = dup(metric);
-		x->unit = dup(r->f[TB_COL_UNIT]);
-		x->better = dup(r->f[TB_COL_BETTER]);
+		/* One allocation for the names: a file may hold a million series. */
+		const char *names[6] = { r->f[TB_COL_GROUP], bench, variant, metric,
+					 r->f[TB_COL_UNIT], r->f[TB_COL_BETTER] }, *copy[6];
+		x->names = tb_strings_pack(names, 6, copy);
+		x->group = copy[0];
+		x->bench = copy[1];
+		x->variant = copy[2];
+		x->metric = copy[3];
+		x->unit = copy[4];
+		x->better = copy[5];
 		x->block_bytes = -1;
 		char bb_s[32];
 		long long bb;
@@ -234,12 +238,7 @@ void tb_side_free(struct tb_side *s)
 		free(x->v);
 		free(x->run);
 		free(x->boot);
-		free(x->group);
-		free(x->bench);
-		free(x->variant);
-		free(x->metric);
-		free(x->unit);
-		free(x->better);
+		free(x->names);
 	}
 	free(s->s);
 	for (size_t i = 0; i < s->n_runs; i++) {

@@ -52,6 +52,10 @@ int tb_csv_parse(struct tb_table *t, const char *name, const char *buf, size_t l
 		 char *err, size_t errlen);
 void tb_table_free(struct tb_table *t);
 
+/* Copies the n strings of src into one allocation, which it returns (one free releases
+ * them all), and points dst[i] at the copy of src[i]. */
+char *tb_strings_pack(const char *const *src, size_t n, const char **dst);
+
 /* A heap copy of a row that owns its strings; freed with tb_row_free. */
 struct tb_row *tb_row_dup(const struct tb_row *r);
 void tb_row_free(struct tb_row *r);
@@ -59,7 +63,8 @@ void tb_row_free(struct tb_row *r);
 /* The samples of one (bench, variant, metric) on one side, each with the index of the
  * run (into tb_side.runs) it came from: the run is the unit of replication. */
 struct tb_series {
-	char *group, *bench, *variant, *metric, *unit, *better;
+	const char *group, *bench, *variant, *metric, *unit, *better;
+	char *names;            /* owns the six strings above: one allocation a series */
 	double *v;
 	uint32_t *run;
 	uint32_t *boot;         /* per sample: the boot of its run (index into the side's boots),
