@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../lib/check.h"
+#include "simrow.h"
 #include "report/cmpstats.h"
 #include "report/table.h"
 
@@ -31,17 +32,7 @@ static double normal(uint64_t *st)
 static void fill_side(struct tb_side *s, const char *label, uint64_t *st, bool with_boot)
 {
 	char run_id[64], boot_id[64], value[32];
-	struct tb_row r = { 0 };
-	for (int i = 0; i < TB_NCOLS; i++)
-		r.f[i] = "";
-	r.f[TB_COL_CC_LEVEL] = "none";
-	r.f[TB_COL_GROUP] = "mem";
-	r.f[TB_COL_BENCH] = "mem.sim";
-	r.f[TB_COL_VARIANT] = "v";
-	r.f[TB_COL_METRIC] = "bw";
-	r.f[TB_COL_UNIT] = "MB/s";
-	r.f[TB_COL_BETTER] = "higher";
-	r.f[TB_COL_STATUS] = "ok";
+	struct tb_row r = sim_row("mem", "mem.sim", "v", "bw", "MB/s", "higher");
 	r.f[TB_COL_RUN_ID] = run_id;
 	r.f[TB_COL_BOOT_ID] = with_boot ? boot_id : "";
 	r.f[TB_COL_VALUE] = value;

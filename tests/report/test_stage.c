@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../lib/check.h"
+#include "simrow.h"
 #include "tinyben/stats.h"
 #include "report/stage.h"
 
@@ -23,17 +24,8 @@ static void fill_side(struct tb_side *s, const char *label, double scale, bool w
 		      const char *version)
 {
 	char run_id[64], boot_id[64];
-	struct tb_row r = { 0 };
-	for (int i = 0; i < TB_NCOLS; i++)
-		r.f[i] = "";
-	r.f[TB_COL_CC_LEVEL] = "none";
-	r.f[TB_COL_GROUP] = "mem";
-	r.f[TB_COL_BENCH] = "mem.latency";
-	r.f[TB_COL_VARIANT] = "single-1048576";
-	r.f[TB_COL_METRIC] = "latency";
-	r.f[TB_COL_UNIT] = "ns";
-	r.f[TB_COL_BETTER] = "lower";
-	r.f[TB_COL_STATUS] = "ok";
+	struct tb_row r = sim_row("mem", "mem.latency", "single-1048576", "latency", "ns",
+				  "lower");
 	r.f[TB_COL_DETAIL] = "block_bytes=1048576";
 	r.f[TB_COL_VERSION] = version;
 	r.f[TB_COL_RUN_ID] = run_id;
