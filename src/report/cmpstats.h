@@ -143,7 +143,8 @@ struct tb_cmp_opts {
 };
 
 /* The options compare and report share, at the end of both option tables. */
-#define TB_CMP_SHARED_OPTIONS { "margin", 0, true, 'm' }, { "allow-truncated", 0, false, 'T' }
+#define TB_CMP_SHARED_OPTIONS                                                         \
+	{ .name = "margin", .value = true, .id = 'm' }, { .name = "allow-truncated", .id = 'T' }
 /* Takes one of them: --margin PCT (a percentage above 0 and below 100) into *margin_pct,
  * --allow-truncated into ro. Returns 0, or -1 after one line for ro->verb (a bad PCT). */
 int tb_cmp_shared_option(int id, const char *value, struct tb_read_opts *ro,

@@ -39,12 +39,12 @@ static const char usage[] =
 	"  (positive = cand worse), 95% interval of the ratio, significant yes/no/undetermined.\n";
 
 static const struct tb_arg options[] = {
-	{ "format", 0, true, 'f' },
-	{ "base", 0, true, 'B' },
-	{ "cand", 0, true, 'C' },
-	{ "gate", 0, false, 'g' },
-	{ "metrics", 0, true, 'M' },
-	{ "strict", 0, false, 'S' },
+	{ .name = "format", .value = true, .id = 'f' },
+	{ .name = "base", .value = true, .id = 'B' },
+	{ .name = "cand", .value = true, .id = 'C' },
+	{ .name = "gate", .id = 'g' },
+	{ .name = "metrics", .value = true, .id = 'M' },
+	{ .name = "strict", .id = 'S' },
 	TB_CMP_SHARED_OPTIONS,
 	{ 0 },
 };
@@ -249,13 +249,9 @@ out:
 	return rc;
 }
 
-static const struct tb_verb compare_verb = {
-	.name = "compare",
+TB_VERB(compare,
+	.order = 50,
 	.synopsis = "compare BASE.csv CAND.csv [--format text|csv|markdown] [--margin PCT] "
 		    "[--allow-truncated] [--gate [--metrics GLOBS]] [--strict] (or --base FILE... "
 		    "--cand FILE...)",
-	.summary = "overhead of one run against another: medians, ratio, 95% CI, significance",
-	.main = compare_main,
-	.order = 50,
-};
-TB_REGISTER_VERB(compare_verb);
+	.summary = "overhead of one run against another: medians, ratio, 95% CI, significance");

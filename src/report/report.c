@@ -40,10 +40,10 @@ static const char usage[] =
 	"                     warning instead of rejecting the file\n";
 
 static const struct tb_arg options[] = {
-	{ "output", 'o', true, 'o' },
-	{ "force", 0, false, 'F' },
-	{ "by", 0, true, 'b' },
-	{ "format", 0, true, 'f' },
+	{ .name = "output", .short_name = 'o', .value = true, .id = 'o' },
+	{ .name = "force", .id = 'F' },
+	{ .name = "by", .value = true, .id = 'b' },
+	{ .name = "format", .value = true, .id = 'f' },
 	TB_CMP_SHARED_OPTIONS,
 	{ 0 },
 };
@@ -212,9 +212,7 @@ static int report_main(int argc, char **argv)
 	struct report_args ra = { .by_arg = "file", .margin = NAN, .ro = &ro };
 	struct tb_args spec = { .verb = "report", .usage = usage, .table = options,
 				.mixed = true };
-	int p = tb_args_parse(&spec, argc, argv, on_option, &ra);
-	if (p != 0)
-		return p > 0 ? TB_EXIT_OK : TB_EXIT_USAGE;
+	TB_ARGS_OR_RETURN(&spec, argc, argv, on_option, &ra);
 	const char *output = ra.output, *by_arg = ra.by_arg;
 	bool force = ra.force;
 	double margin = ra.margin;
@@ -377,13 +375,9 @@ out:
 	return rc;
 }
 
-static const struct tb_verb report_verb = {
-	.name = "report",
+TB_VERB(report,
+	.order = 60,
 	.synopsis = "report -o FILE.html|FILE.svg|FILE.md [--format html|svg|md] [--force] "
 		    "[--by file|run|cc_level|tag.NAME] [--margin PCT] [--allow-truncated] CSV...",
 	.summary = "one self-contained HTML report: summary, overhead forest plot, heat map, "
-		   "latency curves",
-	.main = report_main,
-	.order = 60,
-};
-TB_REGISTER_VERB(report_verb);
+		   "latency curves");
