@@ -22,39 +22,29 @@
 # Time: about 6 min a round without tinymembench on a busy 2-vCPU machine; tinymembench adds
 # its own run (5-15 min) and tinyben's (~5 min) to every round.
 set -eu
+. "$(dirname "$0")/lib.sh"
 usage() { echo "usage: $0 [PATH-TO-TINYMEMBENCH]" >&2; exit 2; }
 [ $# -le 1 ] || usage
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
 tmb=${1:-}
 if [ -n "$tmb" ]; then
 	case $tmb in /*) ;; *) tmb=$(pwd)/$tmb ;; esac
 	[ -f "$tmb" ] && [ -x "$tmb" ] || { echo "$1: not an executable tinymembench" >&2; exit 2; }
 fi
-TINYBEN=${TINYBEN:-$root/build/tinyben}
-case $TINYBEN in /*) ;; *) TINYBEN=$(pwd)/$TINYBEN ;; esac
-[ -x "$TINYBEN" ] || { echo "$TINYBEN: not built (ninja -C build)" >&2; exit 2; }
-ROUNDS=${ROUNDS:-3}
-case $ROUNDS in ''|*[!0-9]*) echo "ROUNDS must be a positive integer" >&2; exit 2 ;; esac
-[ "$ROUNDS" -ge 1 ] || { echo "ROUNDS must be >= 1" >&2; exit 2; }
+bench_tinyben
+bench_knobs ROUNDS=3
 MD=${MD:-}
 if [ -n "$MD" ] && [ -e "$MD" ]; then
 	echo "$MD exists: not replacing it (remove it or name another file)" >&2; exit 2
 fi
-command -v python3 >/dev/null || { echo "python3 not found" >&2; exit 2; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/all-vs-reference.XXXXXX")
+bench_tools scripts/install-deps.sh python3
+bench_workdir
 if [ -z "${DIR:-}" ]; then
 	DIR=$(mktemp -d "$(pwd)/all-vs-reference-io.XXXXXX")
-	rmdir_io=$DIR
-else
-	rmdir_io=
+	bench_rm=$DIR
 fi
 [ -d "$DIR" ] && [ -w "$DIR" ] || { echo "DIR=$DIR: not a writable directory" >&2; exit 2; }
-trap 'rm -rf "$work" ${rmdir_io:+"$rmdir_io"}' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-ROOT=$root TMB=$tmb TINYBEN=$TINYBEN ROUNDS=$ROUNDS WORK=$work IODIR=$DIR MD=$MD \
+ROOT=$bench_root TMB=$tmb TINYBEN=$TINYBEN ROUNDS=$ROUNDS WORK=$work IODIR=$DIR MD=$MD \
 	ONLY=${ONLY:-} python3 - <<'PY'
 import datetime, os, platform, re, signal, statistics, subprocess, sys
 
@@ -69,20 +59,26 @@ g = lambda k, d: E.get(k) or d
 def num(s):
     return float(s.strip("()x"))
 
+def fields(out):
+    return [l.split() for l in out.splitlines()]
+
+def matches(pattern, out):
+    """The matches of pattern at the start of each line of out."""
+    return [m for m in map(re.compile(pattern).match, out.splitlines()) if m]
+
+def row(line, better, m, ref, tb, ratio):
+    """A table row from a match whose groups ref, tb and ratio are numbers."""
+    return (line, float(m[ratio]), better, float(m[ref]), float(m[tb]))
+
 # name -> (command, parser of its stdout -> [(line, ratio, better, ref, tb)])
 # better: "higher" when a larger ratio means tinyben is faster, "lower" when smaller is.
 def p_mbw(out):
-    rows = []
-    for l in out.splitlines():
-        f = l.split()
-        if f and f[0] in ("MEMCPY", "DUMB", "MCBLOCK") and len(f) >= 8:
-            rows.append((f"mem.mbw {f[0]} (medians)", num(f[6]), "higher", num(f[1]), num(f[4])))
-    return rows
+    return [(f"mem.mbw {f[0]} (medians)", num(f[6]), "higher", num(f[1]), num(f[4]))
+            for f in fields(out) if f and f[0] in ("MEMCPY", "DUMB", "MCBLOCK") and len(f) >= 8]
 
 def p_memcpy(out):
     return [(f"mem.tmb {f[0]} vs glibc loop (medians)", num(f[5]), "higher", num(f[1]), num(f[3]))
-            for f in (l.split() for l in out.splitlines())
-            if f and f[0] in ("memcpy", "memset") and len(f) >= 7]
+            for f in fields(out) if f and f[0] in ("memcpy", "memset") and len(f) >= 7]
 
 def p_tmb(out):
     rows = []
@@ -100,67 +96,40 @@ def p_tmb(out):
     return rows
 
 def p_lz4(out):
-    rows = []
-    for l in out.splitlines():
-        m = re.match(r"^\s*(\d+)\s+\S+/\S+\s+([0-9.]+)\s+([0-9.]+)\s+\(([0-9.]+)\)\s+[0-9.]+\s+\([0-9.]+\)"
-                     r"\s+([0-9.]+)\s+([0-9.]+)\s+\(([0-9.]+)\)", l)
-        if m:
-            L = m.group(1)
-            rows.append((f"cpu.lz4 level {L} compress (best)", float(m.group(4)), "higher",
-                         float(m.group(2)), float(m.group(3))))
-            rows.append((f"cpu.lz4 level {L} decompress (best)", float(m.group(7)), "higher",
-                         float(m.group(5)), float(m.group(6))))
-    return rows
+    return [r for m in matches(r"^\s*(\d+)\s+\S+/\S+\s+([0-9.]+)\s+([0-9.]+)\s+\(([0-9.]+)\)\s+[0-9.]+"
+                               r"\s+\([0-9.]+\)\s+([0-9.]+)\s+([0-9.]+)\s+\(([0-9.]+)\)", out)
+            for r in (row(f"cpu.lz4 level {m[1]} compress (best)", "higher", m, 2, 3, 4),
+                      row(f"cpu.lz4 level {m[1]} decompress (best)", "higher", m, 5, 6, 7))]
 
 def p_exits(out):
     rows = []
     for l in out.splitlines():
         m = re.match(r"^(\S+)\s+tinyben\s+([0-9.]+) ns\s+C loop\s+([0-9.]+) ns \(tb/ref ([0-9.]+)\)", l)
         if m:
-            rows.append((f"cpu.exits {m.group(1)} vs C loop", float(m.group(4)), "lower",
-                         float(m.group(3)), float(m.group(2))))
+            rows.append(row(f"cpu.exits {m[1]} vs C loop", "lower", m, 3, 2, 4))
         m2 = re.search(r"perf bench\s+([0-9.]+) ns \(tb/perf ([0-9.]+)\)", l)
         if m and m2:
-            rows.append((f"cpu.exits {m.group(1)} vs perf bench", float(m2.group(2)), "lower",
-                         float(m2.group(1)), float(m.group(2))))
+            rows.append((f"cpu.exits {m[1]} vs perf bench", float(m2[2]), "lower", float(m2[1]), float(m[2])))
     return rows
 
 def p_redis(out):
-    rows = []
-    for l in out.splitlines():
-        f = l.split()
-        if len(f) >= 5 and f[0] in ("1", "16") and f[1] in ("SET", "GET"):
-            rows.append((f"io.redis P={f[0]} {f[1]} rps", num(f[4]), "higher", num(f[2]), num(f[3])))
-    return rows
+    return [(f"io.redis P={f[0]} {f[1]} rps", num(f[4]), "higher", num(f[2]), num(f[3]))
+            for f in fields(out) if len(f) >= 5 and f[0] in ("1", "16") and f[1] in ("SET", "GET")]
 
 def p_fio(out):
-    rows = []
-    for l in out.splitlines():
-        f = l.split()
-        if len(f) >= 9 and f[0] in ("1", "32") and re.match(r"^\d+$", f[1]):
-            rows.append((f"io.uring QD{f[0]} IOPS", num(f[3]), "higher", num(f[1]), num(f[2])))
-            rows.append((f"io.uring QD{f[0]} p50 latency", num(f[7]), "lower", num(f[5]), num(f[6])))
-    return rows
+    return [r for f in fields(out) if len(f) >= 9 and f[0] in ("1", "32") and re.match(r"^\d+$", f[1])
+            for r in ((f"io.uring QD{f[0]} IOPS", num(f[3]), "higher", num(f[1]), num(f[2])),
+                      (f"io.uring QD{f[0]} p50 latency", num(f[7]), "lower", num(f[5]), num(f[6])))]
 
 def p_sqlite(out):
-    rows = []
-    for l in out.splitlines():
-        m = re.match(r"^(\w+)\s+sqlite3 ([0-9.]+) s\s+tinyben ([0-9.]+) s\s+ratio ([0-9.]+)", l)
-        if m:
-            rows.append((f"io.sqlite {m.group(1)} time", float(m.group(4)), "lower",
-                         float(m.group(2)), float(m.group(3))))
-    return rows
+    return [row(f"io.sqlite {m[1]} time", "lower", m, 2, 3, 4)
+            for m in matches(r"^(\w+)\s+sqlite3 ([0-9.]+) s\s+tinyben ([0-9.]+) s\s+ratio ([0-9.]+)", out)]
 
 def p_net(out):
-    rows = []
-    for l in out.splitlines():
-        m = re.match(r"^(stream-p\d|rr-p50)\s+\S+ ([0-9.]+) \S+\s+tinyben ([0-9.]+) \S+\s+ratio ([0-9.]+)", l)
-        if m:
-            name = (f"io.net stream-send P={m.group(1)[-1]} MB/s vs iperf3" if m.group(1) != "rr-p50"
-                    else "io.net rr p50 round trip vs sockperf")
-            rows.append((name, float(m.group(4)), "lower" if m.group(1) == "rr-p50" else "higher",
-                         float(m.group(2)), float(m.group(3))))
-    return rows
+    return [row(f"io.net stream-send P={m[1][-1]} MB/s vs iperf3", "higher", m, 2, 3, 4)
+            if m[1] != "rr-p50" else row("io.net rr p50 round trip vs sockperf", "lower", m, 2, 3, 4)
+            for m in matches(r"^(stream-p\d|rr-p50)\s+\S+ ([0-9.]+) \S+\s+tinyben ([0-9.]+) \S+\s+ratio ([0-9.]+)",
+                             out)]
 
 def fmt(ratio):
     """3 decimals; a ratio far below 1 (tpm: a CLI's process start against one request) keeps
@@ -168,13 +137,8 @@ def fmt(ratio):
     return f"{ratio:.3f}" if ratio >= 0.01 else f"{ratio:.1e}"
 
 def p_tpm(out):
-    rows = []
-    for l in out.splitlines():
-        m = re.match(r"^(\S+)\s+tpm2-tools ([0-9.]+) us\s+tinyben ([0-9.]+) us\s+ratio ([0-9.]+)", l)
-        if m:
-            rows.append((f"cc.attest tpm-{m.group(1)} p50 vs tpm2-tools", float(m.group(4)), "lower",
-                         float(m.group(2)), float(m.group(3))))
-    return rows
+    return [row(f"cc.attest tpm-{m[1]} p50 vs tpm2-tools", "lower", m, 2, 3, 4)
+            for m in matches(r"^(\S+)\s+tpm2-tools ([0-9.]+) us\s+tinyben ([0-9.]+) us\s+ratio ([0-9.]+)", out)]
 
 comparisons = {
     "mbw": ([os.path.join(bench, "mbw-vs-mbw.sh"), build],

@@ -3,28 +3,24 @@
 # trivial C loop (bench/exits-ref.c), alternating, several rounds; medians and ratios.
 # usage: bench/exits-vs-ref.sh [ROUNDS]        (env: TINYBEN, N calls per reference loop)
 set -eu
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-5}
-TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
-[ -x "$TINYBEN" ] || { echo "$TINYBEN: not built (ninja -C build)" >&2; exit 2; }
-N=${N:-2000000}
-here=$(dirname "$0")
-dir=$(mktemp -d "${TMPDIR:-/tmp}/exitsbench-XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-cc -O2 -o "$dir/ref" "$here/exits-ref.c"
+bench_tinyben
+bench_knobs N=2000000
+bench_workdir
+cc -O2 -o "$work/ref" "$bench_here/exits-ref.c"
 have_perf=0
 perf bench syscall basic -l 1000 >/dev/null 2>&1 && have_perf=1
-res=$dir/res
+res=$work/res
 : > "$res"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	if [ "$have_perf" = 1 ]; then
 		perf bench syscall basic -l "$N" 2>&1 | awk '/usecs\/op/ { print "perf getppid", $1 * 1000 }' >> "$res"
 	fi
-	"$dir/ref" "$N" | sed 's/^/ref /' >> "$res"
-	"$TINYBEN" run -q -b 'cpu.exits:getppid,cpu.exits:clock_gettime' -r 3 -o "$dir/tb.csv" --force
-	python3 - "$dir/tb.csv" >> "$res" <<'PY'
+	"$work/ref" "$N" | sed 's/^/ref /' >> "$res"
+	"$TINYBEN" run -q -b 'cpu.exits:getppid,cpu.exits:clock_gettime' -r 3 -o "$work/tb.csv" --force
+	python3 - "$work/tb.csv" >> "$res" <<'PY'
 import csv, statistics, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1], newline="")) if r["status"] == "ok"
         and r["metric"] == "ns_per_op"]

@@ -7,29 +7,25 @@
 # like) and its median are compared. `lz4 -b` prints progress with carriage returns: the
 # last "MB/s , MB/s" pair of the output is the result (docs/DESIGN.md, known traps).
 set -eu
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-3}
-TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
-SIZE_MIB=${SIZE_MIB:-64}
+bench_knobs SIZE_MIB=64 SECS=3
 LEVELS=${LEVELS:-"1 9 12"}
-SECS=${SECS:-3}
-command -v lz4 >/dev/null || { echo "lz4 not installed (apt-get install lz4)" >&2; exit 2; }
-[ -x "$TINYBEN" ] || { echo "$TINYBEN: not built (ninja -C build)" >&2; exit 2; }
+bench_tools "apt-get install lz4" lz4
+bench_tinyben
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/lz4bench-XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir
 if [ -n "${CORPUS:-}" ]; then
 	corpus=$CORPUS
 else
-	corpus=$dir/corpus.bin
+	corpus=$work/corpus.bin
 	"$TINYBEN" corpus -o "$corpus" --size "$SIZE_MIB" >&2
 fi
 lz4 --version 2>&1 | head -1 >&2
 echo "corpus: $corpus ($(wc -c < "$corpus") bytes), $ROUNDS rounds, lz4 -i$SECS," \
 	"tinyben --min-time 1 -r $SECS" >&2
 
-res=$dir/results.txt
+res=$work/results.txt
 : > "$res"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
@@ -38,8 +34,8 @@ while [ "$r" -le "$ROUNDS" ]; do
 		line=$(lz4 -b"$L" -i"$SECS" "$corpus" 2>&1 | tr '\r' '\n' | grep 'MB/s ,' | tail -1)
 		echo "$line" | sed -n 's/.*(\([0-9.]*\)), *\([0-9.]*\) MB\/s , *\([0-9.]*\) MB\/s.*/lz4 '"$L"' \1 \2 \3/p' >> "$res"
 		"$TINYBEN" run -q -b "cpu.lz4:level$L" --corpus "$corpus" --min-time 1 -r "$SECS" \
-			-o "$dir/tb-$r-$L.csv"
-		python3 - "$dir/tb-$r-$L.csv" "$L" >> "$res" <<'PY'
+			-o "$work/tb-$r-$L.csv"
+		python3 - "$work/tb-$r-$L.csv" "$L" >> "$res" <<'PY'
 import csv, statistics, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1], newline="")) if r["status"] == "ok"]
 def vals(m): return [float(r["value"]) for r in rows if r["metric"] == m]

@@ -15,53 +15,42 @@
 #        TB_ARGS (extra tinyben arguments, e.g. "--min-time 0.05" for windows as short as mbw's)
 #        TINYBEN (default BUILD_DIR/tinyben)
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../build}
-tb=${TINYBEN:-$build/tinyben}
-[ -x "$tb" ] || { echo "$tb: not built (ninja -C build)" >&2; exit 2; }
-size=${SIZE_MIB:-1024}
-rounds=${ROUNDS:-5}
-iters=${ITERS:-10}
-command -v mbw >/dev/null || { echo "mbw not installed (apt-get install mbw)" >&2; exit 2; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. "$(dirname "$0")/lib.sh"
+bench_tools "apt-get install mbw" mbw
+bench_tinyben "${1:-$bench_root/build}/tinyben"
+bench_knobs SIZE_MIB=1024 ROUNDS=5 ITERS=10
+bench_workdir
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-
-echo "# $(date -u +%FT%TZ) size=${size}MiB rounds=$rounds mbw -n $iters; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# mbw:     mbw -q -n $iters -t{0,1,2} $size"
-echo "# tinyben: $tb run -b mem.mbw:METHOD -r 5 ${TB_ARGS:-} --set mem.mbw.size_mib=$size"
-for r in $(seq "$rounds"); do
+bench_header "size=${SIZE_MIB}MiB rounds=$ROUNDS mbw -n $ITERS;" "mbw:     mbw -q -n $ITERS -t{0,1,2} $SIZE_MIB" \
+	"tinyben: $TINYBEN run -b mem.mbw:METHOD -r 5 ${TB_ARGS:-} --set mem.mbw.size_mib=$SIZE_MIB"
+for r in $(seq "$ROUNDS"); do
 	t=0
 	for m in MEMCPY DUMB MCBLOCK; do
-		mbw -q -n "$iters" -t"$t" "$size" >"$tmp/out"
-		awk -v m="$m" '$1 ~ /^[0-9]+$/ && $1 > 0 && $3 == m {print $9}' "$tmp/out" \
-			>>"$tmp/mbw.$m"
-		awk -v m="$m" '$1 == "AVG" && $3 == m {print $9}' "$tmp/out" >>"$tmp/mbwavg.$m"
-		"$tb" run -b "mem.mbw:$m" -r 5 ${TB_ARGS:-} --set "mem.mbw.size_mib=$size" \
-			-o "$tmp/tb.csv" --force 2>>"$tmp/err" ||
+		mbw -q -n "$ITERS" -t"$t" "$SIZE_MIB" >"$work/out"
+		awk -v m="$m" '$1 ~ /^[0-9]+$/ && $1 > 0 && $3 == m {print $9}' "$work/out" \
+			>>"$work/mbw.$m"
+		awk -v m="$m" '$1 == "AVG" && $3 == m {print $9}' "$work/out" >>"$work/mbwavg.$m"
+		"$TINYBEN" run -b "mem.mbw:$m" -r 5 ${TB_ARGS:-} --set "mem.mbw.size_mib=$SIZE_MIB" \
+			-o "$work/tb.csv" --force 2>>"$work/err" ||
 			{ rc=$?; [ "$rc" -ne 130 ] || exit 130
-			  echo "tinyben run -b mem.mbw:$m failed (exit $rc): $(tail -1 "$tmp/err")" >&2; exit 1; }
-		awk -F, 'NR>1 && $14=="bw" && $19=="ok" {print $18}' "$tmp/tb.csv" >>"$tmp/tb.$m"
+			  echo "tinyben run -b mem.mbw:$m failed (exit $rc): $(tail -1 "$work/err")" >&2; exit 1; }
+		bench_values bw "$work/tb.csv" >>"$work/tb.$m"
 		t=$((t + 1))
 	done
 done
 for m in MEMCPY DUMB MCBLOCK; do
-	[ -s "$tmp/tb.$m" ] || { echo "tinyben wrote no ok bw rows for mem.mbw:$m" >&2; exit 1; }
+	[ -s "$work/tb.$m" ] || { echo "tinyben wrote no ok bw rows for mem.mbw:$m" >&2; exit 1; }
 done
-best() { sort -g | tail -1; }
-grep -E "^  (skipped|failed) " "$tmp/err" >&2 || true
+grep -E "^  (skipped|failed) " "$work/err" >&2 || true
 printf '%-8s %10s %10s %10s %10s %10s %8s %8s\n' method mbw_med mbw_best mbw_AVG tb_med tb_best r_med r_best
 for m in MEMCPY DUMB MCBLOCK; do
-	a=$(median <"$tmp/mbw.$m"); ab=$(best <"$tmp/mbw.$m")
-	avg=$(median <"$tmp/mbwavg.$m")
-	b=$(median <"$tmp/tb.$m"); bb=$(best <"$tmp/tb.$m")
+	a=$(median <"$work/mbw.$m"); ab=$(best <"$work/mbw.$m")
+	avg=$(median <"$work/mbwavg.$m")
+	b=$(median <"$work/tb.$m"); bb=$(best <"$work/tb.$m")
 	printf '%-8s %10.1f %10.1f %10.1f %10.1f %10.1f %8.3f %8.3f  (n=%d/%d)\n' "$m" "$a" "$ab" "$avg" \
-		"$b" "$bb" "$(echo "$b $a" | awk '{print $1/$2}')" "$(echo "$bb $ab" | awk '{print $1/$2}')" \
-		"$(wc -l <"$tmp/mbw.$m")" "$(wc -l <"$tmp/tb.$m")"
+		"$b" "$bb" "$(ratio "$b" "$a")" "$(ratio "$bb" "$ab")" \
+		"$(wc -l <"$work/mbw.$m")" "$(wc -l <"$work/tb.$m")"
 done
-d=$(median <"$tmp/tb.DUMB")
-c=$(median <"$tmp/tb.MEMCPY")
+d=$(median <"$work/tb.DUMB")
+c=$(median <"$work/tb.MEMCPY")
 echo "tinyben DUMB/MEMCPY (medians) = $(echo "$d $c" | awk '{printf "%.3f", $1/$2}') (reference experiments' real loop: 0.293)"

@@ -15,40 +15,29 @@
 # env:   TINYBEN (default build/tinyben)
 # Exit: 0; 1 a tool failed; 2 bad usage or a tool missing; 130 interrupted.
 set -eu
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-5}
 SECONDS_=${2:-3}
-TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
-case $ROUNDS in ''|*[!0-9]*|0) echo "ROUNDS must be a positive integer" >&2; exit 2 ;; esac
-case $SECONDS_ in ''|*[!0-9]*|0) echo "SECONDS must be a positive integer" >&2; exit 2 ;; esac
-for tool in iperf3 sockperf python3; do
-	command -v $tool >/dev/null || { echo "$tool not found (scripts/install-deps.sh)" >&2; exit 2; }
-done
-[ -x "$TINYBEN" ] || { echo "$TINYBEN not built" >&2; exit 2; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/net-vs-iperf3.XXXXXX")
-pids=
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_positive ROUNDS "$ROUNDS"
+bench_positive SECONDS "$SECONDS_"
+bench_tools scripts/install-deps.sh iperf3 sockperf python3
+bench_tinyben
+bench_workdir
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 iperf_port=$(free_port)
 sockperf_port=$(free_port)
 serve_port=$(free_port)
 "$TINYBEN" serve --listen "127.0.0.1:$serve_port" 2>"$work/serve.log" &
 serve_pid=$!
-pids="$pids $!"
+bench_pids="$bench_pids $!"
 iperf3 -s -B 127.0.0.1 -p "$iperf_port" >"$work/iperf3-server.log" 2>&1 &
 iperf_pid=$!
-pids="$pids $!"
+bench_pids="$bench_pids $!"
 sockperf server --tcp -i 127.0.0.1 -p "$sockperf_port" >"$work/sockperf-server.log" 2>&1 &
-pids="$pids $!"
+bench_pids="$bench_pids $!"
 sleep 0.5
 echo "# $(iperf3 --version | head -1); $(sockperf --version 2>&1 | head -1); $("$TINYBEN" --version); $(nproc) CPUs"
-echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load average before: $(bench_load)"
 
 results=$work/results.tsv   # test value cpu_s_per_GB
 hz=$(getconf CLK_TCK)
@@ -113,7 +102,7 @@ for round in $(seq "$ROUNDS"); do
 	fi
 	echo "round $round done" >&2
 done
-echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load average after: $(bench_load)"
 python3 - "$results" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]

@@ -10,28 +10,20 @@
 #        N16=requests at P=16 (default N; at P=16, 100000 requests last only ~0.1 s, so one
 #        scheduling hiccup on a busy machine moves the figure: a larger N16 steadies it)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
+cd "$bench_root"
 ROUNDS=${1:-7}
 N=${2:-100000}
 CLIENTS=${CLIENTS:-50}
 DATA=${DATA:-3}
-TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
 TRANSPORT=${TRANSPORT:-unix}
 N16=${N16:-$N}
 
-for tool in redis-server redis-benchmark "$TINYBEN"; do
-	command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
-done
+bench_tools "apt-get install redis-server redis-tools" redis-server redis-benchmark redis-cli
+bench_tinyben
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/tb-redis-bench.XXXXXX")
-sock=$dir/redis.sock
-server=
-cleanup() {
-	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir
+sock=$work/redis.sock
 
 case $TRANSPORT in
 unix)
@@ -46,15 +38,15 @@ tcp)
 	echo "TRANSPORT must be unix or tcp" >&2; exit 2 ;;
 esac
 redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$sock" --unixsocketperm 700 --save '' \
-	--appendonly no --dir "$dir" --daemonize no --logfile "$dir/log" &
-server=$!
+	--appendonly no --dir "$work" --daemonize no --logfile "$work/log" &
+bench_pids=$!
 for _ in $(seq 100); do
 	redis-cli "${target[@]}" ping 2>/dev/null | grep -q PONG && break
 	sleep 0.1
 done
 redis-cli "${target[@]}" ping | grep -q PONG
 
-results=$dir/results.tsv  # tool P cmd rps cpu_s p50_us
+results=$work/results.tsv  # tool P cmd rps cpu_s p50_us
 TIMEFORMAT='%U %S'
 
 n_for() { if [ "$1" = 16 ]; then echo "$N16"; else echo "$N"; fi; }
@@ -62,11 +54,11 @@ n_for() { if [ "$1" = 16 ]; then echo "$N16"; else echo "$N"; fi; }
 ref() {  # P
 	local t
 	{ time redis-benchmark "${target[@]}" -c "$CLIENTS" -P "$1" -n "$(n_for "$1")" -d "$DATA" -t set,get --csv \
-		>"$dir/rb.csv"; } 2>"$dir/rb.time"
-	t=$(awk '{print $1 + $2}' "$dir/rb.time")
+		>"$work/rb.csv"; } 2>"$work/rb.time"
+	t=$(awk '{print $1 + $2}' "$work/rb.time")
 	# "SET","rps",...: rps is for the whole test (DESIGN.md, known traps)
 	awk -F'"' -v P="$1" -v t="$t" '$2=="SET"||$2=="GET" {print "redis-benchmark\t" P "\t" $2 "\t" $4 "\t" t/2 "\t" $10 * 1000}' \
-		"$dir/rb.csv" >>"$results"
+		"$work/rb.csv" >>"$results"
 }
 
 tb() {  # P
@@ -75,8 +67,8 @@ tb() {  # P
 	[ "$1" != 16 ] && pipe=$1
 	"$TINYBEN" run -q -r 1 -b "$sel" --redis "$addr" --set io.redis.clients="$CLIENTS" \
 		--set io.redis.requests="$(n_for "$1")" --set io.redis.data_bytes="$DATA" \
-		--set io.redis.pipeline="$pipe" >"$dir/tb.csv"
-	python3 - "$dir/tb.csv" "$1" >>"$results" <<'PY'
+		--set io.redis.pipeline="$pipe" >"$work/tb.csv"
+	python3 - "$work/tb.csv" "$1" >>"$results" <<'PY'
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["status"] == "ok"]
 for r in rows:
@@ -87,7 +79,7 @@ for r in rows:
 PY
 }
 
-echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load average before: $(bench_load)"
 echo "# redis-server $(redis-server --version | awk '{sub("v=", "", $3); print $3}'), $TRANSPORT ($addr), clients=$CLIENTS data=$DATA n=$N (P=16: $N16), $ROUNDS rounds, $(nproc) CPUs"
 for round in $(seq "$ROUNDS"); do
 	for P in 1 16; do
@@ -96,7 +88,7 @@ for round in $(seq "$ROUNDS"); do
 	echo "round $round done" >&2
 done
 
-echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load average after: $(bench_load)"
 python3 - "$results" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]

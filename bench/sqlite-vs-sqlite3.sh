@@ -7,15 +7,12 @@
 #
 # usage: bench/sqlite-vs-sqlite3.sh [DIR] [ROUNDS]     env TINYBEN (default build/tinyben)
 set -eu
+. "$(dirname "$0")/lib.sh"
 DIR=${1:-.}
 ROUNDS=${2:-5}
-TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
-command -v sqlite3 >/dev/null || { echo "sqlite3 not found (apt-get install sqlite3)" >&2; exit 2; }
-[ -x "$TINYBEN" ] || { echo "$TINYBEN not built" >&2; exit 2; }
-work=$(mktemp -d "$DIR/sqlite-vs-sqlite3.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tools "apt-get install sqlite3" sqlite3
+bench_tinyben
+bench_workdir "$DIR"
 echo "sqlite3 shell $(sqlite3 --version | cut -d' ' -f1); $("$TINYBEN" --version); dir $DIR"
 python3 - "$work" "$ROUNDS" "$TINYBEN" <<'PY'
 import csv, io, os, random, statistics, subprocess, sys, time

@@ -3,43 +3,34 @@
 # the best copy variant against mbw's MEMCPY at the same buffer size, run alternately.
 # Usage: bench/tmb-cv.sh [BUILD_DIR]   env: SIZE_MIB (32) REPS (10) ROUNDS (3)
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../build}
-tb=$build/tinyben
-size=${SIZE_MIB:-32}
-reps=${REPS:-10}
-rounds=${ROUNDS:-3}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. "$(dirname "$0")/lib.sh"
+tb=${1:-$bench_root/build}/tinyben
+bench_knobs SIZE_MIB=32 REPS=10 ROUNDS=3
+bench_workdir
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-
-echo "# $(date -u +%FT%TZ) size=${size}MiB reps=$reps rounds=$rounds load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# tinyben: $tb run -b mem.tmb -r $reps --set mem.tmb.size_mib=$size"
-echo "# mbw:     mbw -q -n 10 -t0 $size   (MiB/s x 1.048576 = MB/s; iteration 0 left out)"
-for r in $(seq "$rounds"); do
-	"$tb" run -b mem.tmb -r "$reps" --set "mem.tmb.size_mib=$size" 2>/dev/null |
-		awk -F, 'NR>1 && $14=="bw" {print $13, $18}' >"$tmp/tb.$r"
+bench_header "size=${SIZE_MIB}MiB reps=$REPS rounds=$ROUNDS" "tinyben: $tb run -b mem.tmb -r $REPS --set mem.tmb.size_mib=$SIZE_MIB" \
+	"mbw:     mbw -q -n 10 -t0 $SIZE_MIB   (MiB/s x 1.048576 = MB/s; iteration 0 left out)"
+for r in $(seq "$ROUNDS"); do
+	"$tb" run -b mem.tmb -r "$REPS" --set "mem.tmb.size_mib=$SIZE_MIB" 2>/dev/null |
+		awk -F, 'NR>1 && $14=="bw" {print $13, $18}' >"$work/tb.$r"
 	if command -v mbw >/dev/null; then
-		mbw -q -n 10 -t0 "$size" |
+		mbw -q -n 10 -t0 "$SIZE_MIB" |
 			awk '$1 ~ /^[0-9]+$/ && $1 > 0 && $3 == "MEMCPY" {print $9 * 1.048576}' |
-			median >>"$tmp/mbw"
+			median >>"$work/mbw"
 	fi
 done
 # CV per variant and round (the spread the issue bounds), then the median of the rounds.
-for r in $(seq "$rounds"); do
+for r in $(seq "$ROUNDS"); do
 	awk '{n[$1]++; s[$1]+=$2; q[$1]+=$2*$2; if (!($1 in o)) o[$1]=++k}
 	     END {for (v in n) {m=s[v]/n[v]; sd=sqrt((q[v]-n[v]*m*m)/(n[v]-1)); printf "%d %s %.1f %.2f\n", o[v], v, m, 100*sd/m}}' \
-		"$tmp/tb.$r"
+		"$work/tb.$r"
 done | sort -n | awk '{cv[$2]=cv[$2] " " $4; mean[$2]=mean[$2] " " $3; ord[$2]=$1}
 	END {for (v in cv) print ord[v], v, mean[v], "|", cv[v]}' | sort -n |
 	awk '{printf "%-18s mean MB/s per round:", $2; i=3; while ($i != "|") {printf " %s", $i; i++}
 	      printf "   CV%% per round:"; i++; for (; i<=NF; i++) printf " %s", $i; print ""}'
-best=$(cat "$tmp"/tb.* | awk '$1 ~ /copy/ {s[$1]+=$2; n[$1]++} END {for (v in s) print s[v]/n[v], v}' | sort -g | tail -1)
+best=$(cat "$work"/tb.* | awk '$1 ~ /copy/ {s[$1]+=$2; n[$1]++} END {for (v in s) print s[v]/n[v], v}' | sort -g | tail -1)
 echo "best copy variant (mean): $best MB/s"
-if [ -s "$tmp/mbw" ]; then
-	m=$(median <"$tmp/mbw")
+if [ -s "$work/mbw" ]; then
+	m=$(median <"$work/mbw")
 	echo "mbw MEMCPY median: $m MB/s; best/mbw = $(echo "$best $m" | awk '{printf "%.3f", $1/$3}')"
 fi

@@ -18,23 +18,17 @@ case ${1:-} in -h|--help) usage ;; esac
 for f in util.c util.h x86-sse2.S x86-sse2.h; do
 	[ -f "$TMB_SRC/$f" ] || { echo "tmb-paired: $TMB_SRC/$f: no such file (not a tinymembench tree?)" >&2; exit 2; }
 done
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-windows=${WINDOWS:-80}
-calls=${CALLS:-10}
-mib=${SIZE_MIB:-32}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. "$(dirname "$0")/lib.sh"
+bench_knobs WINDOWS=80 CALLS=10 SIZE_MIB=32
+bench_workdir
 # tinymembench's own flags for its objects (its Makefile: -O2); ours as meson builds them
 # (-O2 via buildtype=release is what the static binary uses; -O3 is not used for kernels).
-cc -O2 -c -o "$tmp/util.o" "$TMB_SRC/util.c" 2>"$tmp/build.log" &&
-	cc -O2 -c -o "$tmp/sse2.o" "$TMB_SRC/x86-sse2.S" 2>>"$tmp/build.log" &&
-	cc -O2 -std=gnu11 -I"$root/src" -I"$root/include" -c -o "$tmp/kernels.o" "$root/src/mem/tmb_kernels.c" \
-		2>>"$tmp/build.log" &&
-	cc -O2 -std=gnu11 -I"$root/src" -I"$root/include" -I"$TMB_SRC" -o "$tmp/tmb_paired" "$here/tmb_paired.c" \
-		"$tmp/kernels.o" "$tmp/util.o" "$tmp/sse2.o" -lm 2>>"$tmp/build.log" ||
-	{ echo "tmb-paired: build failed:" >&2; cat "$tmp/build.log" >&2; exit 1; }
-echo "# $(date -u +%FT%TZ) windows=$windows calls=$calls size=${mib}MiB load: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$tmp/tmb_paired" "$windows" "$calls" "$mib" "$@" || { rc=$?; [ "$rc" -eq 2 ] && exit 2; exit 1; }
+cc -O2 -c -o "$work/util.o" "$TMB_SRC/util.c" 2>"$work/build.log" &&
+	cc -O2 -c -o "$work/sse2.o" "$TMB_SRC/x86-sse2.S" 2>>"$work/build.log" &&
+	cc -O2 -std=gnu11 -I"$bench_root/src" -I"$bench_root/include" -c -o "$work/kernels.o" "$bench_root/src/mem/tmb_kernels.c" \
+		2>>"$work/build.log" &&
+	cc -O2 -std=gnu11 -I"$bench_root/src" -I"$bench_root/include" -I"$TMB_SRC" -o "$work/tmb_paired" "$bench_here/tmb_paired.c" \
+		"$work/kernels.o" "$work/util.o" "$work/sse2.o" -lm 2>>"$work/build.log" ||
+	{ echo "tmb-paired: build failed:" >&2; cat "$work/build.log" >&2; exit 1; }
+bench_header "windows=$WINDOWS calls=$CALLS size=${SIZE_MIB}MiB"
+"$work/tmb_paired" "$WINDOWS" "$CALLS" "$SIZE_MIB" "$@" || { rc=$?; [ "$rc" -eq 2 ] && exit 2; exit 1; }

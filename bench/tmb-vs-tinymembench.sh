@@ -24,36 +24,28 @@
 # A full tinymembench run takes 5-15 min on a busy 2-vCPU machine; a round is that plus
 # tinyben's ~3 min (bandwidth) and ~2 min (latency).
 set -eu
+. "$(dirname "$0")/lib.sh"
 usage() { echo "usage: $0 PATH-TO-TINYMEMBENCH [BUILD_DIR]" >&2; exit 2; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 tmb=$1
 case $tmb in */*) ;; *) tmb=./$tmb ;; esac
 [ -f "$tmb" ] && [ -x "$tmb" ] || { echo "$1: not an executable tinymembench" >&2; exit 2; }
-here=$(cd "$(dirname "$0")" && pwd)
-build=${2:-$here/../build}
-TINYBEN=${TINYBEN:-$build/tinyben}
-[ -x "$TINYBEN" ] || { echo "$TINYBEN: not built (ninja -C build)" >&2; exit 2; }
-ROUNDS=${ROUNDS:-3}
-REPS=${REPS:-10}
+bench_tinyben "${2:-$bench_root/build}/tinyben"
+bench_knobs ROUNDS=3 REPS=10
 LATENCY=${LATENCY:-1}
-case $ROUNDS$REPS in *[!0-9]*) echo "ROUNDS and REPS must be positive integers" >&2; exit 2 ;; esac
-[ "$ROUNDS" -ge 1 ] && [ "$REPS" -ge 1 ] || { echo "ROUNDS and REPS must be >= 1" >&2; exit 2; }
 case $LATENCY in 0|1) ;; *) echo "LATENCY must be 0 or 1" >&2; exit 2 ;; esac
-command -v python3 >/dev/null || { echo "python3 not found" >&2; exit 2; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tmb-vs-tinymembench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tools scripts/install-deps.sh python3
+bench_workdir
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //');" \
-	"load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	"load before: $(bench_load)"
 echo "# tinyben:      $TINYBEN run -b mem.tmb:VARIANT -r $REPS --min-time 0.5"
 [ "$LATENCY" = 0 ] ||
 	echo "#               $TINYBEN run -b 'mem.latency:rand-*-67108864' -r $REPS --set mem.latency.max_kib=65536"
 echo "# rounds: $ROUNDS, THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo n/a)"
 
 TMB=$tmb TINYBEN=$TINYBEN ROUNDS=$ROUNDS REPS=$REPS LATENCY=$LATENCY VARIANTS=${VARIANTS:-} \
-	WORK=$tmp python3 - <<'PY'
+	WORK=$work python3 - <<'PY'
 import csv, os, re, statistics, subprocess, sys
 
 tmb, tb, work = os.environ["TMB"], os.environ["TINYBEN"], os.environ["WORK"]
@@ -169,4 +161,4 @@ if latency:
              True)
 print("MB/s = 10^6 B/s; latency in ns above L1 (best = lowest); ratio = tinyben / tinymembench")
 PY
-echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load after: $(bench_load)"

@@ -11,30 +11,21 @@
 # usage: bench/tpm-vs-tpm2-tools.sh [ROUNDS] [N]     env TINYBEN (default build/tinyben)
 # Exit: 0; 1 when a tool failed; 2 bad usage or a tool is not installed; 130/143 interrupted.
 set -eu
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-5}
 N=${2:-20}
 for v in "$ROUNDS" "$N"; do
 	case $v in ''|*[!0-9]*|0) echo "usage: $0 [ROUNDS] [N] (positive integers)" >&2; exit 2 ;; esac
 done
-TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
-for tool in swtpm tpm2_pcrread tpm2_quote tpm2_createprimary tpm2_evictcontrol python3; do
-	command -v $tool >/dev/null || { echo "$tool not found (apt-get install swtpm tpm2-tools)" >&2; exit 2; }
-done
-[ -x "$TINYBEN" ] || { echo "$TINYBEN not built" >&2; exit 2; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/tpm-vs-tpm2-tools.XXXXXX")
-swtpm_pid=
-cleanup() {
-	if [ -n "$swtpm_pid" ]; then kill "$swtpm_pid" 2>/dev/null || true; wait "$swtpm_pid" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tools "apt-get install swtpm tpm2-tools" swtpm tpm2_pcrread tpm2_quote tpm2_createprimary \
+	tpm2_evictcontrol python3
+bench_tinyben
+bench_workdir
 sock=$work/tpm.sock
 # tpm2-tools' swtpm TCTI finds the control channel at the socket's path + ".ctrl".
 swtpm socket --tpm2 --tpmstate dir="$work" --server type=unixio,path="$sock" \
 	--ctrl type=unixio,path="$sock.ctrl" --flags startup-clear --log file="$work/swtpm.log" &
-swtpm_pid=$!
+bench_pids=$!
 i=0
 until [ -S "$sock" ]; do
 	i=$((i + 1)); [ $i -lt 200 ] || { echo "swtpm did not start: $(cat "$work/swtpm.log")" >&2; exit 1; }

@@ -11,19 +11,16 @@
 #   RUNTIME  seconds per job (default 5); ROUNDS (default 3)
 # env TINYBEN (default build/tinyben), FIO (default fio).
 set -eu
+. "$(dirname "$0")/lib.sh"
 DIR=${1:-.}
 SIZE=${2:-1G}
 RT=${3:-5}
 ROUNDS=${4:-3}
-TINYBEN=${TINYBEN:-$(cd "$(dirname "$0")/.." && pwd)/build/tinyben}
 FIO=${FIO:-fio}
-command -v "$FIO" >/dev/null || { echo "fio not found (apt-get install fio)" >&2; exit 2; }
-[ -x "$TINYBEN" ] || { echo "$TINYBEN not built" >&2; exit 2; }
+bench_tools "apt-get install fio" "$FIO"
+bench_tinyben
 
-work=$(mktemp -d "$DIR/uring-vs-fio.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir "$DIR"
 res="$work/results.txt"
 : >"$res"
 

@@ -21,19 +21,18 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 out= tinyben= hostname=tinyben-guest run_args="run --quick --runs 3" attest=0 ssh_key= keep= force=0
 on_seed=0 packages=1
 
-die() { echo "make-seed.sh: $*" >&2; exit 2; }
-# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
-# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
-needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-o|--output) needs "a file" "$@"; out=$2; shift 2 ;;
 	--tinyben) needs "a file" "$@"; tinyben=$2; shift 2 ;;
-	--hostname) needs "a name" "$@"; hostname=$2; shift 2 ;;
-	--run-args) needs "arguments" "$@"; run_args=$2; shift 2 ;;
+	--hostname) needs "a name" "$@"; hostname=$2
+		[[ $hostname =~ ^[A-Za-z0-9][A-Za-z0-9-]{0,62}$ ]] || die "--hostname '$hostname' is not a host name"
+		shift 2 ;;
+	--run-args) needs "arguments" "$@"; run_args=$2; check_run_args "$run_args"; shift 2 ;;
 	--attest) attest=1; shift ;;
 	--ssh-key) needs "a file" "$@"; ssh_key=$2; shift 2 ;;
 	--user-data) needs "a file" "$@"; keep=$2; shift 2 ;;
@@ -47,15 +46,7 @@ done
 [ -n "$out" ] || die "needs -o SEED.iso"
 [ ! -e "$out" ] || [ $force = 1 ] || die "$out already exists (use --force to replace it)"
 [ -z "$keep" ] || [ ! -e "$keep" ] || [ $force = 1 ] || die "$keep already exists (use --force)"
-[[ $hostname =~ ^[A-Za-z0-9][A-Za-z0-9-]{0,62}$ ]] || die "--hostname '$hostname' is not a host name"
-# The args land inside a double-quoted shell string in YAML: keep them plain words.
-[[ $run_args =~ ^[A-Za-z0-9\ ._,:=*/+-]+$ ]] || die "--run-args '$run_args': only letters, digits, spaces and ._,:=*/+- please"
-if [ -z "$tinyben" ]; then
-	tinyben=$(command -v tinyben || true)
-	[ -n "$tinyben" ] || die "no tinyben on PATH: pass --tinyben build/tinyben"
-fi
-[ -x "$tinyben" ] || die "--tinyben $tinyben is not an executable file"
-ldd "$tinyben" >/dev/null 2>&1 && die "$tinyben is dynamically linked; the guest needs the static build"
+static_tinyben "the guest needs the static build"
 keys=
 if [ -n "$ssh_key" ]; then
 	[ -r "$ssh_key" ] || die "--ssh-key $ssh_key: cannot read it"

@@ -10,14 +10,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 out= tinyben= busybox= kver= force=0
 modules="virtio_pci virtio_blk"
 
-die() { echo "build.sh: $*" >&2; exit 2; }
 usage() { sed -n '5,10s/^# \{0,1\}//p' "$0"; }
-# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
-# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
-needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -34,15 +31,8 @@ done
 
 [ -n "$out" ] || die "needs -o OUT.cpio.gz"
 [ ! -e "$out" ] || [ $force = 1 ] || die "$out already exists (use --force to replace it)"
-if [ -z "$tinyben" ]; then
-	tinyben=$(command -v tinyben || true)
-	[ -n "$tinyben" ] || die "no tinyben on PATH: pass --tinyben build/tinyben"
-fi
-[ -x "$tinyben" ] || die "--tinyben $tinyben is not an executable file"
 # The initramfs has no C library: a dynamically linked tinyben could not start.
-if ldd "$tinyben" >/dev/null 2>&1; then
-	die "$tinyben is dynamically linked; build the static one (meson setup -Dstatic=true)"
-fi
+static_tinyben "build the static one (meson setup -Dstatic=true)"
 if [ -z "$busybox" ]; then
 	busybox=/bin/busybox
 fi

@@ -36,7 +36,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-die() { echo "matrix.sh: $*" >&2; exit 2; }
+. "$here/../lib.sh"
 fail() { echo "matrix.sh: $*" >&2; exit 1; }
 note() { echo "matrix.sh: $*" >&2; }
 
@@ -45,15 +45,12 @@ base_port=10022 ovmf= boot_timeout=900 timeout=3600 user=tinyben launcher=$here/
 work_parent=${TMPDIR:-/tmp} keep_work=0 run_id= dry_run=0 seed=
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-# needs WHAT OPTION [VALUE...]: the option's value is there and not empty, else one usage line
-# and exit 2 (bash's own ${2:?} says "parameter null or not set" and exits 1).
-needs() { [ $# -ge 3 ] && [ -n "$3" ] || die "$2 needs $1 (see --help)"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-m|--matrix) needs "a file" "$@"; matrix=$2; shift 2 ;;
 	--image) needs "a file" "$@"; image=$2; shift 2 ;;
 	--tinyben) needs "a file" "$@"; tinyben=$2; shift 2 ;;
-	--run-args) needs "arguments" "$@"; run_args=$2; shift 2 ;;
+	--run-args) needs "arguments" "$@"; run_args=$2; check_run_args "$run_args"; shift 2 ;;
 	--parallel) needs "a count" "$@"; parallel=$2; is_uint "$parallel" && [ "$parallel" -ge 1 ] || die "--parallel '$parallel' is not a count"; shift 2 ;;
 	--results) needs "a folder" "$@"; results=$2; shift 2 ;;
 	--base-port) needs "a port" "$@"; base_port=$2; is_uint "$base_port" && [ "$base_port" -ge 1024 ] && [ "$base_port" -le 65000 ] || die "--base-port '$base_port' is not a port (1024..65000)"; shift 2 ;;
@@ -73,8 +70,6 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$matrix" ] || die "needs -m MATRIX (see --help)"
 [ -r "$matrix" ] || die "--matrix $matrix: cannot read it"
-# The args travel as words into the inventory (YAML, double-quoted): keep them plain.
-[[ $run_args =~ ^[A-Za-z0-9\ ._,:=*/+-]+$ ]] || die "--run-args '$run_args': only letters, digits, spaces and ._,:=*/+- please"
 [[ " $run_args " != *" -o "* && " $run_args " != *" --output"* ]] || die "--run-args: no -o, the playbook names each guest's CSV"
 [ -n "$run_id" ] || run_id=$(date -u +%Y%m%dT%H%M%SZ)
 # Each guest's tinyben reads the host's view of its boot from here (cc.boot's host-* rows).

@@ -1,12 +1,56 @@
 /* Signed SNP reports for the emulated guest interfaces (see emul_snp.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/ecdsa.h>
 #include <openssl/pem.h>
 
 #include "emul_snp.h"
+
+bool emul_option(struct emul_opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	if (strcmp(a, "--firmware-error") == 0) {
+		o->firmware_error = true;
+		return true;
+	}
+	if (!v)
+		return false;
+	if (strcmp(a, "--template") == 0)
+		o->template = v;
+	else if (strcmp(a, "--vcek-key") == 0)
+		o->key = v;
+	else if (strcmp(a, "--log") == 0)
+		o->log = fopen(v, "a");
+	else if (strcmp(a, "--delay-ms") == 0)
+		o->delay_ms = strtol(v, NULL, 10);
+	else
+		return false;
+	++*i;
+	return true;
+}
+
+void emul_delay(long ms)
+{
+	if (ms > 0)
+		nanosleep(&(struct timespec){ ms / 1000, ms % 1000 * 1000000L }, NULL);
+}
+
+void emul_log(FILE *log, const char *fmt, ...)
+{
+	if (!log)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(log, fmt, ap);
+	va_end(ap);
+	fputc('\n', log);
+	fflush(log);
+}
 
 int emul_load_template(const char *path, size_t size, unsigned char *out)
 {

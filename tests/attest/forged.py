@@ -1,7 +1,6 @@
 """A test case base for the emulated attestation paths: a test key hierarchy (snpforge), a report
 template signed by it, and a small real results CSV to bind, made once per test class."""
 import os
-import subprocess
 import tempfile
 import unittest
 
@@ -14,13 +13,9 @@ def guestdev_unavailable(emul):
     built, or seccomp user notification is unavailable (probed with a TDX template)."""
     if not emul or not os.access(emul, os.X_OK):
         return "guestdev_emul not built (needs libcrypto and linux/seccomp.h)"
-    p = subprocess.run([emul, "--device", "tdx", "--template",
-                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
-                                     "tdx-tdreport.bin"), "--", "true"],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        return "seccomp user notification unavailable: " + p.stderr.strip()
-    return None
+    template = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "tdx-tdreport.bin")
+    return tbtest.command_fails([emul, "--device", "tdx", "--template", template, "--", "true"],
+                                "seccomp user notification unavailable")
 
 
 class ForgedAttestCase(unittest.TestCase):

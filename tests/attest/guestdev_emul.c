@@ -26,7 +26,6 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,29 +48,15 @@
 #define SEV_RET_INVALID_PARAM 0x16
 
 static struct {
-	bool tdx, firmware_error;
+	struct emul_opts o;
+	bool tdx;
 	const char *dev;
 	unsigned char template[SNP_REPORT_SIZE];
 	EVP_PKEY *key;
-	FILE *log;
 	int mem; /* /proc/PID/mem of the command */
 	unsigned char *certs;
 	size_t certs_len;
-	long delay_ms;
 } S;
-
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	if (!S.log)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(S.log, fmt, ap);
-	va_end(ap);
-	fputc('\n', S.log);
-	fflush(S.log);
-}
 
 static int peek(uint64_t addr, void *buf, size_t len)
 {
@@ -111,13 +96,12 @@ static int snp_get_report(uint64_t arg, bool ext)
 	if (peek(arg, &io, sizeof(io)) ||
 	    peek(io.req_data, &req, ext ? sizeof(req) : sizeof(req.data)))
 		return -EFAULT;
-	note("%s msg_version=%u vmpl=%u", ext ? "SNP_GET_EXT_REPORT" : "SNP_GET_REPORT",
+	emul_log(S.o.log, "%s msg_version=%u vmpl=%u", ext ? "SNP_GET_EXT_REPORT" : "SNP_GET_REPORT",
 	     io.msg_version, req.data.vmpl);
-	if (S.delay_ms > 0)
-		nanosleep(&(struct timespec){ S.delay_ms / 1000, S.delay_ms % 1000 * 1000000L }, NULL);
+	emul_delay(S.o.delay_ms);
 	if (io.msg_version == 0 || req.data.vmpl > 3)
 		return -EINVAL;
-	if (S.firmware_error) {
+	if (S.o.firmware_error) {
 		io.exitinfo2 = SEV_RET_INVALID_PARAM;
 		return poke(arg, &io, sizeof(io)) ? -EFAULT : -EIO;
 	}
@@ -156,10 +140,9 @@ static int tdx_get_report0(uint64_t arg)
 	static struct tb_tdx_report_req req;
 	if (peek(arg, req.reportdata, sizeof(req.reportdata)))
 		return -EFAULT;
-	note("TDX_CMD_GET_REPORT0");
-	if (S.delay_ms > 0)
-		nanosleep(&(struct timespec){ S.delay_ms / 1000, S.delay_ms % 1000 * 1000000L }, NULL);
-	if (S.firmware_error)
+	emul_log(S.o.log, "TDX_CMD_GET_REPORT0");
+	emul_delay(S.o.delay_ms);
+	if (S.o.firmware_error)
 		return -EIO;
 	memcpy(req.tdreport, S.template, TDX_REPORT_SIZE);
 	memcpy(req.tdreport + 128, req.reportdata, 64);
@@ -249,7 +232,7 @@ static void serve(int listener, pid_t child)
 			pread(S.mem, name, sizeof(name) - 1, (off_t)req->data.args[1]);
 			if (strcmp(name, S.dev) == 0 &&
 			    ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) == 0) {
-				note("open %s", name);
+				emul_log(S.o.log, "open %s", name);
 				int dev = open("/dev/null", O_RDWR);
 				struct seccomp_notif_addfd add = {
 					.id = req->id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (uint32_t)dev,
@@ -280,32 +263,25 @@ static void serve(int listener, pid_t child)
 
 int main(int argc, char **argv)
 {
-	const char *template = NULL, *key = NULL, *device = NULL;
+	const char *device = NULL;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--device") == 0 && v)
+		if (emul_option(&S.o, argc, argv, &i))
+			continue;
+		if (strcmp(a, "--device") == 0 && v) {
 			device = argv[++i];
-		else if (strcmp(a, "--template") == 0 && v)
-			template = argv[++i];
-		else if (strcmp(a, "--vcek-key") == 0 && v)
-			key = argv[++i];
-		else if (strcmp(a, "--log") == 0 && v)
-			S.log = fopen(argv[++i], "a");
-		else if (strcmp(a, "--firmware-error") == 0)
-			S.firmware_error = true;
-		else if (strcmp(a, "--certs") == 0 && v) {
+		} else if (strcmp(a, "--certs") == 0 && v) {
 			FILE *f = fopen(argv[++i], "rb");
 			S.certs = malloc(1 << 15);
 			S.certs_len = f && S.certs ? fread(S.certs, 1, 1 << 15, f) : 0;
 			if (f)
 				fclose(f);
-		} else if (strcmp(a, "--delay-ms") == 0 && v)
-			S.delay_ms = strtol(argv[++i], NULL, 10);
-		else
+		} else {
 			break;
+		}
 	}
-	if (i + 1 >= argc || strcmp(argv[i], "--") != 0 || !template || !device ||
+	if (i + 1 >= argc || strcmp(argv[i], "--") != 0 || !S.o.template || !device ||
 	    (strcmp(device, "sev") && strcmp(device, "tdx"))) {
 		fprintf(stderr, "usage: guestdev_emul --device sev|tdx --template FILE [--vcek-key PEM] "
 				"[--firmware-error] [--certs FILE] [--delay-ms N] [--log FILE] -- COMMAND [ARG...]\n");
@@ -313,9 +289,9 @@ int main(int argc, char **argv)
 	}
 	S.tdx = strcmp(device, "tdx") == 0;
 	S.dev = S.tdx ? "/dev/tdx_guest" : "/dev/sev-guest";
-	if (emul_load_template(template, S.tdx ? TDX_REPORT_SIZE : SNP_REPORT_SIZE, S.template))
+	if (emul_load_template(S.o.template, S.tdx ? TDX_REPORT_SIZE : SNP_REPORT_SIZE, S.template))
 		return 2;
-	if (!S.tdx && !(S.key = emul_load_key(key)))
+	if (!S.tdx && !(S.key = emul_load_key(S.o.key)))
 		return 2;
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))

@@ -104,13 +104,7 @@ class CuseSevGuest(unittest.TestCase):
                "none", "-no-reboot", "-m", "512", "-smp", "1", "-serial", "file:" + console,
                "-kernel", kernel, "-initrd", cls.initrd, *accel,
                "-append", "console=ttyS0 panic=-1 quiet no_timer_check rdinit=/init"]
-        vm = guest.Guest(cmd, console)
-        try:
-            vm.wait_for(r"^TB-CUSE-DONE$", 240)
-            vm.wait(60)
-        finally:
-            vm.stop()
-        cls.console = vm.text()
+        cls.console = guest.boot_until(cmd, console, r"^TB-CUSE-DONE$", 240)
 
     @classmethod
     def tearDownClass(cls):

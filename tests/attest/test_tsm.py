@@ -52,11 +52,8 @@ def why_not():
     for tool in ("unshare", "mountpoint", "openssl"):
         if shutil.which(tool) is None:
             return "no %s command" % tool
-    p = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        return "unshare -m fails here: " + p.stderr.strip()
-    return None
+    return tbtest.command_fails(["unshare", "-m", "--propagation", "private", "true"],
+                                "unshare -m fails here")
 
 
 class ConfigfsTsm(forged.ForgedAttestCase):
@@ -90,6 +87,15 @@ class ConfigfsTsm(forged.ForgedAttestCase):
     def verify(self, *args):
         return tbtest.run("attest", "verify", os.path.join(self.work, "r.bin"), "--vcek",
                           self.h.path("vcek.der"), *args)
+
+    def refused(self, *emul_args):
+        """attest against the emulator started with emul_args: refused, exit 1 and one line, and
+        no report written. Its stderr and the emulator's log."""
+        rc, out, err, log = self.attest(*emul_args)
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
+        return err, log
 
     def test_bind_show_verify(self):
         rc, out, err, log = self.attest()
@@ -144,19 +150,13 @@ class ConfigfsTsm(forged.ForgedAttestCase):
         self.assertEqual(raw[0x50:0x90], bytes.fromhex("c0ffee") + bytes(61))
 
     def test_firmware_error_is_one_line_and_not_retried(self):
-        rc, out, err, log = self.attest("--firmware-error")
-        self.assertEqual(rc, 1, err)
-        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        err, log = self.refused("--firmware-error")
         self.assertIn("configfs-tsm (sev_guest): Input/output error", err)
-        self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
         self.assertEqual(sum(1 for l in log if l.startswith("outblob")), 1, log)
 
     def test_concurrent_writer_is_detected_and_not_retried(self):
-        rc, out, err, log = self.attest("--race")
-        self.assertEqual(rc, 1, err)
+        err, log = self.refused("--race")
         self.assertIn("another process", err)
-        self.assertEqual(len(err.strip().splitlines()), 1, err)
-        self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
         self.assertEqual(sum(1 for l in log if "by the writer" in l), 1, log)
 
 
@@ -183,13 +183,9 @@ class ConfigfsTsm(forged.ForgedAttestCase):
         # A quote larger than tinyben's 64 KiB buffer must not be handed out cut short
         # (the tdx_guest provider's length is not checked against a fixed size).
         for provider in ("tdx_guest", "sev_guest"):
-            rc, out, err, log = self.attest("--provider", provider, "--outblob-size",
-                                            str(64 * 1024 + 1))
-            self.assertEqual(rc, 1, (provider, err))
+            err, _ = self.refused("--provider", provider, "--outblob-size", str(64 * 1024 + 1))
             self.assertIn("outblob", err)
             self.assertIn("larger than", err)
-            self.assertEqual(len(err.strip().splitlines()), 1, err)
-            self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
 
     def test_stale_entry_of_the_same_pid(self):
         # A tinyben killed by SIGKILL leaves its entry; in a container the next one often
@@ -213,11 +209,8 @@ class ConfigfsTsm(forged.ForgedAttestCase):
 
     def test_report_for_other_data_is_refused(self):
         # The generation is right, but the report is not about what was written.
-        rc, out, err, log = self.attest("--wrong-data")
-        self.assertEqual(rc, 1, err)
+        err, log = self.refused("--wrong-data")
         self.assertIn("report_data is not what was written", err)
-        self.assertEqual(len(err.strip().splitlines()), 1, err)
-        self.assertFalse(os.path.exists(os.path.join(self.work, "r.bin")))
         self.assertEqual(sum(1 for l in log if l.startswith("outblob")), 1, log)
 
 

@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <time.h>
 #include <fuse.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,28 +55,15 @@ static struct {
 	size_t aux_len;
 	EVP_PKEY *key;
 	const char *provider;
-	bool firmware_error, race, wrong_data;
+	struct emul_opts o;
+	bool race, wrong_data;
 	size_t outblob_size; /* 0: the report's own size */
-	long delay_ms;
-	FILE *log;
 	struct entry e[MAX_ENTRIES];
 } S = { .provider = "sev_guest" };
 
 static const char *const attrs[] = { "inblob", "outblob", "auxblob", "provider", "generation",
 				     "privlevel", "privlevel_floor" };
 #define NATTRS (sizeof(attrs) / sizeof(attrs[0]))
-
-static void logf_(const char *fmt, ...)
-{
-	if (!S.log)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(S.log, fmt, ap);
-	va_end(ap);
-	fputc('\n', S.log);
-	fflush(S.log);
-}
 
 /* "/name" -> entry, "/name/attr" -> entry and attr index; -1 attr for the directory. */
 static struct entry *lookup(const char *path, int *attr)
@@ -107,8 +93,8 @@ static int make_outblob(struct entry *e)
 {
 	if (e->have_out && e->read_gen == e->write_gen)
 		return 0;
-	if (S.firmware_error) {
-		logf_("outblob %s firmware-error", e->name);
+	if (S.o.firmware_error) {
+		emul_log(S.o.log, "outblob %s firmware-error", e->name);
 		return -EIO;
 	}
 	unsigned char rd[64] = { 0 };
@@ -118,11 +104,10 @@ static int make_outblob(struct entry *e)
 	int rc = emul_snp_report(S.template, S.key, rd, e->privlevel, e->outblob);
 	if (rc)
 		return rc;
-	if (S.delay_ms > 0)
-		nanosleep(&(struct timespec){ S.delay_ms / 1000, S.delay_ms % 1000 * 1000000L }, NULL);
+	emul_delay(S.o.delay_ms);
 	e->have_out = true;
 	e->read_gen = e->write_gen;
-	logf_("outblob %s generation %u", e->name, e->write_gen);
+	emul_log(S.o.log, "outblob %s generation %u", e->name, e->write_gen);
 	return 0;
 }
 
@@ -188,7 +173,7 @@ static int em_mkdir(const char *path, mode_t mode)
 		memset(&S.e[i], 0, sizeof(S.e[i]));
 		S.e[i].used = true;
 		snprintf(S.e[i].name, sizeof(S.e[i].name), "%s", path + 1);
-		logf_("mkdir %s", S.e[i].name);
+		emul_log(S.o.log, "mkdir %s", S.e[i].name);
 		return 0;
 	}
 	return -ENOSPC;
@@ -200,7 +185,7 @@ static int em_rmdir(const char *path)
 	struct entry *e = lookup(path, &attr);
 	if (!e || attr >= 0)
 		return -ENOENT;
-	logf_("rmdir %s", e->name);
+	emul_log(S.o.log, "rmdir %s", e->name);
 	e->used = false;
 	return 0;
 }
@@ -282,7 +267,7 @@ static void commit_inblob(struct entry *e, const unsigned char *data, size_t len
 	memcpy(e->inblob, data, len);
 	e->inblob_len = len;
 	e->write_gen++;
-	logf_("inblob %s %zu bytes by %s, generation %u", e->name, len, who, e->write_gen);
+	emul_log(S.o.log, "inblob %s %zu bytes by %s, generation %u", e->name, len, who, e->write_gen);
 }
 
 static int em_write(const char *path, const char *buf, size_t size, off_t off,
@@ -313,7 +298,7 @@ static int em_write(const char *path, const char *buf, size_t size, off_t off,
 		return -EINVAL;
 	e->privlevel = (unsigned)v;
 	e->write_gen++;
-	logf_("privlevel %s %lu, generation %u", e->name, v, e->write_gen);
+	emul_log(S.o.log, "privlevel %s %lu, generation %u", e->name, v, e->write_gen);
 	return (int)size;
 }
 
@@ -383,37 +368,29 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *mnt = NULL, *template = NULL, *key = NULL;
+	const char *mnt = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--template") == 0 && v)
-			template = argv[++i];
-		else if (strcmp(a, "--vcek-key") == 0 && v)
-			key = argv[++i];
-		else if (strcmp(a, "--auxblob") == 0 && v)
+		if (emul_option(&S.o, argc, argv, &i))
+			continue;
+		if (strcmp(a, "--auxblob") == 0 && v)
 			S.aux = slurp(argv[++i], &S.aux_len);
 		else if (strcmp(a, "--provider") == 0 && v)
 			S.provider = argv[++i];
-		else if (strcmp(a, "--log") == 0 && v)
-			S.log = fopen(argv[++i], "a");
-		else if (strcmp(a, "--firmware-error") == 0)
-			S.firmware_error = true;
 		else if (strcmp(a, "--race") == 0)
 			S.race = true;
 		else if (strcmp(a, "--wrong-data") == 0)
 			S.wrong_data = true;
 		else if (strcmp(a, "--outblob-size") == 0 && v)
 			S.outblob_size = strtoul(argv[++i], NULL, 10);
-		else if (strcmp(a, "--delay-ms") == 0 && v)
-			S.delay_ms = strtol(argv[++i], NULL, 10);
 		else if (a[0] != '-' && !mnt)
 			mnt = a;
 		else
 			return usage();
 	}
-	if (!mnt || !template || !key)
+	if (!mnt || !S.o.template || !S.o.key)
 		return usage();
-	if (emul_load_template(template, REPORT_SIZE, S.template) || !(S.key = emul_load_key(key)))
+	if (emul_load_template(S.o.template, REPORT_SIZE, S.template) || !(S.key = emul_load_key(S.o.key)))
 		return 2;
 	/* Foreground, single-threaded: the state above needs no locks. */
 	char *fargs[] = { argv[0], "-f", "-s", (char *)mnt, NULL };

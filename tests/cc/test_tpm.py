@@ -222,13 +222,7 @@ class InGuest(unittest.TestCase, Rows):
                 cmd[at:at] = ["-chardev", "socket,id=chrtpm,path=" + tpm.ctrl,
                               "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
                               "-device", "tpm-tis,tpmdev=tpm0"]
-                vm = guest.Guest(cmd, console)
-                try:
-                    vm.wait_for(r"^TB-TPM-DONE$", 150)
-                    vm.wait(60)
-                finally:
-                    vm.stop()
-                text = vm.text()
+                text = guest.boot_until(cmd, console, r"^TB-TPM-DONE$", 150)
             finally:
                 tpm.stop()
         rows = self.csv_block(text, 1)

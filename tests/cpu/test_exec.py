@@ -27,9 +27,7 @@ class Exec(tbtest.TempDirTest):
         self.assertEqual(sorted({r["rep"] for r in rows}), ["1", "2"])
 
     def test_false_is_a_failed_row(self):
-        p = run("exec", "-r", "3", "-q", "--", "false")
-        self.assertEqual(p.returncode, 1)
-        rows = parse_csv(p.stdout)
+        rows = tbtest.rows_of(self, run("exec", "-r", "3", "-q", "--", "false"), status=1)
         self.assertEqual([r["status"] for r in rows], ["failed"])
         self.assertIn("exit status 1", rows[0]["detail"])
 
@@ -103,9 +101,7 @@ class Exec(tbtest.TempDirTest):
             self.assertEqual(len(ok_rows(rows)), 4, (fd, text))
 
     def test_failing_prepare(self):
-        p = run("exec", "-q", "--prepare", "exit 3", "--", "true")
-        self.assertEqual(p.returncode, 1)
-        rows = parse_csv(p.stdout)
+        rows = tbtest.rows_of(self, run("exec", "-q", "--prepare", "exit 3", "--", "true"), status=1)
         self.assertEqual([r["status"] for r in rows], ["failed"])
         self.assertIn("--prepare", rows[0]["detail"])
 

@@ -61,12 +61,9 @@ class Exits(tbtest.TempDirTest):
     def test_pipe_roundtrip_on_one_cpu_is_skipped_by_its_row(self):
         # The variant's row says it needs 2 CPUs; the runner checks it, on one CPU here.
         cpu = min(os.sched_getaffinity(0))
-        p = subprocess.run(["taskset", "-c", str(cpu), tbtest.TINYBEN, "run", "-b",
-                            "cpu.exits:pipe_roundtrip,cpu.exits:rdtsc", "--quick", "-q",
-                            "--min-time", "0.005", "-r", "1"],
-                           capture_output=True, text=True, timeout=120)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        rows = parse_csv(p.stdout)
+        rows = tbtest.rows_of(self, subprocess.run(
+            ["taskset", "-c", str(cpu), tbtest.TINYBEN, "run", "-b", "cpu.exits:pipe_roundtrip,cpu.exits:rdtsc",
+             "--quick", "-q", "--min-time", "0.005", "-r", "1"], capture_output=True, text=True, timeout=120))
         pipe = [r for r in rows if r["variant"] == "pipe_roundtrip"]
         self.assertEqual([r["status"] for r in pipe], ["skipped"])
         self.assertIn("needs 2 CPUs, this process may use 1", pipe[0]["detail"])

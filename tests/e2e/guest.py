@@ -149,6 +149,18 @@ class Guest:
             self.proc.wait()
 
 
+def boot_until(cmd, console, done, timeout):
+    """Boots the guest cmd, waits until its console shows `done` (regex) within timeout seconds
+    and it powers off; the guest is stopped whatever happens. Its console text."""
+    vm = Guest(cmd, console)
+    try:
+        vm.wait_for(done, timeout)
+        vm.wait(60)
+    finally:
+        vm.stop()
+    return vm.text()
+
+
 def block(text, n):
     """stdout, rc and stderr of command n between /init's markers."""
     m = re.search(rf"^TINYBEN-BEGIN {n} .*?\n(.*?)^TINYBEN-END {n} rc=(\d+)\n"

@@ -5,7 +5,6 @@ init starting, in that order, and the guest's rows date the kernel and init from
 The cloud suite (test_cloud.py) checks the same with cloud-init and SSH in a full Debian guest."""
 import os
 import subprocess
-import unittest
 
 import guest
 import tbtest
@@ -16,9 +15,7 @@ LAUNCH = os.path.join(tbtest.SOURCE_ROOT, "packaging", "qemu", "launch.sh")
 class BootLog(tbtest.TempDirTest):
     @classmethod
     def setUpClass(cls):
-        why = guest.missing_prerequisite()
-        if why:
-            raise unittest.SkipTest(why)
+        tbtest.skip_if(guest.missing_prerequisite())
 
     def test_real_boot(self):
         initrd = self.path("initrd.cpio.gz")

@@ -11,13 +11,10 @@ TB_CLOUD_BOOT_TIMEOUT (seconds) bounds the wait for cloud-init."""
 import atexit
 import hashlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import unittest
 
 import guest
 import tbtest
@@ -67,21 +64,15 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 def missing_prerequisite():
     if os.geteuid() != 0:
         return "build-image.sh needs root (mmdebstrap's root mode)"
-    for tool, pkg in (("mmdebstrap", "mmdebstrap"), ("qemu-system-x86_64", "qemu-system-x86"),
-                      ("qemu-img", "qemu-utils"), ("genisoimage", "genisoimage"),
-                      ("ssh", "openssh-client"), ("ssh-keygen", "openssh-client"),
-                      ("mkfs.ext4", "e2fsprogs")):
-        if not shutil.which(tool):
-            return f"no {tool} (scripts/install-deps.sh installs {pkg})"
+    why = tbtest.missing_commands({tool: f"scripts/install-deps.sh installs {pkg}" for tool, pkg in (
+        ("mmdebstrap", "mmdebstrap"), ("qemu-system-x86_64", "qemu-system-x86"), ("qemu-img", "qemu-utils"),
+        ("genisoimage", "genisoimage"), ("ssh", "openssh-client"), ("ssh-keygen", "openssh-client"),
+        ("mkfs.ext4", "e2fsprogs"))})
+    if why:
+        return why
     if not guest.is_static(tbtest.TINYBEN):
         return "tinyben is dynamically linked (sanitizer build): the guest needs the static one"
     return None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stages:
@@ -120,9 +111,7 @@ def cached_image():
 class CloudGuest(tbtest.TempDirTest):
     @classmethod
     def setUpClass(cls):
-        reason = missing_prerequisite()
-        if reason:
-            raise unittest.SkipTest(reason)
+        tbtest.skip_if(missing_prerequisite())
 
     def setUp(self):
         super().setUp()
@@ -173,7 +162,7 @@ class CloudGuest(tbtest.TempDirTest):
                             HOSTNAME, "--ssh-key", self.key + ".pub", "--run-args", run_args,
                             "--tinyben-on-seed"], capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.port = free_port()
+        self.port = tbtest.free_port()
         base = IMAGE[:-len(".qcow2")]
         self.pidfile = self.path("qemu.pid")
         cmd = [LAUNCH, "plain", "--disk", disk, "--seed", seed, "--vcpus", "2", "--memory", "1024",

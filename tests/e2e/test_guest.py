@@ -42,9 +42,7 @@ def tiny_settings(benchmarks):
 class Guest(tbtest.TempDirTest):
     @classmethod
     def setUpClass(cls):
-        reason = guest.missing_prerequisite()
-        if reason:
-            raise __import__("unittest").SkipTest(reason)
+        tbtest.skip_if(guest.missing_prerequisite())
         listed = guest.listed_benchmarks()
         cls.benches = [b for b in WANTED if b in listed]
         missing = [b for b in WANTED if b not in listed]

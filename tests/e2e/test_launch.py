@@ -311,33 +311,31 @@ exec sleep {hold}
         if not (os.access("/dev/kvm", os.R_OK) and os.access("/dev/kvm", os.W_OK)):
             self.skipTest("no read-write /dev/kvm: accel.sh falls back without probing")
 
-    def test_failed_kvm_launch_falls_back_to_tcg_with_qemus_reason(self):
+    def launch_on_fake_kvm(self, kvm, accel):
+        """launch.sh plain on a fake QEMU whose KVM does `kvm` (fake_qemu), with
+        TINYBEN_QEMU_ACCEL=accel; it must succeed. The process and the arguments QEMU got."""
         self.needs_kvm_device()
         fake = self.path("qemu")
-        fake_qemu(fake, kvm="msr")
+        fake_qemu(fake, kvm=kvm)
         p = launch("plain", "--qemu", fake, "--ssh-port", "0", "--disk", self.disk(),
-                   env={"TINYBEN_QEMU_ACCEL": "auto"})
+                   env={"TINYBEN_QEMU_ACCEL": accel})
         self.assertEqual(p.returncode, 0, p.stderr)
+        with open(fake + ".args") as f:
+            return p, f.read().split("\n")
+
+    def test_failed_kvm_launch_falls_back_to_tcg_with_qemus_reason(self):
+        p, args = self.launch_on_fake_kvm("msr", "auto")
         notes = [l for l in p.stderr.splitlines() if "KVM does not work" in l]
         self.assertEqual(len(notes), 1, p.stderr)
         self.assertIn("failed to set MSR 0x10a", notes[0])
         self.assertIn("using TCG", notes[0])
         self.assertNotIn("Assertion", p.stderr)
-        with open(fake + ".args") as f:
-            args = f.read().split("\n")
         self.assertEqual(args[args.index("-accel") + 1], "tcg")
         self.assertEqual(args[args.index("-cpu") + 1], "max")
 
     def test_working_kvm_is_used(self):
-        self.needs_kvm_device()
-        fake = self.path("qemu")
-        fake_qemu(fake, kvm="works")
-        p = launch("plain", "--qemu", fake, "--ssh-port", "0", "--disk", self.disk(),
-                   env={"TINYBEN_QEMU_ACCEL": ""})
-        self.assertEqual(p.returncode, 0, p.stderr)
+        p, args = self.launch_on_fake_kvm("works", "")
         self.assertEqual(p.stderr, "")
-        with open(fake + ".args") as f:
-            args = f.read().split("\n")
         self.assertEqual(args[args.index("-accel") + 1], "kvm")
         self.assertEqual(args[args.index("-cpu") + 1], "EPYC-v4")
 

@@ -11,8 +11,8 @@ import tbtest
 
 ROOT = os.path.abspath(tbtest.SOURCE_ROOT)
 # packaging/initramfs/init.sh is the guest's PID 1 (its options come from the kernel command
-# line); scripts/lib.sh is sourced, not run.
-NOT_RUN_BY_USERS = {"packaging/initramfs/init.sh", "scripts/lib.sh"}
+# line); scripts/lib.sh and packaging/lib.sh are sourced, not run.
+NOT_RUN_BY_USERS = {"packaging/initramfs/init.sh", "scripts/lib.sh", "packaging/lib.sh"}
 # The operands a script needs before its options are looked at.
 LEADING = {"packaging/qemu/launch.sh": ["plain"]}
 # The scripts #24 named: the scan must find them all, or it checks nothing.

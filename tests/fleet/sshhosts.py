@@ -8,27 +8,24 @@ import socket
 import subprocess
 import time
 
+import tbtest
+from tbtest import free_port  # noqa: F401 (the fleet tests' ports come from here)
+
 SSHD = "/usr/sbin/sshd"
 
 
 def missing_tools():
     """The reason this machine cannot host the fleet tests, or None."""
-    for tool in ("ansible-playbook", "ssh", "ssh-keygen"):
-        if not shutil.which(tool):
-            return f"no {tool} (apt-get install ansible-core openssh-client)"
+    why = tbtest.missing_commands({tool: "apt-get install ansible-core openssh-client"
+                                   for tool in ("ansible-playbook", "ssh", "ssh-keygen")})
+    if why:
+        return why
     if not os.access(SSHD, os.X_OK):
         return f"no {SSHD} (apt-get install openssh-server)"
     tinyben = os.environ.get("TINYBEN", "build/tinyben")
     if subprocess.run(["ldd", tinyben], capture_output=True).returncode == 0:
         return "tinyben is dynamically linked (sanitizer build): the playbook sends only a static one"
     return None
-
-
-def free_port():
-    """A loopback port nothing listens on now (the kernel's choice, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def keygen(path):

@@ -159,9 +159,7 @@ class MatrixRun(tbtest.TempDirTest):
 
     @classmethod
     def setUpClass(cls):
-        why = sshhosts.missing_tools()
-        if why:
-            raise unittest.SkipTest(why)
+        tbtest.skip_if(sshhosts.missing_tools())
         if os.geteuid() != 0:
             raise unittest.SkipTest("the sshd guests need root (PID and mount namespaces, sshd as root)")
 

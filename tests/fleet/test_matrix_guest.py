@@ -10,7 +10,6 @@ one built before (with its IMAGE.vmlinuz and IMAGE.initrd beside it)."""
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -69,12 +68,8 @@ def guest_image():
 class MatrixGuests(tbtest.TempDirTest):
     @classmethod
     def setUpClass(cls):
-        why = sshhosts.missing_tools()
-        if why:
-            raise unittest.SkipTest(why)
-        for tool in ("qemu-system-x86_64", "qemu-img"):
-            if not shutil.which(tool):
-                raise unittest.SkipTest(f"no {tool} (apt-get install qemu-system-x86 qemu-utils)")
+        tbtest.skip_if(sshhosts.missing_tools() or tbtest.missing_commands(
+            {tool: "apt-get install qemu-system-x86 qemu-utils" for tool in ("qemu-system-x86_64", "qemu-img")}))
         cls.image = guest_image()
 
     def test_two_guests_parallel(self):

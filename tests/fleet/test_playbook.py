@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import time
-import unittest
 
 import tbtest
 
@@ -30,9 +29,7 @@ def stage(name, t0):
 class Playbook(tbtest.TempDirTest):
     @classmethod
     def setUpClass(cls):
-        why = sshhosts.missing_tools()
-        if why:
-            raise unittest.SkipTest(why)
+        tbtest.skip_if(sshhosts.missing_tools())
 
     def setUp(self):
         super().setUp()

@@ -377,10 +377,8 @@ class ExistingServer(ServerTest):
 
     def test_error_reply_is_a_failed_row(self):
         self.cli("SET", "counter:__rand_int__", "not-a-number")
-        p = run("run", "-b", "io.redis:INCR,io.redis:SADD", *TINY, "--redis", self.sock,
-                env=self.env())
-        self.assertEqual(p.returncode, 1, p.stderr)
-        rows = parse_csv(p.stdout)
+        rows = tbtest.rows_of(self, run("run", "-b", "io.redis:INCR,io.redis:SADD", *TINY, "--redis", self.sock,
+                                        env=self.env()), status=1)
         failed = [r for r in rows if r["status"] == "failed"]
         self.assertEqual([r["variant"] for r in failed], ["INCR"])
         self.assertIn("unexpected reply to INCR: error ERR", failed[0]["detail"])

@@ -15,12 +15,6 @@ LOAD = ["-b", "io.redis:SET", "-r", "2", "--set", "io.redis.requests=300",
         "--set", "io.redis.clients=3"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class StaticResolve(tbtest.TempDirTest):
     """A root holding only tinyben, /etc/hosts and /etc/nsswitch.conf: no libc.so, no libnss_*."""
 
@@ -38,7 +32,7 @@ class StaticResolve(tbtest.TempDirTest):
         shutil.copy(tbtest.TINYBEN, os.path.join(self.root, "tinyben"))
         with open(os.path.join(self.root, "etc", "hosts"), "w") as f:
             f.write("127.0.0.1 localhost tinyben-redis\n")
-        self.port = free_port()
+        self.port = tbtest.free_port()
         self.server = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

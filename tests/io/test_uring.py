@@ -26,6 +26,13 @@ def block_device():
 
 
 class Uring(tbtest.TempDirTest):
+    def tiny(self, selection, *args, status=0, env=None, where=None):
+        """`tinyben run -b SELECTION` at the TINY sizes with ARGS, its files in `where` (default
+        the test's folder); it must exit with `status`. The finished process."""
+        p = run("run", "-b", selection, *TINY, *args, "--dir", where or self.tmp, env=env)
+        self.assertEqual(p.returncode, status, p.stderr)
+        return p
+
     def check_rows(self, rows, engine):
         self.assertEqual({r["status"] for r in rows}, {"ok"})
         for job in JOBS:
@@ -57,8 +64,7 @@ class Uring(tbtest.TempDirTest):
         self.assertIn("engine=pwrite+fdatasync", fs[0]["detail"])
 
     def test_all_jobs_tiny(self):
-        p = run("run", "-b", "io.uring", *TINY, "--dir", self.tmp)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.tiny("io.uring")
         rows = parse_csv(p.stdout)
         engine = "io_uring" if "engine=io_uring" in p.stdout else "psync"
         self.check_rows(rows, engine)
@@ -69,8 +75,7 @@ class Uring(tbtest.TempDirTest):
         self.assert_no_leftovers(self.tmp)
 
     def test_psync_forced_by_environment(self):
-        p = run("run", "-b", "io.uring", *TINY, "--dir", self.tmp, env=NO_URING)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.tiny("io.uring", env=NO_URING)
         rows = parse_csv(p.stdout)
         self.check_rows(rows, "psync")
         self.assertNotIn("engine=io_uring", p.stdout)
@@ -81,9 +86,7 @@ class Uring(tbtest.TempDirTest):
         self.assert_no_leftovers(self.tmp)
 
     def test_psync_forced_by_option(self):
-        p = run("run", "-b", "io.uring:randread-qd1", *TINY, "--set", "io.uring.engine=psync",
-                "--dir", self.tmp)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.tiny("io.uring:randread-qd1", "--set", "io.uring.engine=psync")
         rows = parse_csv(p.stdout)
         self.assertEqual(len(rows), 10)
         self.assertTrue(all("engine=psync forced=option" in r["detail"] for r in rows))
@@ -92,9 +95,7 @@ class Uring(tbtest.TempDirTest):
         # A choice outside its words is bad usage, like a bad number: exit 2 before
         # anything runs, one line naming the words.
         for engine in ("aio", "bogus", ""):
-            p = run("run", "-b", "io.uring:read-qd1", *TINY, "--set", "io.uring.engine=" + engine,
-                    "--dir", self.tmp)
-            self.assertEqual(p.returncode, 2, p.stderr)
+            p = self.tiny("io.uring:read-qd1", "--set", "io.uring.engine=" + engine, status=2)
             self.assertEqual(p.stdout, "")
             self.assertEqual(p.stderr.strip().splitlines(),
                              [f"tinyben: run: --set io.uring.engine: '{engine}' is not one of "
@@ -103,9 +104,7 @@ class Uring(tbtest.TempDirTest):
 
     def test_too_little_space_is_skipped(self):
         # 1 PiB cannot fit: every variant is a skipped row, and nothing is written.
-        p = run("run", "-b", "io.uring", *TINY, "--set", "io.uring.size=1048576G",
-                "--dir", self.tmp)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.tiny("io.uring", "--set", "io.uring.size=1048576G")
         rows = parse_csv(p.stdout)
         self.assertEqual(len(rows), 9)
         for r in rows:
@@ -122,9 +121,7 @@ class Uring(tbtest.TempDirTest):
             os.mknod(dev, 0o600 | stat.S_IFBLK, os.makedev(7, 255))
         if dev is None:
             self.skipTest("no block device in /dev, and not root to make one")
-        p = run("run", "-b", "io.uring:randread-qd1", *TINY, "--set", f"io.uring.file={dev}",
-                "--dir", self.tmp)
-        self.assertEqual(p.returncode, 1)
+        p = self.tiny("io.uring:randread-qd1", "--set", f"io.uring.file={dev}", status=1)
         rows = parse_csv(p.stdout)
         self.assertEqual([r["status"] for r in rows], ["failed"])
         self.assertIn("refused", rows[0]["detail"])
@@ -137,9 +134,8 @@ class Uring(tbtest.TempDirTest):
         # A file that is not a block device is bad usage, refused before anything runs
         # (exit 2, one line), as is a path that does not exist.
         for path in (victim, self.path("missing")):
-            p = run("run", "-b", "io.uring:randwrite-qd1", *TINY, "--allow-device",
-                    "--set", f"io.uring.file={path}", "--dir", self.tmp)
-            self.assertEqual(p.returncode, 2, p.stderr)
+            p = self.tiny("io.uring:randwrite-qd1", "--allow-device", "--set", f"io.uring.file={path}",
+                          status=2)
             self.assertEqual(p.stdout, "")
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
             self.assertIn("--set io.uring.file: ", p.stderr)
@@ -151,9 +147,7 @@ class Uring(tbtest.TempDirTest):
 
     def test_block_size_not_multiple_of_512_is_bad_usage(self):
         for opt in ("rand_bs=513", "seq_bs=4097"):
-            p = run("run", "-b", "io.uring:randread-qd1", *TINY, "--set", "io.uring." + opt,
-                    "--dir", self.tmp)
-            self.assertEqual(p.returncode, 2, p.stderr)
+            p = self.tiny("io.uring:randread-qd1", "--set", "io.uring." + opt, status=2)
             self.assertEqual(p.stdout, "")
             self.assertEqual(p.stderr.strip().splitlines(),
                              [f"tinyben: run: --set io.uring.{opt.split('=')[0]}: "
@@ -166,8 +160,7 @@ class Uring(tbtest.TempDirTest):
         with tempfile.TemporaryDirectory(dir="/dev/shm", prefix="tbtest-") as d:
             if os.statvfs(d).f_bavail * os.statvfs(d).f_frsize < (80 << 20):
                 self.skipTest("/dev/shm too small")
-            p = run("run", "-b", "io.uring:randread-qd1", *TINY, "--dir", d, env=NO_URING)
-            self.assertEqual(p.returncode, 0, p.stderr)
+            p = self.tiny("io.uring:randread-qd1", env=NO_URING, where=d)
             rows = parse_csv(p.stdout)
             self.assertEqual({r["status"] for r in rows}, {"ok"})
             # tmpfs accepts O_DIRECT since Linux 6.6: expect what this kernel does
@@ -183,9 +176,7 @@ class Uring(tbtest.TempDirTest):
             self.assert_no_leftovers(d)
 
     def test_buffered_by_option(self):
-        p = run("run", "-b", "io.uring:read-qd1", *TINY, "--set", "io.uring.direct=0",
-                "--dir", self.tmp, env=NO_URING)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.tiny("io.uring:read-qd1", "--set", "io.uring.direct=0", env=NO_URING)
         rows = parse_csv(p.stdout)
         self.assertTrue(all("direct=buffered(option)" in r["detail"] for r in rows))
 

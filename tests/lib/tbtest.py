@@ -5,6 +5,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,41 @@ def ok_rows(rows, bench=None, variant=None, metric=None):
             and (bench is None or r["bench"] == bench)
             and (variant is None or r["variant"] == variant)
             and (metric is None or r["metric"] == metric)]
+
+
+def rows_of(test, p, status=0):
+    """The CSV rows of a finished tinyben p, once test has checked that it exited with status."""
+    test.assertEqual(p.returncode, status, p.stderr)
+    return parse_csv(p.stdout)
+
+
+def skip_if(reason):
+    """For setUpClass: skips the whole class when reason (what this machine lacks) is not None."""
+    if reason:
+        raise unittest.SkipTest(reason)
+
+
+def missing_commands(hints):
+    """Why a test cannot run here: "no TOOL (HINT)" for the first TOOL of hints (a dict TOOL ->
+    HINT, in order) that is not on PATH; None when every one is."""
+    for tool, hint in hints.items():
+        if not shutil.which(tool):
+            return f"no {tool} ({hint})"
+    return None
+
+
+def command_fails(args, what):
+    """Why a test cannot run here when the probe command args fails: "WHAT: its stderr"; None
+    when it works."""
+    p = subprocess.run(args, capture_output=True, text=True)
+    return f"{what}: {p.stderr.strip()}" if p.returncode != 0 else None
+
+
+def free_port():
+    """A loopback port nothing listens on now (the kernel's choice, bound and then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class TempDirTest(unittest.TestCase):

@@ -42,28 +42,31 @@ class Gate(tbtest.TempDirTest):
     def gate(self, *args):
         return run("compare", "--gate", *args)
 
-    def test_pass_when_equivalent(self):
+    def sides(self, runs, spread=0.003, **cand):
+        """a.csv and b.csv of `runs` runs each (seeds 1 and 2, both with `spread`); cand: more
+        of write_runs' arguments for b. Their paths."""
         a, b = self.path("a.csv"), self.path("b.csv")
-        write_runs(a, 5, seed=1)
-        write_runs(b, 5, seed=2)
+        write_runs(a, runs, seed=1, spread=spread)
+        write_runs(b, runs, seed=2, spread=spread, **cand)
+        return a, b
+
+    def gated(self, a, b, status):
+        """compare --gate --margin 2 a b, which must exit with status."""
         p = self.gate("--margin", "2", a, b)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.returncode, status, p.stdout + p.stderr)
+        return p
+
+    def test_pass_when_equivalent(self):
+        p = self.gated(*self.sides(5), 0)
         self.assertIn("gate passed: 2 metrics gated at +2%: 2 pass, 0 worse, 0 undecided",
                       p.stdout)
 
     def test_better_passes(self):
-        a, b = self.path("a.csv"), self.path("b.csv")
-        write_runs(a, 5, seed=1)
-        write_runs(b, 5, seed=2, effect={"speed": 0.7, "latency": 0.7})
-        p = self.gate("--margin", "2", a, b)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.gated(*self.sides(5, effect={"speed": 0.7, "latency": 0.7}), 0)
 
     def test_worse_fails_and_is_listed(self):
-        a, b = self.path("a.csv"), self.path("b.csv")
-        write_runs(a, 5, seed=1)
-        write_runs(b, 5, seed=2, effect={"latency": 1.10})
-        p = self.gate("--margin", "2", a, b)
-        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        a, b = self.sides(5, effect={"latency": 1.10})
+        p = self.gated(a, b, 1)
         self.assertRegex(p.stdout, r"worse: mem\.y:w:latency overhead \+10\.\d\d% \(90% "
                                    r"interval .*\) exceeds \+2%")
         self.assertNotIn("cpu.x", p.stdout)
@@ -79,49 +82,38 @@ class Gate(tbtest.TempDirTest):
     def test_no_common_metric(self):
         """Sides with no metric in common: one line about that, not about a --metrics that
         was never given (it said "--metrics '(null)'")."""
-        a, b = self.path("a.csv"), self.path("b.csv")
-        write_runs(a, 3, seed=1)
-        write_runs(b, 3, seed=2)
+        a, b = self.sides(3)
         with open(b) as f:
             text = f.read().replace("cpu.x,v,speed", "cpu.z,v,speed").replace(
                 "mem.y,w,latency", "mem.z,w,latency")
         with open(b, "w", newline="") as f:
             f.write(text)
-        p = self.gate("--margin", "2", a, b)
-        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        p = self.gated(a, b, 2)
         self.assertEqual(p.stderr.strip().splitlines()[-1],
                          "tinyben: compare: --gate: no metric was measured on both sides: "
                          "nothing to gate")
         self.assertNotIn("null", p.stderr)
 
     def test_undecided_says_how_many_runs(self):
-        a, b = self.path("a.csv"), self.path("b.csv")
         # too few runs
-        write_runs(a, 2, seed=1)
-        write_runs(b, 2, seed=2)
-        p = self.gate("--margin", "2", a, b)
-        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        p = self.gated(*self.sides(2), 3)
         self.assertIn("cannot decide: cpu.x:v:speed (2/2 runs): needs at least 3 runs a side",
                       p.stdout)
         # noisy runs (3% between runs) against a 2% margin: a number of runs that decides
-        write_runs(a, 4, seed=1, spread=0.03)
-        write_runs(b, 4, seed=2, spread=0.03)
-        p = self.gate("--margin", "2", a, b)
-        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        a, b = self.sides(4, spread=0.03)
+        p = self.gated(a, b, 3)
         self.assertRegex(p.stdout, r"cannot decide: mem\.y:w:latency overhead .*: needs "
                                    r"about \d+ runs a side")
         self.assertIn("gate undecided", p.stdout)
         # a worse metric decides the gate even when another is undecided
         write_runs(b, 4, seed=2, spread=0.03, effect={"latency": 1.5})
-        p = self.gate("--margin", "2", a, b)
-        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.gated(a, b, 1)
 
     def test_boots_are_the_unit_when_recorded(self):
         a, b = self.path("a.csv"), self.path("b.csv")
         write_runs(a, 6, seed=1, spread=0.03, boots=["a1", "a1", "a2", "a2", "a3", "a3"])
         write_runs(b, 6, seed=2, spread=0.03, boots=["b1", "b1", "b2", "b2", "b3", "b3"])
-        p = self.gate("--margin", "2", a, b)
-        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        p = self.gated(a, b, 3)
         self.assertRegex(p.stdout, r"needs about \d+ boots a side")
         # the table says its unit in the header and on every verdict
         p = run("compare", a, b)

@@ -86,6 +86,24 @@ def csv_text(rows, runs=5, seed=1):
 
 
 class Stream(tbtest.TempDirTest):
+    def big_csv(self, name, rows, **kw):
+        """A generated CSV of `rows` rows (kw: bigcsv.write's runs, series, seed): its path."""
+        path = self.path(name)
+        with open(path, "w", newline="") as f:
+            bigcsv.write(f, rows, **kw)
+        return path
+
+    def compare_with_itself(self, path):
+        """`compare PATH PATH`, which must succeed: its stdout and peak RSS."""
+        rc, out, err, rss = max_rss("compare", path, path)
+        self.assertEqual(rc, 0, err)
+        return out, rss
+
+    def assert_rss_below(self, rss, mib):
+        """Peak RSS under mib MiB; not in a sanitizer build (its shadow memory)."""
+        if not SANITIZED:
+            self.assertLess(rss, mib * MIB, f"peak RSS {rss / MIB:.0f} MiB")
+
     def test_million_rows_a_side_in_bounded_memory(self):
         # Generated straight into FIFOs: 2 x 160 MB never touch the disk.
         paths = []
@@ -108,37 +126,24 @@ class Stream(tbtest.TempDirTest):
             self.assertEqual((r["base_runs"], r["cand_runs"]), ("20", "20"))
             self.assertEqual(r["ci_method"], "runs")
         # Before streaming: 1.1 GB (every row kept with its strings). Now: the numbers.
-        if not SANITIZED:
-            self.assertLess(rss, 300 * MIB, f"peak RSS {rss / MIB:.0f} MiB")
+        self.assert_rss_below(rss, 300)
 
     def test_a_million_runs_fit_too(self):
         # Every row its own run: runs are kept as an id each (about 250 bytes a run with
         # its index; both sides hold 300000), environments of the first 1000 only.
-        p = self.path("runs.csv")
-        with open(p, "w", newline="") as f:
-            bigcsv.write(f, 300000, runs=300000, series=1, seed=3)
-        rc, out, err, rss = max_rss("compare", p, p)
-        self.assertEqual(rc, 0, err)
+        out, rss = self.compare_with_itself(self.big_csv("runs.csv", 300000, runs=300000, series=1, seed=3))
         self.assertIn("... and 299000 more runs", out)
-        if not SANITIZED:
-            self.assertLess(rss, 200 * MIB, f"peak RSS {rss / MIB:.0f} MiB")
+        self.assert_rss_below(rss, 200)
 
     def test_many_distinct_metrics_in_bounded_memory(self):
         # Every row its own (bench, variant, metric): the table is formatted one row at a
         # time. Keeping every formatted row (1.4 KB each) took 580 MiB here; now 240.
-        p = self.path("wide.csv")
-        with open(p, "w", newline="") as f:
-            bigcsv.write(f, 200000, runs=20, series=200000, seed=7)
-        rc, out, err, rss = max_rss("compare", p, p)
-        self.assertEqual(rc, 0, err)
+        out, rss = self.compare_with_itself(self.big_csv("wide.csv", 200000, runs=20, series=200000, seed=7))
         self.assertEqual(out.count(" undetermined\n"), 200000)
-        if not SANITIZED:
-            self.assertLess(rss, 350 * MIB, f"peak RSS {rss / MIB:.0f} MiB")
+        self.assert_rss_below(rss, 350)
 
     def test_report_refuses_more_bars_than_it_can_draw(self):
-        p = self.path("runs.csv")
-        with open(p, "w", newline="") as f:
-            bigcsv.write(f, 200, runs=100, series=1, seed=5)
+        p = self.big_csv("runs.csv", 200, runs=100, series=1, seed=5)
         r = run("report", "--by", "run", "-o", self.path("r.html"), p)
         self.assertEqual(r.returncode, 2)
         self.assertIn("more than 64 runs to draw under --by run", r.stderr)
@@ -155,8 +160,7 @@ class Stream(tbtest.TempDirTest):
             self.assertEqual(rc, 2, err)
             self.assertEqual(err.strip(), "tinyben: compare: /dev/zero:1: NUL byte: not a text "
                                           "CSV file")
-            if not SANITIZED:
-                self.assertLess(rss, 64 * MIB)
+            self.assert_rss_below(rss, 64)
         rc, out, err, rss = max_rss("report", "-o", self.path("r.html"), good, "/dev/zero")
         self.assertEqual(rc, 2, err)
         self.assertIn("/dev/zero:1: NUL byte", err)

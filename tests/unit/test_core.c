@@ -11,34 +11,33 @@
 #include "core/run_args.h"
 #include "../lib/check.h"
 
-static void test_csv_quote(void)
+/* CSV and JSON quoting: each row is the function, a field and what it must write. */
+static void test_quote(void)
 {
+	static const struct {
+		size_t (*quote)(char *buf, size_t cap, const char *field);
+		const char *field, *want;
+	} cases[] = {
+		{ tb_csv_quote, "plain", "plain" },
+		{ tb_csv_quote, "a,b", "\"a,b\"" },
+		{ tb_csv_quote, "say \"hi\"", "\"say \"\"hi\"\"\"" },
+		{ tb_csv_quote, "two\nlines", "\"two\nlines\"" },
+		{ tb_csv_quote, "", "" },
+		{ tb_json_quote, "a\"b\\c\n\x01", "\"a\\\"b\\\\c\\n\\u0001\"" },
+		/* Valid UTF-8 passes as is; a stray byte, an overlong form, a surrogate and a cut
+		 * sequence each become U+FFFD, so the line stays parsable JSON. */
+		{ tb_json_quote, "h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+		  "\"h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"" },
+		{ tb_json_quote, "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82",
+		  "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\"" },
+	};
 	char b[64];
-	tb_csv_quote(b, sizeof(b), "plain");
-	CHECK_STR(b, "plain");
-	tb_csv_quote(b, sizeof(b), "a,b");
-	CHECK_STR(b, "\"a,b\"");
-	tb_csv_quote(b, sizeof(b), "say \"hi\"");
-	CHECK_STR(b, "\"say \"\"hi\"\"\"");
-	tb_csv_quote(b, sizeof(b), "two\nlines");
-	CHECK_STR(b, "\"two\nlines\"");
-	tb_csv_quote(b, sizeof(b), "");
-	CHECK_STR(b, "");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		cases[i].quote(b, sizeof(b), cases[i].field);
+		CHECK_STR(b, cases[i].want);
+	}
 	CHECK(tb_csv_quote(b, 4, "a,bcdef") == 9); /* needs 9, truncated safely */
 	CHECK(strlen(b) == 3);
-}
-
-static void test_json_quote(void)
-{
-	char b[64];
-	tb_json_quote(b, sizeof(b), "a\"b\\c\n\x01");
-	CHECK_STR(b, "\"a\\\"b\\\\c\\n\\u0001\"");
-	/* Valid UTF-8 passes as is; a stray byte, an overlong form, a surrogate and a cut
-	 * sequence each become U+FFFD, so the line stays parsable JSON. */
-	tb_json_quote(b, sizeof(b), "h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
-	CHECK_STR(b, "\"h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
-	tb_json_quote(b, sizeof(b), "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82");
-	CHECK_STR(b, "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\"");
 }
 
 static void test_parse(void)
@@ -329,8 +328,7 @@ static void test_hist(void)
 int main(void)
 {
 	test_hist();
-	test_csv_quote();
-	test_json_quote();
+	test_quote();
 	test_parse();
 	test_threads_list();
 	test_args();

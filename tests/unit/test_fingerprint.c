@@ -37,6 +37,21 @@ static int rm(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 	return remove(p);
 }
 
+/* The facts read from /proc and /sys that fp must hold (isa comes from the caller). */
+struct facts {
+	const char *ucode, *cmdline, *swiotlb, *thp, *cpuidle, *numa;
+};
+
+static void check_facts(const struct tb_fingerprint *fp, struct facts want)
+{
+	CHECK_STR(fp->ucode, want.ucode);
+	CHECK_STR(fp->cmdline, want.cmdline);
+	CHECK_STR(fp->swiotlb, want.swiotlb);
+	CHECK_STR(fp->thp, want.thp);
+	CHECK_STR(fp->cpuidle, want.cpuidle);
+	CHECK_STR(fp->numa, want.numa);
+}
+
 static void test_facts(void)
 {
 	put("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\nmicrocode\t: 0xa0011d1\n"
@@ -52,12 +67,10 @@ static void test_facts(void)
 	struct tb_fingerprint fp;
 	tb_fingerprint_collect(&fp, root, "sse4.2+avx2");
 	CHECK_STR(fp.isa, "sse4.2+avx2");
-	CHECK_STR(fp.ucode, "0xa0011d1");
-	CHECK_STR(fp.cmdline, "console=ttyS0%2C115200%20swiotlb=262144%2Cforce%20quiet%20100%25");
-	CHECK_STR(fp.swiotlb, "262144,force");
-	CHECK_STR(fp.thp, "madvise");
-	CHECK_STR(fp.cpuidle, "haltpoll/haltpoll");
-	CHECK_STR(fp.numa, "2");
+	check_facts(&fp, (struct facts){
+		.ucode = "0xa0011d1",
+		.cmdline = "console=ttyS0%2C115200%20swiotlb=262144%2Cforce%20quiet%20100%25",
+		.swiotlb = "262144,force", .thp = "madvise", .cpuidle = "haltpoll/haltpoll", .numa = "2" });
 	CHECK_STR(fp.clocksource, "tsc");
 	char d[2048];
 	tb_fingerprint_detail(&fp, d, sizeof(d));
@@ -77,12 +90,8 @@ static void test_facts(void)
 	char empty[80];
 	snprintf(empty, sizeof(empty), "%s/none", root);
 	tb_fingerprint_collect(&fp, empty, "none");
-	CHECK_STR(fp.ucode, "unknown");
-	CHECK_STR(fp.cmdline, "unknown");
-	CHECK_STR(fp.swiotlb, "unknown");
-	CHECK_STR(fp.thp, "unknown");
-	CHECK_STR(fp.cpuidle, "unknown/unknown");
-	CHECK_STR(fp.numa, "unknown");
+	check_facts(&fp, (struct facts){ .ucode = "unknown", .cmdline = "unknown", .swiotlb = "unknown",
+				       .thp = "unknown", .cpuidle = "unknown/unknown", .numa = "unknown" });
 	char s[64];
 	tb_swiotlb_arg("quiet", s, sizeof(s));
 	CHECK_STR(s, "default");
