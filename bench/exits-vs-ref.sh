@@ -5,6 +5,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-5}
+bench_positive ROUNDS "$ROUNDS"
 bench_tinyben
 bench_knobs N=2000000
 bench_workdir

@@ -11,7 +11,8 @@ bench_root=$(cd "$bench_here/.." && pwd)
 bench_tinyben() {
 	TINYBEN=${TINYBEN:-${1:-$bench_root/build/tinyben}}
 	case $TINYBEN in /*) ;; *) TINYBEN=$(pwd)/$TINYBEN ;; esac
-	[ -x "$TINYBEN" ] || { echo "$TINYBEN: not built (ninja -C build)" >&2; exit 2; }
+	[ -f "$TINYBEN" ] && [ -x "$TINYBEN" ] ||
+		{ echo "$TINYBEN: not built (ninja -C build)" >&2; exit 2; }
 }
 
 # bench_positive NAME VALUE: VALUE is a whole number >= 1, else one line and exit 2.
@@ -47,7 +48,9 @@ bench_tools() {
 bench_pids=
 bench_rm=
 bench_workdir() {
-	work=$(mktemp -d "${1:-${TMPDIR:-/tmp}}/$(basename "$0" .sh).XXXXXX")
+	local parent=${1:-${TMPDIR:-/tmp}}
+	work=$(mktemp -d "$parent/$(basename "$0" .sh).XXXXXX" 2>/dev/null) ||
+		{ echo "$parent: cannot make a work directory there (not a writable directory)" >&2; exit 2; }
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM

@@ -9,6 +9,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-3}
+bench_positive ROUNDS "$ROUNDS"
 bench_knobs SIZE_MIB=64 SECS=3
 LEVELS=${LEVELS:-"1 9 12"}
 bench_tools "apt-get install lz4" lz4

@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$bench_root"
 ROUNDS=${1:-7}
 N=${2:-100000}
+bench_positive ROUNDS "$ROUNDS"
+bench_positive N "$N"
 CLIENTS=${CLIENTS:-50}
 DATA=${DATA:-3}
 TRANSPORT=${TRANSPORT:-unix}

@@ -10,6 +10,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 DIR=${1:-.}
 ROUNDS=${2:-5}
+bench_positive ROUNDS "$ROUNDS"
 bench_tools "apt-get install sqlite3" sqlite3
 bench_tinyben
 bench_workdir "$DIR"

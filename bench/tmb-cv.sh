@@ -4,7 +4,8 @@
 # Usage: bench/tmb-cv.sh [BUILD_DIR]   env: SIZE_MIB (32) REPS (10) ROUNDS (3)
 set -eu
 . "$(dirname "$0")/lib.sh"
-tb=${1:-$bench_root/build}/tinyben
+bench_tinyben "${1:+$1/tinyben}"
+tb=$TINYBEN
 bench_knobs SIZE_MIB=32 REPS=10 ROUNDS=3
 bench_workdir
 
@@ -13,6 +14,8 @@ bench_header "size=${SIZE_MIB}MiB reps=$REPS rounds=$ROUNDS" "tinyben: $tb run -
 for r in $(seq "$ROUNDS"); do
 	"$tb" run -b mem.tmb -r "$REPS" --set "mem.tmb.size_mib=$SIZE_MIB" 2>/dev/null |
 		awk -F, 'NR>1 && $14=="bw" {print $13, $18}' >"$work/tb.$r"
+	# A pipeline's status is its last command's: no rows is how a failed run shows here.
+	[ -s "$work/tb.$r" ] || { echo "$tb run -b mem.tmb wrote no rows" >&2; exit 1; }
 	if command -v mbw >/dev/null; then
 		mbw -q -n 10 -t0 "$SIZE_MIB" |
 			awk '$1 ~ /^[0-9]+$/ && $1 > 0 && $3 == "MEMCPY" {print $9 * 1.048576}' |

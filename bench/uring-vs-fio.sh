@@ -16,6 +16,13 @@ DIR=${1:-.}
 SIZE=${2:-1G}
 RT=${3:-5}
 ROUNDS=${4:-3}
+bench_positive RUNTIME_S "$RT"
+bench_positive ROUNDS "$ROUNDS"
+case $SIZE in
+[1-9]*[KMG] | [1-9]*) case ${SIZE%[KMG]} in *[!0-9]*) SIZE= ;; esac ;;
+*) SIZE= ;;
+esac
+[ -n "$SIZE" ] || { echo "SIZE must be a whole number with an optional K, M or G (e.g. 1G)" >&2; exit 2; }
 FIO=${FIO:-fio}
 bench_tools "apt-get install fio" "$FIO"
 bench_tinyben

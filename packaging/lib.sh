@@ -23,6 +23,6 @@ static_tinyben() {
 		tinyben=$(command -v tinyben || true)
 		[ -n "$tinyben" ] || die "no tinyben on PATH: pass --tinyben build/tinyben"
 	fi
-	[ -x "$tinyben" ] || die "--tinyben $tinyben is not an executable file"
+	[ -f "$tinyben" ] && [ -x "$tinyben" ] || die "--tinyben $tinyben is not an executable file"
 	! ldd "$tinyben" >/dev/null 2>&1 || die "$tinyben is dynamically linked; $1"
 }

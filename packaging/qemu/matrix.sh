@@ -44,7 +44,9 @@ matrix= image= tinyben=$root/build/tinyben run_args="run --quick" parallel=1 res
 base_port=10022 ovmf= boot_timeout=900 timeout=3600 user=tinyben launcher=$here/launch.sh
 work_parent=${TMPDIR:-/tmp} keep_work=0 run_id= dry_run=0 seed=
 
-is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+# Decimal without leading zeros (bash arithmetic reads 010 as octal, 08 as an error), and
+# short enough for [ -ge ] and $(( )).
+is_uint() { [[ $1 =~ ^(0|[1-9][0-9]{0,17})$ ]]; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-m|--matrix) needs "a file" "$@"; matrix=$2; shift 2 ;;
@@ -70,7 +72,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$matrix" ] || die "needs -m MATRIX (see --help)"
 [ -r "$matrix" ] || die "--matrix $matrix: cannot read it"
-[[ " $run_args " != *" -o "* && " $run_args " != *" --output"* ]] || die "--run-args: no -o, the playbook names each guest's CSV"
+[[ " $run_args " != *" -o"* && " $run_args " != *" --output"* ]] || die "--run-args: no -o, the playbook names each guest's CSV"
 [ -n "$run_id" ] || run_id=$(date -u +%Y%m%dT%H%M%SZ)
 # Each guest's tinyben reads the host's view of its boot from here (cc.boot's host-* rows).
 guest_boot_log=/var/tmp/tinyben-host-boot.log host_log_arg=

@@ -107,6 +107,13 @@ int tb_args_parse(struct tb_args *a, int argc, char **argv,
 		}
 		i += taken - 1;
 	}
+	/* After "--" a verb that takes no operands has nothing to read: `run -- -b x` would
+	 * otherwise run the whole default suite, the -b unseen. */
+	if (!a->mixed && !a->operands && i < argc) {
+		tb_error("%s: unexpected argument '%s' (see 'tinyben %s --help')", a->verb, argv[i],
+			 a->verb);
+		return -1;
+	}
 	a->first_operand = a->mixed ? ops : i;
 	return 0;
 }

@@ -406,6 +406,16 @@ static int on_option(void *user, int id, const char *value)
 	return 0;
 }
 
+static bool bench_name_ok(const char *name)
+{
+	if (!*name || strpbrk(name, ", \"':*?[]\\"))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
 static int exec_main(int argc, char **argv)
 {
 	static const struct tb_arg args[] = {
@@ -434,15 +444,21 @@ static int exec_main(int argc, char **argv)
 		tb_error("exec: %s: command not found or not executable", cmd[0]);
 		return TB_EXIT_USAGE;
 	}
-	if (!name) {
+	bool named = name != NULL;
+	if (!named) {
 		const char *slash = strrchr(cmd[0], '/');
 		name = slash ? slash + 1 : cmd[0];
 	}
 	/* exec.NAME is a bench name: a colon would split it in -b and compare --metrics
-	 * (bench:variant:metric), a glob character would match other benchmarks there. */
-	if (!*name || strpbrk(name, ", \t\r\n\":*?[]\\")) {
-		tb_error("exec: --name '%s': use a name without spaces, commas, quotes, colons "
-			 "or glob characters (*?[]\\)", name);
+	 * (bench:variant:metric), a glob character would match other benchmarks there, and a
+	 * control character would break the row. */
+	if (!bench_name_ok(name)) {
+		if (named)
+			tb_error("exec: --name: use a name without spaces, commas, quotes, colons, "
+				 "control or glob characters (*?[]\\)");
+		else
+			tb_error("exec: the command's name cannot name the rows (spaces, commas, "
+				 "quotes, colons, control or glob characters): give --name NAME");
 		return TB_EXIT_USAGE;
 	}
 	/* Orphans of the command's group are re-parented to tinyben, which reaps them when it

@@ -50,12 +50,18 @@ class Exec(tbtest.TempDirTest):
         # exec.NAME is selected by -b and matched by compare --metrics as bench:variant:metric:
         # a colon or a glob character in it would select the wrong rows there.
         out = self.path("out.csv")
-        for bad in ("a:b", "a*", "x?", "[x]", "a b", "a,b", "a\\b", ""):
+        for bad in ("a:b", "a*", "x?", "[x]", "a b", "a,b", "a\\b", "a\x01b", ""):
             p = run("exec", "-q", "-r", "1", "--name", bad, "-o", out, "--", "true")
             self.assertEqual(p.returncode, 2, (bad, p.stderr))
             self.assertIn("--name", p.stderr)
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
             self.assertFalse(os.path.exists(out))
+        # Without --name the command's base name is the name: one that cannot be says so.
+        p = run("exec", "-q", "-r", "1", "-o", out, "--", "[", "1", "=", "1", "]")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("the command's name cannot name the rows", p.stderr)
+        self.assertIn("give --name NAME", p.stderr)
+        self.assertFalse(os.path.exists(out))
         p = run("exec", "-q", "-r", "1", "--name", "gcc-12.2_O2+lto", "-o", out, "--", "true")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual({r["bench"] for r in read_csv(out)}, {"exec.gcc-12.2_O2+lto"})

@@ -139,6 +139,8 @@ class CloudInit(tbtest.TempDirTest):
                  (["-o", self.path("x.iso"), "--tinyben", tbtest.TINYBEN, "--hostname", "a b"], "not a host name"),
                  (["-o", self.path("x.iso"), "--tinyben", tbtest.TINYBEN, "--run-args", "run; rm -rf /"], "--run-args"),
                  (["-o", self.path("x.iso"), "--tinyben", "/nonexistent"], "not an executable"),
+                 # a directory passes -x: it is not the binary either
+                 (["-o", self.path("x.iso"), "--tinyben", self.tmp], "not an executable"),
                  (["--bogus"], "unknown option")]
         tbtest.assert_usage_errors(self, cases, command=seed, one_line=False)
         self.assertEqual(open(keep).read(), "precious")

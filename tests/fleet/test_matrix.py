@@ -151,6 +151,10 @@ class Matrix(tbtest.TempDirTest):
             (["-m", m('vcpus: 1\nmemory: 512\ncmdline: "a;reboot"\n')], "cmdline 'a;reboot': only letters"),
             (["-m", m('vcpus: 1\nmemory: 512\ncmdline: idle=poll "idle=poll"\n')], "listed twice"),
             (["-m", m(TWO), "--seed", "x"], "--seed 'x' is not a number"),
+            # bash arithmetic reads a leading 0 as octal: 09 is an error there, 010 is 8
+            (["-m", m(TWO), "--seed", "09"], "--seed '09' is not a number"),
+            (["-m", m(TWO), "--base-port", "08000"], "--base-port '08000' is not a port"),
+            (["-m", m(TWO), "--run-args", "run -ox.csv"], "no -o"),
         ], command=self.run_matrix)
 
 

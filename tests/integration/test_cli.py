@@ -128,6 +128,9 @@ class Cli(tbtest.TempDirTest):
             (["run", "--dir", "/nonexistent/dir"], "--dir"),
             (["run", "-o", "/nonexistent/dir/x.csv", *MBW_TINY], "cannot create"),
             (["run", "-o", "/dev/null", *MBW_TINY], "not a regular file"),
+            # after "--" a verb without operands has nothing to read: not a silent full suite
+            (["run", "-q", "--", "-b", "x"], "run: unexpected argument '-b'"),
+            (["list", "--", "foo"], "list: unexpected argument 'foo'"),
             (["nosuchverb"], "unknown verb"),
             (["list", "--bogus"], "unknown option"),
         ]
