@@ -14,6 +14,9 @@
 int tb_parse_ll(const char *s, long long min, long long max, long long *out);
 int tb_parse_double(const char *s, double min, double max, double *out);
 int tb_parse_bool(const char *s, bool *out);
+/* Whether s holds a control character (C0 or DEL): one that would split a one-line message
+ * or a CSV row, or reach the terminal as a command. */
+bool tb_has_control(const char *s);
 /* An option naming a file to read (struct tb_option.check): "" (none) or a readable
  * regular file; 0, or -EINVAL with the reason in err. */
 int tb_check_input_file(const char *value, char *err, size_t err_len);

@@ -27,6 +27,12 @@ static int unknown(const struct tb_args *a, const char *arg)
 	return -1;
 }
 
+static int unexpected(const struct tb_args *a, const char *arg)
+{
+	tb_error("%s: unexpected argument '%s' (see 'tinyben %s --help')", a->verb, arg, a->verb);
+	return -1;
+}
+
 /* Moves the k arguments at argv[from..from+k) in front of the operands gathered at
  * argv[ops..from), which keeps those contiguous and right before what is still to read. */
 static void before_operands(char **argv, int ops, int from, int k)
@@ -59,9 +65,7 @@ int tb_args_parse(struct tb_args *a, int argc, char **argv,
 				continue;
 			if (a->operands)
 				break;
-			tb_error("%s: unexpected argument '%s' (see 'tinyben %s --help')", a->verb,
-				 arg, a->verb);
-			return -1;
+			return unexpected(a, arg);
 		}
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			fputs(a->usage, stdout);
@@ -109,11 +113,8 @@ int tb_args_parse(struct tb_args *a, int argc, char **argv,
 	}
 	/* After "--" a verb that takes no operands has nothing to read: `run -- -b x` would
 	 * otherwise run the whole default suite, the -b unseen. */
-	if (!a->mixed && !a->operands && i < argc) {
-		tb_error("%s: unexpected argument '%s' (see 'tinyben %s --help')", a->verb, argv[i],
-			 a->verb);
-		return -1;
-	}
+	if (!a->mixed && !a->operands && i < argc)
+		return unexpected(a, argv[i]);
 	a->first_operand = a->mixed ? ops : i;
 	return 0;
 }

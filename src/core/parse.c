@@ -19,6 +19,14 @@ static bool starts_blank(const char *s)
 	return isspace((unsigned char)*s);
 }
 
+bool tb_has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
 int tb_parse_ll(const char *s, long long min, long long max, long long *out)
 {
 	if (!s || !*s || starts_blank(s))

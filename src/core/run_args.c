@@ -192,9 +192,8 @@ static int add_tag(struct tb_run_args *a, const char *arg)
 {
 	/* Checked before the message below echoes arg: a newline or an escape sequence in it
 	 * would turn one error line into several, or into terminal commands. */
-	for (const unsigned char *p = (const unsigned char *)arg; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return fail("--tag: %s", "KEY=VALUE must not hold control characters");
+	if (tb_has_control(arg))
+		return fail("--tag: %s", "KEY=VALUE must not hold control characters");
 	const char *eq = strchr(arg, '=');
 	if (!eq || eq == arg || strchr(arg, ' '))
 		return fail("--tag '%s': expected KEY=VALUE without spaces", arg);

@@ -408,12 +408,7 @@ static int on_option(void *user, int id, const char *value)
 
 static bool bench_name_ok(const char *name)
 {
-	if (!*name || strpbrk(name, ", \"':*?[]\\"))
-		return false;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p <= ' ' || *p == 0x7f)
-			return false;
-	return true;
+	return *name && !strpbrk(name, " ,\"':*?[]\\") && !tb_has_control(name);
 }
 
 static int exec_main(int argc, char **argv)
